@@ -1,0 +1,81 @@
+//! The error types of the ports and of the use-cases.
+//!
+//! `StoreError` is what an adapter may answer; `ServiceError` is what a
+//! use-case answers, already in the vocabulary the HTTP API maps to
+//! problem+json types. Neither ever carries a secret.
+
+use thiserror::Error;
+
+/// What a `Store` or `SecretStore` implementation can answer besides success.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The addressed item does not exist (or belongs to another tenant).
+    #[error("not found")]
+    NotFound,
+    /// A conditional write failed: the item exists already, or a unique
+    /// value (address, login) is taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Creating a mailbox would exceed the tenant's mailbox quota.
+    #[error("mailbox quota exceeded")]
+    QuotaExceeded,
+    /// The backend could not be reached or failed; the operation may be retried.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be decoded, or a secret could not be decrypted.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// What a use-case answers besides success.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ServiceError {
+    /// No valid credentials were presented.
+    #[error("authentication required")]
+    Unauthorized,
+    /// The resource does not exist or is not visible to the caller.
+    #[error("not found")]
+    NotFound,
+    /// The caller's role may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The input is invalid; names the field.
+    #[error("{field}: {reason}")]
+    Validation {
+        /// The field that failed validation.
+        field: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// A unique value is taken or the item exists.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The tenant's mailbox quota is used up.
+    #[error("the mailbox quota of this tenant is used up; ask the operator to raise it")]
+    QuotaExceeded,
+    /// A backend failed; retryable.
+    #[error("backend unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data is corrupt.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// A validation error for `field`.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        ServiceError::Validation { field, reason: reason.into() }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ServiceError::NotFound,
+            StoreError::Conflict(m) => ServiceError::Conflict(m),
+            StoreError::QuotaExceeded => ServiceError::QuotaExceeded,
+            StoreError::Unavailable(m) => ServiceError::Unavailable(m),
+            StoreError::Corrupt(m) => ServiceError::Internal(m),
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Audit records of SMTP transactions: who sent as which mailbox, and the outcome.
+//! Never holds passwords or message bodies.
+
+use crate::{AuditId, EmailAddress, MailboxId, TenantId, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How long audit records are kept unless configured otherwise (90 days).
+pub const DEFAULT_AUDIT_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
+
+/// Whether the transaction was relayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    /// Accepted by the upstream and answered 250.
+    Accepted,
+    /// Rejected (by policy, limits or the upstream) or failed temporarily.
+    Rejected,
+}
+
+/// One SMTP transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Tenant of the authenticated user.
+    pub tenant_id: TenantId,
+    /// Its id (time-ordered).
+    pub id: AuditId,
+    /// When the transaction ended.
+    pub at: Timestamp,
+    /// The authenticated user.
+    pub user_id: Option<UserId>,
+    /// The sending mailbox, when one was determined.
+    pub mailbox_id: Option<MailboxId>,
+    /// The sending mailbox's address.
+    pub sending_address: Option<EmailAddress>,
+    /// MAIL FROM as the client sent it (truncated).
+    pub envelope_sender: Option<String>,
+    /// Number of accepted recipients.
+    pub recipients: u32,
+    /// Message-ID header (truncated).
+    pub message_id: Option<String>,
+    /// Message size in bytes.
+    pub size: u64,
+    /// Outcome.
+    pub outcome: AuditOutcome,
+    /// The SMTP code the client got.
+    pub smtp_code: u16,
+    /// The reply text the client got.
+    pub smtp_reply: String,
+    /// The upstream's reply, if it was reached.
+    pub upstream_reply: Option<String>,
+    /// When the backend may delete it (retention).
+    pub expires_at: Timestamp,
+}
+
+/// Which records to read: a tenant's, optionally in `[from, to)` and of one mailbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Inclusive lower bound.
+    pub from: Option<Timestamp>,
+    /// Exclusive upper bound.
+    pub to: Option<Timestamp>,
+    /// Only this mailbox.
+    pub mailbox_id: Option<MailboxId>,
+}

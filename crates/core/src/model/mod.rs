@@ -1,0 +1,22 @@
+//! The domain model: plain data with validated fields.
+//!
+//! Every type here is what the store persists and what the use-cases pass
+//! around. Invariants that a single value can carry (a valid login, a
+//! non-empty name, SMTP settings that do not send a password in clear text
+//! to a remote host) are enforced by constructors.
+
+mod audit;
+mod credential;
+mod directory;
+mod mailbox;
+mod names;
+mod settings;
+mod tenant;
+
+pub use audit::{AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION};
+pub use credential::{ApiToken, Role, SmtpCredential};
+pub use directory::{Company, Group, User};
+pub use mailbox::{AccessList, Mailbox, MailboxFlags, MailboxScope, SmtpSettings, TlsMode};
+pub use names::{Login, Name, NameError};
+pub use settings::SystemRelay;
+pub use tenant::{DEFAULT_MAILBOX_QUOTA, Tenant};

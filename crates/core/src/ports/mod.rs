@@ -1,0 +1,19 @@
+//! Ports: the traits through which use-cases reach storage.
+//!
+//! Every store signature is tenant-scoped except the few lookups that
+//! *establish* the tenant (a token by its id, a user by its platform-unique
+//! login, the list of tenants for the operator, the platform settings).
+//! Conditional writes that fail answer `StoreError::Conflict`; creating a
+//! mailbox beyond the quota answers `StoreError::QuotaExceeded`, atomically
+//! also under concurrent requests.
+
+mod page;
+mod secrets;
+mod store;
+
+pub use page::{Page, PageRequest};
+pub use secrets::{SecretRef, SecretStore};
+pub use store::{
+    AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, SettingsStore, Store,
+    TenantStore, TokenStore, UserStore,
+};

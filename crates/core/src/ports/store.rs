@@ -1,0 +1,170 @@
+//! The store port, one narrow trait per aggregate, and `Store` over all of them.
+
+use super::{Page, PageRequest};
+use crate::error::StoreError;
+use crate::model::{
+    ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, SmtpCredential, SystemRelay, Tenant, User,
+};
+use crate::{CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, TokenId, UserId};
+use async_trait::async_trait;
+
+/// Everything that comes into being with a tenant, written atomically.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// Its first company.
+    pub company: Company,
+    /// Its system mailbox (`system = true`, not counted against the quota).
+    pub system_mailbox: Mailbox,
+    /// Its first admin token.
+    pub admin_token: ApiToken,
+}
+
+/// Tenants.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Writes a new tenant with its company, system mailbox and admin token
+    /// in one atomic step. `Conflict` if the id or the address exists.
+    async fn create_tenant(&self, new: &NewTenant) -> Result<(), StoreError>;
+    /// One tenant.
+    async fn get_tenant(&self, id: TenantId) -> Result<Tenant, StoreError>;
+    /// All tenants, ordered by id (creation time).
+    async fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError>;
+    /// Replaces name, `enabled` and quota; `NotFound` if absent.
+    async fn update_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
+}
+
+/// Companies of a tenant.
+#[async_trait]
+pub trait CompanyStore: Send + Sync {
+    /// `Conflict` if the id exists.
+    async fn create_company(&self, company: &Company) -> Result<(), StoreError>;
+    /// One company of the tenant.
+    async fn get_company(&self, tenant: TenantId, id: CompanyId) -> Result<Company, StoreError>;
+    /// The tenant's companies, ordered by id.
+    async fn list_companies(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Company>, StoreError>;
+    /// Replaces a company; `NotFound` if absent.
+    async fn update_company(&self, company: &Company) -> Result<(), StoreError>;
+}
+
+/// Users of a tenant. Logins are unique across the platform and immutable.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// `Conflict` if the id or the login exists (in any tenant).
+    async fn create_user(&self, user: &User) -> Result<(), StoreError>;
+    /// One user of the tenant.
+    async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError>;
+    /// The user with this login, whatever its tenant (SMTP AUTH starts here).
+    async fn find_user_by_login(&self, login: &Login) -> Result<User, StoreError>;
+    /// The tenant's users, ordered by id.
+    async fn list_users(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<User>, StoreError>;
+    /// Replaces a user (the login must not change); `NotFound` if absent.
+    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+}
+
+/// Groups of a tenant.
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    /// `Conflict` if the id exists.
+    async fn create_group(&self, group: &Group) -> Result<(), StoreError>;
+    /// One group of the tenant.
+    async fn get_group(&self, tenant: TenantId, id: GroupId) -> Result<Group, StoreError>;
+    /// The tenant's groups, ordered by id.
+    async fn list_groups(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Group>, StoreError>;
+    /// Replaces a group; `NotFound` if absent.
+    async fn update_group(&self, group: &Group) -> Result<(), StoreError>;
+    /// Deletes a group; `NotFound` if absent.
+    async fn delete_group(&self, tenant: TenantId, id: GroupId) -> Result<(), StoreError>;
+}
+
+/// Mailboxes of a tenant; addresses are unique per tenant.
+#[async_trait]
+pub trait MailboxStore: Send + Sync {
+    /// Creates a non-system mailbox: `QuotaExceeded` when the tenant has
+    /// `mailbox_quota` non-system mailboxes already, `Conflict` when the
+    /// address or id exists, `NotFound` when the tenant does not. Atomic.
+    async fn create_mailbox(&self, mailbox: &Mailbox) -> Result<(), StoreError>;
+    /// One mailbox of the tenant.
+    async fn get_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<Mailbox, StoreError>;
+    /// The tenant's mailbox with this (normalised) address.
+    async fn find_mailbox_by_address(&self, tenant: TenantId, address: &EmailAddress) -> Result<Mailbox, StoreError>;
+    /// The tenant's mailboxes, ordered by id.
+    async fn list_mailboxes(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, StoreError>;
+    /// Replaces a mailbox, moving its address when it changed (`Conflict`
+    /// if the new one is taken); `NotFound` if absent.
+    async fn update_mailbox(&self, mailbox: &Mailbox) -> Result<(), StoreError>;
+    /// Deletes a mailbox and frees its address and quota place.
+    async fn delete_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<(), StoreError>;
+}
+
+/// SMTP credentials (app passwords) of users.
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    /// `Conflict` if the id exists.
+    async fn create_credential(&self, credential: &SmtpCredential) -> Result<(), StoreError>;
+    /// All credentials of one user, ordered by id.
+    async fn list_credentials(&self, tenant: TenantId, user: UserId) -> Result<Vec<SmtpCredential>, StoreError>;
+    /// Revokes one credential; `NotFound` if absent.
+    async fn delete_credential(&self, tenant: TenantId, user: UserId, id: CredentialId) -> Result<(), StoreError>;
+}
+
+/// API tokens.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// `Conflict` if the id exists.
+    async fn create_token(&self, token: &ApiToken) -> Result<(), StoreError>;
+    /// The token with this id, whatever its tenant (authentication starts here).
+    async fn get_token(&self, id: TokenId) -> Result<ApiToken, StoreError>;
+    /// Tokens bound to a tenant (admin and user tokens), or with `None` the
+    /// operator tokens; ordered by id.
+    async fn list_tokens(&self, tenant: Option<TenantId>, page: &PageRequest) -> Result<Page<ApiToken>, StoreError>;
+    /// Revokes a token; `NotFound` if absent.
+    async fn delete_token(&self, id: TokenId) -> Result<(), StoreError>;
+}
+
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends one record.
+    async fn append_audit(&self, record: &AuditRecord) -> Result<(), StoreError>;
+    /// A tenant's records matching the filter, newest first; records past
+    /// `expires_at` are never returned.
+    async fn query_audit(
+        &self,
+        tenant: TenantId,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditRecord>, StoreError>;
+    /// Deletes records that expired before `now`; answers how many. Backends
+    /// with native expiry (DynamoDB TTL) may answer 0 and leave it to the backend.
+    async fn purge_expired_audit(&self, now: Timestamp) -> Result<u64, StoreError>;
+}
+
+/// Platform settings.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    /// The system relay, if configured.
+    async fn get_system_relay(&self) -> Result<Option<SystemRelay>, StoreError>;
+    /// Sets the system relay.
+    async fn put_system_relay(&self, relay: &SystemRelay) -> Result<(), StoreError>;
+}
+
+/// Every aggregate's store: what the composition roots hold as `Arc<dyn Store>`.
+pub trait Store:
+    TenantStore + CompanyStore + UserStore + GroupStore + MailboxStore + CredentialStore + TokenStore + AuditStore + SettingsStore
+{
+}
+
+impl<T> Store for T where
+    T: TenantStore
+        + CompanyStore
+        + UserStore
+        + GroupStore
+        + MailboxStore
+        + CredentialStore
+        + TokenStore
+        + AuditStore
+        + SettingsStore
+{
+}

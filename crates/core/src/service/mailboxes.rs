@@ -1,0 +1,200 @@
+//! Mailboxes: create within the quota, update flags and SMTP settings, the
+//! write-only password, access lists, delete (never the system mailbox).
+
+use super::require_admin;
+use crate::error::{ServiceError, StoreError};
+use crate::model::{AccessList, Mailbox, MailboxFlags, MailboxScope, Name, Role, SmtpSettings};
+use crate::ports::{Page, PageRequest, SecretRef, SecretStore, Store};
+use crate::secret::{ExposeSecret, SecretString};
+use crate::{EmailAddress, GroupId, MailboxId, TenantId, Timestamp, UserId};
+use std::collections::BTreeSet;
+
+/// The editable fields of a mailbox.
+#[derive(Debug, Clone)]
+pub struct MailboxInput {
+    /// The address (parsed and normalised here).
+    pub address: String,
+    /// Display name.
+    pub display_name: String,
+    /// Owning company, or global.
+    pub scope: MailboxScope,
+    /// Flags.
+    pub flags: MailboxFlags,
+    /// SMTP settings when `authenticated`.
+    pub smtp: Option<SmtpSettings>,
+}
+
+async fn validate(store: &dyn Store, tenant: TenantId, input: &MailboxInput) -> Result<(EmailAddress, Name), ServiceError> {
+    let address =
+        EmailAddress::parse(&input.address).map_err(|e| ServiceError::invalid("address", e.to_string()))?;
+    let name = super::parse_name("display_name", &input.display_name)?;
+    if let MailboxScope::Company(company) = input.scope {
+        store.get_company(tenant, company).await.map_err(|e| match e {
+            StoreError::NotFound => ServiceError::invalid("scope.company_id", "no such company in this tenant"),
+            other => other.into(),
+        })?;
+    }
+    Ok((address, name))
+}
+
+/// Creates a mailbox: `QuotaExceeded` beyond the tenant's quota (atomic),
+/// `Conflict` when the address exists in the tenant.
+pub async fn create(store: &dyn Store, caller: &Role, tenant: TenantId, input: MailboxInput) -> Result<Mailbox, ServiceError> {
+    require_admin(caller, tenant)?;
+    let (address, display_name) = validate(store, tenant, &input).await?;
+    let smtp = input.smtp.map(|mut s| {
+        s.password_set = false;
+        s
+    });
+    let mailbox = Mailbox {
+        tenant_id: tenant,
+        id: MailboxId::generate(),
+        address,
+        display_name,
+        scope: input.scope,
+        flags: input.flags,
+        smtp,
+        access: AccessList::default(),
+        system: false,
+        created_at: Timestamp::now(),
+    };
+    store.create_mailbox(&mailbox).await?;
+    Ok(mailbox)
+}
+
+/// One mailbox (admin).
+pub async fn get(store: &dyn Store, caller: &Role, tenant: TenantId, id: MailboxId) -> Result<Mailbox, ServiceError> {
+    require_admin(caller, tenant)?;
+    Ok(store.get_mailbox(tenant, id).await?)
+}
+
+/// Lists mailboxes (admin).
+pub async fn list(store: &dyn Store, caller: &Role, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, ServiceError> {
+    require_admin(caller, tenant)?;
+    Ok(store.list_mailboxes(tenant, page).await?)
+}
+
+/// Every mailbox of a tenant, read page by page.
+pub async fn all_mailboxes(store: &dyn Store, tenant: TenantId) -> Result<Vec<Mailbox>, StoreError> {
+    let mut out = Vec::new();
+    let mut page = PageRequest::new(PageRequest::MAX_LIMIT, None);
+    loop {
+        let p = store.list_mailboxes(tenant, &page).await?;
+        out.extend(p.items);
+        match p.next {
+            Some(next) => page = PageRequest::new(PageRequest::MAX_LIMIT, Some(next)),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Replaces the editable fields. The system mailbox stays `sender`,
+/// global, not `restricted`, enabled and without SMTP settings.
+pub async fn update(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    id: MailboxId,
+    input: MailboxInput,
+) -> Result<Mailbox, ServiceError> {
+    require_admin(caller, tenant)?;
+    let (address, display_name) = validate(store, tenant, &input).await?;
+    let mut mailbox = store.get_mailbox(tenant, id).await?;
+    if mailbox.system {
+        let f = input.flags;
+        if input.scope != MailboxScope::Global || !f.sender || f.restricted || !f.enabled || input.smtp.is_some() {
+            return Err(ServiceError::invalid(
+                "flags",
+                "the system mailbox stays sender, global, enabled, unrestricted and on the system relay",
+            ));
+        }
+    }
+    let password_set = mailbox.smtp.as_ref().is_some_and(|s| s.password_set);
+    mailbox.address = address;
+    mailbox.display_name = display_name;
+    mailbox.scope = input.scope;
+    mailbox.flags = input.flags;
+    mailbox.smtp = input.smtp.map(|mut s| {
+        s.password_set = password_set;
+        s
+    });
+    store.update_mailbox(&mailbox).await?;
+    Ok(mailbox)
+}
+
+/// Sets the write-only SMTP password of an `authenticated` mailbox.
+pub async fn set_password(
+    store: &dyn Store,
+    secrets: &dyn SecretStore,
+    caller: &Role,
+    tenant: TenantId,
+    id: MailboxId,
+    password: &SecretString,
+) -> Result<Mailbox, ServiceError> {
+    require_admin(caller, tenant)?;
+    let pw = password.expose_secret();
+    if pw.is_empty() || pw.len() > 1024 || pw.chars().any(char::is_control) {
+        return Err(ServiceError::invalid("password", "1..=1024 characters, no control characters"));
+    }
+    let mut mailbox = store.get_mailbox(tenant, id).await?;
+    let Some(smtp) = mailbox.smtp.as_mut() else {
+        return Err(ServiceError::invalid("password", "the mailbox has no SMTP settings (not authenticated)"));
+    };
+    secrets.put_secret(&SecretRef::mailbox(tenant, id), password).await?;
+    if !smtp.password_set {
+        smtp.password_set = true;
+        store.update_mailbox(&mailbox).await?;
+    }
+    Ok(mailbox)
+}
+
+/// Sets `restricted` and the users and groups allowed to use the mailbox.
+pub async fn set_access(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    id: MailboxId,
+    restricted: bool,
+    users: BTreeSet<UserId>,
+    groups: BTreeSet<GroupId>,
+) -> Result<Mailbox, ServiceError> {
+    require_admin(caller, tenant)?;
+    let mut mailbox = store.get_mailbox(tenant, id).await?;
+    if mailbox.system && restricted {
+        return Err(ServiceError::invalid("restricted", "the system mailbox cannot be restricted"));
+    }
+    for u in &users {
+        store.get_user(tenant, *u).await.map_err(|e| match e {
+            StoreError::NotFound => ServiceError::invalid("users", "no such user in this tenant"),
+            other => other.into(),
+        })?;
+    }
+    for g in &groups {
+        store.get_group(tenant, *g).await.map_err(|e| match e {
+            StoreError::NotFound => ServiceError::invalid("groups", "no such group in this tenant"),
+            other => other.into(),
+        })?;
+    }
+    mailbox.flags.restricted = restricted;
+    mailbox.access = AccessList { users, groups };
+    store.update_mailbox(&mailbox).await?;
+    Ok(mailbox)
+}
+
+/// Deletes a mailbox and its password; the system mailbox cannot be deleted.
+pub async fn delete(
+    store: &dyn Store,
+    secrets: &dyn SecretStore,
+    caller: &Role,
+    tenant: TenantId,
+    id: MailboxId,
+) -> Result<(), ServiceError> {
+    require_admin(caller, tenant)?;
+    let mailbox = store.get_mailbox(tenant, id).await?;
+    if mailbox.system {
+        return Err(ServiceError::Conflict("the system mailbox cannot be deleted".into()));
+    }
+    store.delete_mailbox(tenant, id).await?;
+    secrets.delete_secret(&SecretRef::mailbox(tenant, id)).await?;
+    Ok(())
+}

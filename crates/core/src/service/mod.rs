@@ -1,0 +1,53 @@
+//! Use-cases: load facts through the ports, decide, write.
+//!
+//! Every function takes the caller's [`Role`] and checks it first, so the
+//! HTTP API cannot forget an authorization check: a caller of another
+//! tenant gets `NotFound` (never a hint that the resource exists), a
+//! caller of the right tenant without the right role gets `Forbidden`.
+
+pub mod audit;
+pub mod credentials;
+pub mod directory;
+pub mod mailboxes;
+pub mod permissions;
+pub mod settings;
+pub mod tenants;
+pub mod tokens;
+
+#[cfg(all(test, feature = "test-util"))]
+mod tests;
+
+use crate::error::ServiceError;
+use crate::model::{Name, Role};
+use crate::{TenantId, UserId};
+
+/// Only the operator.
+pub fn require_operator(caller: &Role) -> Result<(), ServiceError> {
+    match caller {
+        Role::Operator => Ok(()),
+        _ => Err(ServiceError::Forbidden("operator only")),
+    }
+}
+
+/// Only an admin of `tenant`; callers bound to another tenant get `NotFound`.
+pub fn require_admin(caller: &Role, tenant: TenantId) -> Result<(), ServiceError> {
+    match caller {
+        Role::Admin { tenant_id } if *tenant_id == tenant => Ok(()),
+        Role::Admin { .. } | Role::User { .. } if caller.tenant() != Some(tenant) => Err(ServiceError::NotFound),
+        _ => Err(ServiceError::Forbidden("admin of this tenant only")),
+    }
+}
+
+/// An admin of `tenant`, or the user `user` itself.
+pub fn require_admin_or_self(caller: &Role, tenant: TenantId, user: UserId) -> Result<(), ServiceError> {
+    match caller {
+        Role::User { tenant_id, user_id } if *tenant_id == tenant && *user_id == user => Ok(()),
+        Role::User { tenant_id, .. } if *tenant_id == tenant => Err(ServiceError::NotFound),
+        _ => require_admin(caller, tenant),
+    }
+}
+
+/// Parses a name field, naming the field on failure.
+pub fn parse_name(field: &'static str, value: &str) -> Result<Name, ServiceError> {
+    Name::parse(value).map_err(|e| ServiceError::invalid(field, e.to_string()))
+}

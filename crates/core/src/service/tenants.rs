@@ -1,0 +1,113 @@
+//! Tenants: created by the operator with their first company, system
+//! mailbox and admin token; the operator alone enables, disables and sets
+//! the mailbox quota.
+
+use super::tokens::{IssuedToken, mint};
+use super::{parse_name, require_operator};
+use crate::error::ServiceError;
+use crate::model::{
+    AccessList, Company, DEFAULT_MAILBOX_QUOTA, Mailbox, MailboxFlags, MailboxScope, Role, Tenant,
+};
+use crate::ports::{NewTenant, Page, PageRequest, Store};
+use crate::{CompanyId, EmailAddress, MailboxId, TenantId, Timestamp};
+
+/// What the operator supplies to create a tenant.
+#[derive(Debug, Clone)]
+pub struct CreateTenant {
+    /// Tenant name.
+    pub name: String,
+    /// Name of its first company (defaults to the tenant name).
+    pub company_name: Option<String>,
+    /// Address of its system mailbox.
+    pub system_address: String,
+    /// Mailboxes beyond the system mailbox (default 1).
+    pub mailbox_quota: Option<u32>,
+}
+
+/// A created tenant, with the first admin token shown once.
+#[derive(Debug)]
+pub struct CreatedTenant {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// Its first company.
+    pub company: Company,
+    /// Its system mailbox.
+    pub system_mailbox: Mailbox,
+    /// Its first admin token.
+    pub admin_token: IssuedToken,
+}
+
+/// Creates a tenant (operator only).
+pub async fn create(store: &dyn Store, caller: &Role, input: CreateTenant) -> Result<CreatedTenant, ServiceError> {
+    require_operator(caller)?;
+    let name = parse_name("name", &input.name)?;
+    let company_name = parse_name("company_name", input.company_name.as_deref().unwrap_or(&input.name))?;
+    let address = EmailAddress::parse(&input.system_address)
+        .map_err(|e| ServiceError::invalid("system_address", e.to_string()))?;
+    let now = Timestamp::now();
+    let tenant = Tenant {
+        id: TenantId::generate(),
+        name: name.clone(),
+        enabled: true,
+        mailbox_quota: input.mailbox_quota.unwrap_or(DEFAULT_MAILBOX_QUOTA),
+        created_at: now,
+    };
+    let company = Company { tenant_id: tenant.id, id: CompanyId::generate(), name: company_name, created_at: now };
+    let system_mailbox = Mailbox {
+        tenant_id: tenant.id,
+        id: MailboxId::generate(),
+        address,
+        display_name: name.clone(),
+        scope: MailboxScope::Global,
+        flags: MailboxFlags { sender: true, reply: true, restricted: false, enabled: true },
+        smtp: None,
+        access: AccessList::default(),
+        system: true,
+        created_at: now,
+    };
+    let token_name = parse_name("name", "first admin token")?;
+    let admin_token = mint(Role::Admin { tenant_id: tenant.id }, token_name);
+    let new = NewTenant {
+        tenant: tenant.clone(),
+        company: company.clone(),
+        system_mailbox: system_mailbox.clone(),
+        admin_token: admin_token.token.clone(),
+    };
+    store.create_tenant(&new).await?;
+    Ok(CreatedTenant { tenant, company, system_mailbox, admin_token })
+}
+
+/// One tenant: the operator, or a member (admin or user) of that tenant.
+pub async fn get(store: &dyn Store, caller: &Role, id: TenantId) -> Result<Tenant, ServiceError> {
+    if *caller != Role::Operator && caller.tenant() != Some(id) {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(store.get_tenant(id).await?)
+}
+
+/// All tenants (operator only).
+pub async fn list(store: &dyn Store, caller: &Role, page: &PageRequest) -> Result<Page<Tenant>, ServiceError> {
+    require_operator(caller)?;
+    Ok(store.list_tenants(page).await?)
+}
+
+/// Sets the mailbox quota (operator only: an admin cannot raise its own).
+pub async fn set_quota(store: &dyn Store, caller: &Role, id: TenantId, quota: u32) -> Result<Tenant, ServiceError> {
+    require_operator(caller)?;
+    if quota > 100_000 {
+        return Err(ServiceError::invalid("mailbox_quota", "at most 100000"));
+    }
+    let mut tenant = store.get_tenant(id).await?;
+    tenant.mailbox_quota = quota;
+    store.update_tenant(&tenant).await?;
+    Ok(tenant)
+}
+
+/// Enables or disables a tenant (operator only).
+pub async fn set_enabled(store: &dyn Store, caller: &Role, id: TenantId, enabled: bool) -> Result<Tenant, ServiceError> {
+    require_operator(caller)?;
+    let mut tenant = store.get_tenant(id).await?;
+    tenant.enabled = enabled;
+    store.update_tenant(&tenant).await?;
+    Ok(tenant)
+}

@@ -1,0 +1,72 @@
+//! Contract cases: the audit log's order, filters, paging and retention.
+
+use super::{Backend, ok};
+use crate::model::AuditFilter;
+use crate::ports::PageRequest;
+use crate::testing::fixtures::*;
+use crate::{MailboxId, TenantId, Timestamp};
+use std::time::Duration;
+
+/// Newest first; `[from, to)`; one mailbox; pages of 2 visit every record once; tenants apart.
+pub async fn audit_newest_first_with_range_mailbox_and_paging(b: Backend) {
+    let s = &*b.store;
+    let t = TenantId::generate();
+    let (m1, m2) = (MailboxId::generate(), MailboxId::generate());
+    let base = Timestamp::now().minus(Duration::from_secs(3600));
+    let mut records = Vec::new();
+    for i in 0..7i64 {
+        let mailbox = if i % 2 == 0 { m1 } else { m2 };
+        let r = audit(t, Timestamp(base.millis() + i * 1000), Some(mailbox));
+        ok(s.append_audit(&r).await, "append");
+        records.push(r);
+    }
+    // Two records in the same millisecond are both kept.
+    let twin = audit(t, records[6].at, Some(m1));
+    ok(s.append_audit(&twin).await, "twin");
+    ok(s.append_audit(&audit(TenantId::generate(), base, Some(m1))).await, "other tenant");
+
+    let all = ok(s.query_audit(t, &AuditFilter::default(), &PageRequest::first()).await, "all");
+    assert_eq!(all.items.len(), 8);
+    assert!(all.items.windows(2).all(|w| w[0].at >= w[1].at), "newest first");
+    assert!(all.items.iter().all(|r| r.tenant_id == t));
+    assert_eq!(all.items.iter().find(|r| r.id == records[3].id), Some(&records[3]));
+
+    let range = AuditFilter { from: Some(records[2].at), to: Some(records[5].at), mailbox_id: None };
+    let ranged = ok(s.query_audit(t, &range, &PageRequest::first()).await, "range");
+    let ids: Vec<_> = ranged.items.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![records[4].id, records[3].id, records[2].id]);
+
+    let only_m2 = AuditFilter { mailbox_id: Some(m2), ..AuditFilter::default() };
+    let m2_items = ok(s.query_audit(t, &only_m2, &PageRequest::first()).await, "mailbox");
+    assert_eq!(m2_items.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![records[5].id, records[3].id, records[1].id]);
+
+    let mut seen = Vec::new();
+    let mut req = PageRequest::new(2, None);
+    for _ in 0..10 {
+        let page = ok(s.query_audit(t, &AuditFilter::default(), &req).await, "page");
+        seen.extend(page.items.iter().map(|r| r.id));
+        match page.next {
+            Some(n) => req = PageRequest::new(2, Some(n)),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all.items.iter().map(|r| r.id).collect::<Vec<_>>());
+}
+
+/// Expired records are never returned and the purge removes them.
+pub async fn audit_retention_hides_and_purges_expired(b: Backend) {
+    let s = &*b.store;
+    let t = TenantId::generate();
+    let now = Timestamp::now();
+    let mut old = audit(t, now.minus(Duration::from_secs(100 * 86_400)), None);
+    old.expires_at = now.minus(Duration::from_secs(10 * 86_400));
+    let fresh = audit(t, now.minus(Duration::from_secs(60)), None);
+    ok(s.append_audit(&old).await, "old");
+    ok(s.append_audit(&fresh).await, "fresh");
+    let visible = ok(s.query_audit(t, &AuditFilter::default(), &PageRequest::first()).await, "query");
+    assert_eq!(visible.items, vec![fresh.clone()]);
+    let purged = ok(s.purge_expired_audit(now).await, "purge");
+    assert!(purged <= 1);
+    let after = ok(s.query_audit(t, &AuditFilter::default(), &PageRequest::first()).await, "after purge");
+    assert_eq!(after.items, vec![fresh]);
+}

@@ -1,0 +1,336 @@
+//! `MemoryStore`: every aggregate in maps behind one mutex. One lock makes
+//! every operation atomic, which is what the contract asks of the quota
+//! and uniqueness checks.
+
+use crate::error::StoreError;
+use crate::model::{
+    ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, SmtpCredential, SystemRelay, Tenant, User,
+};
+use crate::ports::{
+    AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, Page, PageRequest, SettingsStore,
+    TenantStore, TokenStore, UserStore,
+};
+use crate::{CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, TokenId, UserId};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+#[derive(Default)]
+struct Data {
+    tenants: BTreeMap<TenantId, Tenant>,
+    companies: BTreeMap<(TenantId, CompanyId), Company>,
+    users: BTreeMap<(TenantId, UserId), User>,
+    logins: BTreeMap<Login, (TenantId, UserId)>,
+    groups: BTreeMap<(TenantId, GroupId), Group>,
+    mailboxes: BTreeMap<(TenantId, MailboxId), Mailbox>,
+    addresses: BTreeMap<(TenantId, EmailAddress), MailboxId>,
+    credentials: BTreeMap<(TenantId, UserId, CredentialId), SmtpCredential>,
+    tokens: BTreeMap<TokenId, ApiToken>,
+    audit: BTreeMap<(TenantId, Timestamp, crate::AuditId), AuditRecord>,
+    system_relay: Option<SystemRelay>,
+}
+
+/// An in-memory `Store`.
+#[derive(Default)]
+pub struct MemoryStore {
+    data: Mutex<Data>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn data(&self) -> MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A page of a tenant's items from a map keyed `(tenant, id)`.
+fn page_of<I: Ord + Copy + std::fmt::Display, T: Clone>(
+    map: &BTreeMap<(TenantId, I), T>,
+    tenant: TenantId,
+    page: &PageRequest,
+) -> Page<T> {
+    let items: Vec<(String, T)> = map
+        .iter()
+        .filter(|((t, _), _)| *t == tenant)
+        .map(|((_, id), v)| (id.to_string(), v.clone()))
+        .filter(|(id, _)| page.after.as_ref().is_none_or(|a| id > a))
+        .take(page.limit() as usize + 1)
+        .collect();
+    let p = Page::from_overfetch(items, page.limit(), |(id, _)| id.clone());
+    Page { items: p.items.into_iter().map(|(_, v)| v).collect(), next: p.next }
+}
+
+fn found<T: Clone>(v: Option<&T>) -> Result<T, StoreError> {
+    v.cloned().ok_or(StoreError::NotFound)
+}
+
+#[async_trait]
+impl TenantStore for MemoryStore {
+    async fn create_tenant(&self, new: &NewTenant) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let t = new.tenant.id;
+        if d.tenants.contains_key(&t) || d.tokens.contains_key(&new.admin_token.id) {
+            return Err(StoreError::Conflict("tenant exists".into()));
+        }
+        d.tenants.insert(t, new.tenant.clone());
+        d.companies.insert((t, new.company.id), new.company.clone());
+        d.mailboxes.insert((t, new.system_mailbox.id), new.system_mailbox.clone());
+        d.addresses.insert((t, new.system_mailbox.address.clone()), new.system_mailbox.id);
+        d.tokens.insert(new.admin_token.id, new.admin_token.clone());
+        Ok(())
+    }
+    async fn get_tenant(&self, id: TenantId) -> Result<Tenant, StoreError> {
+        found(self.data().tenants.get(&id))
+    }
+    async fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError> {
+        let d = self.data();
+        let items: Vec<Tenant> = d
+            .tenants
+            .values()
+            .filter(|t| page.after.as_ref().is_none_or(|a| t.id.to_string() > *a))
+            .take(page.limit() as usize + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_overfetch(items, page.limit(), |t| t.id.to_string()))
+    }
+    async fn update_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let slot = d.tenants.get_mut(&tenant.id).ok_or(StoreError::NotFound)?;
+        *slot = tenant.clone();
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CompanyStore for MemoryStore {
+    async fn create_company(&self, c: &Company) -> Result<(), StoreError> {
+        let mut d = self.data();
+        if d.companies.contains_key(&(c.tenant_id, c.id)) {
+            return Err(StoreError::Conflict("company exists".into()));
+        }
+        d.companies.insert((c.tenant_id, c.id), c.clone());
+        Ok(())
+    }
+    async fn get_company(&self, tenant: TenantId, id: CompanyId) -> Result<Company, StoreError> {
+        found(self.data().companies.get(&(tenant, id)))
+    }
+    async fn list_companies(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Company>, StoreError> {
+        Ok(page_of(&self.data().companies, tenant, page))
+    }
+    async fn update_company(&self, c: &Company) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let slot = d.companies.get_mut(&(c.tenant_id, c.id)).ok_or(StoreError::NotFound)?;
+        *slot = c.clone();
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn create_user(&self, u: &User) -> Result<(), StoreError> {
+        let mut d = self.data();
+        if d.users.contains_key(&(u.tenant_id, u.id)) || d.logins.contains_key(&u.login) {
+            return Err(StoreError::Conflict("login taken".into()));
+        }
+        d.logins.insert(u.login.clone(), (u.tenant_id, u.id));
+        d.users.insert((u.tenant_id, u.id), u.clone());
+        Ok(())
+    }
+    async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError> {
+        found(self.data().users.get(&(tenant, id)))
+    }
+    async fn find_user_by_login(&self, login: &Login) -> Result<User, StoreError> {
+        let d = self.data();
+        let key = d.logins.get(login).ok_or(StoreError::NotFound)?;
+        found(d.users.get(key))
+    }
+    async fn list_users(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<User>, StoreError> {
+        Ok(page_of(&self.data().users, tenant, page))
+    }
+    async fn update_user(&self, u: &User) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let slot = d.users.get_mut(&(u.tenant_id, u.id)).ok_or(StoreError::NotFound)?;
+        if slot.login != u.login {
+            return Err(StoreError::Conflict("a login cannot change".into()));
+        }
+        *slot = u.clone();
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl GroupStore for MemoryStore {
+    async fn create_group(&self, g: &Group) -> Result<(), StoreError> {
+        let mut d = self.data();
+        if d.groups.contains_key(&(g.tenant_id, g.id)) {
+            return Err(StoreError::Conflict("group exists".into()));
+        }
+        d.groups.insert((g.tenant_id, g.id), g.clone());
+        Ok(())
+    }
+    async fn get_group(&self, tenant: TenantId, id: GroupId) -> Result<Group, StoreError> {
+        found(self.data().groups.get(&(tenant, id)))
+    }
+    async fn list_groups(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Group>, StoreError> {
+        Ok(page_of(&self.data().groups, tenant, page))
+    }
+    async fn update_group(&self, g: &Group) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let slot = d.groups.get_mut(&(g.tenant_id, g.id)).ok_or(StoreError::NotFound)?;
+        *slot = g.clone();
+        Ok(())
+    }
+    async fn delete_group(&self, tenant: TenantId, id: GroupId) -> Result<(), StoreError> {
+        self.data().groups.remove(&(tenant, id)).map(|_| ()).ok_or(StoreError::NotFound)
+    }
+}
+
+#[async_trait]
+impl MailboxStore for MemoryStore {
+    async fn create_mailbox(&self, m: &Mailbox) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let t = m.tenant_id;
+        let quota = d.tenants.get(&t).ok_or(StoreError::NotFound)?.mailbox_quota as usize;
+        if d.mailboxes.contains_key(&(t, m.id)) || d.addresses.contains_key(&(t, m.address.clone())) {
+            return Err(StoreError::Conflict("address taken".into()));
+        }
+        let used = d.mailboxes.iter().filter(|((tt, _), mb)| *tt == t && !mb.system).count();
+        if !m.system && used >= quota {
+            return Err(StoreError::QuotaExceeded);
+        }
+        d.addresses.insert((t, m.address.clone()), m.id);
+        d.mailboxes.insert((t, m.id), m.clone());
+        Ok(())
+    }
+    async fn get_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<Mailbox, StoreError> {
+        found(self.data().mailboxes.get(&(tenant, id)))
+    }
+    async fn find_mailbox_by_address(&self, tenant: TenantId, address: &EmailAddress) -> Result<Mailbox, StoreError> {
+        let d = self.data();
+        let id = d.addresses.get(&(tenant, address.clone())).ok_or(StoreError::NotFound)?;
+        found(d.mailboxes.get(&(tenant, *id)))
+    }
+    async fn list_mailboxes(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, StoreError> {
+        Ok(page_of(&self.data().mailboxes, tenant, page))
+    }
+    async fn update_mailbox(&self, m: &Mailbox) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let key = (m.tenant_id, m.id);
+        let old = d.mailboxes.get(&key).ok_or(StoreError::NotFound)?.address.clone();
+        if old != m.address {
+            if d.addresses.contains_key(&(m.tenant_id, m.address.clone())) {
+                return Err(StoreError::Conflict("address taken".into()));
+            }
+            d.addresses.remove(&(m.tenant_id, old));
+            d.addresses.insert((m.tenant_id, m.address.clone()), m.id);
+        }
+        d.mailboxes.insert(key, m.clone());
+        Ok(())
+    }
+    async fn delete_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let m = d.mailboxes.remove(&(tenant, id)).ok_or(StoreError::NotFound)?;
+        d.addresses.remove(&(tenant, m.address));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CredentialStore for MemoryStore {
+    async fn create_credential(&self, c: &SmtpCredential) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let key = (c.tenant_id, c.user_id, c.id);
+        if d.credentials.contains_key(&key) {
+            return Err(StoreError::Conflict("credential exists".into()));
+        }
+        d.credentials.insert(key, c.clone());
+        Ok(())
+    }
+    async fn list_credentials(&self, tenant: TenantId, user: UserId) -> Result<Vec<SmtpCredential>, StoreError> {
+        let d = self.data();
+        Ok(d.credentials.values().filter(|c| c.tenant_id == tenant && c.user_id == user).cloned().collect())
+    }
+    async fn delete_credential(&self, tenant: TenantId, user: UserId, id: CredentialId) -> Result<(), StoreError> {
+        self.data().credentials.remove(&(tenant, user, id)).map(|_| ()).ok_or(StoreError::NotFound)
+    }
+}
+
+#[async_trait]
+impl TokenStore for MemoryStore {
+    async fn create_token(&self, t: &ApiToken) -> Result<(), StoreError> {
+        let mut d = self.data();
+        if d.tokens.contains_key(&t.id) {
+            return Err(StoreError::Conflict("token exists".into()));
+        }
+        d.tokens.insert(t.id, t.clone());
+        Ok(())
+    }
+    async fn get_token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
+        found(self.data().tokens.get(&id))
+    }
+    async fn list_tokens(&self, tenant: Option<TenantId>, page: &PageRequest) -> Result<Page<ApiToken>, StoreError> {
+        let d = self.data();
+        let items: Vec<ApiToken> = d
+            .tokens
+            .values()
+            .filter(|t| t.role.tenant() == tenant)
+            .filter(|t| page.after.as_ref().is_none_or(|a| t.id.to_string() > *a))
+            .take(page.limit() as usize + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_overfetch(items, page.limit(), |t| t.id.to_string()))
+    }
+    async fn delete_token(&self, id: TokenId) -> Result<(), StoreError> {
+        self.data().tokens.remove(&id).map(|_| ()).ok_or(StoreError::NotFound)
+    }
+}
+
+/// The audit cursor: `<millis>:<id>` of the last record of a page.
+pub(crate) fn audit_cursor(r: &AuditRecord) -> String {
+    format!("{:020}:{}", r.at.millis(), r.id)
+}
+
+#[async_trait]
+impl AuditStore for MemoryStore {
+    async fn append_audit(&self, r: &AuditRecord) -> Result<(), StoreError> {
+        self.data().audit.insert((r.tenant_id, r.at, r.id), r.clone());
+        Ok(())
+    }
+    async fn query_audit(&self, tenant: TenantId, f: &AuditFilter, page: &PageRequest) -> Result<Page<AuditRecord>, StoreError> {
+        let d = self.data();
+        let now = Timestamp::now();
+        let items: Vec<AuditRecord> = d
+            .audit
+            .values()
+            .rev()
+            .filter(|r| r.tenant_id == tenant && r.expires_at > now)
+            .filter(|r| f.from.is_none_or(|from| r.at >= from) && f.to.is_none_or(|to| r.at < to))
+            .filter(|r| f.mailbox_id.is_none_or(|m| r.mailbox_id == Some(m)))
+            .filter(|r| page.after.as_ref().is_none_or(|a| audit_cursor(r) < *a))
+            .take(page.limit() as usize + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_overfetch(items, page.limit(), audit_cursor))
+    }
+    async fn purge_expired_audit(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut d = self.data();
+        let before = d.audit.len();
+        d.audit.retain(|_, r| r.expires_at > now);
+        Ok((before - d.audit.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl SettingsStore for MemoryStore {
+    async fn get_system_relay(&self) -> Result<Option<SystemRelay>, StoreError> {
+        Ok(self.data().system_relay.clone())
+    }
+    async fn put_system_relay(&self, relay: &SystemRelay) -> Result<(), StoreError> {
+        self.data().system_relay = Some(relay.clone());
+        Ok(())
+    }
+}
