@@ -25,6 +25,9 @@ pub enum StoreError {
     /// Stored data could not be decoded, or a secret could not be decrypted.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A page cursor that this backend did not hand out.
+    #[error("invalid page cursor")]
+    InvalidCursor,
 }
 
 /// What a use-case answers besides success.
@@ -76,6 +79,7 @@ impl From<StoreError> for ServiceError {
             StoreError::QuotaExceeded => ServiceError::QuotaExceeded,
             StoreError::Unavailable(m) => ServiceError::Unavailable(m),
             StoreError::Corrupt(m) => ServiceError::Internal(m),
+            StoreError::InvalidCursor => ServiceError::invalid("after", "not a cursor from a previous page"),
         }
     }
 }

@@ -1,0 +1,102 @@
+//! The audit log (retention by sweep) and platform settings.
+
+use super::SqliteStore;
+use crate::db::{from_body, get_all, sql_err, to_body};
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, params};
+use sendas_core::model::{AuditFilter, AuditRecord, SystemRelay};
+use sendas_core::ports::{AuditStore, Page, PageRequest, SettingsStore};
+use sendas_core::{StoreError, TenantId, Timestamp};
+
+/// Cursor of the last record on a page: `<at millis>:<id>`.
+fn cursor(r: &AuditRecord) -> String {
+    format!("{}:{}", r.at.millis(), r.id)
+}
+
+fn parse_cursor(s: &str) -> Result<(i64, String), StoreError> {
+    let (at, id) = s.split_once(':').ok_or(StoreError::InvalidCursor)?;
+    Ok((at.parse().map_err(|_| StoreError::InvalidCursor)?, id.to_owned()))
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, r: &AuditRecord) -> Result<(), StoreError> {
+        let (t, at, id, mailbox, expires, body) = (
+            r.tenant_id.to_string(),
+            r.at.millis(),
+            r.id.to_string(),
+            r.mailbox_id.map(|m| m.to_string()),
+            r.expires_at.millis(),
+            to_body(r)?,
+        );
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "INSERT INTO audit (tenant_id, at, id, mailbox_id, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![t, at, id, mailbox, expires, body],
+                )
+                .map(|_| ())
+                .map_err(sql_err)
+            })
+            .await
+    }
+
+    async fn query_audit(&self, tenant: TenantId, f: &AuditFilter, page: &PageRequest) -> Result<Page<AuditRecord>, StoreError> {
+        let t = tenant.to_string();
+        let from = f.from.map_or(i64::MIN, Timestamp::millis);
+        let to = f.to.map_or(i64::MAX, Timestamp::millis);
+        let mailbox = f.mailbox_id.map(|m| m.to_string());
+        let (after_at, after_id) = match &page.after {
+            Some(c) => parse_cursor(c)?,
+            None => (i64::MAX, String::new()),
+        };
+        let limit = page.limit();
+        let now = Timestamp::now().millis();
+        self.db
+            .call(move |c| {
+                let sql = "SELECT body FROM audit WHERE tenant_id = ?1 AND expires_at > ?2 AND at >= ?3 AND at < ?4 \
+                           AND (?5 IS NULL OR mailbox_id = ?5) \
+                           AND (at < ?6 OR (at = ?6 AND (?7 = '' OR id < ?7))) \
+                           ORDER BY at DESC, id DESC LIMIT ?8";
+                let items = get_all(c, sql, params![t, now, from, to, mailbox, after_at, after_id, limit + 1])?;
+                Ok(Page::from_overfetch(items, limit, cursor))
+            })
+            .await
+    }
+
+    async fn purge_expired_audit(&self, now: Timestamp) -> Result<u64, StoreError> {
+        self.db
+            .call(move |c| {
+                let n = c.execute("DELETE FROM audit WHERE expires_at <= ?1", params![now.millis()]).map_err(sql_err)?;
+                Ok(n as u64)
+            })
+            .await
+    }
+}
+
+const SYSTEM_RELAY: &str = "system_relay";
+
+#[async_trait]
+impl SettingsStore for SqliteStore {
+    async fn get_system_relay(&self) -> Result<Option<SystemRelay>, StoreError> {
+        self.db
+            .call(|c| {
+                let body: Option<String> = c
+                    .query_row("SELECT body FROM settings WHERE key = ?1", params![SYSTEM_RELAY], |r| r.get(0))
+                    .optional()
+                    .map_err(sql_err)?;
+                body.map(|b| from_body(&b)).transpose()
+            })
+            .await
+    }
+    async fn put_system_relay(&self, relay: &SystemRelay) -> Result<(), StoreError> {
+        let body = to_body(relay)?;
+        self.db
+            .call(move |c| {
+                c.execute("INSERT OR REPLACE INTO settings (key, body) VALUES (?1, ?2)", params![SYSTEM_RELAY, body])
+                    .map(|_| ())
+                    .map_err(sql_err)
+            })
+            .await
+    }
+}

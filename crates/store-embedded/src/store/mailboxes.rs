@@ -1,0 +1,70 @@
+//! Mailboxes: quota and per-tenant address uniqueness in one transaction.
+
+use super::{SqliteStore, scoped};
+use crate::db::{get_one, sql_err, to_body, touched};
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use sendas_core::model::{Mailbox, Tenant};
+use sendas_core::ports::{MailboxStore, Page, PageRequest};
+use sendas_core::{EmailAddress, MailboxId, StoreError, TenantId};
+
+#[async_trait]
+impl MailboxStore for SqliteStore {
+    async fn create_mailbox(&self, m: &Mailbox) -> Result<(), StoreError> {
+        let (t, id, address, system, body) =
+            (m.tenant_id.to_string(), m.id.to_string(), m.address.to_string(), m.system, to_body(m)?);
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
+                let tenant: Tenant = get_one(&tx, "SELECT body FROM tenants WHERE id = ?1", params![t])?;
+                let taken: Option<i64> = tx
+                    .query_row(
+                        "SELECT 1 FROM mailboxes WHERE tenant_id = ?1 AND (address = ?2 OR id = ?3)",
+                        params![t, address, id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(sql_err)?;
+                if taken.is_some() {
+                    return Err(StoreError::Conflict("address taken".into()));
+                }
+                let used: i64 = tx
+                    .query_row("SELECT COUNT(*) FROM mailboxes WHERE tenant_id = ?1 AND system = 0", params![t], |r| r.get(0))
+                    .map_err(sql_err)?;
+                if !system && used >= i64::from(tenant.mailbox_quota) {
+                    return Err(StoreError::QuotaExceeded);
+                }
+                tx.execute(
+                    "INSERT INTO mailboxes (tenant_id, id, address, system, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![t, id, address, system, body],
+                )
+                .map_err(sql_err)?;
+                tx.commit().map_err(sql_err)
+            })
+            .await
+    }
+    async fn get_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<Mailbox, StoreError> {
+        scoped::get(self, "mailboxes", tenant.to_string(), id.to_string()).await
+    }
+    async fn find_mailbox_by_address(&self, tenant: TenantId, address: &EmailAddress) -> Result<Mailbox, StoreError> {
+        let (t, a) = (tenant.to_string(), address.to_string());
+        self.db
+            .call(move |c| get_one(c, "SELECT body FROM mailboxes WHERE tenant_id = ?1 AND address = ?2", params![t, a]))
+            .await
+    }
+    async fn list_mailboxes(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, StoreError> {
+        scoped::list(self, "mailboxes", tenant.to_string(), page, |x: &Mailbox| x.id.to_string()).await
+    }
+    async fn update_mailbox(&self, m: &Mailbox) -> Result<(), StoreError> {
+        let (t, id, address, body) = (m.tenant_id.to_string(), m.id.to_string(), m.address.to_string(), to_body(m)?);
+        self.db
+            .call(move |conn| {
+                let sql = "UPDATE mailboxes SET address = ?3, body = ?4 WHERE tenant_id = ?1 AND id = ?2";
+                touched(conn.execute(sql, params![t, id, address, body]).map_err(sql_err)?)
+            })
+            .await
+    }
+    async fn delete_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<(), StoreError> {
+        scoped::delete(self, "mailboxes", tenant.to_string(), id.to_string()).await
+    }
+}
