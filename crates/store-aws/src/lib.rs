@@ -1,1 +1,72 @@
-//! placeholder
+//! sendas-store-aws: the AWS backend. [`DynamoStore`] keeps every
+//! aggregate in one DynamoDB table; [`SecretsManagerStore`] keeps mailbox
+//! passwords in AWS Secrets Manager, one secret per mailbox under a
+//! configurable prefix, cached for a short TTL. Endpoint, region and
+//! credentials come from the standard AWS configuration chain, so
+//! `AWS_ENDPOINT_URL` points both at a local server (moto) in tests.
+//!
+//! # DynamoDB single-table design
+//!
+//! Key attributes: `PK`, `SK` (strings) on the table; one global secondary
+//! index `GSI1` on `GSI1PK`, `GSI1SK` (projection ALL). Model values are
+//! stored as their serde attributes (serde_dynamo) next to the keys. TTL
+//! attribute: `ttl` (epoch seconds, audit records only).
+//!
+//! | item | PK | SK | GSI1PK / GSI1SK | extra |
+//! |---|---|---|---|---|
+//! | tenant | `TENANT#<t>` | `TENANT` | `TENANTS` / `<t>` | `mailbox_count` (non-system mailboxes) |
+//! | company | `TENANT#<t>` | `COMPANY#<c>` | | |
+//! | user | `TENANT#<t>` | `USER#<u>` | | |
+//! | login claim | `LOGIN#<login>` | `LOGIN` | | `tenant_id`, `user_id` |
+//! | group | `TENANT#<t>` | `GROUP#<g>` | | |
+//! | mailbox | `TENANT#<t>` | `MAILBOX#<m>` | | access list and SMTP settings inline |
+//! | address claim | `TENANT#<t>` | `ADDRESS#<address>` | | `mailbox_id` |
+//! | SMTP credential | `TENANT#<t>` | `CRED#<u>#<c>` | | hash only |
+//! | API token | `TOKEN#<id>` | `TOKEN` | `TOKENS#<t>` or `TOKENS#OPERATOR` / `<id>` | hash only |
+//! | audit record | `AUDIT#<t>` | `<at, 20 digits>#<id>` | `AUDIT#<t>#<mailbox>` / same as SK | `ttl` |
+//! | system relay | `PLATFORM` | `SYSTEM_RELAY` | | |
+//!
+//! # Access patterns and what each costs
+//!
+//! | pattern | requests |
+//! |---|---|
+//! | create tenant (tenant, company, system mailbox, address claim, admin token) | 1 TransactWriteItems (5 items) |
+//! | get tenant / company / user / group / mailbox / token | 1 GetItem |
+//! | list a tenant's companies / users / groups / mailboxes | 1 Query per page (`begins_with(SK, ...)`) |
+//! | list tenants; list a tenant's tokens | 1 Query per page on GSI1 |
+//! | user by login (SMTP AUTH) | 2 GetItem (claim, user) |
+//! | create user | 1 TransactWriteItems (user + login claim) |
+//! | create mailbox within quota | 1 TransactWriteItems (tenant count update conditioned on `mailbox_count < mailbox_quota`, address claim, mailbox); +1 GetItem only when it fails, to tell quota from a missing tenant |
+//! | update mailbox, same address / new address | 1 UpdateItem / 1 GetItem + 1 TransactWriteItems (3 items) |
+//! | delete mailbox | 1 GetItem + 1 TransactWriteItems (mailbox, claim, count) |
+//! | find mailbox by address | 2 GetItem (claim, mailbox) |
+//! | a user's credentials | 1 Query |
+//! | permission snapshot (tenant, user, all mailboxes) | 2 GetItem + 1 Query per 500 mailboxes |
+//! | append audit record | 1 PutItem |
+//! | audit by tenant and time range, newest first | 1+ Query (`SK BETWEEN`, backwards; expired items filtered) |
+//! | audit by mailbox | 1+ Query on GSI1 |
+//!
+//! Quota and address uniqueness are conditions inside one
+//! TransactWriteItems, so concurrent creations cannot exceed the quota or
+//! claim an address twice. A transaction cancelled because of a
+//! concurrent transaction (`TransactionConflict`) is retried with backoff.
+//! Reads of single items and base-table queries are strongly consistent;
+//! queries on GSI1 (tenant list, token list, audit by mailbox) are
+//! eventually consistent. Expired audit records are filtered on read and
+//! deleted by DynamoDB TTL.
+
+mod dynamo;
+mod error;
+mod keys;
+mod secrets;
+mod table;
+
+pub use dynamo::DynamoStore;
+pub use secrets::{DEFAULT_SECRET_TTL, SecretsManagerStore};
+pub use table::create_table;
+
+/// Loads the AWS configuration from the standard chain (environment,
+/// profile, `AWS_ENDPOINT_URL`, instance role).
+pub async fn load_aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}

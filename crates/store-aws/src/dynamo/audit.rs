@@ -1,0 +1,109 @@
+//! The audit log (newest first, expiry by DynamoDB TTL) and platform settings.
+
+use super::{DynamoStore, decode, item_with_keys, n, s};
+use crate::error::unavailable;
+use crate::keys::*;
+use async_trait::async_trait;
+use sendas_core::model::{AuditFilter, AuditRecord, SystemRelay};
+use sendas_core::ports::{AuditStore, Page, PageRequest, SettingsStore};
+use sendas_core::{StoreError, TenantId, Timestamp};
+use std::collections::HashMap;
+
+/// Cursor: the SK of the last record of the page (both indexes sort by it).
+fn cursor(r: &AuditRecord) -> String {
+    audit_sk(r.at, r.id)
+}
+
+#[async_trait]
+impl AuditStore for DynamoStore {
+    async fn append_audit(&self, r: &AuditRecord) -> Result<(), StoreError> {
+        let sk = audit_sk(r.at, r.id);
+        let mut keys = vec![(PK, audit_pk(r.tenant_id)), (SK, sk.clone())];
+        if let Some(m) = r.mailbox_id {
+            keys.push((GSI1PK, audit_mailbox_gsi(r.tenant_id, m)));
+            keys.push((GSI1SK, sk));
+        }
+        let mut item = item_with_keys(r, &keys)?;
+        item.insert(TTL.into(), n(r.expires_at.seconds()));
+        self.put_new(item).await
+    }
+
+    async fn query_audit(&self, tenant: TenantId, f: &AuditFilter, page: &PageRequest) -> Result<Page<AuditRecord>, StoreError> {
+        let (index, pk_name, sk_name, pk) = match f.mailbox_id {
+            Some(m) => (Some(GSI1), GSI1PK, GSI1SK, audit_mailbox_gsi(tenant, m)),
+            None => (None, PK, SK, audit_pk(tenant)),
+        };
+        let lo = f.from.map_or_else(|| "0".repeat(20), audit_sk_floor);
+        let hi = f.to.map_or_else(|| "~".into(), audit_sk_ceiling_before);
+        // Resume after the cursor: rebuild the exclusive start key from the record's SK
+        // (on GSI1 the GSI sort key equals the SK and the base PK is the tenant's audit PK).
+        let mut start = match &page.after {
+            Some(after) if after.len() > 21 && after.is_ascii() => {
+                let mut key = HashMap::from([(PK.to_owned(), s(audit_pk(tenant))), (SK.to_owned(), s(after.clone()))]);
+                if index.is_some() {
+                    key.insert(GSI1PK.to_owned(), s(pk.clone()));
+                    key.insert(GSI1SK.to_owned(), s(after.clone()));
+                }
+                Some(key)
+            }
+            Some(_) => return Err(StoreError::InvalidCursor),
+            None => None,
+        };
+        let want = page.limit() as usize + 1;
+        let now = Timestamp::now().millis();
+        let mut items: Vec<AuditRecord> = Vec::new();
+        loop {
+            let out = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+                .filter_expression("expires_at > :now")
+                .expression_attribute_names("#pk", pk_name)
+                .expression_attribute_names("#sk", sk_name)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":lo", s(lo.clone()))
+                .expression_attribute_values(":hi", s(hi.clone()))
+                .expression_attribute_values(":now", n(now))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start)
+                .limit(want as i32)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                items.push(decode(item)?);
+            }
+            start = out.last_evaluated_key;
+            if items.len() >= want || start.is_none() {
+                break;
+            }
+        }
+        items.truncate(want);
+        Ok(Page::from_overfetch(items, page.limit(), cursor))
+    }
+
+    async fn purge_expired_audit(&self, _now: Timestamp) -> Result<u64, StoreError> {
+        // DynamoDB TTL deletes expired records; reads already hide them.
+        Ok(0)
+    }
+}
+
+#[async_trait]
+impl SettingsStore for DynamoStore {
+    async fn get_system_relay(&self) -> Result<Option<SystemRelay>, StoreError> {
+        self.get_item(PLATFORM.into(), SYSTEM_RELAY_SK).await?.map(decode).transpose()
+    }
+    async fn put_system_relay(&self, relay: &SystemRelay) -> Result<(), StoreError> {
+        let item = item_with_keys(relay, &[(PK, PLATFORM.into()), (SK, SYSTEM_RELAY_SK.into())])?;
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+}

@@ -1,0 +1,135 @@
+//! Mailboxes: the quota counter on the tenant item and the per-tenant
+//! address claims, both enforced inside one transaction.
+
+use super::{DynamoStore, Item, decode, failed, item_with_keys, n, s, tx};
+use crate::keys::*;
+use async_trait::async_trait;
+use sendas_core::model::Mailbox;
+use sendas_core::ports::{MailboxStore, Page, PageRequest};
+use sendas_core::{EmailAddress, MailboxId, StoreError, TenantId};
+use std::collections::HashMap;
+
+fn mailbox_sk(id: MailboxId) -> String {
+    format!("MAILBOX#{id}")
+}
+
+/// The mailbox item with its keys.
+pub(crate) fn mailbox_item(m: &Mailbox) -> Result<Item, StoreError> {
+    item_with_keys(m, &[(PK, tenant_pk(m.tenant_id)), (SK, mailbox_sk(m.id))])
+}
+
+/// The claim that reserves `m.address` in its tenant.
+pub(crate) fn address_claim(m: &Mailbox) -> Result<Item, StoreError> {
+    Ok(HashMap::from([
+        (PK.to_owned(), s(tenant_pk(m.tenant_id))),
+        (SK.to_owned(), s(address_sk(&m.address))),
+        ("mailbox_id".to_owned(), s(m.id.to_string())),
+    ]))
+}
+
+fn claim_is_mine(m: &Mailbox) -> (&'static str, HashMap<String, aws_sdk_dynamodb::types::AttributeValue>) {
+    ("mailbox_id = :mid", HashMap::from([(":mid".to_owned(), s(m.id.to_string()))]))
+}
+
+#[async_trait]
+impl MailboxStore for DynamoStore {
+    async fn create_mailbox(&self, m: &Mailbox) -> Result<(), StoreError> {
+        let t = m.tenant_id;
+        let mut items = Vec::new();
+        if !m.system {
+            items.push(tx::update(
+                self.table(),
+                tenant_pk(t),
+                TENANT_SK,
+                "SET mailbox_count = mailbox_count + :one",
+                "mailbox_count < mailbox_quota",
+                HashMap::from([(":one".to_owned(), n(1))]),
+            )?);
+        } else {
+            // Still require the tenant to exist.
+            items.push(tx::update(
+                self.table(),
+                tenant_pk(t),
+                TENANT_SK,
+                "SET mailbox_count = mailbox_count + :zero",
+                "attribute_exists(PK)",
+                HashMap::from([(":zero".to_owned(), n(0))]),
+            )?);
+        }
+        items.push(tx::put_new(self.table(), address_claim(m)?)?);
+        items.push(tx::put_new(self.table(), mailbox_item(m)?)?);
+        match self.transact(items).await? {
+            Ok(()) => Ok(()),
+            Err(r) if failed(&r, 1) || failed(&r, 2) => Err(StoreError::Conflict("address taken".into())),
+            Err(_) => match self.get_item(tenant_pk(t), TENANT_SK).await? {
+                None => Err(StoreError::NotFound),
+                Some(_) => Err(StoreError::QuotaExceeded),
+            },
+        }
+    }
+
+    async fn get_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<Mailbox, StoreError> {
+        self.get(tenant_pk(tenant), mailbox_sk(id)).await
+    }
+
+    async fn find_mailbox_by_address(&self, tenant: TenantId, address: &EmailAddress) -> Result<Mailbox, StoreError> {
+        let claim = self.get_item(tenant_pk(tenant), address_sk(address)).await?.ok_or(StoreError::NotFound)?;
+        let id = claim
+            .get("mailbox_id")
+            .and_then(|v| v.as_s().ok())
+            .and_then(|v| MailboxId::parse(v).ok())
+            .ok_or(StoreError::Corrupt("address claim".into()))?;
+        self.get_mailbox(tenant, id).await
+    }
+
+    async fn list_mailboxes(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, StoreError> {
+        self.query_prefix(tenant_pk(tenant), "MAILBOX#", page, |m: &Mailbox| m.id.to_string()).await
+    }
+
+    async fn update_mailbox(&self, m: &Mailbox) -> Result<(), StoreError> {
+        let old: Mailbox = match self.get_item(tenant_pk(m.tenant_id), mailbox_sk(m.id)).await? {
+            Some(item) => decode(item)?,
+            None => return Err(StoreError::NotFound),
+        };
+        if old.address == m.address {
+            let result = self.transact(vec![tx::put_existing(self.table(), mailbox_item(m)?)?]).await?;
+            return result.map_err(|_| StoreError::NotFound);
+        }
+        let items = vec![
+            tx::put_existing(self.table(), mailbox_item(m)?)?,
+            tx::delete(self.table(), tenant_pk(m.tenant_id), address_sk(&old.address), Some(claim_is_mine(&old)))?,
+            tx::put_new(self.table(), address_claim(m)?)?,
+        ];
+        match self.transact(items).await? {
+            Ok(()) => Ok(()),
+            Err(r) if failed(&r, 0) => Err(StoreError::NotFound),
+            Err(_) => Err(StoreError::Conflict("address taken".into())),
+        }
+    }
+
+    async fn delete_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<(), StoreError> {
+        let m: Mailbox = match self.get_item(tenant_pk(tenant), mailbox_sk(id)).await? {
+            Some(item) => decode(item)?,
+            None => return Err(StoreError::NotFound),
+        };
+        let exists = ("attribute_exists(PK)", HashMap::new());
+        let mut items = vec![
+            tx::delete(self.table(), tenant_pk(tenant), mailbox_sk(id), Some(exists))?,
+            tx::delete(self.table(), tenant_pk(tenant), address_sk(&m.address), Some(claim_is_mine(&m)))?,
+        ];
+        if !m.system {
+            items.push(tx::update(
+                self.table(),
+                tenant_pk(tenant),
+                TENANT_SK,
+                "SET mailbox_count = mailbox_count - :one",
+                "mailbox_count > :zero",
+                HashMap::from([(":one".to_owned(), n(1)), (":zero".to_owned(), n(0))]),
+            )?);
+        }
+        match self.transact(items).await? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(StoreError::NotFound),
+        }
+    }
+}
