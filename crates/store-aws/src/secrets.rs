@@ -38,7 +38,10 @@ impl std::fmt::Debug for SecretsManagerStore {
     }
 }
 
-fn fail<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(op: &str, e: SdkError<E, R>) -> StoreError {
+fn fail<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+    op: &str,
+    e: SdkError<E, R>,
+) -> StoreError {
     let code = e.code().unwrap_or("no code").to_owned();
     StoreError::Unavailable(format!("secrets manager {op}: {code}: {}", DisplayErrorContext(&e)))
 }
@@ -67,10 +70,10 @@ impl SecretsManagerStore {
 impl SecretStore for SecretsManagerStore {
     async fn get_secret(&self, name: &SecretRef) -> Result<Option<SecretString>, StoreError> {
         let id = self.full_name(name);
-        if let Some((at, value)) = self.cache().get(&id) {
-            if at.elapsed() < self.ttl {
-                return Ok(value.as_ref().map(|v| SecretString::from(v.expose_secret().to_owned())));
-            }
+        if let Some((at, value)) = self.cache().get(&id)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(value.as_ref().map(|v| SecretString::from(v.expose_secret().to_owned())));
         }
         let value = match self.client.get_secret_value().secret_id(&id).send().await {
             Ok(out) => out.secret_string.map(SecretString::from),

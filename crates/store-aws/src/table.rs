@@ -11,9 +11,8 @@ use sendas_core::StoreError;
 
 /// Creates the table (on-demand billing, GSI1, TTL on `ttl`) and waits until it is active.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    let attr = |name: &str| {
-        AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
-    };
+    let attr =
+        |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build();
     let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
     let build_err = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
     let gsi = GlobalSecondaryIndex::builder()

@@ -81,7 +81,10 @@ impl Db {
     }
 
     /// Runs `f` synchronously (for opening, before any runtime exists).
-    pub(crate) fn call_blocking<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub(crate) fn call_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut guard = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard)
     }
@@ -144,5 +147,7 @@ pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, 
 
 /// Writes a meta value.
 pub(crate) fn meta_put(conn: &Connection, key: &str, value: &[u8]) -> Result<(), StoreError> {
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value]).map(|_| ()).map_err(sql_err)
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value])
+        .map(|_| ())
+        .map_err(sql_err)
 }

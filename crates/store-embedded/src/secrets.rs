@@ -72,9 +72,12 @@ impl EncryptedSecretStore {
                 }
             }
             None => {
-                let (nonce, sealed) = this.seal(KEY_CHECK, KEY_CHECK_PLAIN).map_err(|e| EmbeddedError::Key(e.to_string()))?;
+                let (nonce, sealed) =
+                    this.seal(KEY_CHECK, KEY_CHECK_PLAIN).map_err(|e| EmbeddedError::Key(e.to_string()))?;
                 let value = [nonce.as_slice(), sealed.as_slice()].concat();
-                this.db.call_blocking(|c| meta_put(c, KEY_CHECK, &value)).map_err(|e| EmbeddedError::Database(e.to_string()))?;
+                this.db
+                    .call_blocking(|c| meta_put(c, KEY_CHECK, &value))
+                    .map_err(|e| EmbeddedError::Database(e.to_string()))?;
             }
         }
         Ok(this)
@@ -115,9 +118,8 @@ fn read_key(path: &Path) -> Result<Option<[u8; 32]>, EmbeddedError> {
     }
     let mut buf = Vec::new();
     file.read_to_end(&mut buf).map_err(|e| EmbeddedError::Key(format!("reading {}: {e}", path.display())))?;
-    let key: [u8; 32] = buf
-        .try_into()
-        .map_err(|_| EmbeddedError::Key(format!("{} is not a 32-byte key", path.display())))?;
+    let key: [u8; 32] =
+        buf.try_into().map_err(|_| EmbeddedError::Key(format!("{} is not a 32-byte key", path.display())))?;
     Ok(Some(key))
 }
 
@@ -142,9 +144,11 @@ impl SecretStore for EncryptedSecretStore {
         let row: Option<(Vec<u8>, Vec<u8>)> = self
             .db
             .call(move |c| {
-                c.query_row("SELECT nonce, sealed FROM secrets WHERE name = ?1", params![key], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-                    .map_err(sql_err)
+                c.query_row("SELECT nonce, sealed FROM secrets WHERE name = ?1", params![key], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(sql_err)
             })
             .await?;
         let Some((nonce, sealed)) = row else { return Ok(None) };
@@ -170,6 +174,8 @@ impl SecretStore for EncryptedSecretStore {
 
     async fn delete_secret(&self, name: &SecretRef) -> Result<(), StoreError> {
         let key = name.as_str().to_owned();
-        self.db.call(move |c| c.execute("DELETE FROM secrets WHERE name = ?1", params![key]).map(|_| ()).map_err(sql_err)).await
+        self.db
+            .call(move |c| c.execute("DELETE FROM secrets WHERE name = ?1", params![key]).map(|_| ()).map_err(sql_err))
+            .await
     }
 }

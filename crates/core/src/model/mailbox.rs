@@ -102,7 +102,10 @@ impl SmtpSettings {
             });
         }
         if username.is_empty() || username.len() > 256 || username.chars().any(char::is_control) {
-            return Err(SmtpSettingsError { field: "smtp.username", reason: "1..=256 characters, no control characters" });
+            return Err(SmtpSettingsError {
+                field: "smtp.username",
+                reason: "1..=256 characters, no control characters",
+            });
         }
         Ok(SmtpSettings { host, port, tls, username: username.to_owned(), password_set: false })
     }

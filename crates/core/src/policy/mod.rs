@@ -6,7 +6,7 @@
 
 mod permission;
 
-pub use permission::{Decision, Denial, Usage, UsableMailboxes, may_use, usable_mailboxes};
+pub use permission::{Decision, Denial, UsableMailboxes, Usage, may_use, usable_mailboxes};
 
 #[cfg(test)]
 mod permission_tests;

@@ -73,10 +73,10 @@ pub fn may_use(tenant: &Tenant, user: &User, mailbox: &Mailbox, usage: Usage) ->
         Usage::ReplyTo if !mailbox.flags.reply => return Denied(Denial::NotReply),
         _ => {}
     }
-    if let MailboxScope::Company(company) = mailbox.scope {
-        if !user.companies.contains(&company) {
-            return Denied(Denial::OtherCompany);
-        }
+    if let MailboxScope::Company(company) = mailbox.scope
+        && !user.companies.contains(&company)
+    {
+        return Denied(Denial::OtherCompany);
     }
     if mailbox.flags.restricted
         && !mailbox.access.users.contains(&user.id)

@@ -143,7 +143,8 @@ fn denial_reasons_follow_the_order_of_the_rule() {
     let base = Inputs::from_bits((1 << INPUTS) - 1);
     let (t, u, m, _) = base.build();
     assert_eq!(may_use(&t, &u, &m, Usage::From), Decision::Allowed);
-    let cases: [(fn(&mut Inputs), Denial); 8] = [
+    type Change = fn(&mut Inputs);
+    let cases: [(Change, Denial); 8] = [
         (|i| i.mailbox_in_tenant = false, Denial::OtherTenant),
         (|i| i.tenant_enabled = false, Denial::TenantDisabled),
         (|i| i.user_enabled = false, Denial::UserDisabled),

@@ -14,6 +14,6 @@ mod store;
 pub use page::{Page, PageRequest};
 pub use secrets::{SecretRef, SecretStore};
 pub use store::{
-    AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, SettingsStore, Store,
-    TenantStore, TokenStore, UserStore,
+    AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, SettingsStore, Store, TenantStore,
+    TokenStore, UserStore,
 };

@@ -152,7 +152,15 @@ pub trait SettingsStore: Send + Sync {
 
 /// Every aggregate's store: what the composition roots hold as `Arc<dyn Store>`.
 pub trait Store:
-    TenantStore + CompanyStore + UserStore + GroupStore + MailboxStore + CredentialStore + TokenStore + AuditStore + SettingsStore
+    TenantStore
+    + CompanyStore
+    + UserStore
+    + GroupStore
+    + MailboxStore
+    + CredentialStore
+    + TokenStore
+    + AuditStore
+    + SettingsStore
 {
 }
 

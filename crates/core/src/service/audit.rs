@@ -20,10 +20,10 @@ pub async fn query(
     page: &PageRequest,
 ) -> Result<Page<AuditRecord>, ServiceError> {
     require_admin(caller, tenant)?;
-    if let (Some(from), Some(to)) = (filter.from, filter.to) {
-        if from > to {
-            return Err(ServiceError::invalid("from", "must not be after `to`"));
-        }
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        return Err(ServiceError::invalid("from", "must not be after `to`"));
     }
     Ok(store.query_audit(tenant, filter, page).await?)
 }

@@ -50,7 +50,12 @@ pub async fn issue(
 }
 
 /// A user's app passwords (names and dates; hashes stay inside).
-pub async fn list(store: &dyn Store, caller: &Role, tenant: TenantId, user: UserId) -> Result<Vec<SmtpCredential>, ServiceError> {
+pub async fn list(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Vec<SmtpCredential>, ServiceError> {
     require_admin_or_self(caller, tenant, user)?;
     store.get_user(tenant, user).await?;
     Ok(store.list_credentials(tenant, user).await?)

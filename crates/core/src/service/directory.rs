@@ -9,9 +9,19 @@ use crate::{CompanyId, GroupId, TenantId, Timestamp, UserId};
 use std::collections::BTreeSet;
 
 /// Creates a company.
-pub async fn create_company(store: &dyn Store, caller: &Role, tenant: TenantId, name: &str) -> Result<Company, ServiceError> {
+pub async fn create_company(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    name: &str,
+) -> Result<Company, ServiceError> {
     require_admin(caller, tenant)?;
-    let company = Company { tenant_id: tenant, id: CompanyId::generate(), name: parse_name("name", name)?, created_at: Timestamp::now() };
+    let company = Company {
+        tenant_id: tenant,
+        id: CompanyId::generate(),
+        name: parse_name("name", name)?,
+        created_at: Timestamp::now(),
+    };
     store.create_company(&company).await?;
     Ok(company)
 }
@@ -43,7 +53,12 @@ pub async fn list_companies(
 }
 
 /// One company.
-pub async fn get_company(store: &dyn Store, caller: &Role, tenant: TenantId, id: CompanyId) -> Result<Company, ServiceError> {
+pub async fn get_company(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    id: CompanyId,
+) -> Result<Company, ServiceError> {
     require_admin(caller, tenant)?;
     Ok(store.get_company(tenant, id).await?)
 }
@@ -87,7 +102,12 @@ pub struct CreateUser {
 }
 
 /// Creates a user; `Conflict` when the login is taken anywhere on the platform.
-pub async fn create_user(store: &dyn Store, caller: &Role, tenant: TenantId, input: CreateUser) -> Result<User, ServiceError> {
+pub async fn create_user(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    input: CreateUser,
+) -> Result<User, ServiceError> {
     require_admin(caller, tenant)?;
     let login = Login::parse(&input.login).map_err(|e| ServiceError::invalid("login", e.to_string()))?;
     let name = parse_name("name", &input.name)?;
@@ -114,7 +134,12 @@ pub async fn get_user(store: &dyn Store, caller: &Role, tenant: TenantId, id: Us
 }
 
 /// Lists users.
-pub async fn list_users(store: &dyn Store, caller: &Role, tenant: TenantId, page: &PageRequest) -> Result<Page<User>, ServiceError> {
+pub async fn list_users(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    page: &PageRequest,
+) -> Result<Page<User>, ServiceError> {
     require_admin(caller, tenant)?;
     Ok(store.list_users(tenant, page).await?)
 }
@@ -161,9 +186,19 @@ pub async fn update_user(
 }
 
 /// Creates a group.
-pub async fn create_group(store: &dyn Store, caller: &Role, tenant: TenantId, name: &str) -> Result<Group, ServiceError> {
+pub async fn create_group(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    name: &str,
+) -> Result<Group, ServiceError> {
     require_admin(caller, tenant)?;
-    let group = Group { tenant_id: tenant, id: GroupId::generate(), name: parse_name("name", name)?, created_at: Timestamp::now() };
+    let group = Group {
+        tenant_id: tenant,
+        id: GroupId::generate(),
+        name: parse_name("name", name)?,
+        created_at: Timestamp::now(),
+    };
     store.create_group(&group).await?;
     Ok(group)
 }
@@ -175,7 +210,13 @@ pub async fn get_group(store: &dyn Store, caller: &Role, tenant: TenantId, id: G
 }
 
 /// Renames a group.
-pub async fn rename_group(store: &dyn Store, caller: &Role, tenant: TenantId, id: GroupId, name: &str) -> Result<Group, ServiceError> {
+pub async fn rename_group(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    id: GroupId,
+    name: &str,
+) -> Result<Group, ServiceError> {
     require_admin(caller, tenant)?;
     let mut group = store.get_group(tenant, id).await?;
     group.name = parse_name("name", name)?;
@@ -184,7 +225,12 @@ pub async fn rename_group(store: &dyn Store, caller: &Role, tenant: TenantId, id
 }
 
 /// Lists groups.
-pub async fn list_groups(store: &dyn Store, caller: &Role, tenant: TenantId, page: &PageRequest) -> Result<Page<Group>, ServiceError> {
+pub async fn list_groups(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    page: &PageRequest,
+) -> Result<Page<Group>, ServiceError> {
     require_admin(caller, tenant)?;
     Ok(store.list_groups(tenant, page).await?)
 }
@@ -204,7 +250,12 @@ pub async fn all_users(store: &dyn Store, tenant: TenantId) -> Result<Vec<User>,
 }
 
 /// The members of a group.
-pub async fn group_members(store: &dyn Store, caller: &Role, tenant: TenantId, id: GroupId) -> Result<Vec<User>, ServiceError> {
+pub async fn group_members(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    id: GroupId,
+) -> Result<Vec<User>, ServiceError> {
     require_admin(caller, tenant)?;
     store.get_group(tenant, id).await?;
     Ok(all_users(store, tenant).await?.into_iter().filter(|u| u.groups.contains(&id)).collect())

@@ -24,9 +24,12 @@ pub struct MailboxInput {
     pub smtp: Option<SmtpSettings>,
 }
 
-async fn validate(store: &dyn Store, tenant: TenantId, input: &MailboxInput) -> Result<(EmailAddress, Name), ServiceError> {
-    let address =
-        EmailAddress::parse(&input.address).map_err(|e| ServiceError::invalid("address", e.to_string()))?;
+async fn validate(
+    store: &dyn Store,
+    tenant: TenantId,
+    input: &MailboxInput,
+) -> Result<(EmailAddress, Name), ServiceError> {
+    let address = EmailAddress::parse(&input.address).map_err(|e| ServiceError::invalid("address", e.to_string()))?;
     let name = super::parse_name("display_name", &input.display_name)?;
     if let MailboxScope::Company(company) = input.scope {
         store.get_company(tenant, company).await.map_err(|e| match e {
@@ -39,7 +42,12 @@ async fn validate(store: &dyn Store, tenant: TenantId, input: &MailboxInput) -> 
 
 /// Creates a mailbox: `QuotaExceeded` beyond the tenant's quota (atomic),
 /// `Conflict` when the address exists in the tenant.
-pub async fn create(store: &dyn Store, caller: &Role, tenant: TenantId, input: MailboxInput) -> Result<Mailbox, ServiceError> {
+pub async fn create(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    input: MailboxInput,
+) -> Result<Mailbox, ServiceError> {
     require_admin(caller, tenant)?;
     let (address, display_name) = validate(store, tenant, &input).await?;
     let smtp = input.smtp.map(|mut s| {
@@ -69,7 +77,12 @@ pub async fn get(store: &dyn Store, caller: &Role, tenant: TenantId, id: Mailbox
 }
 
 /// Lists mailboxes (admin).
-pub async fn list(store: &dyn Store, caller: &Role, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, ServiceError> {
+pub async fn list(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    page: &PageRequest,
+) -> Result<Page<Mailbox>, ServiceError> {
     require_admin(caller, tenant)?;
     Ok(store.list_mailboxes(tenant, page).await?)
 }

@@ -34,7 +34,12 @@ pub async fn snapshot(store: &dyn Store, tenant: TenantId, user: UserId) -> Resu
 }
 
 /// The dropdowns of a user: the user itself or an admin of its tenant.
-pub async fn usable_by(store: &dyn Store, caller: &Role, tenant: TenantId, user: UserId) -> Result<UsableMailboxes, ServiceError> {
+pub async fn usable_by(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<UsableMailboxes, ServiceError> {
     super::require_admin_or_self(caller, tenant, user)?;
     Ok(snapshot(store, tenant, user).await?.usable)
 }

@@ -5,9 +5,7 @@
 use super::tokens::{IssuedToken, mint};
 use super::{parse_name, require_operator};
 use crate::error::ServiceError;
-use crate::model::{
-    AccessList, Company, DEFAULT_MAILBOX_QUOTA, Mailbox, MailboxFlags, MailboxScope, Role, Tenant,
-};
+use crate::model::{AccessList, Company, DEFAULT_MAILBOX_QUOTA, Mailbox, MailboxFlags, MailboxScope, Role, Tenant};
 use crate::ports::{NewTenant, Page, PageRequest, Store};
 use crate::{CompanyId, EmailAddress, MailboxId, TenantId, Timestamp};
 
@@ -104,7 +102,12 @@ pub async fn set_quota(store: &dyn Store, caller: &Role, id: TenantId, quota: u3
 }
 
 /// Enables or disables a tenant (operator only).
-pub async fn set_enabled(store: &dyn Store, caller: &Role, id: TenantId, enabled: bool) -> Result<Tenant, ServiceError> {
+pub async fn set_enabled(
+    store: &dyn Store,
+    caller: &Role,
+    id: TenantId,
+    enabled: bool,
+) -> Result<Tenant, ServiceError> {
     require_operator(caller)?;
     let mut tenant = store.get_tenant(id).await?;
     tenant.enabled = enabled;

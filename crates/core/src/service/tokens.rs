@@ -86,15 +86,15 @@ pub async fn authenticate(store: &dyn Store, text: &str) -> Result<Role, Service
         StoreError::NotFound => ServiceError::Unauthorized,
         other => other.into(),
     };
-    if let Some(tenant) = token.role.tenant() {
-        if !store.get_tenant(tenant).await.map_err(gone)?.enabled {
-            return Err(ServiceError::Unauthorized);
-        }
+    if let Some(tenant) = token.role.tenant()
+        && !store.get_tenant(tenant).await.map_err(gone)?.enabled
+    {
+        return Err(ServiceError::Unauthorized);
     }
-    if let Role::User { tenant_id, user_id } = token.role {
-        if !store.get_user(tenant_id, user_id).await.map_err(gone)?.enabled {
-            return Err(ServiceError::Unauthorized);
-        }
+    if let Role::User { tenant_id, user_id } = token.role
+        && !store.get_user(tenant_id, user_id).await.map_err(gone)?.enabled
+    {
+        return Err(ServiceError::Unauthorized);
     }
     Ok(token.role)
 }

@@ -6,9 +6,7 @@ use crate::model::{
 };
 use crate::ports::NewTenant;
 use crate::secret::SecretHash;
-use crate::{
-    AuditId, CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, TokenId, UserId,
-};
+use crate::{AuditId, CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, TokenId, UserId};
 use std::collections::BTreeSet;
 
 /// A name that is known to be valid.
@@ -35,7 +33,8 @@ pub fn new_tenant(domain: &str, quota: u32) -> NewTenant {
         mailbox_quota: quota,
         created_at: Timestamp::now(),
     };
-    let company = Company { tenant_id: tenant.id, id: CompanyId::generate(), name: name("HQ"), created_at: Timestamp::now() };
+    let company =
+        Company { tenant_id: tenant.id, id: CompanyId::generate(), name: name("HQ"), created_at: Timestamp::now() };
     let mut system_mailbox = mailbox(tenant.id, &format!("system@{domain}"), MailboxScope::Global);
     system_mailbox.system = true;
     let admin_token = token(Role::Admin { tenant_id: tenant.id });

@@ -13,6 +13,7 @@ use crate::ports::{
 use crate::{CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, TokenId, UserId};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 #[derive(Default)]
@@ -30,10 +31,12 @@ struct Data {
     system_relay: Option<SystemRelay>,
 }
 
-/// An in-memory `Store`.
+/// An in-memory `Store`. It counts the requests made to it (every trait
+/// method is one request), so tests can check what a use-case costs.
 #[derive(Default)]
 pub struct MemoryStore {
     data: Mutex<Data>,
+    requests: AtomicU64,
 }
 
 impl MemoryStore {
@@ -42,7 +45,13 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// How many store requests were made so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
     fn data(&self) -> MutexGuard<'_, Data> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
         self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
@@ -300,7 +309,12 @@ impl AuditStore for MemoryStore {
         self.data().audit.insert((r.tenant_id, r.at, r.id), r.clone());
         Ok(())
     }
-    async fn query_audit(&self, tenant: TenantId, f: &AuditFilter, page: &PageRequest) -> Result<Page<AuditRecord>, StoreError> {
+    async fn query_audit(
+        &self,
+        tenant: TenantId,
+        f: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditRecord>, StoreError> {
         let d = self.data();
         let now = Timestamp::now();
         let items: Vec<AuditRecord> = d

@@ -28,7 +28,12 @@ impl AuditStore for DynamoStore {
         self.put_new(item).await
     }
 
-    async fn query_audit(&self, tenant: TenantId, f: &AuditFilter, page: &PageRequest) -> Result<Page<AuditRecord>, StoreError> {
+    async fn query_audit(
+        &self,
+        tenant: TenantId,
+        f: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditRecord>, StoreError> {
         let (index, pk_name, sk_name, pk) = match f.mailbox_id {
             Some(m) => (Some(GSI1), GSI1PK, GSI1SK, audit_mailbox_gsi(tenant, m)),
             None => (None, PK, SK, audit_pk(tenant)),

@@ -78,7 +78,12 @@ impl DynamoStore {
 
     /// Sets the attributes of `value` on an existing item (other attributes
     /// stay); `NotFound` if the item does not exist.
-    pub(crate) async fn update_existing<T: Serialize>(&self, pk: String, sk: &str, value: &T) -> Result<(), StoreError> {
+    pub(crate) async fn update_existing<T: Serialize>(
+        &self,
+        pk: String,
+        sk: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
         let attrs = encode(value)?;
         let mut req = self
             .client
@@ -90,14 +95,16 @@ impl DynamoStore {
         let mut sets = Vec::new();
         for (i, (name, value)) in attrs.into_iter().enumerate() {
             sets.push(format!("#a{i} = :v{i}"));
-            req = req.expression_attribute_names(format!("#a{i}"), name).expression_attribute_values(format!(":v{i}"), value);
+            req = req
+                .expression_attribute_names(format!("#a{i}"), name)
+                .expression_attribute_values(format!(":v{i}"), value);
         }
-        req.update_expression(format!("SET {}", sets.join(", "))).send().await.map(|_| ()).map_err(|e| {
-            match unavailable(e) {
+        req.update_expression(format!("SET {}", sets.join(", "))).send().await.map(|_| ()).map_err(
+            |e| match unavailable(e) {
                 StoreError::Conflict(_) => StoreError::NotFound,
                 other => other,
-            }
-        })
+            },
+        )
     }
 
     /// Deletes an existing item; `NotFound` if it does not exist.
@@ -234,8 +241,7 @@ impl DynamoStore {
         use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
         let mut delay = std::time::Duration::from_millis(10);
         for _ in 0..8 {
-            let result =
-                self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
             let err = match result {
                 Ok(_) => return Ok(Ok(())),
                 Err(e) => e,
@@ -245,11 +251,9 @@ impl DynamoStore {
                 other => return Err(unavailable(other)),
             };
             let reasons: CancelReasons = match &service {
-                TransactWriteItemsError::TransactionCanceledException(c) => c
-                    .cancellation_reasons()
-                    .iter()
-                    .map(|r| r.code().unwrap_or("None").to_owned())
-                    .collect(),
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect()
+                }
                 other => {
                     let code = aws_sdk_dynamodb::error::ProvideErrorMetadata::code(other).unwrap_or("no code");
                     return Err(StoreError::Unavailable(format!("TransactWriteItems: {code}")));

@@ -20,7 +20,10 @@ impl TenantStore for DynamoStore {
         let claim = super::mailboxes::address_claim(m)?;
         let items = vec![
             tx::put_new(self.table(), tenant_item)?,
-            tx::put_new(self.table(), item_with_keys(&new.company, &[(PK, tenant_pk(t)), (SK, format!("COMPANY#{}", new.company.id))])?)?,
+            tx::put_new(
+                self.table(),
+                item_with_keys(&new.company, &[(PK, tenant_pk(t)), (SK, format!("COMPANY#{}", new.company.id))])?,
+            )?,
             tx::put_new(self.table(), super::mailboxes::mailbox_item(m)?)?,
             tx::put_new(self.table(), claim)?,
             tx::put_new(self.table(), super::tokens::token_item(&new.admin_token)?)?,

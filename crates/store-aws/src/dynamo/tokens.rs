@@ -16,7 +16,12 @@ fn credential_sk(user: UserId, id: CredentialId) -> String {
 pub(crate) fn token_item(t: &ApiToken) -> Result<Item, StoreError> {
     item_with_keys(
         t,
-        &[(PK, token_pk(t.id)), (SK, TOKEN_SK.into()), (GSI1PK, tokens_gsi(t.role.tenant())), (GSI1SK, t.id.to_string())],
+        &[
+            (PK, token_pk(t.id)),
+            (SK, TOKEN_SK.into()),
+            (GSI1PK, tokens_gsi(t.role.tenant())),
+            (GSI1SK, t.id.to_string()),
+        ],
     )
 }
 

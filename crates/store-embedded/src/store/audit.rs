@@ -41,7 +41,12 @@ impl AuditStore for SqliteStore {
             .await
     }
 
-    async fn query_audit(&self, tenant: TenantId, f: &AuditFilter, page: &PageRequest) -> Result<Page<AuditRecord>, StoreError> {
+    async fn query_audit(
+        &self,
+        tenant: TenantId,
+        f: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditRecord>, StoreError> {
         let t = tenant.to_string();
         let from = f.from.map_or(i64::MIN, Timestamp::millis);
         let to = f.to.map_or(i64::MAX, Timestamp::millis);
@@ -67,7 +72,8 @@ impl AuditStore for SqliteStore {
     async fn purge_expired_audit(&self, now: Timestamp) -> Result<u64, StoreError> {
         self.db
             .call(move |c| {
-                let n = c.execute("DELETE FROM audit WHERE expires_at <= ?1", params![now.millis()]).map_err(sql_err)?;
+                let n =
+                    c.execute("DELETE FROM audit WHERE expires_at <= ?1", params![now.millis()]).map_err(sql_err)?;
                 Ok(n as u64)
             })
             .await

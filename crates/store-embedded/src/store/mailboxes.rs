@@ -29,7 +29,9 @@ impl MailboxStore for SqliteStore {
                     return Err(StoreError::Conflict("address taken".into()));
                 }
                 let used: i64 = tx
-                    .query_row("SELECT COUNT(*) FROM mailboxes WHERE tenant_id = ?1 AND system = 0", params![t], |r| r.get(0))
+                    .query_row("SELECT COUNT(*) FROM mailboxes WHERE tenant_id = ?1 AND system = 0", params![t], |r| {
+                        r.get(0)
+                    })
                     .map_err(sql_err)?;
                 if !system && used >= i64::from(tenant.mailbox_quota) {
                     return Err(StoreError::QuotaExceeded);
@@ -49,7 +51,9 @@ impl MailboxStore for SqliteStore {
     async fn find_mailbox_by_address(&self, tenant: TenantId, address: &EmailAddress) -> Result<Mailbox, StoreError> {
         let (t, a) = (tenant.to_string(), address.to_string());
         self.db
-            .call(move |c| get_one(c, "SELECT body FROM mailboxes WHERE tenant_id = ?1 AND address = ?2", params![t, a]))
+            .call(move |c| {
+                get_one(c, "SELECT body FROM mailboxes WHERE tenant_id = ?1 AND address = ?2", params![t, a])
+            })
             .await
     }
     async fn list_mailboxes(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, StoreError> {

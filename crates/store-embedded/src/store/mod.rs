@@ -50,7 +50,13 @@ pub(crate) mod scoped {
     use serde::de::DeserializeOwned;
 
     /// Inserts a row; `Conflict` if the key exists.
-    pub(crate) async fn insert(s: &super::SqliteStore, table: &'static str, t: String, id: String, body: String) -> Result<(), StoreError> {
+    pub(crate) async fn insert(
+        s: &super::SqliteStore,
+        table: &'static str,
+        t: String,
+        id: String,
+        body: String,
+    ) -> Result<(), StoreError> {
         s.db.call(move |c| {
             c.execute(&format!("INSERT INTO {table} (tenant_id, id, body) VALUES (?1, ?2, ?3)"), params![t, id, body])
                 .map(|_| ())
@@ -66,8 +72,10 @@ pub(crate) mod scoped {
         t: String,
         id: String,
     ) -> Result<T, StoreError> {
-        s.db.call(move |c| get_one(c, &format!("SELECT body FROM {table} WHERE tenant_id = ?1 AND id = ?2"), params![t, id]))
-            .await
+        s.db.call(move |c| {
+            get_one(c, &format!("SELECT body FROM {table} WHERE tenant_id = ?1 AND id = ?2"), params![t, id])
+        })
+        .await
     }
 
     /// One page of a tenant's rows, by id.
@@ -87,7 +95,13 @@ pub(crate) mod scoped {
     }
 
     /// Replaces a row's body; `NotFound` if absent.
-    pub(crate) async fn update(s: &super::SqliteStore, table: &'static str, t: String, id: String, body: String) -> Result<(), StoreError> {
+    pub(crate) async fn update(
+        s: &super::SqliteStore,
+        table: &'static str,
+        t: String,
+        id: String,
+        body: String,
+    ) -> Result<(), StoreError> {
         s.db.call(move |c| {
             let sql = format!("UPDATE {table} SET body = ?3 WHERE tenant_id = ?1 AND id = ?2");
             touched(c.execute(&sql, params![t, id, body]).map_err(sql_err)?)
@@ -96,7 +110,12 @@ pub(crate) mod scoped {
     }
 
     /// Deletes a row; `NotFound` if absent.
-    pub(crate) async fn delete(s: &super::SqliteStore, table: &'static str, t: String, id: String) -> Result<(), StoreError> {
+    pub(crate) async fn delete(
+        s: &super::SqliteStore,
+        table: &'static str,
+        t: String,
+        id: String,
+    ) -> Result<(), StoreError> {
         s.db.call(move |c| {
             let sql = format!("DELETE FROM {table} WHERE tenant_id = ?1 AND id = ?2");
             touched(c.execute(&sql, params![t, id]).map_err(sql_err)?)

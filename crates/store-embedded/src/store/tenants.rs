@@ -5,9 +5,9 @@ use crate::db::{get_one, sql_err, to_body, touched};
 use async_trait::async_trait;
 use rusqlite::params;
 use sendas_core::StoreError;
+use sendas_core::TenantId;
 use sendas_core::model::Tenant;
 use sendas_core::ports::{NewTenant, Page, PageRequest, TenantStore};
-use sendas_core::TenantId;
 
 #[async_trait]
 impl TenantStore for SqliteStore {
@@ -66,7 +66,10 @@ impl TenantStore for SqliteStore {
 }
 
 /// Inserts a token row (shared by tenant creation and `create_token`).
-pub(crate) fn insert_token(conn: &rusqlite::Connection, token: &sendas_core::model::ApiToken) -> Result<(), StoreError> {
+pub(crate) fn insert_token(
+    conn: &rusqlite::Connection,
+    token: &sendas_core::model::ApiToken,
+) -> Result<(), StoreError> {
     let tenant = token.role.tenant().map(|t| t.to_string());
     conn.execute(
         "INSERT INTO tokens (id, tenant_id, body) VALUES (?1, ?2, ?3)",
@@ -75,4 +78,3 @@ pub(crate) fn insert_token(conn: &rusqlite::Connection, token: &sendas_core::mod
     .map(|_| ())
     .map_err(sql_err)
 }
-

@@ -28,7 +28,11 @@ impl CredentialStore for SqliteStore {
         let (t, u) = (tenant.to_string(), user.to_string());
         self.db
             .call(move |c| {
-                get_all(c, "SELECT body FROM credentials WHERE tenant_id = ?1 AND user_id = ?2 ORDER BY id", params![t, u])
+                get_all(
+                    c,
+                    "SELECT body FROM credentials WHERE tenant_id = ?1 AND user_id = ?2 ORDER BY id",
+                    params![t, u],
+                )
             })
             .await
     }
@@ -65,6 +69,8 @@ impl TokenStore for SqliteStore {
     }
     async fn delete_token(&self, id: TokenId) -> Result<(), StoreError> {
         let id = id.to_string();
-        self.db.call(move |c| touched(c.execute("DELETE FROM tokens WHERE id = ?1", params![id]).map_err(sql_err)?)).await
+        self.db
+            .call(move |c| touched(c.execute("DELETE FROM tokens WHERE id = ?1", params![id]).map_err(sql_err)?))
+            .await
     }
 }

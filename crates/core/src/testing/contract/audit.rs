@@ -38,7 +38,10 @@ pub async fn audit_newest_first_with_range_mailbox_and_paging(b: Backend) {
 
     let only_m2 = AuditFilter { mailbox_id: Some(m2), ..AuditFilter::default() };
     let m2_items = ok(s.query_audit(t, &only_m2, &PageRequest::first()).await, "mailbox");
-    assert_eq!(m2_items.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![records[5].id, records[3].id, records[1].id]);
+    assert_eq!(
+        m2_items.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![records[5].id, records[3].id, records[1].id]
+    );
 
     let mut seen = Vec::new();
     let mut req = PageRequest::new(2, None);

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The one test command of sendas (README "Test"): format and lint checks,
+# then every test of the workspace, with the AWS-backed tests running
+# against moto's server mode on 127.0.0.1. Installs what it needs on a
+# fresh machine (a Python virtual environment in .venv). If moto cannot
+# start, this fails: AWS tests are never skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+log() { printf '\n==> %s\n' "$*"; }
+
+log "python tools (.venv)"
+if [ ! -x .venv/bin/moto_server ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --upgrade pip
+  .venv/bin/pip install --quiet -r scripts/requirements-test.txt
+fi
+
+log "cargo fmt --check"
+cargo fmt --all --check
+
+log "cargo clippy"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+log "build tests"
+cargo test --workspace --all-features --no-run
+
+log "start moto (AWS-compatible server, requests serialized: see scripts/moto_serialized.py) on 127.0.0.1"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_log=$(mktemp)
+.venv/bin/python scripts/moto_serialized.py 127.0.0.1 "$port" >"$moto_log" 2>&1 &
+moto_pid=$!
+cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -f "$moto_log"; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/"; then break; fi
+  if ! kill -0 "$moto_pid" 2>/dev/null; then cat "$moto_log"; echo "moto failed to start" >&2; exit 1; fi
+  sleep 0.2
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" || { cat "$moto_log"; echo "moto did not answer" >&2; exit 1; }
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-central-1
+unset AWS_PROFILE AWS_SESSION_TOKEN
+
+log "cargo test (memory, embedded and AWS backends)"
+test_log=$(mktemp)
+set +e
+cargo test --workspace --all-features --tests 2>&1 | tee "$test_log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$test_log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '; ([0-9]+) failed' "$test_log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
+rm -f "$test_log"
+echo
+echo "cargo: $passed passed, $failed failed"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
+log "all tests passed ($root)"
