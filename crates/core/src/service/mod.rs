@@ -42,8 +42,34 @@ pub fn require_admin(caller: &Role, tenant: TenantId) -> Result<(), ServiceError
 pub fn require_admin_or_self(caller: &Role, tenant: TenantId, user: UserId) -> Result<(), ServiceError> {
     match caller {
         Role::User { tenant_id, user_id } if *tenant_id == tenant && *user_id == user => Ok(()),
-        Role::User { tenant_id, .. } if *tenant_id == tenant => Err(ServiceError::NotFound),
+        Role::User { tenant_id, .. } if *tenant_id == tenant => Err(ServiceError::Forbidden("only the user itself or an admin")),
         _ => require_admin(caller, tenant),
+    }
+}
+
+/// Only the operator, on something of `tenant`: callers bound to another
+/// tenant get `NotFound`, members of the tenant `Forbidden`.
+pub fn require_operator_for(caller: &Role, tenant: TenantId) -> Result<(), ServiceError> {
+    match caller.tenant() {
+        None => require_operator(caller),
+        Some(t) if t == tenant => Err(ServiceError::Forbidden("operator only")),
+        Some(_) => Err(ServiceError::NotFound),
+    }
+}
+
+/// The operator or an admin of `tenant`.
+pub fn require_operator_or_admin(caller: &Role, tenant: TenantId) -> Result<(), ServiceError> {
+    match caller {
+        Role::Operator => Ok(()),
+        _ => require_admin(caller, tenant),
+    }
+}
+
+/// A user token; answers the user's tenant and id.
+pub fn require_user(caller: &Role) -> Result<(TenantId, UserId), ServiceError> {
+    match caller {
+        Role::User { tenant_id, user_id } => Ok((*tenant_id, *user_id)),
+        _ => Err(ServiceError::Forbidden("a user token is needed")),
     }
 }
 

@@ -75,11 +75,9 @@ pub async fn create(store: &dyn Store, caller: &Role, input: CreateTenant) -> Re
     Ok(CreatedTenant { tenant, company, system_mailbox, admin_token })
 }
 
-/// One tenant: the operator, or a member (admin or user) of that tenant.
+/// One tenant: the operator or an admin of that tenant.
 pub async fn get(store: &dyn Store, caller: &Role, id: TenantId) -> Result<Tenant, ServiceError> {
-    if *caller != Role::Operator && caller.tenant() != Some(id) {
-        return Err(ServiceError::NotFound);
-    }
+    super::require_operator_or_admin(caller, id)?;
     Ok(store.get_tenant(id).await?)
 }
 
@@ -91,12 +89,21 @@ pub async fn list(store: &dyn Store, caller: &Role, page: &PageRequest) -> Resul
 
 /// Sets the mailbox quota (operator only: an admin cannot raise its own).
 pub async fn set_quota(store: &dyn Store, caller: &Role, id: TenantId, quota: u32) -> Result<Tenant, ServiceError> {
-    require_operator(caller)?;
+    super::require_operator_for(caller, id)?;
     if quota > 100_000 {
         return Err(ServiceError::invalid("mailbox_quota", "at most 100000"));
     }
     let mut tenant = store.get_tenant(id).await?;
     tenant.mailbox_quota = quota;
+    store.update_tenant(&tenant).await?;
+    Ok(tenant)
+}
+
+/// Renames a tenant (operator only).
+pub async fn rename(store: &dyn Store, caller: &Role, id: TenantId, name: &str) -> Result<Tenant, ServiceError> {
+    super::require_operator_for(caller, id)?;
+    let mut tenant = store.get_tenant(id).await?;
+    tenant.name = parse_name("name", name)?;
     store.update_tenant(&tenant).await?;
     Ok(tenant)
 }
@@ -108,7 +115,7 @@ pub async fn set_enabled(
     id: TenantId,
     enabled: bool,
 ) -> Result<Tenant, ServiceError> {
-    require_operator(caller)?;
+    super::require_operator_for(caller, id)?;
     let mut tenant = store.get_tenant(id).await?;
     tenant.enabled = enabled;
     store.update_tenant(&tenant).await?;

@@ -57,6 +57,20 @@ async fn authorize_tenant_token(store: &dyn Store, caller: &Role, tenant: Tenant
     require_admin(caller, tenant)
 }
 
+/// Revokes a token of `tenant` (`None`: an operator token); a token of
+/// another scope answers `NotFound`.
+pub async fn revoke_in(store: &dyn Store, caller: &Role, tenant: Option<TenantId>, id: TokenId) -> Result<(), ServiceError> {
+    match tenant {
+        None => require_operator(caller)?,
+        Some(t) => authorize_tenant_token(store, caller, t).await?,
+    }
+    let token = store.get_token(id).await?;
+    if token.role.tenant() != tenant {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(store.delete_token(id).await?)
+}
+
 /// Splits a token text into id and secret; `None` when it is not one.
 fn parse_text(text: &str) -> Option<(TokenId, &str)> {
     let rest = text.strip_prefix(API_TOKEN_PREFIX)?;
