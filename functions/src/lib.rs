@@ -1,1 +1,1 @@
-//! placeholder
+//! Lambda composition roots (being built).

@@ -1,1 +1,143 @@
-//! placeholder
+//! sendas-api: the HTTP API of SPEC §4 as one axum `Router` over
+//! `Arc<dyn Store>` and `Arc<dyn SecretStore>`.
+//!
+//! The same router serves `sendas serve` (embedded store), the Lambda
+//! functions (DynamoDB + Secrets Manager; each function serves one
+//! [`Area`]) and in-process tests. Handlers only translate: they extract
+//! the caller ([`extract::Caller`]), call a use-case of
+//! `sendas_core::service` (which checks the role), and map the result to
+//! JSON or to problem+json ([`problem`]). No lambda_http here.
+//!
+//! The OpenAPI 3.1 document is generated from the handlers' annotations
+//! (utoipa) and served at `/v1/openapi.json`; only routes registered with
+//! it exist.
+
+pub mod dto;
+pub mod extract;
+pub mod problem;
+pub mod routes;
+pub mod state;
+pub mod verify;
+
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+/// A slice of the API served by one Lambda function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Area {
+    /// Operator: tenants, quota, system relay, operator tokens.
+    Platform,
+    /// Admin: companies, users, groups, tokens, users' credentials.
+    Directory,
+    /// Admin: mailboxes, access, verify, audit.
+    Mailboxes,
+    /// User: itself, dropdowns, own credentials.
+    Me,
+}
+
+impl Area {
+    /// Every area.
+    pub const ALL: [Area; 4] = [Area::Platform, Area::Directory, Area::Mailboxes, Area::Me];
+
+    /// The area's name (also the function's name suffix).
+    pub fn name(self) -> &'static str {
+        match self {
+            Area::Platform => "platform",
+            Area::Directory => "directory",
+            Area::Mailboxes => "mailboxes",
+            Area::Me => "me",
+        }
+    }
+
+    fn routes(self) -> OpenApiRouter<AppState> {
+        match self {
+            Area::Platform => routes::platform::routes(),
+            Area::Directory => routes::directory::routes(),
+            Area::Mailboxes => routes::mailboxes::routes(),
+            Area::Me => routes::me::routes(),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "sendas", description = "Who may send as which address: tenants, mailboxes, users, groups, permissions."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(
+            "An API token `sendas_...`. The scopes of an operation name who may call it: `operator`, \
+             `admin` (of the tenant in the path), `self` (the user in the path), `user` (any user token).",
+        ));
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme.build()));
+    }
+}
+
+fn assemble(areas: &[Area]) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let mut v1 = OpenApiRouter::<AppState>::new();
+    for area in areas {
+        v1 = v1.merge(area.routes());
+    }
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/v1", v1).split_for_parts()
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    assemble(&Area::ALL).1
+}
+
+/// The whole API (all areas) plus `/v1/openapi.json`.
+pub fn router(state: AppState) -> Router {
+    router_for(&Area::ALL, state)
+}
+
+/// The routes of some areas plus `/v1/openapi.json` (of the whole API).
+pub fn router_for(areas: &[Area], state: AppState) -> Router {
+    let (routes, _) = assemble(areas);
+    let doc = serde_json::to_vec(&openapi()).unwrap_or_default();
+    routes
+        .route(
+            "/v1/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc) }
+            }),
+        )
+        .fallback(|| async { problem::ApiError(sendas_core::ServiceError::NotFound) })
+        .method_not_allowed_fallback(|| async {
+            let mut r = problem::ApiError(sendas_core::ServiceError::NotFound).into_response();
+            *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            r
+        })
+        .layer(axum::middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+/// Gives every request an id: in the `x-request-id` response header, in
+/// 5xx problem bodies, and in the log lines of its errors.
+async fn request_id(req: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let mut response = problem::REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let status = response.status();
+    tracing::info!(request_id = %id, %method, %path, status = status.as_u16(), "request");
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}

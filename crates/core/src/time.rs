@@ -55,7 +55,13 @@ impl Timestamp {
     /// Parses RFC 3339 `YYYY-MM-DDTHH:MM:SS[.fff]Z` or with a `+HH:MM` / `-HH:MM` offset.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
         let b = s.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
             return None;
         }
         let num = |r: std::ops::Range<usize>| -> Option<i64> {
@@ -133,9 +139,22 @@ mod tests {
             assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t), "{}", t.to_rfc3339());
         }
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(Timestamp::parse_rfc3339("2000-02-29T12:00:00Z").map(|t| t.to_rfc3339()).as_deref(), Some("2000-02-29T12:00:00.000Z"));
-        assert_eq!(Timestamp::parse_rfc3339("2026-11-28T05:00:00+01:00"), Timestamp::parse_rfc3339("2026-11-28T04:00:00Z"));
-        for bad in ["", "2026-11-28", "2026-13-01T00:00:00Z", "2026-11-28T00:00:00", "2026-11-28T00:00:00.Z", "x026-11-28T00:00:00Z"] {
+        assert_eq!(
+            Timestamp::parse_rfc3339("2000-02-29T12:00:00Z").map(|t| t.to_rfc3339()).as_deref(),
+            Some("2000-02-29T12:00:00.000Z")
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-11-28T05:00:00+01:00"),
+            Timestamp::parse_rfc3339("2026-11-28T04:00:00Z")
+        );
+        for bad in [
+            "",
+            "2026-11-28",
+            "2026-13-01T00:00:00Z",
+            "2026-11-28T00:00:00",
+            "2026-11-28T00:00:00.Z",
+            "x026-11-28T00:00:00Z",
+        ] {
             assert_eq!(Timestamp::parse_rfc3339(bad), None, "{bad}");
         }
     }

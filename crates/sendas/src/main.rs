@@ -1,1 +1,2 @@
+//! The sendas command (being built).
 fn main() {}

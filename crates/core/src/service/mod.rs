@@ -42,7 +42,9 @@ pub fn require_admin(caller: &Role, tenant: TenantId) -> Result<(), ServiceError
 pub fn require_admin_or_self(caller: &Role, tenant: TenantId, user: UserId) -> Result<(), ServiceError> {
     match caller {
         Role::User { tenant_id, user_id } if *tenant_id == tenant && *user_id == user => Ok(()),
-        Role::User { tenant_id, .. } if *tenant_id == tenant => Err(ServiceError::Forbidden("only the user itself or an admin")),
+        Role::User { tenant_id, .. } if *tenant_id == tenant => {
+            Err(ServiceError::Forbidden("only the user itself or an admin"))
+        }
         _ => require_admin(caller, tenant),
     }
 }

@@ -59,7 +59,12 @@ async fn authorize_tenant_token(store: &dyn Store, caller: &Role, tenant: Tenant
 
 /// Revokes a token of `tenant` (`None`: an operator token); a token of
 /// another scope answers `NotFound`.
-pub async fn revoke_in(store: &dyn Store, caller: &Role, tenant: Option<TenantId>, id: TokenId) -> Result<(), ServiceError> {
+pub async fn revoke_in(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: Option<TenantId>,
+    id: TokenId,
+) -> Result<(), ServiceError> {
     match tenant {
         None => require_operator(caller)?,
         Some(t) => authorize_tenant_token(store, caller, t).await?,

@@ -1,0 +1,80 @@
+//! Extractors whose rejections are problem+json: the caller's role from
+//! the bearer token, JSON bodies, path ids and query strings.
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use sendas_core::ServiceError;
+use sendas_core::model::Role;
+use serde::de::DeserializeOwned;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub Role);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header =
+            parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(ServiceError::Unauthorized)?;
+        let (scheme, token) = header.split_once(' ').ok_or(ServiceError::Unauthorized)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(ServiceError::Unauthorized.into());
+        }
+        let role = sendas_core::service::tokens::authenticate(state.store.as_ref(), token.trim()).await?;
+        Ok(Caller(role))
+    }
+}
+
+/// A JSON body; malformed or mistyped bodies are `validation_failed`.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Body(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::invalid("body", "send the body as Content-Type: application/json"))
+            }
+            Err(e) => Err(ApiError::invalid("body", e.body_text())),
+        }
+    }
+}
+
+/// Path parameters; an id that does not parse cannot exist: `not_found`.
+pub struct Ids<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Ids<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Ids(v)),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => Err(ServiceError::NotFound.into()),
+            Err(e) => Err(ApiError(ServiceError::Internal(e.body_text()))),
+        }
+    }
+}
+
+/// A query string; bad values are `validation_failed`.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Params(v)),
+            Err(e @ QueryRejection::FailedToDeserializeQueryString(_)) => {
+                Err(ApiError::invalid("query", e.body_text()))
+            }
+            Err(e) => Err(ApiError::invalid("query", e.body_text())),
+        }
+    }
+}

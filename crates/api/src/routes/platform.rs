@@ -1,0 +1,163 @@
+//! Area `platform` (operator): tenants, quota, system relay, operator tokens.
+
+use super::created;
+use crate::dto::*;
+use crate::extract::{Body, Caller, Ids, Params};
+use crate::problem::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sendas_core::model::{Role, SystemRelay};
+use sendas_core::service::{settings, tenants, tokens};
+use sendas_core::{TenantId, TokenId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes of this area.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_tenant, list_tenants))
+        .routes(routes!(get_tenant, update_tenant))
+        .routes(routes!(get_system_relay, put_system_relay))
+        .routes(routes!(list_operator_tokens, create_operator_token))
+        .routes(routes!(revoke_operator_token))
+}
+
+/// Creates a tenant with its first company, system mailbox and admin token.
+#[utoipa::path(post, path = "/tenants", tag = "platform", security(("bearer" = ["operator"])),
+    request_body = NewTenantBody,
+    responses((status = 201, body = TenantCreated), (status = "4XX", body = Problem)))]
+async fn create_tenant(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Body(b): Body<NewTenantBody>,
+) -> ApiResult<(StatusCode, Json<TenantCreated>)> {
+    let input = tenants::CreateTenant {
+        name: b.name,
+        company_name: b.company_name,
+        system_address: b.system_address,
+        mailbox_quota: b.mailbox_quota,
+    };
+    let c = tenants::create(s.store.as_ref(), &caller, input).await?;
+    Ok(created(TenantCreated {
+        tenant: c.tenant.into(),
+        company: c.company.into(),
+        system_mailbox: c.system_mailbox.into(),
+        admin_token: TokenIssued { info: c.admin_token.token.into(), token: c.admin_token.text },
+    }))
+}
+
+/// Lists tenants.
+#[utoipa::path(get, path = "/tenants", tag = "platform", security(("bearer" = ["operator"])), params(Paging),
+    responses((status = 200, body = List<TenantView>), (status = "4XX", body = Problem)))]
+async fn list_tenants(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Params(p): Params<Paging>,
+) -> ApiResult<Json<List<TenantView>>> {
+    let page = tenants::list(s.store.as_ref(), &caller, &p.request()).await?;
+    Ok(Json(List::from_page(page, TenantView::from)))
+}
+
+/// Reads a tenant.
+#[utoipa::path(get, path = "/tenants/{tenant_id}", tag = "platform", security(("bearer" = ["operator", "admin"])),
+    params(("tenant_id" = String, Path)),
+    responses((status = 200, body = TenantView), (status = "4XX", body = Problem)))]
+async fn get_tenant(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Ids(t): Ids<TenantId>,
+) -> ApiResult<Json<TenantView>> {
+    Ok(Json(tenants::get(s.store.as_ref(), &caller, t).await?.into()))
+}
+
+/// Renames, enables or disables a tenant, or sets its mailbox quota (operator only).
+#[utoipa::path(patch, path = "/tenants/{tenant_id}", tag = "platform", security(("bearer" = ["operator"])),
+    params(("tenant_id" = String, Path)), request_body = TenantPatch,
+    responses((status = 200, body = TenantView), (status = "4XX", body = Problem)))]
+async fn update_tenant(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Ids(t): Ids<TenantId>,
+    Body(b): Body<TenantPatch>,
+) -> ApiResult<Json<TenantView>> {
+    let store = s.store.as_ref();
+    sendas_core::service::require_operator_for(&caller, t)?;
+    let mut tenant = tenants::get(store, &caller, t).await?;
+    if let Some(name) = b.name {
+        tenant = tenants::rename(store, &caller, t, &name).await?;
+    }
+    if let Some(enabled) = b.enabled {
+        tenant = tenants::set_enabled(store, &caller, t, enabled).await?;
+    }
+    if let Some(quota) = b.mailbox_quota {
+        tenant = tenants::set_quota(store, &caller, t, quota).await?;
+    }
+    Ok(Json(tenant.into()))
+}
+
+/// Reads the system relay settings.
+#[utoipa::path(get, path = "/system-relay", tag = "platform", security(("bearer" = ["operator"])),
+    responses((status = 200, body = RelayView), (status = "4XX", body = Problem)))]
+async fn get_system_relay(State(s): State<AppState>, Caller(caller): Caller) -> ApiResult<Json<RelayView>> {
+    let relay = settings::system_relay(s.store.as_ref(), &caller).await?;
+    relay.map(|r| Json(r.into())).ok_or(ApiError(sendas_core::ServiceError::NotFound))
+}
+
+/// Sets the system relay (an SMTP relay, or the outbox directory).
+#[utoipa::path(put, path = "/system-relay", tag = "platform", security(("bearer" = ["operator"])),
+    request_body = RelayView,
+    responses((status = 200, body = RelayView), (status = "4XX", body = Problem)))]
+async fn put_system_relay(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Body(b): Body<RelayView>,
+) -> ApiResult<Json<RelayView>> {
+    let (relay, password) = match b {
+        RelayView::Outbox { dir } => (SystemRelay::Outbox { dir }, None),
+        RelayView::Smtp { host, port, tls, username, password, password_set } => {
+            (SystemRelay::Smtp { host, port, tls: tls.into(), username, password_set }, password)
+        }
+    };
+    let saved = settings::set_system_relay(s.store.as_ref(), s.secrets.as_ref(), &caller, relay, password).await?;
+    Ok(Json(saved.into()))
+}
+
+/// Lists operator tokens.
+#[utoipa::path(get, path = "/operator-tokens", tag = "platform", security(("bearer" = ["operator"])), params(Paging),
+    responses((status = 200, body = List<TokenView>), (status = "4XX", body = Problem)))]
+async fn list_operator_tokens(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Params(p): Params<Paging>,
+) -> ApiResult<Json<List<TokenView>>> {
+    let page = tokens::list(s.store.as_ref(), &caller, None, &p.request()).await?;
+    Ok(Json(List::from_page(page, TokenView::from)))
+}
+
+/// Issues an operator token (shown once).
+#[utoipa::path(post, path = "/operator-tokens", tag = "platform", security(("bearer" = ["operator"])),
+    request_body = NewOperatorTokenBody,
+    responses((status = 201, body = TokenIssued), (status = "4XX", body = Problem)))]
+async fn create_operator_token(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Body(b): Body<NewOperatorTokenBody>,
+) -> ApiResult<(StatusCode, Json<TokenIssued>)> {
+    let issued = tokens::issue(s.store.as_ref(), &caller, Role::Operator, &b.name).await?;
+    Ok(created(TokenIssued { info: issued.token.into(), token: issued.text }))
+}
+
+/// Revokes an operator token.
+#[utoipa::path(delete, path = "/operator-tokens/{token_id}", tag = "platform", security(("bearer" = ["operator"])),
+    params(("token_id" = String, Path)),
+    responses((status = 204), (status = "4XX", body = Problem)))]
+async fn revoke_operator_token(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Ids(id): Ids<TokenId>,
+) -> ApiResult<StatusCode> {
+    tokens::revoke_in(s.store.as_ref(), &caller, None, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,212 @@
+//! The authorization matrix, generated from the OpenAPI document (the
+//! route table): every operation × {operator, admin of the tenant, admin
+//! of another tenant, user of the tenant, user of another tenant, no
+//! token, revoked token}. Who may call an operation is read from its
+//! `bearer` security scopes; an operation without them, or with a request
+//! body this test has no example for, fails the test.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use axum::http::Method;
+use serde_json::{Value, json};
+use support::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Operator,
+    AdminA,
+    AdminB,
+    UserA,
+    UserB,
+    NoToken,
+    Revoked,
+}
+
+const EVERYONE: [Who; 7] =
+    [Who::Operator, Who::AdminA, Who::AdminB, Who::UserA, Who::UserB, Who::NoToken, Who::Revoked];
+
+/// A fresh world for one request: tenant A with one of everything, tenant B with an admin and a user.
+struct World {
+    api: TestApi,
+    operator: String,
+    spare_operator_token: String,
+    a: Tenant,
+    b: Tenant,
+    user_a: User,
+    user_b: User,
+    group: String,
+    mailbox: String,
+    cred_a: String,
+    cred_b: String,
+    spare_token_a: String,
+    revoked: String,
+}
+
+async fn world() -> World {
+    let api = TestApi::memory();
+    let operator = api.operator_token().await;
+    let spare = api.post("/v1/operator-tokens", &operator, json!({"name": "spare"})).await;
+    let spare_operator_token = expect(&spare, 201)["id"].as_str().unwrap().to_owned();
+    let relay = api.put("/v1/system-relay", &operator, json!({"kind": "outbox", "dir": "/tmp/outbox"})).await;
+    expect(&relay, 200);
+    let a = create_tenant(&api, &operator, "a.example", 5).await;
+    let b = create_tenant(&api, &operator, "b.example", 5).await;
+    let user_a = create_user(&api, &a, "user-a").await;
+    let user_b = create_user(&api, &b, "user-b").await;
+    let g = api.post(&format!("/v1/tenants/{}/groups", a.id), &a.admin, json!({"name": "G"})).await;
+    let group = expect(&g, 201)["id"].as_str().unwrap().to_owned();
+    let mut body = mailbox_body("m@a.example");
+    body["smtp"] = json!({"host": "127.0.0.1", "port": 9, "tls": "none", "username": "m"});
+    let m = api.post(&format!("/v1/tenants/{}/mailboxes", a.id), &a.admin, body).await;
+    let mailbox = expect(&m, 201)["id"].as_str().unwrap().to_owned();
+    let pw = api
+        .put(&format!("/v1/tenants/{}/mailboxes/{mailbox}/password", a.id), &a.admin, json!({"password": "pw"}))
+        .await;
+    expect(&pw, 204);
+    let ca = api.post("/v1/me/smtp-credentials", &user_a.token, json!({"name": "c"})).await;
+    let cred_a = expect(&ca, 201)["id"].as_str().unwrap().to_owned();
+    let cb = api.post("/v1/me/smtp-credentials", &user_b.token, json!({"name": "c"})).await;
+    let cred_b = expect(&cb, 201)["id"].as_str().unwrap().to_owned();
+    let spare =
+        api.post(&format!("/v1/tenants/{}/tokens", a.id), &a.admin, json!({"role": "admin", "name": "spare"})).await;
+    let spare_token_a = expect(&spare, 201)["id"].as_str().unwrap().to_owned();
+    let r = api.post(&format!("/v1/tenants/{}/tokens", a.id), &a.admin, json!({"role": "admin", "name": "gone"})).await;
+    let revoked = expect(&r, 201)["token"].as_str().unwrap().to_owned();
+    let id = r.body["id"].as_str().unwrap();
+    expect(&api.delete(&format!("/v1/tenants/{}/tokens/{id}", a.id), &a.admin).await, 204);
+    World {
+        api,
+        operator,
+        spare_operator_token,
+        a,
+        b,
+        user_a,
+        user_b,
+        group,
+        mailbox,
+        cred_a,
+        cred_b,
+        spare_token_a,
+        revoked,
+    }
+}
+
+impl World {
+    fn token(&self, who: Who) -> Option<&str> {
+        match who {
+            Who::Operator => Some(&self.operator),
+            Who::AdminA => Some(&self.a.admin),
+            Who::AdminB => Some(&self.b.admin),
+            Who::UserA => Some(&self.user_a.token),
+            Who::UserB => Some(&self.user_b.token),
+            Who::NoToken => None,
+            Who::Revoked => Some(&self.revoked),
+        }
+    }
+
+    fn path(&self, template: &str, who: Who) -> String {
+        let token_id =
+            if template.starts_with("/v1/operator-tokens") { &self.spare_operator_token } else { &self.spare_token_a };
+        let cred = if who == Who::UserB && template.starts_with("/v1/me") { &self.cred_b } else { &self.cred_a };
+        template
+            .replace("{tenant_id}", &self.a.id)
+            .replace("{user_id}", &self.user_a.id)
+            .replace("{company_id}", &self.a.company)
+            .replace("{group_id}", &self.group)
+            .replace("{mailbox_id}", &self.mailbox)
+            .replace("{credential_id}", cred)
+            .replace("{token_id}", token_id)
+    }
+
+    /// A valid body for each operation that takes one.
+    fn body(&self, operation: &str) -> Option<Value> {
+        Some(match operation {
+            "create_tenant" => json!({"name": "c.example", "system_address": "system@c.example"}),
+            "update_tenant" => json!({"mailbox_quota": 9}),
+            "put_system_relay" => json!({"kind": "outbox", "dir": "/tmp/outbox"}),
+            "create_operator_token" => json!({"name": "another"}),
+            "create_company" | "update_company" | "create_group" | "update_group" => json!({"name": "Name"}),
+            "create_user" => json!({"login": "new-user", "name": "New", "companies": [self.a.company]}),
+            "update_user" => json!({"enabled": false}),
+            "create_credential" | "create_my_credential" => json!({"name": "client"}),
+            "create_token" => json!({"role": "user", "user_id": self.user_a.id, "name": "t"}),
+            "create_mailbox" => mailbox_body("new@a.example"),
+            "update_mailbox" => mailbox_body("renamed@a.example"),
+            "set_password" => json!({"password": "new password"}),
+            "set_access" => json!({"restricted": true, "users": [self.user_a.id], "groups": [self.group]}),
+            _ => return None,
+        })
+    }
+}
+
+/// What `who` must get: `None` for success (2xx), else the status.
+fn expected(scopes: &[String], who: Who, tenant_scoped: bool) -> Option<u16> {
+    let may = |s: &str| scopes.iter().any(|x| x == s);
+    let allowed = match who {
+        Who::NoToken | Who::Revoked => return Some(401),
+        Who::Operator => may("operator"),
+        Who::AdminA => may("admin"),
+        Who::UserA => may("self") || may("user"),
+        Who::AdminB | Who::UserB if tenant_scoped => return Some(404),
+        Who::AdminB => false,
+        Who::UserB => may("user"),
+    };
+    if allowed { None } else { Some(403) }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_every_caller_as_its_scopes_say() {
+    let doc = serde_json::to_value(sendas_api::openapi()).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let mut checked = 0;
+    for (template, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
+            let operation = op["operationId"].as_str().unwrap_or_default().to_owned();
+            let security = op["security"].as_array().unwrap_or_else(|| panic!("{operation}: no security requirement"));
+            let scopes: Vec<String> = security
+                .iter()
+                .flat_map(|s| s["bearer"].as_array().cloned().unwrap_or_default())
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect();
+            assert!(!scopes.is_empty(), "{operation}: no bearer scopes");
+            let needs_body = !op["requestBody"].is_null();
+            for who in EVERYONE {
+                let w = world().await;
+                let body = w.body(&operation);
+                assert!(!needs_body || body.is_some(), "{operation}: add an example body to the matrix");
+                let path = w.path(template, who);
+                let answer = w.api.call(method.clone(), &path, w.token(who), body).await;
+                let status = answer.status.as_u16();
+                match expected(&scopes, who, template.contains("{tenant_id}")) {
+                    None => assert!(
+                        answer.status.is_success(),
+                        "{method} {template} as {who:?}: expected success, got {status}: {}",
+                        answer.raw
+                    ),
+                    Some(want) => {
+                        assert_eq!(status, want, "{method} {template} as {who:?}: {}", answer.raw);
+                        assert_eq!(answer.content_type, "application/problem+json", "{operation}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 45 * 7, "only {checked} cases: routes are missing from the document");
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_are_problems_too() {
+    let w = world().await;
+    let a = w.api.call(Method::GET, "/v1/nothing-here", Some(&w.operator), None).await;
+    assert_eq!((a.status.as_u16(), a.content_type.as_str()), (404, "application/problem+json"));
+    let a = w.api.call(Method::DELETE, "/v1/tenants", Some(&w.operator), None).await;
+    assert_eq!(a.status.as_u16(), 405);
+    let a = w.api.call(Method::GET, "/v1/tenants/not-a-uuid", Some(&w.operator), None).await;
+    assert_eq!(a.status.as_u16(), 404);
+    let doc = w.api.call(Method::GET, "/v1/openapi.json", None, None).await;
+    assert_eq!(doc.status.as_u16(), 200);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
+}
