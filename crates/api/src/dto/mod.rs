@@ -25,10 +25,31 @@ pub struct List<T> {
 }
 
 impl<T> List<T> {
-    /// Maps a store page.
+    /// Maps a store page; the store's cursor is wrapped URL-safe.
     pub fn from_page<U>(page: sendas_core::ports::Page<U>, f: impl Fn(U) -> T) -> Self {
-        List { items: page.items.into_iter().map(f).collect(), next: page.next }
+        let next = page.next.map(|c| data_encoding::BASE64URL_NOPAD.encode(c.as_bytes()));
+        List { items: page.items.into_iter().map(f).collect(), next }
     }
+}
+
+/// A page request from `limit` and a URL-safe `after` cursor.
+pub fn page_request(
+    limit: Option<u32>,
+    after: Option<&str>,
+) -> Result<sendas_core::ports::PageRequest, crate::problem::ApiError> {
+    let after = match after {
+        None => None,
+        Some(a) => {
+            let bytes = data_encoding::BASE64URL_NOPAD
+                .decode(a.as_bytes())
+                .map_err(|_| crate::problem::ApiError::invalid("after", "not a cursor from a previous page"))?;
+            Some(
+                String::from_utf8(bytes)
+                    .map_err(|_| crate::problem::ApiError::invalid("after", "not a cursor from a previous page"))?,
+            )
+        }
+    };
+    Ok(sendas_core::ports::PageRequest::new(limit.unwrap_or(sendas_core::ports::PageRequest::DEFAULT_LIMIT), after))
 }
 
 /// Paging parameters of every list.
@@ -42,12 +63,9 @@ pub struct Paging {
 }
 
 impl Paging {
-    /// As a store page request.
-    pub fn request(&self) -> sendas_core::ports::PageRequest {
-        sendas_core::ports::PageRequest::new(
-            self.limit.unwrap_or(sendas_core::ports::PageRequest::DEFAULT_LIMIT),
-            self.after.clone(),
-        )
+    /// As a store page request; a cursor that is not ours is `validation_failed`.
+    pub fn request(&self) -> Result<sendas_core::ports::PageRequest, crate::problem::ApiError> {
+        page_request(self.limit, self.after.as_deref())
     }
 }
 

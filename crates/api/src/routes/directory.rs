@@ -43,7 +43,7 @@ async fn list_companies(
     Ids(t): Ids<TenantId>,
     Params(p): Params<Paging>,
 ) -> ApiResult<Json<List<CompanyView>>> {
-    let page = directory::list_companies(s.store.as_ref(), &c, t, &p.request()).await?;
+    let page = directory::list_companies(s.store.as_ref(), &c, t, &p.request()?).await?;
     Ok(Json(List::from_page(page, CompanyView::from)))
 }
 
@@ -95,7 +95,7 @@ async fn list_users(
     Ids(t): Ids<TenantId>,
     Params(p): Params<Paging>,
 ) -> ApiResult<Json<List<UserView>>> {
-    let page = directory::list_users(s.store.as_ref(), &c, t, &p.request()).await?;
+    let page = directory::list_users(s.store.as_ref(), &c, t, &p.request()?).await?;
     Ok(Json(List::from_page(page, UserView::from)))
 }
 
@@ -214,7 +214,7 @@ async fn list_groups(
     Ids(t): Ids<TenantId>,
     Params(p): Params<Paging>,
 ) -> ApiResult<Json<List<GroupView>>> {
-    let page = directory::list_groups(s.store.as_ref(), &c, t, &p.request()).await?;
+    let page = directory::list_groups(s.store.as_ref(), &c, t, &p.request()?).await?;
     Ok(Json(List::from_page(page, GroupView::from)))
 }
 
@@ -318,7 +318,7 @@ async fn list_tokens(
     Ids(t): Ids<TenantId>,
     Params(p): Params<Paging>,
 ) -> ApiResult<Json<List<TokenView>>> {
-    let page = tokens::list(s.store.as_ref(), &c, Some(t), &p.request()).await?;
+    let page = tokens::list(s.store.as_ref(), &c, Some(t), &p.request()?).await?;
     Ok(Json(List::from_page(page, TokenView::from)))
 }
 

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sendas_core::model::{AuditFilter, MailboxFlags, MailboxScope, SmtpSettings};
-use sendas_core::ports::{PageRequest, SecretRef};
+use sendas_core::ports::SecretRef;
 use sendas_core::service::{audit, mailboxes};
 use sendas_core::{MailboxId, TenantId, Timestamp};
 use utoipa_axum::router::OpenApiRouter;
@@ -61,7 +61,7 @@ async fn list_mailboxes(
     Ids(t): Ids<TenantId>,
     Params(p): Params<Paging>,
 ) -> ApiResult<Json<List<MailboxView>>> {
-    let page = mailboxes::list(s.store.as_ref(), &c, t, &p.request()).await?;
+    let page = mailboxes::list(s.store.as_ref(), &c, t, &p.request()?).await?;
     Ok(Json(List::from_page(page, MailboxView::from)))
 }
 
@@ -187,7 +187,7 @@ async fn list_audit(
         .map(|m| MailboxId::parse(&m).map_err(|_| ApiError::invalid("mailbox_id", "not a mailbox id")))
         .transpose()?;
     let filter = AuditFilter { from: time("from", q.from)?, to: time("to", q.to)?, mailbox_id };
-    let page = PageRequest::new(q.limit.unwrap_or(PageRequest::DEFAULT_LIMIT), q.after);
+    let page = page_request(q.limit, q.after.as_deref())?;
     let records = audit::query(s.store.as_ref(), &c, t, &filter, &page).await?;
     Ok(Json(List::from_page(records, AuditView::from)))
 }

@@ -56,7 +56,7 @@ async fn list_tenants(
     Caller(caller): Caller,
     Params(p): Params<Paging>,
 ) -> ApiResult<Json<List<TenantView>>> {
-    let page = tenants::list(s.store.as_ref(), &caller, &p.request()).await?;
+    let page = tenants::list(s.store.as_ref(), &caller, &p.request()?).await?;
     Ok(Json(List::from_page(page, TenantView::from)))
 }
 
@@ -132,7 +132,7 @@ async fn list_operator_tokens(
     Caller(caller): Caller,
     Params(p): Params<Paging>,
 ) -> ApiResult<Json<List<TokenView>>> {
-    let page = tokens::list(s.store.as_ref(), &caller, None, &p.request()).await?;
+    let page = tokens::list(s.store.as_ref(), &caller, None, &p.request()?).await?;
     Ok(Json(List::from_page(page, TokenView::from)))
 }
 

@@ -2,6 +2,8 @@
 //! helper, and a seeded world of two tenants.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod suite;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};

@@ -1,0 +1,104 @@
+//! The HTTP suite every backend runs (embedded, DynamoDB): the cases that
+//! depend on the store behind the router.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use super::*;
+use futures::future::join_all;
+use serde_json::json;
+
+/// 20 concurrent creations with quota 1: one 201, nineteen 409 `quota_exceeded`;
+/// then the operator raises the quota and the next creation succeeds.
+pub async fn quota_race_over_http(api: TestApi) {
+    let op = api.operator_token().await;
+    let t = create_tenant(&api, &op, "race.example", 1).await;
+    let path = format!("/v1/tenants/{}/mailboxes", t.id);
+    let calls = (0..20).map(|i| {
+        let (api, path, admin) = (api.clone(), path.clone(), t.admin.clone());
+        async move { api.post(&path, &admin, mailbox_body(&format!("m{i}@race.example"))).await }
+    });
+    let answers = join_all(calls).await;
+    let created = answers.iter().filter(|a| a.status.as_u16() == 201).count();
+    let quota: Vec<_> = answers.iter().filter(|a| a.status.as_u16() == 409).collect();
+    assert_eq!((created, quota.len()), (1, 19), "{:?}", answers.iter().map(|a| &a.raw).collect::<Vec<_>>());
+    for a in &quota {
+        assert_eq!(a.content_type, "application/problem+json");
+        assert_eq!(a.body["type"], "quota_exceeded");
+        assert!(a.body["detail"].as_str().unwrap().contains("ask the operator"));
+    }
+    let raise = api.patch(&format!("/v1/tenants/{}", t.id), &op, json!({"mailbox_quota": 2})).await;
+    assert_eq!(expect(&raise, 200)["mailbox_quota"], 2);
+    let own_raise = api.patch(&format!("/v1/tenants/{}", t.id), &t.admin, json!({"mailbox_quota": 50})).await;
+    assert_eq!(expect(&own_raise, 403)["type"], "forbidden");
+    expect(&api.post(&path, &t.admin, mailbox_body("next@race.example")).await, 201);
+    expect(&api.post(&path, &t.admin, mailbox_body("over@race.example")).await, 409);
+}
+
+/// The README walk-through: create a mailbox, grant it to a group, see it
+/// in a member's From dropdown (and not in a non-member's), hit the quota.
+pub async fn mailbox_group_dropdown_walkthrough(api: TestApi) {
+    let op = api.operator_token().await;
+    let t = create_tenant(&api, &op, "walk.example", 1).await;
+    let (alice, bob) = (create_user(&api, &t, "alice-w").await, create_user(&api, &t, "bob-w").await);
+    let g = api.post(&format!("/v1/tenants/{}/groups", t.id), &t.admin, json!({"name": "Sales"})).await;
+    let group = expect(&g, 201)["id"].as_str().unwrap().to_owned();
+    let add = api.call(axum::http::Method::PUT, &format!("/v1/tenants/{}/groups/{group}/members/{}", t.id, alice.id), Some(&t.admin), None).await;
+    expect(&add, 200);
+    let m = api.post(&format!("/v1/tenants/{}/mailboxes", t.id), &t.admin, mailbox_body("Sales@Walk.example")).await;
+    let mailbox = expect(&m, 201);
+    assert_eq!(mailbox["address"], "sales@walk.example");
+    let id = mailbox["id"].as_str().unwrap().to_owned();
+    let access = json!({"restricted": true, "groups": [group]});
+    expect(&api.put(&format!("/v1/tenants/{}/mailboxes/{id}/access", t.id), &t.admin, access).await, 200);
+    let from = |a: &Answer| a.body["from"].as_array().unwrap().iter().map(|m| m["address"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let alices = api.get("/v1/me/mailboxes", &alice.token).await;
+    expect(&alices, 200);
+    assert!(from(&alices).contains(&"sales@walk.example".to_owned()));
+    let bobs = api.get("/v1/me/mailboxes", &bob.token).await;
+    let bob_from = from(&bobs);
+    assert!(!bob_from.contains(&"sales@walk.example".to_owned()) && bob_from.contains(&"system@walk.example".to_owned()));
+    let over = api.post(&format!("/v1/tenants/{}/mailboxes", t.id), &t.admin, mailbox_body("more@walk.example")).await;
+    assert_eq!(expect(&over, 409)["type"], "quota_exceeded");
+    assert_eq!(over.content_type, "application/problem+json");
+    let dup = api.post(&format!("/v1/tenants/{}/mailboxes", t.id), &t.admin, mailbox_body("SALES@walk.example")).await;
+    assert_eq!(expect(&dup, 409)["type"], "conflict");
+}
+
+/// Validation names the field; another tenant's resources are 404; the
+/// audit endpoint pages newest first.
+pub async fn validation_isolation_and_audit(api: TestApi) {
+    let op = api.operator_token().await;
+    let (a, b) = (create_tenant(&api, &op, "va.example", 3).await, create_tenant(&api, &op, "vb.example", 3).await);
+    let bad = api.post(&format!("/v1/tenants/{}/mailboxes", a.id), &a.admin, mailbox_body("not an address")).await;
+    let problem = expect(&bad, 422);
+    assert_eq!((problem["type"].as_str(), problem["field"].as_str()), (Some("validation_failed"), Some("address")));
+    let mut remote = mailbox_body("r@va.example");
+    remote["smtp"] = json!({"host": "smtp.example.com", "port": 25, "tls": "none", "username": "r"});
+    let cleartext = api.post(&format!("/v1/tenants/{}/mailboxes", a.id), &a.admin, remote).await;
+    assert_eq!(expect(&cleartext, 422)["field"], "smtp.tls");
+    let junk = api.call(axum::http::Method::POST, &format!("/v1/tenants/{}/groups", a.id), Some(&a.admin), Some(json!({"nom": 1}))).await;
+    assert_eq!(expect(&junk, 422)["field"], "body");
+    let cross = api.get(&format!("/v1/tenants/{}/mailboxes/{}", a.id, a.system_mailbox), &b.admin).await;
+    assert_eq!(expect(&cross, 404)["type"], "not_found");
+    let cross = api.get(&format!("/v1/tenants/{}/mailboxes/{}", b.id, a.system_mailbox), &b.admin).await;
+    expect(&cross, 404);
+
+    let tenant = sendas_core::TenantId::parse(&a.id).unwrap();
+    let now = sendas_core::Timestamp::now();
+    for i in 0..3 {
+        let mut r = sendas_core::testing::fixtures::audit(tenant, sendas_core::Timestamp(now.millis() - 1000 * (3 - i)), None);
+        r.smtp_code = 250 + i as u16;
+        api.store.append_audit(&r).await.unwrap();
+    }
+    let page = api.get(&format!("/v1/tenants/{}/audit?limit=2", a.id), &a.admin).await;
+    let v = expect(&page, 200);
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    assert_eq!(v["items"][0]["smtp_code"], 252);
+    let next = v["next"].as_str().unwrap();
+    let rest = api.get(&format!("/v1/tenants/{}/audit?limit=2&after={next}", a.id), &a.admin).await;
+    assert_eq!(expect(&rest, 200)["items"][0]["smtp_code"], 250);
+    let bad_time = api.get(&format!("/v1/tenants/{}/audit?from=yesterday", a.id), &a.admin).await;
+    assert_eq!(expect(&bad_time, 422)["field"], "from");
+    let other = api.get(&format!("/v1/tenants/{}/audit", a.id), &b.admin).await;
+    expect(&other, 404);
+}
+
