@@ -11,10 +11,12 @@ root=$(pwd)
 log() { printf '\n==> %s\n' "$*"; }
 
 log "python tools (.venv)"
-if [ ! -x .venv/bin/moto_server ]; then
+want=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --upgrade pip
   .venv/bin/pip install --quiet -r scripts/requirements-test.txt
+  echo "$want" > .venv/.requirements.sha
 fi
 
 log "cargo fmt --check"

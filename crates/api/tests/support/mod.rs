@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod suite;
+pub mod upstream;
 
 use axum::Router;
 use axum::body::Body;

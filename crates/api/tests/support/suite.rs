@@ -41,7 +41,14 @@ pub async fn mailbox_group_dropdown_walkthrough(api: TestApi) {
     let (alice, bob) = (create_user(&api, &t, "alice-w").await, create_user(&api, &t, "bob-w").await);
     let g = api.post(&format!("/v1/tenants/{}/groups", t.id), &t.admin, json!({"name": "Sales"})).await;
     let group = expect(&g, 201)["id"].as_str().unwrap().to_owned();
-    let add = api.call(axum::http::Method::PUT, &format!("/v1/tenants/{}/groups/{group}/members/{}", t.id, alice.id), Some(&t.admin), None).await;
+    let add = api
+        .call(
+            axum::http::Method::PUT,
+            &format!("/v1/tenants/{}/groups/{group}/members/{}", t.id, alice.id),
+            Some(&t.admin),
+            None,
+        )
+        .await;
     expect(&add, 200);
     let m = api.post(&format!("/v1/tenants/{}/mailboxes", t.id), &t.admin, mailbox_body("Sales@Walk.example")).await;
     let mailbox = expect(&m, 201);
@@ -49,13 +56,17 @@ pub async fn mailbox_group_dropdown_walkthrough(api: TestApi) {
     let id = mailbox["id"].as_str().unwrap().to_owned();
     let access = json!({"restricted": true, "groups": [group]});
     expect(&api.put(&format!("/v1/tenants/{}/mailboxes/{id}/access", t.id), &t.admin, access).await, 200);
-    let from = |a: &Answer| a.body["from"].as_array().unwrap().iter().map(|m| m["address"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let from = |a: &Answer| {
+        a.body["from"].as_array().unwrap().iter().map(|m| m["address"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
     let alices = api.get("/v1/me/mailboxes", &alice.token).await;
     expect(&alices, 200);
     assert!(from(&alices).contains(&"sales@walk.example".to_owned()));
     let bobs = api.get("/v1/me/mailboxes", &bob.token).await;
     let bob_from = from(&bobs);
-    assert!(!bob_from.contains(&"sales@walk.example".to_owned()) && bob_from.contains(&"system@walk.example".to_owned()));
+    assert!(
+        !bob_from.contains(&"sales@walk.example".to_owned()) && bob_from.contains(&"system@walk.example".to_owned())
+    );
     let over = api.post(&format!("/v1/tenants/{}/mailboxes", t.id), &t.admin, mailbox_body("more@walk.example")).await;
     assert_eq!(expect(&over, 409)["type"], "quota_exceeded");
     assert_eq!(over.content_type, "application/problem+json");
@@ -75,7 +86,14 @@ pub async fn validation_isolation_and_audit(api: TestApi) {
     remote["smtp"] = json!({"host": "smtp.example.com", "port": 25, "tls": "none", "username": "r"});
     let cleartext = api.post(&format!("/v1/tenants/{}/mailboxes", a.id), &a.admin, remote).await;
     assert_eq!(expect(&cleartext, 422)["field"], "smtp.tls");
-    let junk = api.call(axum::http::Method::POST, &format!("/v1/tenants/{}/groups", a.id), Some(&a.admin), Some(json!({"nom": 1}))).await;
+    let junk = api
+        .call(
+            axum::http::Method::POST,
+            &format!("/v1/tenants/{}/groups", a.id),
+            Some(&a.admin),
+            Some(json!({"nom": 1})),
+        )
+        .await;
     assert_eq!(expect(&junk, 422)["field"], "body");
     let cross = api.get(&format!("/v1/tenants/{}/mailboxes/{}", a.id, a.system_mailbox), &b.admin).await;
     assert_eq!(expect(&cross, 404)["type"], "not_found");
@@ -85,7 +103,8 @@ pub async fn validation_isolation_and_audit(api: TestApi) {
     let tenant = sendas_core::TenantId::parse(&a.id).unwrap();
     let now = sendas_core::Timestamp::now();
     for i in 0..3 {
-        let mut r = sendas_core::testing::fixtures::audit(tenant, sendas_core::Timestamp(now.millis() - 1000 * (3 - i)), None);
+        let mut r =
+            sendas_core::testing::fixtures::audit(tenant, sendas_core::Timestamp(now.millis() - 1000 * (3 - i)), None);
         r.smtp_code = 250 + i as u16;
         api.store.append_audit(&r).await.unwrap();
     }
@@ -101,4 +120,3 @@ pub async fn validation_isolation_and_audit(api: TestApi) {
     let other = api.get(&format!("/v1/tenants/{}/audit", a.id), &b.admin).await;
     expect(&other, 404);
 }
-

@@ -1,0 +1,74 @@
+"""A real SMTP server that enforces AUTH, for tests: aiosmtpd.
+
+Accepts AUTH PLAIN/LOGIN only for the one username and password given,
+writes every accepted message to DIR/<n>.eml with the authenticated
+login in DIR/<n>.login, and prints "ready <port>" once listening.
+
+Usage: python upstream_smtp.py --port P --user U [--maildir DIR]
+The password is read from the environment variable UPSTREAM_PASSWORD
+(so it does not show in the process list).
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+class Authenticator:
+    def __init__(self, user: str, password: str):
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == self.user and auth_data.password == self.password
+        return AuthResult(success=ok, handled=False)
+
+
+class Store:
+    def __init__(self, maildir):
+        self.maildir, self.count = maildir, 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.maildir:
+            self.count += 1
+            base = os.path.join(self.maildir, f"{self.count:05d}")
+            with open(base + ".eml", "wb") as f:
+                f.write(envelope.original_content or envelope.content)
+            with open(base + ".login", "w") as f:
+                login = session.login_data.decode() if isinstance(session.login_data, bytes) else str(session.login_data)
+                f.write(f"{login}\n{envelope.mail_from}\n" + "\n".join(envelope.rcpt_tos) + "\n")
+        return f"250 2.0.0 Ok: queued as UP{self.count:05d}"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--user", required=True)
+    p.add_argument("--maildir")
+    args = p.parse_args()
+    password = os.environ.get("UPSTREAM_PASSWORD", "")
+    if args.maildir:
+        os.makedirs(args.maildir, exist_ok=True)
+    controller = Controller(
+        Store(args.maildir),
+        hostname="127.0.0.1",
+        port=args.port,
+        authenticator=Authenticator(args.user, password),
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    print(f"ready {args.port}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (controller.stop(), sys.exit(0)))
+    try:
+        signal.pause()
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
