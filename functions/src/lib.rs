@@ -1,1 +1,71 @@
-//! Lambda composition roots (being built).
+//! sendas-functions: the Lambda composition roots of the HTTP API.
+//!
+//! One binary per [`Area`] (`sendas-fn-platform`, `sendas-fn-directory`,
+//! `sendas-fn-mailboxes`, `sendas-fn-me`), each `lambda_http::run` of the
+//! same axum router the local command serves, restricted to its area.
+//! AWS clients are built once per cold start; configuration comes from the
+//! environment:
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `SENDAS_TABLE` | DynamoDB table | required |
+//! | `SENDAS_SECRET_PREFIX` | Secrets Manager name prefix | `sendas/` |
+//! | `SENDAS_SECRET_TTL_SECONDS` | secret cache TTL | `60` |
+//! | `RUST_LOG` | log filter (JSON logs to stdout → CloudWatch) | `info` |
+
+use sendas_api::{AppState, Area};
+use sendas_store_aws::{DynamoStore, SecretsManagerStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a function could not start.
+pub type Error = lambda_http::Error;
+
+/// JSON logs for CloudWatch, filtered by `RUST_LOG` (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).with_target(false).without_time().try_init();
+}
+
+/// What a function reads from its environment.
+#[derive(Debug, Clone)]
+pub struct FunctionConfig {
+    /// DynamoDB table.
+    pub table: String,
+    /// Secrets Manager name prefix.
+    pub secret_prefix: String,
+    /// Secret cache TTL.
+    pub secret_ttl: Duration,
+}
+
+impl FunctionConfig {
+    /// Reads `SENDAS_TABLE`, `SENDAS_SECRET_PREFIX`, `SENDAS_SECRET_TTL_SECONDS`.
+    pub fn from_env() -> Result<Self, Error> {
+        let table = std::env::var("SENDAS_TABLE").map_err(|_| "SENDAS_TABLE is not set")?;
+        let secret_prefix = std::env::var("SENDAS_SECRET_PREFIX").unwrap_or_else(|_| "sendas/".into());
+        let ttl = std::env::var("SENDAS_SECRET_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+        Ok(FunctionConfig { table, secret_prefix, secret_ttl: Duration::from_secs(ttl) })
+    }
+}
+
+/// The router of `area` over DynamoDB and Secrets Manager (endpoint, region
+/// and credentials from the standard AWS configuration).
+pub async fn aws_router(area: Area, config: &FunctionConfig) -> axum::Router {
+    let aws = sendas_store_aws::load_aws_config().await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table.clone());
+    let secrets = SecretsManagerStore::new(
+        aws_sdk_secretsmanager::Client::new(&aws),
+        config.secret_prefix.clone(),
+        config.secret_ttl,
+    );
+    sendas_api::router_for(&[area], AppState::new(Arc::new(store), Arc::new(secrets)))
+}
+
+/// The whole life of one function: logging, clients, then the Lambda runtime loop.
+pub async fn run(area: Area) -> Result<(), Error> {
+    init_logging();
+    let router = aws_router(area, &FunctionConfig::from_env()?).await;
+    tracing::info!(area = area.name(), "function ready");
+    lambda_http::run(router).await
+}

@@ -1,0 +1,122 @@
+//! Each function's router driven through lambda_http's own adapter (the
+//! code path `lambda_http::run` uses): API Gateway HTTP API payload v2
+//! event JSON in, `LambdaResponse` JSON out, over DynamoDB and Secrets
+//! Manager on moto.
+#![allow(clippy::unwrap_used)]
+
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Adapter, Context, LambdaEvent, Service};
+use sendas_api::Area;
+use sendas_functions::{FunctionConfig, aws_router};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// An API Gateway HTTP API (payload format 2.0) event.
+fn event(method: &str, path: &str, query: &str, token: Option<&str>, body: Option<Value>) -> Value {
+    let mut headers = json!({"host": "abc123.execute-api.eu-central-1.amazonaws.com", "user-agent": "curl/8"});
+    if let Some(t) = token {
+        headers["authorization"] = json!(format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        headers["content-type"] = json!("application/json");
+    }
+    json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": "abc123.execute-api.eu-central-1.amazonaws.com",
+            "domainPrefix": "abc123",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "curl/8"},
+            "requestId": "req-1",
+            "routeKey": format!("{method} {path}"),
+            "stage": "$default",
+            "time": "28/Nov/2026:04:00:00 +0000",
+            "timeEpoch": 1_795_838_400_000u64
+        },
+        "body": body.map(|b| b.to_string()),
+        "isBase64Encoded": false
+    })
+}
+
+/// Sends one event through the adapter; answers (status, headers, body JSON).
+async fn invoke(router: &axum::Router, event: Value) -> (u16, Value, Value) {
+    let request: LambdaRequest = serde_json::from_value(event).unwrap();
+    let mut adapter = Adapter::from(router.clone());
+    let response = adapter.call(LambdaEvent::new(request, Context::default())).await.unwrap();
+    let v = serde_json::to_value(&response).unwrap();
+    let body = v["body"].as_str().map(|b| serde_json::from_str(b).unwrap_or(Value::Null)).unwrap_or(Value::Null);
+    (v["statusCode"].as_u64().unwrap() as u16, v["headers"].clone(), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_function_answers_api_gateway_v2_events() {
+    assert!(std::env::var("AWS_ENDPOINT_URL").is_ok(), "run scripts/test.sh: it starts moto");
+    let table = format!("sendas-fn-{}", sendas_core::TenantId::generate());
+    let aws = sendas_store_aws::load_aws_config().await;
+    sendas_store_aws::create_table(&aws_sdk_dynamodb::Client::new(&aws), &table).await.unwrap();
+    let config = FunctionConfig {
+        table: table.clone(),
+        secret_prefix: format!("fn-test/{}/", sendas_core::TenantId::generate()),
+        secret_ttl: Duration::from_secs(60),
+    };
+    let platform = aws_router(Area::Platform, &config).await;
+    let directory = aws_router(Area::Directory, &config).await;
+    let mailboxes = aws_router(Area::Mailboxes, &config).await;
+    let me = aws_router(Area::Me, &config).await;
+
+    // Bootstrap an operator token straight into the table (what `sendas bootstrap-operator` does).
+    let store = sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    let issued = sendas_core::service::tokens::mint(
+        sendas_core::model::Role::Operator,
+        sendas_core::model::Name::parse("bootstrap").unwrap(),
+    );
+    sendas_core::ports::TokenStore::create_token(&store, &issued.token).await.unwrap();
+    let op = secrecy::ExposeSecret::expose_secret(&issued.text).to_owned();
+
+    let body = json!({"name": "fn.example", "system_address": "system@fn.example"});
+    let (status, _, created) = invoke(&platform, event("POST", "/v1/tenants", "", Some(&op), Some(body))).await;
+    assert_eq!(status, 201, "{created}");
+    let tenant = created["tenant"]["id"].as_str().unwrap().to_owned();
+    let admin = created["admin_token"]["token"].as_str().unwrap().to_owned();
+    let company = created["company"]["id"].as_str().unwrap().to_owned();
+    let (status, _, list) = invoke(&platform, event("GET", "/v1/tenants", "limit=5", Some(&op), None)).await;
+    assert_eq!((status, list["items"][0]["id"].as_str()), (200, Some(tenant.as_str())));
+
+    let user = json!({"login": "fn-user", "name": "Fn User", "companies": [company]});
+    let (status, _, u) =
+        invoke(&directory, event("POST", &format!("/v1/tenants/{tenant}/users"), "", Some(&admin), Some(user))).await;
+    assert_eq!(status, 201, "{u}");
+    let tok = json!({"role": "user", "user_id": u["id"], "name": "fn"});
+    let (status, _, t) =
+        invoke(&directory, event("POST", &format!("/v1/tenants/{tenant}/tokens"), "", Some(&admin), Some(tok))).await;
+    assert_eq!(status, 201, "{t}");
+    let user_token = t["token"].as_str().unwrap().to_owned();
+
+    let mb =
+        json!({"address": "team@fn.example", "display_name": "Team", "global": true, "sender": true, "reply": true});
+    let path = format!("/v1/tenants/{tenant}/mailboxes");
+    let (status, _, m) = invoke(&mailboxes, event("POST", &path, "", Some(&admin), Some(mb.clone()))).await;
+    assert_eq!(status, 201, "{m}");
+    let mut second = mb;
+    second["address"] = json!("more@fn.example");
+    let (status, headers, problem) = invoke(&mailboxes, event("POST", &path, "", Some(&admin), Some(second))).await;
+    assert_eq!((status, problem["type"].as_str()), (409, Some("quota_exceeded")));
+    assert_eq!(headers["content-type"], "application/problem+json");
+
+    let (status, _, dropdowns) = invoke(&me, event("GET", "/v1/me/mailboxes", "", Some(&user_token), None)).await;
+    assert_eq!(status, 200, "{dropdowns}");
+    let from: Vec<_> = dropdowns["from"].as_array().unwrap().iter().map(|m| m["address"].as_str().unwrap()).collect();
+    assert_eq!(from.len(), 2, "{dropdowns}");
+    assert!(from.contains(&"team@fn.example") && from.contains(&"system@fn.example"));
+
+    // A function serves only its area: the me-routes are not in the platform function.
+    let (status, _, _) = invoke(&platform, event("GET", "/v1/me", "", Some(&user_token), None)).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = invoke(&me, event("GET", "/v1/me", "", None, None)).await;
+    assert_eq!(status, 401);
+}
