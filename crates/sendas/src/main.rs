@@ -1,2 +1,100 @@
-//! The sendas command (being built).
-fn main() {}
+//! `sendas`: run the sendas HTTP API locally on an embedded store (or on
+//! AWS), seed a demo, or bootstrap an operator token.
+
+use clap::{Args, Parser, Subcommand};
+use sendas::backend::{self, Backends};
+use sendas::serve::{ServeOptions, run, shutdown_signal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// sendas controls who may send as which address.
+///
+/// Tenants keep mailboxes; admins decide which users may send from or
+/// take replies at them; mail clients send through the SMTP proxy, which
+/// lets each user send only as the mailboxes it may use.
+#[derive(Parser)]
+#[command(name = "sendas", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API on loopback over the embedded store in --data-dir.
+    ///
+    /// On an empty store it creates an operator token and prints it once.
+    /// The system relay defaults to DATA_DIR/outbox/. With --demo it seeds
+    /// a demo tenant and writes DATA_DIR/demo.json with its tokens and app
+    /// passwords. Stop with Ctrl-C.
+    Serve(ServeArgs),
+    /// Write a new operator token to the store and print it once.
+    ///
+    /// Use it to get the first operator token of an AWS deployment
+    /// (--aws-table), or another one locally when the first is lost.
+    BootstrapOperator(BootstrapArgs),
+}
+
+#[derive(Args)]
+struct BackendArgs {
+    /// Data directory of the embedded store (database, secret key, outbox, demo.json).
+    #[arg(long, env = "SENDAS_DATA_DIR", default_value = "./sendas-data")]
+    data_dir: PathBuf,
+    /// Use this DynamoDB table (and Secrets Manager) instead of the embedded store.
+    /// Region, credentials and endpoint come from the standard AWS configuration.
+    #[arg(long, env = "SENDAS_TABLE")]
+    aws_table: Option<String>,
+    /// Secrets Manager name prefix (with --aws-table).
+    #[arg(long, env = "SENDAS_SECRET_PREFIX", default_value = "sendas/")]
+    aws_secret_prefix: String,
+}
+
+impl BackendArgs {
+    async fn open(&self) -> anyhow::Result<Backends> {
+        match &self.aws_table {
+            Some(table) => Ok(backend::aws(table, &self.aws_secret_prefix).await),
+            None => backend::embedded(&self.data_dir),
+        }
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address of the HTTP API.
+    #[arg(long, env = "SENDAS_API_ADDR", default_value = "127.0.0.1:8080")]
+    api_addr: SocketAddr,
+    /// Seed a demo tenant (companies, users alice and bob, a group, four mailboxes).
+    #[arg(long)]
+    demo: bool,
+    #[command(flatten)]
+    backend: BackendArgs,
+}
+
+#[derive(Args)]
+struct BootstrapArgs {
+    /// A name for the token.
+    #[arg(long, default_value = "bootstrap operator token")]
+    name: String,
+    #[command(flatten)]
+    backend: BackendArgs,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match Cli::parse().command {
+        Command::Serve(args) => {
+            let backends = args.backend.open().await?;
+            let opts = ServeOptions { api_addr: args.api_addr, data_dir: args.backend.data_dir, demo: args.demo };
+            run(opts, backends, shutdown_signal()).await
+        }
+        Command::BootstrapOperator(args) => {
+            let backends = args.backend.open().await?;
+            let token = backend::new_operator_token(backends.store.as_ref(), &args.name).await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Choosing and opening the backends: the embedded store in a data
+//! directory (default), or DynamoDB + Secrets Manager.
+
+use anyhow::Context;
+use sendas_core::model::Role;
+use sendas_core::ports::{PageRequest, SecretStore, Store};
+use sendas_core::secret::ExposeSecret;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The opened backends.
+pub struct Backends {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The secret store.
+    pub secrets: Arc<dyn SecretStore>,
+}
+
+/// Opens the embedded store in `dir` (created on first start).
+pub fn embedded(dir: &Path) -> anyhow::Result<Backends> {
+    let (store, secrets) = sendas_store_embedded::open_data_dir(dir)
+        .with_context(|| format!("opening the data directory {}", dir.display()))?;
+    Ok(Backends { store: Arc::new(store), secrets: Arc::new(secrets) })
+}
+
+/// Opens DynamoDB table `table` and Secrets Manager under `prefix` (standard AWS configuration).
+pub async fn aws(table: &str, prefix: &str) -> Backends {
+    let config = sendas_store_aws::load_aws_config().await;
+    let store = sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let secrets = sendas_store_aws::SecretsManagerStore::new(
+        aws_sdk_secretsmanager::Client::new(&config),
+        prefix,
+        sendas_store_aws::DEFAULT_SECRET_TTL,
+    );
+    Backends { store: Arc::new(store), secrets: Arc::new(secrets) }
+}
+
+/// Writes a new operator token and answers its text (shown once).
+pub async fn new_operator_token(store: &dyn Store, name: &str) -> anyhow::Result<String> {
+    let name = sendas_core::model::Name::parse(name).map_err(|e| anyhow::anyhow!("token name: {e}"))?;
+    let issued = sendas_core::service::tokens::mint(Role::Operator, name);
+    store.create_token(&issued.token).await.context("writing the operator token")?;
+    Ok(issued.text.expose_secret().to_owned())
+}
+
+/// Creates an operator token only when the store has none; answers it.
+pub async fn first_operator_token(store: &dyn Store) -> anyhow::Result<Option<String>> {
+    let existing = store.list_tokens(None, &PageRequest::new(1, None)).await.context("reading operator tokens")?;
+    if !existing.items.is_empty() {
+        return Ok(None);
+    }
+    new_operator_token(store, "first operator token").await.map(Some)
+}

@@ -1,0 +1,7 @@
+//! The local `sendas` command as a library: `serve` runs the HTTP API on
+//! the embedded store (or on AWS by flag), `demo` seeds a demo tenant, and
+//! `bootstrap` writes an operator token. `main.rs` only parses arguments.
+
+pub mod backend;
+pub mod demo;
+pub mod serve;
