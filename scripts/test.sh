@@ -10,6 +10,14 @@ root=$(pwd)
 
 log() { printf '\n==> %s\n' "$*"; }
 
+log "system tools (Debian packages)"
+missing=()
+for tool in curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
 log "python tools (.venv)"
 want=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
@@ -55,8 +63,13 @@ set -e
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$test_log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '; ([0-9]+) failed' "$test_log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
 rm -f "$test_log"
+if [ "$status" -ne 0 ]; then echo "cargo: $passed passed, $failed failed"; exit "$status"; fi
+if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
+
+log "README walk-through (sendas serve --demo + curl)"
+bash scripts/readme_walkthrough.sh target/debug/sendas
+passed=$((passed + 1))
+
 echo
 echo "cargo: $passed passed, $failed failed"
-if [ "$status" -ne 0 ]; then exit "$status"; fi
-if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
 log "all tests passed ($root)"

@@ -103,7 +103,7 @@ pub async fn seed(store: &dyn Store, secrets: &dyn SecretStore, api: &str, opera
         name: "Demo Seminars".into(),
         company_name: Some("Academy".into()),
         system_address: "system@demo.example".into(),
-        mailbox_quota: Some(10),
+        mailbox_quota: Some(5),
     };
     let created = tenants::create(store, &op, input).await.map_err(err)?;
     let t = created.tenant.id;

@@ -70,6 +70,8 @@ fn http_get(addr: &str, path: &str, token: &str) -> (u16, String) {
     (status, out.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned())
 }
 
+// The child is handed to the caller, which waits for it in `stop`.
+#[allow(clippy::zombie_processes)]
 fn start(dir: &std::path::Path) -> (std::process::Child, Vec<String>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sendas"))
         .args(["serve", "--demo", "--api-addr", "127.0.0.1:0", "--data-dir"])

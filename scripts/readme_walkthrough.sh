@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The README's "Try it" walk-through, run for real: start `sendas serve
+# --demo`, then with curl create a mailbox, grant it to a group, see it in
+# a member's From dropdown (and not in a non-member's), hit the quota and
+# read the problem+json that says to ask the operator. Fails on any
+# deviation. Usage: scripts/readme_walkthrough.sh [path/to/sendas]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-target/debug/sendas}
+data=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --demo --data-dir "$data" --api-addr "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do grep -q "listening on" "$data/serve.log" 2>/dev/null && break; sleep 0.1; done
+fail() { echo "walkthrough failed: $*" >&2; cat "$data/serve.log" >&2; exit 1; }
+
+# --- the README commands, verbatim from here on (with DEMO pointing at demo.json) ---
+DEMO=$data/demo.json
+API=$(jq -r .api "$DEMO")
+ADMIN=$(jq -r .tokens.admin "$DEMO")
+TENANT=$(jq -r .tenant_id "$DEMO")
+ALICE_ID=$(jq -r '.users[] | select(.login=="alice") | .id' "$DEMO")
+ALICE=$(jq -r '.users[] | select(.login=="alice") | .token' "$DEMO")
+BOB=$(jq -r '.users[] | select(.login=="bob") | .token' "$DEMO")
+auth=(-H "Authorization: Bearer $ADMIN" -H "Content-Type: application/json")
+
+MAILBOX=$(curl -s "${auth[@]}" -X POST "$API/v1/tenants/$TENANT/mailboxes" \
+  -d '{"address":"events@demo.example","display_name":"Events Team","global":true,"sender":true,"reply":true}' | jq -r .id)
+GROUP=$(curl -s "${auth[@]}" -X POST "$API/v1/tenants/$TENANT/groups" -d '{"name":"Event staff"}' | jq -r .id)
+curl -s "${auth[@]}" -X PUT "$API/v1/tenants/$TENANT/groups/$GROUP/members/$ALICE_ID" >/dev/null
+curl -s "${auth[@]}" -X PUT "$API/v1/tenants/$TENANT/mailboxes/$MAILBOX/access" \
+  -d "{\"restricted\":true,\"groups\":[\"$GROUP\"]}" >/dev/null
+ALICE_FROM=$(curl -s -H "Authorization: Bearer $ALICE" "$API/v1/me/mailboxes" | jq -r '.from[].address')
+BOB_FROM=$(curl -s -H "Authorization: Bearer $BOB" "$API/v1/me/mailboxes" | jq -r '.from[].address')
+QUOTA=$(curl -s -i "${auth[@]}" -X POST "$API/v1/tenants/$TENANT/mailboxes" \
+  -d '{"address":"more@demo.example","display_name":"More","global":true,"sender":true,"reply":true}')
+# --- end of the README commands ---
+
+[[ "$MAILBOX" =~ ^[0-9a-f-]{36}$ ]] || fail "mailbox not created: $MAILBOX"
+[[ "$GROUP" =~ ^[0-9a-f-]{36}$ ]] || fail "group not created: $GROUP"
+grep -qx "events@demo.example" <<<"$ALICE_FROM" || fail "alice does not see events@: $ALICE_FROM"
+! grep -qx "events@demo.example" <<<"$BOB_FROM" || fail "bob sees events@: $BOB_FROM"
+grep -q "^HTTP/1.1 409" <<<"$QUOTA" || fail "no 409: $QUOTA"
+grep -qi "^content-type: application/problem+json" <<<"$QUOTA" || fail "not problem+json: $QUOTA"
+grep -q '"type":"quota_exceeded"' <<<"$QUOTA" || fail "not quota_exceeded: $QUOTA"
+grep -q 'ask the operator' <<<"$QUOTA" || fail "does not say to ask the operator: $QUOTA"
+echo "README walk-through: ok"
