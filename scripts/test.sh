@@ -71,5 +71,5 @@ bash scripts/readme_walkthrough.sh target/debug/sendas
 passed=$((passed + 1))
 
 echo
-echo "cargo: $passed passed, $failed failed"
+echo "total: $passed passed, $failed failed"
 log "all tests passed ($root)"
