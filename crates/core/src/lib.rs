@@ -25,6 +25,9 @@ pub mod time;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
+#[cfg(test)]
+mod testing_support;
+
 pub use address::{AddressError, EmailAddress};
 pub use error::{ServiceError, StoreError};
 pub use ids::{AuditId, CompanyId, CredentialId, GroupId, IdError, MailboxId, TenantId, TokenId, UserId};

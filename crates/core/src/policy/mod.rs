@@ -1,12 +1,19 @@
 //! Pure policy: decisions from plain data, no I/O.
 //!
+//! `message` is the address half of SPEC §3: given a message's
+//! originator fields, may this user send it, and as which mailbox?
+//!
 //! `permission` is SPEC §2, the one rule that decides whether a user may
 //! use a mailbox as From or as Reply-To. The HTTP API (dropdowns) and the
 //! SMTP proxy (header checks) both call it; nothing else decides that.
 
+mod message;
 mod permission;
 
+pub use message::{Entry, Field, MessageDenial, Originators, check_message};
 pub use permission::{Decision, Denial, UsableMailboxes, Usage, may_use, usable_mailboxes};
 
+#[cfg(test)]
+mod message_tests;
 #[cfg(test)]
 mod permission_tests;

@@ -1,0 +1,324 @@
+//! Originator-header extraction: message bytes in, the counted and
+//! structurally checked From / Sender / Reply-To / Resent-* entries out.
+//! Pure; no I/O, no policy (that is `sendas_core::policy::check_message`).
+//!
+//! The rules of `../shared/security/README.md` are applied as grammar,
+//! not as a list of cases: fields are split and counted here (mail-parser
+//! keeps only the last of a repeated field), every entry must be one
+//! complete address written as `addr-spec` or `[phrase] <addr-spec>`, and
+//! anything else an originator field can hold (comments, groups, source
+//! routes, quoted local parts, encoded words outside the display name,
+//! empty or doubled angle brackets, quoted pairs outside quotes, obsolete
+//! spacing) is refused. Display names are decoded with mail-parser. As a
+//! second opinion, mail-parser also parses the whole header block; if it
+//! reads different addresses than we do, the message is ambiguous.
+
+use sendas_core::EmailAddress;
+use sendas_core::policy::{Entry, Originators};
+
+/// RFC 5322 §2.1.1: at most 998 octets per line, without the CRLF.
+pub const MAX_HEADER_LINE: usize = 998;
+
+/// Why the header section is refused (`554 5.6.0` with the reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderError(pub String);
+
+impl HeaderError {
+    fn new(reason: impl Into<String>) -> Self {
+        HeaderError(reason.into())
+    }
+}
+
+/// What extraction found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// The originator fields.
+    pub originators: Originators,
+    /// Set when mail-parser reads the originator addresses differently.
+    pub ambiguity: Option<String>,
+    /// The Message-ID field's value (for the audit log), trimmed.
+    pub message_id: Option<String>,
+}
+
+/// Where the header section ends: the index just past its final CRLF
+/// (the blank line follows), or the whole message when it has no body.
+pub fn header_end(message: &[u8]) -> usize {
+    if message.starts_with(b"\r\n") {
+        return 0;
+    }
+    match message.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(p) => p + 2,
+        None => message.len(),
+    }
+}
+
+/// Extracts the originator fields of `message` (whose header section holds
+/// no bare CR, bare LF or NUL: the DATA reader refuses those first).
+pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, HeaderError> {
+    let end = header_end(message);
+    if end > max_header_size {
+        return Err(HeaderError::new(format!("the header section is larger than {max_header_size} octets")));
+    }
+    let head = &message[..end];
+    let fields = split_fields(head)?;
+    let mut o = Originators::default();
+    let (mut from, mut sender, mut reply_to) = (0, 0, 0);
+    let mut message_id = None;
+    for (name, value) in &fields {
+        match name.to_ascii_lowercase().as_str() {
+            "from" => {
+                from += 1;
+                o.from = entries("From", value)?;
+            }
+            "sender" => {
+                sender += 1;
+                let mut list = entries("Sender", value)?;
+                if list.len() != 1 {
+                    return Err(HeaderError::new("Sender must hold exactly one address"));
+                }
+                o.sender = list.pop();
+            }
+            "reply-to" => {
+                reply_to += 1;
+                o.reply_to = entries("Reply-To", value)?;
+            }
+            "resent-from" => o.resent_from.extend(entries("Resent-From", value)?),
+            "resent-sender" => o.resent_sender.extend(entries("Resent-Sender", value)?),
+            "message-id" => message_id = Some(value.trim().chars().take(200).collect()),
+            _ => {}
+        }
+    }
+    if from != 1 {
+        return Err(HeaderError::new(format!("a message needs exactly one From field, this one has {from}")));
+    }
+    if sender > 1 || reply_to > 1 {
+        return Err(HeaderError::new("more than one Sender or Reply-To field"));
+    }
+    let ambiguity = second_opinion(head, &o);
+    Ok(Extracted { originators: o, ambiguity, message_id })
+}
+
+/// Splits the header section into unfolded (name, value) fields.
+fn split_fields(head: &[u8]) -> Result<Vec<(String, String)>, HeaderError> {
+    let text = std::str::from_utf8(head).map_err(|_| HeaderError::new("the header section is not valid UTF-8"))?;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.split_terminator("\r\n") {
+        if line.len() > MAX_HEADER_LINE {
+            return Err(HeaderError::new(format!("a header line is longer than {MAX_HEADER_LINE} octets")));
+        }
+        if line.starts_with([' ', '\t']) {
+            let Some((_, value)) = fields.last_mut() else {
+                return Err(HeaderError::new("a continuation line comes before the first header field"));
+            };
+            value.push_str(line);
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(HeaderError::new("a header line has no colon"));
+        };
+        let name = name.trim_end_matches([' ', '\t']);
+        if name.is_empty() || !name.bytes().all(|b| (33..=126).contains(&b)) {
+            return Err(HeaderError::new("a header field name is empty or holds spaces or control characters"));
+        }
+        fields.push((name.to_owned(), value.to_owned()));
+    }
+    Ok(fields)
+}
+
+/// One parsed entry: the raw phrase (if any) and the addr-spec.
+struct RawEntry {
+    phrase: Option<String>,
+    addr_spec: String,
+}
+
+fn entries(field: &str, value: &str) -> Result<Vec<Entry>, HeaderError> {
+    let raw = parse_list(value).map_err(|why| HeaderError::new(format!("{field}: {why}")))?;
+    if raw.is_empty() {
+        return Err(HeaderError::new(format!("{field} holds no address")));
+    }
+    Ok(raw
+        .into_iter()
+        .map(|r| Entry {
+            display_name: r.phrase.map(|p| decode_phrase(&p)),
+            address: EmailAddress::parse(&r.addr_spec).ok(),
+            raw_address: r.addr_spec,
+        })
+        .collect())
+}
+
+fn is_wsp(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// RFC 5322 atext, plus any non-ASCII character (RFC 6532).
+fn is_atext(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || (!c.is_ascii() && !c.is_control())
+}
+
+/// Parses `entry *("," entry)` with `entry = addr-spec / [phrase] "<" addr-spec ">"`.
+fn parse_list(value: &str) -> Result<Vec<RawEntry>, &'static str> {
+    let chars: Vec<char> = value.chars().collect();
+    let mut i = 0;
+    let mut out = Vec::new();
+    loop {
+        while i < chars.len() && is_wsp(chars[i]) {
+            i += 1;
+        }
+        if i >= chars.len() {
+            if out.is_empty() && !value.contains(',') {
+                return Ok(out);
+            }
+            return Err("an empty entry after a comma");
+        }
+        let start = i;
+        // Scan the phrase (or bare addr-spec) up to '<', ',' or the end.
+        let mut quoted = false;
+        while i < chars.len() {
+            let c = chars[i];
+            if quoted {
+                match c {
+                    '\\' => i += 1,
+                    '"' => quoted = false,
+                    _ => {}
+                }
+            } else {
+                match c {
+                    '"' => quoted = true,
+                    '<' | ',' => break,
+                    '(' | ')' => return Err("comments are not accepted"),
+                    ':' | ';' => return Err("groups and source routes are not accepted"),
+                    '\\' => return Err("a quoted pair outside quotes"),
+                    '>' => return Err("a '>' without '<'"),
+                    '[' | ']' if !chars[start..i].contains(&'@') => return Err("brackets outside an address"),
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        if quoted {
+            return Err("an unterminated quoted string");
+        }
+        let before: String = chars[start..i].iter().collect::<String>().trim_matches(is_wsp).to_owned();
+        if i < chars.len() && chars[i] == '<' {
+            let close = chars[i + 1..].iter().position(|&c| c == '>').ok_or("a '<' without '>'")?;
+            let spec: String = chars[i + 1..i + 1 + close].iter().collect();
+            if spec.contains('<') {
+                return Err("doubled angle brackets");
+            }
+            check_addr_spec(&spec)?;
+            if !before.is_empty() {
+                check_phrase(&before)?;
+            }
+            i += close + 2;
+            while i < chars.len() && is_wsp(chars[i]) {
+                i += 1;
+            }
+            if i < chars.len() && chars[i] != ',' {
+                return Err("text after '>'");
+            }
+            out.push(RawEntry { phrase: (!before.is_empty()).then_some(before), addr_spec: spec });
+        } else {
+            if before.is_empty() {
+                return Err("an empty entry");
+            }
+            if before.contains(is_wsp) {
+                return Err("spaces inside an address");
+            }
+            check_addr_spec(&before)?;
+            out.push(RawEntry { phrase: None, addr_spec: before });
+        }
+        if i >= chars.len() {
+            return Ok(out);
+        }
+        i += 1; // the comma
+    }
+}
+
+/// Structure of an addr-spec: dot-atom local part, one '@', dot-atom domain
+/// or a domain literal, no encoded words.
+fn check_addr_spec(spec: &str) -> Result<(), &'static str> {
+    if spec.is_empty() {
+        return Err("empty angle brackets");
+    }
+    if spec.contains("=?") {
+        return Err("encoded words are accepted only in a display name");
+    }
+    if spec.starts_with('@') {
+        return Err("source routes are not accepted");
+    }
+    if spec.starts_with('"') {
+        return Err("quoted local parts are not accepted");
+    }
+    let mut parts = spec.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("an address needs exactly one '@'");
+    };
+    let dot_atom = |s: &str| !s.is_empty() && s.split('.').all(|a| !a.is_empty() && a.chars().all(is_atext));
+    if !dot_atom(local) {
+        return Err("a malformed local part");
+    }
+    let literal = domain.starts_with('[')
+        && domain.ends_with(']')
+        && domain.len() > 2
+        && domain[1..domain.len() - 1].chars().all(|c| c.is_ascii_graphic() && !"[]\\".contains(c));
+    if !literal && !dot_atom(domain) {
+        return Err("a malformed domain");
+    }
+    Ok(())
+}
+
+/// A display phrase: atoms, dots, quoted strings and encoded words separated by spaces.
+fn check_phrase(phrase: &str) -> Result<(), &'static str> {
+    let mut quoted = false;
+    for c in phrase.chars() {
+        if quoted {
+            quoted = c != '"';
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            c if is_atext(c) || is_wsp(c) || c == '.' => {}
+            '@' => return Err("an '@' in an unquoted display name"),
+            _ => return Err("a display name holds characters that are not allowed"),
+        }
+    }
+    Ok(())
+}
+
+/// Decodes a display phrase (quoted strings, RFC 2047 encoded words) with mail-parser.
+fn decode_phrase(phrase: &str) -> String {
+    let header = format!("From: {phrase} <decode@sendas.invalid>\r\n\r\n");
+    let parsed = mail_parser::MessageParser::default().parse(header.as_bytes());
+    parsed
+        .as_ref()
+        .and_then(|m| m.from())
+        .and_then(|a| a.first())
+        .and_then(|a| a.name())
+        .map(str::to_owned)
+        .unwrap_or_else(|| phrase.trim_matches('"').to_owned())
+}
+
+/// Compares our reading of From, Sender and Reply-To with mail-parser's.
+fn second_opinion(head: &[u8], o: &Originators) -> Option<String> {
+    let mut block = head.to_vec();
+    block.extend_from_slice(b"\r\n");
+    let parsed = mail_parser::MessageParser::default().parse_headers(&block)?;
+    let theirs = |a: Option<&mail_parser::Address<'_>>| -> Vec<String> {
+        a.map(|a| a.iter().map(|x| x.address().unwrap_or_default().to_ascii_lowercase()).collect()).unwrap_or_default()
+    };
+    let ours = |entries: &[Entry]| -> Vec<String> { entries.iter().map(|e| e.raw_address.to_ascii_lowercase()).collect() };
+    let sender: Vec<Entry> = o.sender.iter().cloned().collect();
+    for (name, mine, other) in [
+        ("From", ours(&o.from), theirs(parsed.from())),
+        ("Sender", ours(&sender), theirs(parsed.sender())),
+        ("Reply-To", ours(&o.reply_to), theirs(parsed.reply_to())),
+    ] {
+        if mine != other {
+            return Some(format!("{name} reads differently to another mail parser"));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,149 @@
+//! Header extraction, and the whole verdict on every public attack case
+//! of `../shared/security/` (read at test time).
+
+use super::*;
+use crate::data::{DataLimits, DataReader};
+use crate::verdict::{Verdict, decide};
+use sendas_core::model::{AccessList, Mailbox, MailboxFlags, MailboxScope, Name};
+use sendas_core::policy::UsableMailboxes;
+use sendas_core::{MailboxId, TenantId, Timestamp};
+
+fn mailbox(address: &str) -> Mailbox {
+    Mailbox {
+        tenant_id: TenantId::generate(),
+        id: MailboxId::generate(),
+        address: EmailAddress::parse(address).expect("valid"),
+        display_name: Name::parse("m").expect("valid"),
+        scope: MailboxScope::Global,
+        flags: MailboxFlags { sender: true, reply: true, restricted: false, enabled: true },
+        smtp: None,
+        access: AccessList::default(),
+        system: false,
+        created_at: Timestamp(0),
+    }
+}
+
+/// The fixture of the security cases: a@tenant.example and a@ténant.example, as From and Reply-To.
+fn fixture() -> UsableMailboxes {
+    let boxes = vec![mailbox("a@tenant.example"), mailbox("a@ténant.example")];
+    UsableMailboxes { from: boxes.clone(), reply_to: boxes }
+}
+
+fn b64(s: &str) -> Vec<u8> {
+    data_encoding::BASE64.decode(s.as_bytes()).expect("base64")
+}
+
+/// Sends `message` through the DATA reader as a client would (dot-stuffed, CRLF.CRLF).
+fn receive(message: &[u8]) -> crate::data::Received {
+    let mut wire = Vec::new();
+    let mut at_line_start = true;
+    for &b in message {
+        if at_line_start && b == b'.' {
+            wire.push(b'.');
+        }
+        wire.push(b);
+        at_line_start = b == b'\n';
+    }
+    if !wire.ends_with(b"\r\n") {
+        wire.extend_from_slice(b"\r\n");
+    }
+    wire.extend_from_slice(b".\r\n");
+    let mut reader = DataReader::new(DataLimits { max_size: 10 << 20, max_line: MAX_HEADER_LINE });
+    let (used, received) = reader.feed(&wire);
+    assert_eq!(used, wire.len());
+    received.expect("the end of DATA")
+}
+
+fn shared(name: &str) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/security").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("json")
+}
+
+#[test]
+fn every_from_header_case_gets_its_expected_outcome() {
+    let cases = shared("from-header-cases.json");
+    let usable = fixture();
+    let mut checked = 0;
+    for case in cases["cases"].as_array().expect("cases") {
+        let id = case["id"].as_str().unwrap_or_default();
+        let received = receive(&b64(case["message_b64"].as_str().expect("message")));
+        // The fixture's envelope is MAIL FROM:<a@tenant.example>. SPEC §3 requires MAIL FROM
+        // to be the sending mailbox, so when a case's single From is the fixture's other
+        // mailbox (a@ténant.example), a conforming client sends that address instead.
+        let own = extract(&received.message, 64 * 1024).ok().and_then(|e| match e.originators.from.as_slice() {
+            [single] => single.address.clone().filter(|a| usable.find(sendas_core::policy::Usage::From, a).is_some()),
+            _ => None,
+        });
+        let envelope = own.or_else(|| EmailAddress::parse("a@tenant.example").ok());
+        let verdict = decide(&received, envelope.as_ref(), &usable, 64 * 1024, MAX_HEADER_LINE);
+        match (case["expect"].as_str(), verdict) {
+            (Some("accept"), Verdict::Relay { .. }) => {}
+            (Some("reject"), Verdict::Reject { reply, .. }) => {
+                let want = case["code"].as_str().unwrap_or_default();
+                assert_eq!(format!("{} {}", reply.code, reply.enhanced), want, "{id}: {}", reply);
+            }
+            (want, got) => panic!("{id}: expected {want:?}, got {got:?}"),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} cases");
+}
+
+#[test]
+fn every_smuggling_case_is_refused_after_the_real_end() {
+    let cases = shared("smuggling-cases.json");
+    let usable = fixture();
+    let envelope = EmailAddress::parse("a@tenant.example").ok();
+    for case in cases["cases"].as_array().expect("cases") {
+        let seq = data_encoding::HEXLOWER.decode(case["sequence_hex"].as_str().expect("hex").as_bytes()).expect("hex");
+        let mut wire = b"From: <a@tenant.example>\r\nTo: <rcpt@example.net>\r\nSubject: t\r\n\r\nline1".to_vec();
+        wire.extend_from_slice(&seq);
+        wire.extend_from_slice(b"MAIL FROM:<ceo@victim.example>\r\nRCPT TO:<rcpt@example.net>\r\nDATA\r\n");
+        wire.extend_from_slice(b"From: <ceo@victim.example>\r\n\r\nsmuggled\r\n\r\n.\r\n");
+        let mut reader = DataReader::new(DataLimits { max_size: 1 << 20, max_line: 998 });
+        let (used, received) = reader.feed(&wire);
+        assert_eq!(used, wire.len(), "{}: DATA ended early", case["id"]);
+        let received = received.expect("end");
+        match decide(&received, envelope.as_ref(), &usable, 64 * 1024, 998) {
+            Verdict::Reject { reply, .. } => {
+                assert_eq!(format!("{} {}", reply.code, reply.enhanced), case["code"].as_str().unwrap_or_default())
+            }
+            other => panic!("{}: {other:?}", case["id"]),
+        }
+    }
+}
+
+#[test]
+fn legitimate_headers_pass_with_decoded_names() {
+    let usable = fixture();
+    let envelope = EmailAddress::parse("a@tenant.example").ok();
+    for message in [
+        &b"From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <a@tenant.example>\r\nSubject: x\r\n\r\nhi\r\n"[..],
+        b"From: \"Alice, Sales\" <A@Tenant.Example>\r\nReply-To: a@xn--tnant-bsa.example\r\n\r\nhi\r\n",
+        b"From: a@tenant.example\r\nSender: a@tenant.example\r\nTo: x@y.example,\r\n z@y.example\r\n\r\n",
+        b"FROM :\r\n <a@tenant.example>\r\n\r\n",
+        b"From: \"a@tenant.example\" <a@tenant.example>\r\n\r\nbody\r\n",
+        b"From: a@tenant.example, a@xn--tnant-bsa.example\r\nSender: a@tenant.example\r\n\r\n",
+    ] {
+        let received = receive(message);
+        match decide(&received, envelope.as_ref(), &usable, 64 * 1024, 998) {
+            Verdict::Relay { mailbox, .. } => assert_eq!(mailbox.address.as_str(), "a@tenant.example"),
+            other => panic!("{}: {other:?}", String::from_utf8_lossy(message)),
+        }
+    }
+    let e = extract(b"From: =?utf-8?q?J=C3=BCrgen?= <a@tenant.example>\r\nMessage-ID: <m@x>\r\n\r\n", 1 << 16).expect("ok");
+    assert_eq!(e.originators.from[0].display_name.as_deref(), Some("Jürgen"));
+    assert_eq!(e.message_id.as_deref(), Some("<m@x>"));
+}
+
+#[test]
+fn oversized_headers_are_refused() {
+    let mut m = b"From: <a@tenant.example>\r\n".to_vec();
+    for i in 0..100 {
+        m.extend_from_slice(format!("X-Pad-{i}: {}\r\n", "p".repeat(500)).as_bytes());
+    }
+    m.extend_from_slice(b"\r\nbody\r\n");
+    assert!(extract(&m, 16 * 1024).is_err());
+    assert!(extract(&m, 64 * 1024).is_ok());
+}

@@ -1,0 +1,18 @@
+//! sendas-smtp-proxy: the SMTP submission proxy of SPEC §3.
+//!
+//! A client authenticates with an app password; every From, Sender,
+//! Reply-To and Resent-* address of its messages is checked against the
+//! mailboxes it may use, and an accepted message is relayed upstream with
+//! the sending mailbox's own credentials (or through the system relay).
+//! `250` is answered only after the upstream accepted.
+//!
+//! Pure parts: [`data`] (DATA reading, smuggling-safe), [`headers`]
+//! (originator extraction) and [`verdict`] (bytes + permissions → relay or
+//! reply). I/O parts: [`session`] (the state machine over any byte
+//! stream), [`server`] (listeners, limits, TLS, shutdown), [`authn`],
+//! [`relay`].
+
+pub mod data;
+pub mod headers;
+pub mod reply;
+pub mod verdict;
