@@ -12,7 +12,14 @@
 //! stream), [`server`] (listeners, limits, TLS, shutdown), [`authn`],
 //! [`relay`].
 
+pub mod authn;
+pub mod config;
 pub mod data;
 pub mod headers;
+pub mod metrics;
+pub mod relay;
 pub mod reply;
+pub mod server;
+pub mod session;
+pub mod tls;
 pub mod verdict;

@@ -1,0 +1,80 @@
+//! Limits and switches of the proxy, all with safe defaults.
+
+use std::time::Duration;
+
+/// Limits of the proxy (SPEC §3).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest message, advertised as SIZE.
+    pub max_message_size: usize,
+    /// Recipients per message.
+    pub max_recipients: usize,
+    /// Longest line in DATA, without CRLF (RFC 5322: 998).
+    pub max_line_length: usize,
+    /// Largest header section.
+    pub max_header_size: usize,
+    /// Longest command line.
+    pub max_command_line: usize,
+    /// Connections in total.
+    pub max_connections: usize,
+    /// Connections per client IP.
+    pub max_connections_per_ip: usize,
+    /// Waiting for a command.
+    pub command_timeout: Duration,
+    /// Waiting for DATA bytes.
+    pub data_timeout: Duration,
+    /// Failed AUTH attempts per IP within `auth_window` before the IP is locked out.
+    pub auth_failures_per_ip: u32,
+    /// Failed AUTH attempts per login within `auth_window` before the login is locked out.
+    pub auth_failures_per_login: u32,
+    /// The window of the AUTH failure counters.
+    pub auth_window: Duration,
+    /// How long a failed AUTH waits before it is answered.
+    pub auth_failure_delay: Duration,
+    /// Failed AUTH attempts in one session before it is closed.
+    pub auth_failures_per_session: u32,
+    /// How long a user's permission snapshot is reused.
+    pub snapshot_ttl: Duration,
+    /// Timeout of one upstream relay.
+    pub relay_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_size: 25 * 1024 * 1024,
+            max_recipients: 100,
+            max_line_length: 998,
+            max_header_size: 64 * 1024,
+            max_command_line: 2048,
+            max_connections: 2000,
+            max_connections_per_ip: 100,
+            command_timeout: Duration::from_secs(300),
+            data_timeout: Duration::from_secs(600),
+            auth_failures_per_ip: 20,
+            auth_failures_per_login: 10,
+            auth_window: Duration::from_secs(900),
+            auth_failure_delay: Duration::from_secs(1),
+            auth_failures_per_session: 3,
+            snapshot_ttl: Duration::from_secs(30),
+            relay_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How the proxy presents itself and what it allows.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    /// The name in the greeting and EHLO reply.
+    pub hostname: String,
+    /// Limits.
+    pub limits: Limits,
+    /// Accept AUTH without TLS. Only for loopback development; named loudly.
+    pub plaintext_auth_insecure: bool,
+}
+
+impl Default for ProxyConfig {
+    fn default() -> Self {
+        ProxyConfig { hostname: "sendas.local".into(), limits: Limits::default(), plaintext_auth_insecure: false }
+    }
+}

@@ -1,0 +1,222 @@
+//! Relaying an accepted message: through the sending mailbox's own SMTP
+//! server with its credentials (pooled connections per mailbox), or
+//! through the system relay (an SMTP relay, or the outbox directory).
+//! Upstream replies keep lettre's classes: transient → the client gets
+//! 451 and retries; permanent → the client gets the upstream's code.
+
+use crate::reply::sanitise;
+use async_trait::async_trait;
+use lettre::address::Envelope as LettreEnvelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
+use sendas_core::EmailAddress;
+use sendas_core::model::{Mailbox, SmtpSettings, SystemRelay, TlsMode};
+use sendas_core::ports::{SecretRef, SecretStore, Store};
+use sendas_core::secret::SecretHash;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Envelope of a relayed message.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// MAIL FROM: the sending mailbox.
+    pub from: EmailAddress,
+    /// The client's recipients.
+    pub to: Vec<String>,
+}
+
+/// The upstream accepted.
+#[derive(Debug, Clone)]
+pub struct Relayed {
+    /// The upstream's reply text (with its queue id), sanitised.
+    pub upstream_reply: String,
+}
+
+/// The upstream did not accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayError {
+    /// Try again later (unreachable, timeout, 4xx, secret store or database down).
+    Temporary(String),
+    /// The upstream refused for good.
+    Permanent {
+        /// The upstream's code (5xx).
+        code: u16,
+        /// The upstream's text, sanitised.
+        text: String,
+    },
+}
+
+/// Sends a message upstream.
+#[async_trait]
+pub trait Relay: Send + Sync {
+    /// Relays `message` for `mailbox`.
+    async fn relay(&self, mailbox: &Mailbox, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError>;
+}
+
+type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
+/// The production relay: per-mailbox upstreams and the system relay.
+pub struct UpstreamRelay {
+    store: Arc<dyn Store>,
+    secrets: Arc<dyn SecretStore>,
+    timeout: Duration,
+    pools: Mutex<HashMap<String, Transport>>,
+    system: Mutex<Option<(Instant, SystemRelay)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl UpstreamRelay {
+    /// A relay reading routes from `store` and passwords from `secrets`.
+    pub fn new(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>, timeout: Duration) -> Self {
+        UpstreamRelay { store, secrets, timeout, pools: Mutex::new(HashMap::new()), system: Mutex::new(None) }
+    }
+
+    fn transport(
+        &self,
+        key: &str,
+        host: &str,
+        port: u16,
+        tls: TlsMode,
+        credentials: Option<Credentials>,
+    ) -> Result<Transport, RelayError> {
+        if let Some(t) = lock(&self.pools).get(key) {
+            return Ok(t.clone());
+        }
+        let params = || {
+            TlsParameters::new(host.to_owned()).map_err(|e| RelayError::Temporary(format!("TLS setup: {e}")))
+        };
+        let tls = match tls {
+            TlsMode::Starttls => Tls::Required(params()?),
+            TlsMode::Tls => Tls::Wrapper(params()?),
+            TlsMode::None => Tls::None,
+        };
+        let mut builder = Transport::builder_dangerous(host).port(port).tls(tls).timeout(Some(self.timeout));
+        if let Some(c) = credentials {
+            builder = builder.credentials(c).authentication(vec![Mechanism::Plain, Mechanism::Login]);
+        }
+        let transport = builder.build();
+        lock(&self.pools).insert(key.to_owned(), transport.clone());
+        Ok(transport)
+    }
+
+    async fn system_relay(&self) -> Result<SystemRelay, RelayError> {
+        if let Some((at, relay)) = lock(&self.system).as_ref() {
+            if at.elapsed() < Duration::from_secs(30) {
+                return Ok(relay.clone());
+            }
+        }
+        let relay = self
+            .store
+            .get_system_relay()
+            .await
+            .map_err(|e| RelayError::Temporary(format!("reading the system relay: {e}")))?
+            .ok_or_else(|| RelayError::Temporary("no system relay is configured".into()))?;
+        *lock(&self.system) = Some((Instant::now(), relay.clone()));
+        Ok(relay)
+    }
+
+    async fn password(&self, name: &SecretRef) -> Result<SecretString, RelayError> {
+        self.secrets
+            .get_secret(name)
+            .await
+            .map_err(|_| RelayError::Temporary("the secret store is unavailable".into()))?
+            .ok_or_else(|| RelayError::Temporary("no SMTP password is set for the sending mailbox".into()))
+    }
+
+    async fn via_smtp(
+        &self,
+        settings: &SmtpSettings,
+        password: Option<SecretString>,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<Relayed, RelayError> {
+        let key = format!(
+            "{}|{}|{:?}|{}|{}",
+            settings.host(),
+            settings.port(),
+            settings.tls(),
+            settings.username(),
+            password.as_ref().map(|p| SecretHash::of(p.expose_secret()).to_hex()).unwrap_or_default()
+        );
+        let credentials = password.map(|p| Credentials::new(settings.username().to_owned(), p.expose_secret().to_owned()));
+        let transport = self.transport(&key, settings.host(), settings.port(), settings.tls(), credentials)?;
+        let from = lettre::Address::from_str(envelope.from.as_str())
+            .map_err(|_| RelayError::Permanent { code: 553, text: "the sending address cannot be used upstream".into() })?;
+        let to = envelope
+            .to
+            .iter()
+            .map(|r| lettre::Address::from_str(r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| RelayError::Permanent { code: 553, text: "a recipient cannot be used upstream".into() })?;
+        let env = LettreEnvelope::new(Some(from), to)
+            .map_err(|_| RelayError::Permanent { code: 554, text: "no recipients".into() })?;
+        match transport.send_raw(&env, message).await {
+            Ok(response) => {
+                let text = response.message().collect::<Vec<_>>().join(" ");
+                Ok(Relayed { upstream_reply: sanitise(&format!("{} {text}", response.code())) })
+            }
+            Err(e) if e.is_permanent() => {
+                let code = e.status().map(u16::from).unwrap_or(554);
+                Err(RelayError::Permanent { code, text: sanitise(&e.to_string()) })
+            }
+            Err(e) => Err(RelayError::Temporary(sanitise(&e.to_string()))),
+        }
+    }
+}
+
+#[async_trait]
+impl Relay for UpstreamRelay {
+    async fn relay(&self, mailbox: &Mailbox, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
+        if let Some(settings) = &mailbox.smtp {
+            let password = self.password(&SecretRef::mailbox(mailbox.tenant_id, mailbox.id)).await?;
+            return self.via_smtp(settings, Some(password), envelope, message).await;
+        }
+        match self.system_relay().await? {
+            SystemRelay::Outbox { dir } => write_outbox(Path::new(&dir), envelope, message),
+            SystemRelay::Smtp { host, port, tls, username, password_set } => {
+                let settings = SmtpSettings::new(&host, port, tls, username.as_deref().unwrap_or("none"))
+                    .map_err(|e| RelayError::Temporary(format!("system relay: {}", e.reason)))?;
+                let password = match (username.is_some(), password_set) {
+                    (true, true) => Some(self.password(&SecretRef::system_relay()).await?),
+                    _ => None,
+                };
+                self.via_smtp(&settings, password, envelope, message).await
+            }
+        }
+    }
+}
+
+/// Writes one `.eml` atomically: temporary file, fsync, rename, fsync of the directory.
+/// Two headers in front record the envelope: `X-Sendas-Envelope-From`, `X-Sendas-Envelope-To`.
+pub fn write_outbox(dir: &Path, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
+    let io = |e: std::io::Error| RelayError::Temporary(format!("outbox: {e}"));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let id = uuid_like();
+    let tmp = dir.join(format!(".{id}.tmp"));
+    let path = dir.join(format!("{id}.eml"));
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    let to = envelope.to.iter().map(|t| format!("<{t}>")).collect::<Vec<_>>().join(", ");
+    write!(f, "X-Sendas-Envelope-From: <{}>\r\nX-Sendas-Envelope-To: {to}\r\n", envelope.from).map_err(io)?;
+    f.write_all(message).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(Relayed { upstream_reply: format!("250 2.0.0 Ok: queued as {id}") })
+}
+
+fn uuid_like() -> String {
+    let t = sendas_core::Timestamp::now().millis();
+    let r: String = sendas_core::secret::random_bytes::<8>().iter().map(|b| format!("{b:02x}")).collect();
+    format!("{t}-{r}")
+}

@@ -1,0 +1,100 @@
+//! Buffered line and DATA reading over any byte stream, with timeouts.
+
+use crate::data::{DataReader, Received};
+use crate::reply::Reply;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// What reading a line produced.
+pub enum Line {
+    /// A line, with its line ending.
+    Line(Vec<u8>),
+    /// The line was longer than allowed; it was discarded up to its end.
+    TooLong,
+    /// The client closed the connection.
+    Closed,
+    /// Nothing arrived in time.
+    TimedOut,
+}
+
+/// A stream with a read buffer. Dropping it drops whatever was buffered
+/// (after STARTTLS that is required: nothing sent before the handshake counts).
+pub struct Conn<S> {
+    stream: S,
+    buf: Vec<u8>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    /// Wraps a stream.
+    pub fn new(stream: S) -> Self {
+        Conn { stream, buf: Vec::with_capacity(4096) }
+    }
+
+    /// Gives the stream back, dropping the buffer.
+    pub fn into_inner(self) -> S {
+        self.stream
+    }
+
+    /// Whether unread client bytes are buffered (pipelining).
+    pub fn has_buffered(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    async fn fill(&mut self, timeout: Duration) -> Result<bool, ()> {
+        let mut chunk = [0u8; 16 * 1024];
+        match tokio::time::timeout(timeout, self.stream.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => Ok(false),
+            Ok(Ok(n)) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                Ok(true)
+            }
+            Err(_) => Err(()),
+        }
+    }
+
+    /// Reads one line (up to LF) of at most `max` bytes.
+    pub async fn read_line(&mut self, max: usize, timeout: Duration) -> Line {
+        let mut discarding = false;
+        loop {
+            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buf.drain(..=pos).collect();
+                if discarding || line.len() > max {
+                    return Line::TooLong;
+                }
+                return Line::Line(line);
+            }
+            if self.buf.len() > max {
+                self.buf.clear();
+                discarding = true;
+            }
+            match self.fill(timeout).await {
+                Ok(true) => {}
+                Ok(false) => return Line::Closed,
+                Err(()) => return Line::TimedOut,
+            }
+        }
+    }
+
+    /// Reads one DATA section to its real end; `None` when the client went away or timed out.
+    pub async fn read_data(&mut self, mut reader: DataReader, timeout: Duration) -> Option<Received> {
+        loop {
+            if !self.buf.is_empty() {
+                let (used, done) = reader.feed(&self.buf);
+                self.buf.drain(..used);
+                if let Some(received) = done {
+                    return Some(received);
+                }
+            }
+            match self.fill(timeout).await {
+                Ok(true) => {}
+                _ => return None,
+            }
+        }
+    }
+
+    /// Writes a reply.
+    pub async fn send(&mut self, reply: &Reply) -> std::io::Result<()> {
+        self.stream.write_all(&reply.to_wire()).await?;
+        self.stream.flush().await
+    }
+}

@@ -1,0 +1,181 @@
+//! One SMTP session as a state machine over any byte stream (tests use
+//! in-memory pipes). One file per verb group: `greeting` (EHLO, HELO,
+//! STARTTLS), `auth` (AUTH PLAIN/LOGIN), `transaction` (MAIL, RCPT, DATA).
+//!
+//! `run` returns `StartTls` when the client asked for TLS; the caller
+//! upgrades the stream and calls `run` again on it. The read buffer does
+//! not survive that: whatever the client pipelined before the handshake
+//! is discarded.
+
+mod auth;
+mod greeting;
+pub mod io;
+mod transaction;
+
+use crate::authn::{AuthedUser, Authenticator};
+use crate::config::ProxyConfig;
+use crate::metrics::Metrics;
+use crate::relay::Relay;
+use crate::reply::Reply;
+use io::{Conn, Line};
+use sendas_core::ports::Store;
+use std::net::IpAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
+
+/// What a session needs from the rest of the proxy.
+#[derive(Clone)]
+pub struct Deps {
+    /// SMTP AUTH and permission snapshots.
+    pub authn: Arc<dyn Authenticator>,
+    /// Upstream relay.
+    pub relay: Arc<dyn Relay>,
+    /// Where audit records go.
+    pub store: Arc<dyn Store>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Configuration.
+    pub config: Arc<ProxyConfig>,
+}
+
+/// How `run` ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// The connection is over.
+    Closed,
+    /// The client asked for STARTTLS and got 220: upgrade, then `run` again.
+    StartTls,
+}
+
+/// The envelope being built.
+#[derive(Debug, Default)]
+pub(crate) struct Transaction {
+    pub mail_from: Option<sendas_core::EmailAddress>,
+    pub mail_from_raw: String,
+    pub rcpts: Vec<String>,
+}
+
+/// One client connection's state.
+pub struct Session {
+    pub(crate) deps: Deps,
+    pub(crate) peer: IpAddr,
+    pub(crate) tls: bool,
+    tls_available: bool,
+    pub(crate) helo: Option<String>,
+    pub(crate) user: Option<AuthedUser>,
+    pub(crate) tx: Transaction,
+    pub(crate) auth_failures: u32,
+    shutdown: watch::Receiver<bool>,
+}
+
+/// What a verb handler wants next.
+pub(crate) enum Next {
+    Continue,
+    Close,
+    StartTls,
+}
+
+impl Session {
+    /// A session for a client at `peer`; `tls` when the stream is already
+    /// encrypted, `tls_available` when STARTTLS can be offered.
+    pub fn new(deps: Deps, peer: IpAddr, tls: bool, tls_available: bool, shutdown: watch::Receiver<bool>) -> Self {
+        Session {
+            deps,
+            peer,
+            tls,
+            tls_available,
+            helo: None,
+            user: None,
+            tx: Transaction::default(),
+            auth_failures: 0,
+            shutdown,
+        }
+    }
+
+    /// Marks the stream as encrypted (after STARTTLS); the client must say EHLO again.
+    pub fn upgraded(&mut self) {
+        self.tls = true;
+        self.helo = None;
+        self.tx = Transaction::default();
+    }
+
+    /// Runs the session on `stream` until it closes or asks for STARTTLS.
+    pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: S, greet: bool) -> (S, SessionEnd) {
+        let mut conn = Conn::new(stream);
+        let end = self.serve(&mut conn, greet).await;
+        (conn.into_inner(), end)
+    }
+
+    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(&mut self, conn: &mut Conn<S>, greet: bool) -> SessionEnd {
+        let limits = self.deps.config.limits.clone();
+        if greet {
+            let hello = Reply::plain(220, format!("{} ESMTP sendas", self.deps.config.hostname));
+            if conn.send(&hello).await.is_err() {
+                return SessionEnd::Closed;
+            }
+        }
+        loop {
+            let mut shutdown = self.shutdown.clone();
+            let line = tokio::select! {
+                line = conn.read_line(limits.max_command_line, limits.command_timeout) => line,
+                _ = async { drop(shutdown.wait_for(|stop| *stop).await) } => {
+                    let _ = conn.send(&Reply::new(421, "4.3.2", "Service shutting down, try again later")).await;
+                    return SessionEnd::Closed;
+                }
+            };
+            let line = match line {
+                Line::Line(l) => l,
+                Line::TooLong => {
+                    if conn.send(&Reply::new(500, "5.5.2", "Line too long")).await.is_err() {
+                        return SessionEnd::Closed;
+                    }
+                    continue;
+                }
+                Line::Closed => return SessionEnd::Closed,
+                Line::TimedOut => {
+                    let _ = conn.send(&Reply::new(421, "4.4.2", "Timeout, closing connection")).await;
+                    return SessionEnd::Closed;
+                }
+            };
+            match self.command(conn, &line).await {
+                Next::Continue => {}
+                Next::Close => return SessionEnd::Closed,
+                Next::StartTls => return SessionEnd::StartTls,
+            }
+        }
+    }
+
+    async fn command<S: AsyncRead + AsyncWrite + Unpin>(&mut self, conn: &mut Conn<S>, line: &[u8]) -> Next {
+        use smtp_proto::Request;
+        let parsed = Request::parse(&mut line.iter());
+        let reply = match parsed {
+            Ok(Request::Ehlo { host }) => self.ehlo(&host, true),
+            Ok(Request::Helo { host }) => self.ehlo(&host, false),
+            Ok(Request::StartTls) => return self.starttls(conn).await,
+            Ok(Request::Auth { mechanism, initial_response }) => {
+                return self.auth(conn, mechanism, &initial_response).await;
+            }
+            Ok(Request::Mail { from }) => self.mail(&from.address, from.size).await,
+            Ok(Request::Rcpt { to }) => self.rcpt(&to.address),
+            Ok(Request::Data) => return self.data(conn).await,
+            Ok(Request::Rset) => {
+                self.tx = Transaction::default();
+                Reply::new(250, "2.0.0", "Ok")
+            }
+            Ok(Request::Noop { .. }) => Reply::new(250, "2.0.0", "Ok"),
+            Ok(Request::Vrfy { .. }) => Reply::new(252, "2.5.0", "Cannot VRFY, send some mail"),
+            Ok(Request::Quit) => {
+                let _ = conn.send(&Reply::new(221, "2.0.0", "Bye")).await;
+                return Next::Close;
+            }
+            Ok(_) => Reply::new(502, "5.5.1", "Command not implemented"),
+            Err(smtp_proto::Error::UnknownCommand) => Reply::new(500, "5.5.1", "Unknown command"),
+            Err(_) => Reply::new(501, "5.5.4", "Syntax error"),
+        };
+        match conn.send(&reply).await {
+            Ok(()) => Next::Continue,
+            Err(_) => Next::Close,
+        }
+    }
+}

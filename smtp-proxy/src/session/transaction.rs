@@ -1,0 +1,176 @@
+//! MAIL FROM, RCPT TO and DATA: the checks of SPEC §3 in order, the relay,
+//! and one audit record per finished transaction.
+
+use super::io::Conn;
+use super::{Next, Session, Transaction};
+use crate::data::{DataLimits, DataReader};
+use crate::relay::{Envelope, RelayError};
+use crate::reply::{Reply, sanitise};
+use crate::verdict::{Verdict, decide};
+use sendas_core::EmailAddress;
+use sendas_core::model::{AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox};
+use sendas_core::policy::Usage;
+use sendas_core::{AuditId, Timestamp};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+impl Session {
+    pub(crate) async fn mail(&mut self, address: &str, size: usize) -> Reply {
+        let Some(user) = self.user.clone() else {
+            return Reply::new(530, "5.7.0", "Authentication required");
+        };
+        if self.tx.mail_from.is_some() {
+            return Reply::new(503, "5.5.1", "Sender already given");
+        }
+        if size > self.deps.config.limits.max_message_size {
+            return self.refuse(Reply::new(552, "5.3.4", "Message too big"), address, None).await;
+        }
+        let denied = Reply::new(553, "5.7.1", "Sender address rejected: not a mailbox you may send from");
+        let Ok(parsed) = EmailAddress::parse(address) else {
+            return self.refuse(denied, address, None).await;
+        };
+        let snapshot = match self.deps.authn.snapshot(&user).await {
+            Ok(s) => s,
+            Err(_) => return Reply::new(451, "4.3.0", "Temporary failure reading permissions, try again later"),
+        };
+        if snapshot.usable.find(Usage::From, &parsed).is_none() {
+            return self.refuse(denied, address, None).await;
+        }
+        self.tx = Transaction { mail_from: Some(parsed), mail_from_raw: address.to_owned(), rcpts: Vec::new() };
+        Reply::new(250, "2.1.0", "Sender ok")
+    }
+
+    pub(crate) fn rcpt(&mut self, address: &str) -> Reply {
+        if self.tx.mail_from.is_none() {
+            return Reply::new(503, "5.5.1", "Need MAIL FROM first");
+        }
+        if self.tx.rcpts.len() >= self.deps.config.limits.max_recipients {
+            return Reply::new(452, "4.5.3", "Too many recipients");
+        }
+        if address.parse::<lettre::Address>().is_err() {
+            return Reply::new(501, "5.1.3", "Bad recipient address syntax");
+        }
+        self.tx.rcpts.push(address.to_owned());
+        Reply::new(250, "2.1.5", "Recipient ok")
+    }
+
+    pub(crate) async fn data<S: AsyncRead + AsyncWrite + Unpin>(&mut self, conn: &mut Conn<S>) -> Next {
+        if self.tx.mail_from.is_none() || self.tx.rcpts.is_empty() {
+            let reply = Reply::new(503, "5.5.1", "Need MAIL FROM and RCPT TO first");
+            return if conn.send(&reply).await.is_ok() { Next::Continue } else { Next::Close };
+        }
+        if conn.send(&Reply::plain(354, "End data with <CR><LF>.<CR><LF>")).await.is_err() {
+            return Next::Close;
+        }
+        let limits = self.deps.config.limits.clone();
+        let reader =
+            DataReader::new(DataLimits { max_size: limits.max_message_size, max_line: limits.max_line_length });
+        let Some(received) = conn.read_data(reader, limits.data_timeout).await else {
+            return Next::Close;
+        };
+        let reply = self.finish(&received).await;
+        self.tx = Transaction::default();
+        if conn.send(&reply).await.is_ok() { Next::Continue } else { Next::Close }
+    }
+
+    async fn finish(&mut self, received: &crate::data::Received) -> Reply {
+        let Some(user) = self.user.clone() else {
+            return Reply::new(530, "5.7.0", "Authentication required");
+        };
+        let snapshot = match self.deps.authn.snapshot(&user).await {
+            Ok(s) => s,
+            Err(_) => return Reply::new(451, "4.3.0", "Temporary failure reading permissions, try again later"),
+        };
+        let limits = &self.deps.config.limits;
+        let verdict =
+            decide(received, self.tx.mail_from.as_ref(), &snapshot.usable, limits.max_header_size, limits.max_line_length);
+        let (mailbox, message_id) = match verdict {
+            Verdict::Reject { reply, message_id } => {
+                return self.close_tx(reply, None, message_id, received.size, None).await;
+            }
+            Verdict::Relay { mailbox, message_id } => (mailbox.clone(), message_id),
+        };
+        let envelope = Envelope { from: mailbox.address.clone(), to: self.tx.rcpts.clone() };
+        let started = Instant::now();
+        let result = self.deps.relay.relay(&mailbox, &envelope, &received.message).await;
+        self.deps.metrics.relay_latency(started.elapsed());
+        let (reply, upstream) = match result {
+            Ok(ok) => {
+                let queued = ok.upstream_reply.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+                (Reply::new(250, "2.0.0", format!("Ok, relayed: {}", sanitise(queued))), Some(ok.upstream_reply))
+            }
+            Err(RelayError::Temporary(why)) => {
+                tracing::warn!(peer = %self.peer, mailbox = %mailbox.id, %why, "relay failed temporarily");
+                (Reply::new(451, "4.4.0", "Upstream temporarily unavailable, try again later"), Some(why))
+            }
+            Err(RelayError::Permanent { code, text }) => {
+                let code = if (500..600).contains(&code) { code } else { 554 };
+                let enhanced = upstream_enhanced(&text).unwrap_or_else(|| "5.0.0".into());
+                (Reply::new(code, &enhanced, format!("Upstream refused: {}", sanitise(&text))), Some(text))
+            }
+        };
+        self.close_tx(reply, Some(&mailbox), message_id, received.size, upstream).await
+    }
+
+    /// Counts and audits a refusal at MAIL FROM.
+    async fn refuse(&mut self, reply: Reply, address: &str, mailbox: Option<&Mailbox>) -> Reply {
+        self.tx.mail_from_raw = address.to_owned();
+        let r = self.close_tx(reply, mailbox, None, 0, None).await;
+        self.tx = Transaction::default();
+        r
+    }
+
+    /// Writes the audit record of a finished transaction and answers `reply`.
+    async fn close_tx(
+        &mut self,
+        reply: Reply,
+        mailbox: Option<&Mailbox>,
+        message_id: Option<String>,
+        size: usize,
+        upstream: Option<String>,
+    ) -> Reply {
+        let accepted = reply.code == 250;
+        if accepted {
+            self.deps.metrics.accepted.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.deps.metrics.reject(&format!("{} {}", reply.code, reply.enhanced));
+        }
+        let Some(user) = &self.user else { return reply };
+        let now = Timestamp::now();
+        let record = AuditRecord {
+            tenant_id: user.tenant,
+            id: AuditId::generate(),
+            at: now,
+            user_id: Some(user.user),
+            mailbox_id: mailbox.map(|m| m.id),
+            sending_address: mailbox.map(|m| m.address.clone()),
+            envelope_sender: Some(self.tx.mail_from_raw.chars().take(254).collect()),
+            recipients: self.tx.rcpts.len() as u32,
+            message_id: message_id.map(|m| m.chars().take(200).collect()),
+            size: size as u64,
+            outcome: if accepted { AuditOutcome::Accepted } else { AuditOutcome::Rejected },
+            smtp_code: reply.code,
+            smtp_reply: reply.lines.join(" "),
+            upstream_reply: upstream.map(|u| sanitise(&u)),
+            expires_at: now.plus(DEFAULT_AUDIT_RETENTION),
+        };
+        tracing::info!(
+            peer = %self.peer, login = %user.login, code = reply.code, recipients = record.recipients, size,
+            mailbox = ?record.mailbox_id, "transaction"
+        );
+        if let Err(e) = self.deps.store.append_audit(&record).await {
+            tracing::error!(error = %e, "writing the audit record failed");
+        }
+        reply
+    }
+}
+
+/// The enhanced status code in an upstream's text, e.g. `5.7.1` in "550 5.7.1 rejected".
+fn upstream_enhanced(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')').find_map(|w| {
+        let parts: Vec<&str> = w.split('.').collect();
+        (parts.len() == 3 && parts[0] == "5" && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+            .then(|| w.to_owned())
+    })
+}
