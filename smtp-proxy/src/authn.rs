@@ -147,8 +147,10 @@ impl Authenticator for StoreAuthenticator {
     async fn authenticate(&self, ip: IpAddr, login: &str, password: &str) -> AuthOutcome {
         let folded = login.to_ascii_lowercase();
         if let Some(locked) = self.locked(ip, &folded) {
+            // An attempt while locked still counts, so guessing on does not reset anything.
+            self.fail(ip, &folded);
             tokio::time::sleep(self.limits.auth_failure_delay).await;
-            return locked;
+            return self.locked(ip, &folded).unwrap_or(locked);
         }
         let started = Instant::now();
         let cached = lock(&self.logins).get(&folded).filter(|c| c.at.elapsed() < self.limits.snapshot_ttl).cloned();

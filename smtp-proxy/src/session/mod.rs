@@ -39,6 +39,13 @@ pub struct Deps {
     pub config: Arc<ProxyConfig>,
 }
 
+/// Completes when `shutdown` turns true; never, if its sender is gone.
+pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// How `run` ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SessionEnd {
@@ -119,7 +126,7 @@ impl Session {
             let mut shutdown = self.shutdown.clone();
             let line = tokio::select! {
                 line = conn.read_line(limits.max_command_line, limits.command_timeout) => line,
-                _ = async { drop(shutdown.wait_for(|stop| *stop).await) } => {
+                _ = stopped(&mut shutdown) => {
                     let _ = conn.send(&Reply::new(421, "4.3.2", "Service shutting down, try again later")).await;
                     return SessionEnd::Closed;
                 }
