@@ -25,7 +25,7 @@ class Authenticator:
 
     def __call__(self, server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login == self.user and auth_data.password == self.password
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
 
 class Store:
@@ -33,13 +33,24 @@ class Store:
         self.maildir, self.count = maildir, 0
 
     async def handle_DATA(self, server, session, envelope):
+        locals_ = [r.split("@")[0].lower() for r in envelope.rcpt_tos]
+        if "tempfail" in locals_:
+            return "451 4.3.0 Temporary failure, try again"
+        if "permfail" in locals_:
+            return "554 5.7.1 Rejected by upstream policy"
+        if "slow" in locals_:
+            await asyncio.sleep(5)
+        if "drop" in locals_:
+            server.transport.close()
+            return "421 4.3.0 closing"
         if self.maildir:
             self.count += 1
             base = os.path.join(self.maildir, f"{self.count:05d}")
             with open(base + ".eml", "wb") as f:
                 f.write(envelope.original_content or envelope.content)
             with open(base + ".login", "w") as f:
-                login = session.login_data.decode() if isinstance(session.login_data, bytes) else str(session.login_data)
+                data = session.auth_data
+                login = data.login.decode() if isinstance(data, LoginPassword) else str(data)
                 f.write(f"{login}\n{envelope.mail_from}\n" + "\n".join(envelope.rcpt_tos) + "\n")
         return f"250 2.0.0 Ok: queued as UP{self.count:05d}"
 

@@ -9,7 +9,7 @@ mod support;
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use support::upstream::Upstream;
+use sendas_testkit::Upstream;
 use support::*;
 
 #[derive(Clone, Default)]

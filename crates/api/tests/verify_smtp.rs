@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::json;
-use support::upstream::Upstream;
+use sendas_testkit::Upstream;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,8 @@
 //! client over any byte stream.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod net;
+
 use async_trait::async_trait;
 use sendas_core::model::{MailboxFlags, MailboxScope, Role};
 use sendas_core::ports::Store;
@@ -127,6 +129,11 @@ pub fn limits() -> Limits {
         max_message_size: 4096,
         ..Limits::default()
     }
+}
+
+/// Limits for tests on real sockets (real clients take their time).
+pub fn limits_for_net() -> Limits {
+    Limits { auth_failure_delay: Duration::from_millis(50), relay_timeout: Duration::from_secs(3), ..Limits::default() }
 }
 
 pub fn deps(store: Arc<dyn Store>, relay: Arc<dyn Relay>, limits: Limits, plaintext: bool) -> Deps {

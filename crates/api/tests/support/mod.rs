@@ -3,7 +3,6 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod suite;
-pub mod upstream;
 
 use axum::Router;
 use axum::body::Body;

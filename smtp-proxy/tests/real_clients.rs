@@ -1,0 +1,161 @@
+//! Real mail clients (swaks, curl, msmtp, Python's smtplib) through the
+//! proxy on real sockets, STARTTLS and implicit TLS, to real upstreams
+//! that enforce AUTH (aiosmtpd): the allowed message arrives byte for byte
+//! at the sending mailbox's own server with its credentials; the
+//! forbidden one gets 550 and reaches no upstream.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use sendas_core::testing::{MemorySecretStore, MemoryStore};
+use std::process::Command;
+use std::sync::Arc;
+use support::net::*;
+
+#[derive(Clone, Copy, Debug)]
+enum Client {
+    Swaks,
+    SwaksImplicit,
+    Curl,
+    CurlImplicit,
+    Msmtp,
+    Python,
+    PythonImplicit,
+}
+
+/// Runs one client; answers (exit success, all output).
+fn send(client: Client, net: &Ports, password: &str, from: &str, file: &std::path::Path) -> (bool, String) {
+    let (p, i) = (net.submission.to_string(), net.implicit.to_string());
+    let file_s = file.display().to_string();
+    let mut cmd = match client {
+        Client::Swaks | Client::SwaksImplicit => {
+            let mut c = Command::new("swaks");
+            c.args(["--server", "127.0.0.1", "--auth", "PLAIN", "--auth-user", "alice", "--auth-password", password]);
+            c.args(["--from", from, "--to", "rcpt@example.net", "--data", &file_s, "--timeout", "20"]);
+            if matches!(client, Client::Swaks) {
+                c.args(["--port", &p, "--tls"]);
+            } else {
+                c.args(["--port", &i, "--tls-on-connect"]);
+            }
+            c
+        }
+        Client::Curl | Client::CurlImplicit => {
+            let url = if matches!(client, Client::Curl) {
+                format!("smtp://127.0.0.1:{p}")
+            } else {
+                format!("smtps://127.0.0.1:{i}")
+            };
+            let mut c = Command::new("curl");
+            // -v: curl reports any refusal after DATA as "Weird server reply"; the code is in the trace.
+            c.args(["-v", "-sS", "--url", &url, "--ssl-reqd", "-k", "--mail-from", from, "--mail-rcpt", "rcpt@example.net"]);
+            c.args(["--upload-file", &file_s, "--user", &format!("alice:{password}")]);
+            c
+        }
+        Client::Msmtp => {
+            let mut c = Command::new("sh");
+            let line = format!(
+                "msmtp --host=127.0.0.1 --port={p} --tls=on --tls-starttls=on --tls-certcheck=off --auth=plain \
+                 --user=alice --passwordeval='printf %s \"$SMTP_PW\"' --from={from} -- rcpt@example.net < {file_s}"
+            );
+            c.args(["-c", &line]).env("SMTP_PW", password);
+            c
+        }
+        Client::Python | Client::PythonImplicit => {
+            let script = r#"
+import smtplib, ssl, sys
+port, implicit, pw, sender, path = int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3], sys.argv[4], sys.argv[5]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP_SSL("127.0.0.1", port, context=ctx, timeout=20) if implicit else smtplib.SMTP("127.0.0.1", port, timeout=20)
+if not implicit:
+    s.starttls(context=ctx)
+s.login("alice", pw)
+try:
+    s.sendmail(sender, ["rcpt@example.net"], open(path, "rb").read())
+    print("250 sent")
+except smtplib.SMTPDataError as e:
+    print(e.smtp_code, e.smtp_error.decode()); sys.exit(3)
+s.quit()
+"#;
+            let (port, implicit) = if matches!(client, Client::Python) { (&p, "0") } else { (&i, "1") };
+            let mut c = Command::new("python3");
+            c.args(["-c", script, port, implicit, password, from, &file_s]);
+            c
+        }
+    };
+    let out = cmd.output().unwrap_or_else(|e| panic!("{client:?} could not run: {e} (scripts/test.sh installs it)"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// The message with trailing empty lines reduced to its last CRLF.
+fn trim_end_lines(m: &[u8]) -> &[u8] {
+    let mut end = m.len();
+    while end >= 4 && &m[end - 4..end] == b"\r\n\r\n" {
+        end -= 2;
+    }
+    &m[..end]
+}
+
+struct Ports {
+    submission: u16,
+    implicit: u16,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_client_sends_the_allowed_message_and_is_refused_the_forbidden_one() {
+    let net = start(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), support::limits_for_net()).await;
+    let ports = Ports { submission: net.submission, implicit: net.implicit };
+    let password = net.world.password.clone();
+    let clients = [
+        Client::Swaks,
+        Client::SwaksImplicit,
+        Client::Curl,
+        Client::CurlImplicit,
+        Client::Msmtp,
+        Client::Python,
+        Client::PythonImplicit,
+    ];
+    for (n, client) in clients.into_iter().enumerate() {
+        let subject = format!("{client:?}").to_lowercase();
+        let (file, bytes) = message_file("Alice <a@tenant.example>", &subject);
+        let (ok, out) = {
+            let (pw, file, ports) = (password.clone(), file.clone(), Ports { submission: ports.submission, implicit: ports.implicit });
+            tokio::task::spawn_blocking(move || send(client, &ports, &pw, "a@tenant.example", &file)).await.unwrap()
+        };
+        assert!(ok, "{client:?} failed to send an allowed message:\n{out}");
+        let delivered = net.mailbox_upstream.delivered();
+        assert_eq!(delivered.len(), n + 1, "{client:?}: upstream holds {} messages", delivered.len());
+        let last = delivered.last().unwrap();
+        // Byte for byte, except that some clients (swaks) end DATA with extra empty lines of their own.
+        assert_eq!(
+            trim_end_lines(&last.message),
+            trim_end_lines(&bytes),
+            "{client:?}: not byte for byte:\n{}",
+            String::from_utf8_lossy(&last.message)
+        );
+        assert_eq!((last.login.as_str(), last.mail_from.as_str()), (MAILBOX_USER, "a@tenant.example"));
+        assert_eq!(last.rcpts, vec!["rcpt@example.net".to_owned()]);
+
+        let (file, _) = message_file("<ceo@victim.example>", &format!("{subject}-forbidden"));
+        let (ok, out) = {
+            let (pw, file, ports) = (password.clone(), file.clone(), Ports { submission: ports.submission, implicit: ports.implicit });
+            tokio::task::spawn_blocking(move || send(client, &ports, &pw, "a@tenant.example", &file)).await.unwrap()
+        };
+        assert!(!ok, "{client:?} sent a forbidden message:\n{out}");
+        assert!(out.contains("550"), "{client:?}: no 550 in:\n{out}");
+        assert_eq!(net.mailbox_upstream.delivered().len(), n + 1, "{client:?}: the forbidden message was relayed");
+    }
+    assert!(net.system_upstream.delivered().is_empty());
+
+    // A mailbox without its own server goes through the system relay, with the relay's credentials.
+    let (file, bytes) = message_file("<system@tenant.example>", "via-system-relay");
+    let (ok, out) = tokio::task::spawn_blocking(move || send(Client::Python, &ports, &password, "system@tenant.example", &file))
+        .await
+        .unwrap();
+    assert!(ok, "{out}");
+    let sys = net.system_upstream.delivered();
+    assert_eq!(sys.len(), 1);
+    assert_eq!((sys[0].login.as_str(), trim_end_lines(&sys[0].message) == trim_end_lines(&bytes)), (SYSTEM_USER, true));
+    assert!(net.metrics.render().contains("sendas_smtp_accepted_total 8"), "{}", net.metrics.render());
+    let _ = net.stop.send(true);
+}
