@@ -11,6 +11,7 @@ The password is read from the environment variable UPSTREAM_PASSWORD
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -30,7 +31,9 @@ class Authenticator:
 
 class Store:
     def __init__(self, maildir):
-        self.maildir, self.count = maildir, 0
+        self.maildir = maildir
+        # A restarted upstream continues the numbering of its maildir.
+        self.count = len([n for n in os.listdir(maildir) if n.endswith(".eml")]) if maildir and os.path.isdir(maildir) else 0
 
     async def handle_DATA(self, server, session, envelope):
         locals_ = [r.split("@")[0].lower() for r in envelope.rcpt_tos]
@@ -61,6 +64,9 @@ def main() -> None:
     p.add_argument("--user", required=True)
     p.add_argument("--maildir")
     args = p.parse_args()
+    logging.disable(logging.WARNING)
+    import warnings
+    warnings.simplefilter("ignore")
     password = os.environ.get("UPSTREAM_PASSWORD", "")
     if args.maildir:
         os.makedirs(args.maildir, exist_ok=True)

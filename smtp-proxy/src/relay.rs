@@ -159,7 +159,12 @@ impl UpstreamRelay {
             .map_err(|_| RelayError::Permanent { code: 553, text: "a recipient cannot be used upstream".into() })?;
         let env = LettreEnvelope::new(Some(from), to)
             .map_err(|_| RelayError::Permanent { code: 554, text: "no recipients".into() })?;
-        match transport.send_raw(&env, message).await {
+        // lettre's own timeout covers connecting; this one covers the whole exchange.
+        let sent = tokio::time::timeout(self.timeout, transport.send_raw(&env, message)).await;
+        let Ok(sent) = sent else {
+            return Err(RelayError::Temporary("the upstream did not answer in time".into()));
+        };
+        match sent {
             Ok(response) => {
                 let text = response.message().collect::<Vec<_>>().join(" ");
                 Ok(Relayed { upstream_reply: sanitise(&format!("{} {text}", response.code())) })

@@ -212,6 +212,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// EHLO and AUTH PLAIN with an initial response.
     pub async fn login(&mut self, user: &str, password: &str) {
         self.expect("EHLO client.test", 250).await;
+        self.login_after_ehlo(user, password).await;
+    }
+
+    /// AUTH PLAIN with an initial response.
+    pub async fn login_after_ehlo(&mut self, user: &str, password: &str) {
         let token = data_encoding::BASE64.encode(format!("\0{user}\0{password}").as_bytes());
         self.expect(&format!("AUTH PLAIN {token}"), 235).await;
     }

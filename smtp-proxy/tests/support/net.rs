@@ -36,6 +36,16 @@ use tokio::sync::watch;
 /// Seeds `store`, makes a@tenant.example an authenticated mailbox on its own
 /// upstream, sets the system relay to a second upstream, and starts the proxy.
 pub async fn start(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>, limits: sendas_smtp_proxy::config::Limits) -> Net {
+    start_with(store, secrets, limits, false).await
+}
+
+/// As `start`, optionally allowing AUTH without TLS (loopback development mode).
+pub async fn start_with(
+    store: Arc<dyn Store>,
+    secrets: Arc<dyn SecretStore>,
+    limits: sendas_smtp_proxy::config::Limits,
+    plaintext: bool,
+) -> Net {
     let world = seed(store.clone()).await;
     let mailbox_upstream = Upstream::start(MAILBOX_USER, MAILBOX_PASS);
     let system_upstream = Upstream::start(SYSTEM_USER, SYSTEM_PASS);
@@ -70,7 +80,7 @@ pub async fn start(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>, limits:
     .unwrap();
     let _ = SecretRef::system_relay();
 
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     let dir = tempfile::tempdir().unwrap().keep();
     let cert_path = dir.join("cert.pem");
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
@@ -80,7 +90,7 @@ pub async fn start(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>, limits:
     let implicit = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (sp, ip) = (submission.local_addr().unwrap().port(), implicit.local_addr().unwrap().port());
     let relay = Arc::new(UpstreamRelay::new(store.clone(), secrets, limits.relay_timeout));
-    let d = deps(store, relay, limits, false);
+    let d = deps(store, relay, limits, plaintext);
     let metrics = d.metrics.clone();
     let (stop, rx) = watch::channel(false);
     let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };

@@ -1,0 +1,247 @@
+//! The proxy on real sockets: every public attack case as raw bytes with
+//! nothing reaching an upstream, faults of the upstream and of the secret
+//! store, the STARTTLS buffer rule, and connection limits.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use async_trait::async_trait;
+use sendas_core::StoreError;
+use sendas_core::ports::{SecretRef, SecretStore};
+use sendas_core::secret::SecretString;
+use sendas_core::testing::{MemorySecretStore, MemoryStore};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use support::net::*;
+use support::*;
+use tokio::net::TcpStream;
+
+async fn connect(port: u16) -> Client<TcpStream> {
+    let mut c = Client::new(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+    assert_eq!(c.reply().await.0, 220);
+    c
+}
+
+fn shared(name: &str) -> serde_json::Value {
+    let path = sendas_testkit::repo_root().join("../shared/security").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+fn dot_stuff(m: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut start = true;
+    for &b in m {
+        if start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        start = b == b'\n';
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_public_attack_case_over_the_wire() {
+    let net = start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+    let mut accepted = 0;
+    for case in shared("from-header-cases.json")["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let message = data_encoding::BASE64.decode(case["message_b64"].as_str().unwrap().as_bytes()).unwrap();
+        // A conforming client sends MAIL FROM = its From when that is one of its own mailboxes (see headers tests).
+        let own = b"<a@xn--tnant-bsa.example>";
+        let env = if message.windows(own.len()).any(|w| w == own) { "a@xn--tnant-bsa.example" } else { "a@tenant.example" };
+        let mut c = connect(net.submission).await;
+        c.login("alice", &net.world.password).await;
+        c.expect(&format!("MAIL FROM:<{env}>"), 250).await;
+        c.expect("RCPT TO:<rcpt@example.net>", 250).await;
+        c.expect("DATA", 354).await;
+        c.send(&dot_stuff(&message)).await;
+        let (code, text) = c.reply().await;
+        match case["expect"].as_str().unwrap() {
+            "accept" => {
+                assert_eq!(code, 250, "{id}: {text}");
+                accepted += 1;
+            }
+            _ => {
+                let want = case["code"].as_str().unwrap();
+                assert!(text.starts_with(want), "{id}: expected {want}, got {text}");
+            }
+        }
+        c.expect("QUIT", 221).await;
+    }
+    let delivered = net.mailbox_upstream.delivered().len() + net.system_upstream.delivered().len();
+    assert_eq!(delivered, accepted, "a rejected message reached an upstream");
+
+    for case in shared("smuggling-cases.json")["cases"].as_array().unwrap() {
+        let seq = data_encoding::HEXLOWER.decode(case["sequence_hex"].as_str().unwrap().as_bytes()).unwrap();
+        let mut c = connect(net.submission).await;
+        c.login("alice", &net.world.password).await;
+        c.expect("MAIL FROM:<a@tenant.example>", 250).await;
+        c.expect("RCPT TO:<rcpt@example.net>", 250).await;
+        c.expect("DATA", 354).await;
+        let mut wire = b"From: <a@tenant.example>\r\nTo: <rcpt@example.net>\r\nSubject: t\r\n\r\nline1".to_vec();
+        wire.extend_from_slice(&seq);
+        wire.extend_from_slice(b"MAIL FROM:<ceo@victim.example>\r\nRCPT TO:<rcpt@example.net>\r\nDATA\r\nFrom: <ceo@victim.example>\r\n\r\nsmuggled\r\n\r\n.\r\n");
+        c.send(&wire).await;
+        let (code, text) = c.reply().await;
+        assert!(text.starts_with(case["code"].as_str().unwrap()), "{}: {code} {text}", case["id"]);
+        // The next command is answered as a command: nothing of the message ran as one.
+        c.expect("NOOP", 250).await;
+    }
+    let delivered = net.mailbox_upstream.delivered().len() + net.system_upstream.delivered().len();
+    assert_eq!(delivered, accepted, "a smuggled message reached an upstream");
+}
+
+async fn send_one(port: u16, password: &str, rcpt: &str) -> (u16, String) {
+    let mut c = connect(port).await;
+    c.login("alice", password).await;
+    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
+    c.expect(&format!("RCPT TO:<{rcpt}>"), 250).await;
+    c.expect("DATA", 354).await;
+    c.send(message("<a@tenant.example>", "").as_bytes()).await;
+    c.send(b".\r\n").await;
+    c.reply().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn upstream_faults_never_yield_250_or_two_copies() {
+    let net = start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+    let pw = net.world.password.clone();
+    let (code, text) = send_one(net.submission, &pw, "tempfail@example.net").await;
+    assert!(code == 451 && text.contains("4."), "{text}");
+    let (code, text) = send_one(net.submission, &pw, "permfail@example.net").await;
+    assert_eq!(code, 554, "{text}");
+    assert!(text.contains("5.7.1") && text.contains("Upstream refused"), "{text}");
+    let (code, text) = send_one(net.submission, &pw, "drop@example.net").await;
+    assert_eq!(code, 451, "connection closed during DATA: {text}");
+    assert!(net.mailbox_upstream.delivered().is_empty(), "{:?}", net.mailbox_upstream.delivered());
+    let (code, text) = send_one(net.submission, &pw, "slow@example.net").await;
+    assert_eq!(code, 451, "slower than the relay timeout: {text}");
+    // An upstream that accepts after the proxy gave up may still hold that one copy
+    // (the classic SMTP duplicate window, RFC 1047); it never holds two.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let late = net.mailbox_upstream.delivered().len();
+    assert!(late <= 1, "{late} copies");
+    let (code, _) = send_one(net.submission, &pw, "ok@example.net").await;
+    assert_eq!(code, 250);
+    assert_eq!(net.mailbox_upstream.delivered().len(), late + 1);
+
+    let mut up = net.mailbox_upstream;
+    up.stop();
+    let (code, text) = send_one(net.submission, &pw, "ok@example.net").await;
+    assert_eq!(code, 451, "upstream down: {text}");
+    let restarted = sendas_testkit::Upstream::start_on(up.port, MAILBOX_USER, MAILBOX_PASS, up.maildir.clone());
+    let mut code = 0;
+    for _ in 0..20 {
+        code = send_one(net.submission, &pw, "ok@example.net").await.0;
+        if code == 250 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(code, 250, "after the upstream is back");
+    assert_eq!(restarted.delivered().len(), late + 2, "each accepted message exactly once");
+}
+
+/// A secret store that can be switched off.
+struct FlakySecrets {
+    inner: MemorySecretStore,
+    down: AtomicBool,
+}
+
+#[async_trait]
+impl SecretStore for FlakySecrets {
+    async fn get_secret(&self, name: &SecretRef) -> Result<Option<SecretString>, StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("switched off".into()));
+        }
+        self.inner.get_secret(name).await
+    }
+    async fn put_secret(&self, name: &SecretRef, value: &SecretString) -> Result<(), StoreError> {
+        self.inner.put_secret(name, value).await
+    }
+    async fn delete_secret(&self, name: &SecretRef) -> Result<(), StoreError> {
+        self.inner.delete_secret(name).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_secret_store_outage_is_451() {
+    let secrets = Arc::new(FlakySecrets { inner: MemorySecretStore::default(), down: AtomicBool::new(false) });
+    let net = start_with(Arc::new(MemoryStore::new()), secrets.clone(), limits_for_net(), true).await;
+    secrets.down.store(true, Ordering::SeqCst);
+    let (code, text) = send_one(net.submission, &net.world.password, "ok@example.net").await;
+    assert_eq!(code, 451, "{text}");
+    secrets.down.store(false, Ordering::SeqCst);
+    assert_eq!(send_one(net.submission, &net.world.password, "ok@example.net").await.0, 250);
+    assert_eq!(net.mailbox_upstream.delivered().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn commands_sent_before_the_tls_handshake_are_discarded() {
+    let net = start(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net()).await;
+    let mut c = connect(net.submission).await;
+    let ehlo = c.expect("EHLO c", 250).await;
+    assert!(ehlo.contains("STARTTLS") && !ehlo.contains("AUTH"), "{ehlo}");
+    // STARTTLS with an injected command in the same packet.
+    c.send(b"STARTTLS\r\nMAIL FROM:<ceo@victim.example>\r\n").await;
+    assert_eq!(c.reply().await.0, 220);
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    let pem = std::fs::read(&net.cert).unwrap();
+    use rustls_pki_types::pem::PemObject;
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&pem) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = tokio_rustls::rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = connector.connect(name, c.stream).await.unwrap();
+    let mut c = Client::new(tls);
+    // The first thing answered over TLS is our EHLO, not the injected MAIL FROM.
+    let ehlo = c.expect("EHLO c", 250).await;
+    assert!(ehlo.contains("AUTH PLAIN LOGIN") && !ehlo.contains("STARTTLS"), "{ehlo}");
+    c.expect("MAIL FROM:<a@tenant.example>", 530).await;
+    c.login_after_ehlo("alice", &net.world.password).await;
+    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connection_limits_answer_421() {
+    let mut limits = limits_for_net();
+    limits.max_connections_per_ip = 2;
+    let net = start(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits).await;
+    let _a = connect(net.submission).await;
+    let _b = connect(net.submission).await;
+    let mut c = Client::new(TcpStream::connect(("127.0.0.1", net.submission)).await.unwrap());
+    let (code, text) = c.reply().await;
+    assert_eq!(code, 421, "{text}");
+    assert!(text.contains("4.7.0"));
+    drop(_a);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _d = connect(net.submission).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shutdown_lets_the_transaction_in_flight_finish() {
+    let net = start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+    let mut busy = connect(net.submission).await;
+    busy.login("alice", &net.world.password).await;
+    busy.expect("MAIL FROM:<a@tenant.example>", 250).await;
+    busy.expect("RCPT TO:<rcpt@example.net>", 250).await;
+    busy.expect("DATA", 354).await;
+    busy.send(b"From: <a@tenant.example>\r\n\r\nhalf").await;
+    net.stop.send(true).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(TcpStream::connect(("127.0.0.1", net.submission)).await.is_err() || !net.task.is_finished());
+    busy.send(b" of it\r\n.\r\n").await;
+    assert_eq!(busy.reply().await.0, 250, "the message in flight is relayed");
+    let (code, _) = busy.try_reply().await.unwrap_or((0, String::new()));
+    assert_eq!(code, 421, "then the idle session is told the service shuts down");
+    tokio::time::timeout(Duration::from_secs(5), net.task).await.unwrap().unwrap();
+    assert_eq!(net.mailbox_upstream.delivered().len(), 1);
+}
