@@ -8,8 +8,8 @@ use crate::reply::sanitise;
 use async_trait::async_trait;
 use lettre::address::Envelope as LettreEnvelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use secrecy::{ExposeSecret, SecretString};
 use sendas_core::EmailAddress;
 use sendas_core::model::{Mailbox, SmtpSettings, SystemRelay, TlsMode};
@@ -59,14 +59,24 @@ pub trait Relay: Send + Sync {
     async fn relay(&self, mailbox: &Mailbox, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError>;
 }
 
-type Transport = AsyncSmtpTransport<Tokio1Executor>;
+/// Idle connections kept per upstream login.
+const MAX_IDLE_PER_UPSTREAM: usize = 8;
+/// How long an idle upstream connection is reused.
+const MAX_IDLE: Duration = Duration::from_secs(30);
 
 /// The production relay: per-mailbox upstreams and the system relay.
+///
+/// Connections are pooled per upstream login (host, port, TLS mode,
+/// username, password hash). A connection goes back to the pool only after
+/// a complete, successful exchange; after any error or timeout it is
+/// dropped, so a half-finished exchange can never answer for the next
+/// message (lettre's own pool would recycle it).
 pub struct UpstreamRelay {
     store: Arc<dyn Store>,
     secrets: Arc<dyn SecretStore>,
     timeout: Duration,
-    pools: Mutex<HashMap<String, Transport>>,
+    hostname: String,
+    pools: Mutex<HashMap<String, Vec<(Instant, AsyncSmtpConnection)>>>,
     system: Mutex<Option<(Instant, SystemRelay)>>,
 }
 
@@ -77,35 +87,56 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl UpstreamRelay {
     /// A relay reading routes from `store` and passwords from `secrets`.
     pub fn new(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>, timeout: Duration) -> Self {
-        UpstreamRelay { store, secrets, timeout, pools: Mutex::new(HashMap::new()), system: Mutex::new(None) }
+        UpstreamRelay {
+            store,
+            secrets,
+            timeout,
+            hostname: "sendas.relay".into(),
+            pools: Mutex::new(HashMap::new()),
+            system: Mutex::new(None),
+        }
     }
 
-    fn transport(
+    fn idle(&self, key: &str) -> Option<AsyncSmtpConnection> {
+        let mut pools = lock(&self.pools);
+        let list = pools.get_mut(key)?;
+        while let Some((at, conn)) = list.pop() {
+            if at.elapsed() < MAX_IDLE && !conn.has_broken() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    fn put_back(&self, key: String, conn: AsyncSmtpConnection) {
+        let mut pools = lock(&self.pools);
+        let list = pools.entry(key).or_default();
+        if list.len() < MAX_IDLE_PER_UPSTREAM {
+            list.push((Instant::now(), conn));
+        }
+    }
+
+    async fn connect(
         &self,
-        key: &str,
-        host: &str,
-        port: u16,
-        tls: TlsMode,
-        credentials: Option<Credentials>,
-    ) -> Result<Transport, RelayError> {
-        if let Some(t) = lock(&self.pools).get(key) {
-            return Ok(t.clone());
+        settings: &SmtpSettings,
+        credentials: Option<&Credentials>,
+    ) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
+        let hello = ClientId::Domain(self.hostname.clone());
+        let host = settings.host().to_owned();
+        let implicit = match settings.tls() {
+            TlsMode::Tls => Some(TlsParameters::new(host.clone())?),
+            _ => None,
+        };
+        let mut conn =
+            AsyncSmtpConnection::connect_tokio1((host.as_str(), settings.port()), Some(self.timeout), &hello, implicit, None)
+                .await?;
+        if settings.tls() == TlsMode::Starttls {
+            conn.starttls(TlsParameters::new(host)?, &hello).await?;
         }
-        let params = || {
-            TlsParameters::new(host.to_owned()).map_err(|e| RelayError::Temporary(format!("TLS setup: {e}")))
-        };
-        let tls = match tls {
-            TlsMode::Starttls => Tls::Required(params()?),
-            TlsMode::Tls => Tls::Wrapper(params()?),
-            TlsMode::None => Tls::None,
-        };
-        let mut builder = Transport::builder_dangerous(host).port(port).tls(tls).timeout(Some(self.timeout));
         if let Some(c) = credentials {
-            builder = builder.credentials(c).authentication(vec![Mechanism::Plain, Mechanism::Login]);
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], c).await?;
         }
-        let transport = builder.build();
-        lock(&self.pools).insert(key.to_owned(), transport.clone());
-        Ok(transport)
+        Ok(conn)
     }
 
     async fn system_relay(&self) -> Result<SystemRelay, RelayError> {
@@ -147,8 +178,8 @@ impl UpstreamRelay {
             settings.username(),
             password.as_ref().map(|p| SecretHash::of(p.expose_secret()).to_hex()).unwrap_or_default()
         );
-        let credentials = password.map(|p| Credentials::new(settings.username().to_owned(), p.expose_secret().to_owned()));
-        let transport = self.transport(&key, settings.host(), settings.port(), settings.tls(), credentials)?;
+        let credentials =
+            password.map(|p| Credentials::new(settings.username().to_owned(), p.expose_secret().to_owned()));
         let from = lettre::Address::from_str(envelope.from.as_str())
             .map_err(|_| RelayError::Permanent { code: 553, text: "the sending address cannot be used upstream".into() })?;
         let to = envelope
@@ -159,13 +190,21 @@ impl UpstreamRelay {
             .map_err(|_| RelayError::Permanent { code: 553, text: "a recipient cannot be used upstream".into() })?;
         let env = LettreEnvelope::new(Some(from), to)
             .map_err(|_| RelayError::Permanent { code: 554, text: "no recipients".into() })?;
-        // lettre's own timeout covers connecting; this one covers the whole exchange.
-        let sent = tokio::time::timeout(self.timeout, transport.send_raw(&env, message)).await;
-        let Ok(sent) = sent else {
+        let exchange = async {
+            let mut conn = match self.idle(&key) {
+                Some(c) => c,
+                None => self.connect(settings, credentials.as_ref()).await?,
+            };
+            let response = conn.send(&env, message).await?;
+            Ok::<_, lettre::transport::smtp::Error>((conn, response))
+        };
+        // One deadline over connect, AUTH and the whole transaction.
+        let Ok(result) = tokio::time::timeout(self.timeout, exchange).await else {
             return Err(RelayError::Temporary("the upstream did not answer in time".into()));
         };
-        match sent {
-            Ok(response) => {
+        match result {
+            Ok((conn, response)) => {
+                self.put_back(key, conn);
                 let text = response.message().collect::<Vec<_>>().join(" ");
                 Ok(Relayed { upstream_reply: sanitise(&format!("{} {text}", response.code())) })
             }
