@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 bin=${1:-target/debug/sendas}
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --demo --data-dir "$data" --api-addr "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
+smtp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --demo --data-dir "$data" --api-addr "127.0.0.1:$port" \
+  --smtp-addr "127.0.0.1:$smtp_port" --smtp-tls-addr "127.0.0.1:$tls_port" >"$data/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do grep -q "listening on" "$data/serve.log" 2>/dev/null && break; sleep 0.1; done
@@ -45,4 +48,15 @@ grep -q "^HTTP/1.1 409" <<<"$QUOTA" || fail "no 409: $QUOTA"
 grep -qi "^content-type: application/problem+json" <<<"$QUOTA" || fail "not problem+json: $QUOTA"
 grep -q '"type":"quota_exceeded"' <<<"$QUOTA" || fail "not quota_exceeded: $QUOTA"
 grep -q 'ask the operator' <<<"$QUOTA" || fail "does not say to ask the operator: $QUOTA"
+# The swaks commands `serve --demo` printed: one is relayed into the outbox, one refused.
+accepted_cmd=$(grep -A1 '^send (accepted' "$data/serve.log" | tail -1)
+refused_cmd=$(grep -A1 '^send (refused' "$data/serve.log" | tail -1)
+[ -n "$accepted_cmd" ] && [ -n "$refused_cmd" ] || fail "serve --demo printed no swaks commands"
+ACCEPTED=$(eval "$accepted_cmd" 2>&1) || fail "the accepted swaks command failed: $ACCEPTED"
+grep -q "^<- *250 2.0.0" <<<"$ACCEPTED" || fail "no 250 after DATA: $ACCEPTED"
+ls "$data"/outbox/*.eml >/dev/null 2>&1 || fail "nothing in the outbox"
+grep -q "From: Demo Info <info@demo.example>" "$data"/outbox/*.eml || fail "the outbox message is not the one sent"
+REFUSED=$(eval "$refused_cmd" 2>&1) && fail "the refused swaks command succeeded: $REFUSED"
+grep -q "550 5.7.1" <<<"$REFUSED" || fail "no 550 5.7.1: $REFUSED"
+[ "$(ls "$data"/outbox/*.eml | wc -l)" -eq 1 ] || fail "the refused message reached the outbox"
 echo "README walk-through: ok"

@@ -11,8 +11,10 @@ root=$(pwd)
 log() { printf '\n==> %s\n' "$*"; }
 
 log "system tools (Debian packages)"
+# curl, jq (README walk-through); swaks with TLS and AUTH support, msmtp (real clients).
+packages=(curl jq swaks libnet-ssleay-perl libauthen-sasl-perl msmtp)
 missing=()
-for tool in curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

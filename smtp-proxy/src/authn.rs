@@ -182,10 +182,10 @@ impl Authenticator for StoreAuthenticator {
     }
 
     async fn snapshot(&self, user: &AuthedUser) -> Result<Arc<PermissionSnapshot>, StoreError> {
-        if let Some((at, snap)) = lock(&self.snapshots).get(&user.user) {
-            if at.elapsed() < self.limits.snapshot_ttl {
-                return Ok(snap.clone());
-            }
+        if let Some((at, snap)) = lock(&self.snapshots).get(&user.user)
+            && at.elapsed() < self.limits.snapshot_ttl
+        {
+            return Ok(snap.clone());
         }
         let snap = Arc::new(snapshot(self.store.as_ref(), user.tenant, user.user).await.map_err(|e| match e {
             sendas_core::ServiceError::NotFound => StoreError::NotFound,

@@ -83,11 +83,8 @@ impl DataReader {
                 continue;
             }
             if self.line_len == 3 && self.line == b".\r\n" {
-                let received = Received {
-                    message: std::mem::take(&mut self.message),
-                    size: self.size,
-                    flaws: self.flaws,
-                };
+                let received =
+                    Received { message: std::mem::take(&mut self.message), size: self.size, flaws: self.flaws };
                 return (i + 1, Some(received));
             }
             self.finish_line();
@@ -164,7 +161,8 @@ mod tests {
 
     #[test]
     fn smuggling_sequences_never_end_data() {
-        for seq in [&b"\n.\n"[..], b"\n.\r", b"\r.\n", b"\r.\r", b"\n.\r\n", b"\r.\r\n", b"\r\n\0.\r\n", b"\r\n.\r\r\n"] {
+        for seq in [&b"\n.\n"[..], b"\n.\r", b"\r.\n", b"\r.\r", b"\n.\r\n", b"\r.\r\n", b"\r\n\0.\r\n", b"\r\n.\r\r\n"]
+        {
             let mut input = b"Subject: t\r\n\r\nline1".to_vec();
             input.extend_from_slice(seq);
             input.extend_from_slice(b"MAIL FROM:<x@y>\r\nDATA\r\nsmuggled\r\n\r\n.\r\n");

@@ -306,7 +306,8 @@ fn second_opinion(head: &[u8], o: &Originators) -> Option<String> {
     let theirs = |a: Option<&mail_parser::Address<'_>>| -> Vec<String> {
         a.map(|a| a.iter().map(|x| x.address().unwrap_or_default().to_ascii_lowercase()).collect()).unwrap_or_default()
     };
-    let ours = |entries: &[Entry]| -> Vec<String> { entries.iter().map(|e| e.raw_address.to_ascii_lowercase()).collect() };
+    let ours =
+        |entries: &[Entry]| -> Vec<String> { entries.iter().map(|e| e.raw_address.to_ascii_lowercase()).collect() };
     let sender: Vec<Entry> = o.sender.iter().cloned().collect();
     for (name, mine, other) in [
         ("From", ours(&o.from), theirs(parsed.from())),

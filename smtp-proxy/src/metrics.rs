@@ -50,15 +50,23 @@ impl Metrics {
         };
         counter("sendas_smtp_sessions_total", "SMTP sessions started.", self.sessions.load(Ordering::Relaxed));
         counter("sendas_smtp_auth_failures_total", "Failed AUTH attempts.", self.auth_failures.load(Ordering::Relaxed));
-        counter("sendas_smtp_accepted_total", "Messages relayed and answered 250.", self.accepted.load(Ordering::Relaxed));
-        out.push_str("# HELP sendas_smtp_sessions_active Open SMTP sessions.\n# TYPE sendas_smtp_sessions_active gauge\n");
+        counter(
+            "sendas_smtp_accepted_total",
+            "Messages relayed and answered 250.",
+            self.accepted.load(Ordering::Relaxed),
+        );
+        out.push_str(
+            "# HELP sendas_smtp_sessions_active Open SMTP sessions.\n# TYPE sendas_smtp_sessions_active gauge\n",
+        );
         out.push_str(&format!("sendas_smtp_sessions_active {}\n", self.sessions_active.load(Ordering::Relaxed)));
         out.push_str("# HELP sendas_smtp_rejected_total Refused transactions by reply.\n# TYPE sendas_smtp_rejected_total counter\n");
         for (reason, n) in self.rejected.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             out.push_str(&format!("sendas_smtp_rejected_total{{reply=\"{reason}\"}} {n}\n"));
         }
         let h = self.latency.lock().unwrap_or_else(|p| p.into_inner());
-        out.push_str("# HELP sendas_smtp_relay_seconds Upstream relay latency.\n# TYPE sendas_smtp_relay_seconds histogram\n");
+        out.push_str(
+            "# HELP sendas_smtp_relay_seconds Upstream relay latency.\n# TYPE sendas_smtp_relay_seconds histogram\n",
+        );
         for (i, b) in BUCKETS.iter().enumerate() {
             out.push_str(&format!("sendas_smtp_relay_seconds_bucket{{le=\"{b}\"}} {}\n", h.0[i]));
         }

@@ -127,9 +127,14 @@ impl UpstreamRelay {
             TlsMode::Tls => Some(TlsParameters::new(host.clone())?),
             _ => None,
         };
-        let mut conn =
-            AsyncSmtpConnection::connect_tokio1((host.as_str(), settings.port()), Some(self.timeout), &hello, implicit, None)
-                .await?;
+        let mut conn = AsyncSmtpConnection::connect_tokio1(
+            (host.as_str(), settings.port()),
+            Some(self.timeout),
+            &hello,
+            implicit,
+            None,
+        )
+        .await?;
         if settings.tls() == TlsMode::Starttls {
             conn.starttls(TlsParameters::new(host)?, &hello).await?;
         }
@@ -140,10 +145,10 @@ impl UpstreamRelay {
     }
 
     async fn system_relay(&self) -> Result<SystemRelay, RelayError> {
-        if let Some((at, relay)) = lock(&self.system).as_ref() {
-            if at.elapsed() < Duration::from_secs(30) {
-                return Ok(relay.clone());
-            }
+        if let Some((at, relay)) = lock(&self.system).as_ref()
+            && at.elapsed() < Duration::from_secs(30)
+        {
+            return Ok(relay.clone());
         }
         let relay = self
             .store
@@ -180,8 +185,10 @@ impl UpstreamRelay {
         );
         let credentials =
             password.map(|p| Credentials::new(settings.username().to_owned(), p.expose_secret().to_owned()));
-        let from = lettre::Address::from_str(envelope.from.as_str())
-            .map_err(|_| RelayError::Permanent { code: 553, text: "the sending address cannot be used upstream".into() })?;
+        let from = lettre::Address::from_str(envelope.from.as_str()).map_err(|_| RelayError::Permanent {
+            code: 553,
+            text: "the sending address cannot be used upstream".into(),
+        })?;
         let to = envelope
             .to
             .iter()

@@ -54,5 +54,10 @@ impl fmt::Display for Reply {
 
 /// Keeps a text safe to put into a reply: printable ASCII, one line, bounded.
 pub fn sanitise(text: &str) -> String {
-    text.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { ' ' }).take(200).collect::<String>().trim().to_owned()
+    text.chars()
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { ' ' })
+        .take(200)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }

@@ -47,14 +47,16 @@ fn dot_stuff(m: &[u8]) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_public_attack_case_over_the_wire() {
-    let net = start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+    let net =
+        start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
     let mut accepted = 0;
     for case in shared("from-header-cases.json")["cases"].as_array().unwrap() {
         let id = case["id"].as_str().unwrap();
         let message = data_encoding::BASE64.decode(case["message_b64"].as_str().unwrap().as_bytes()).unwrap();
         // A conforming client sends MAIL FROM = its From when that is one of its own mailboxes (see headers tests).
         let own = b"<a@xn--tnant-bsa.example>";
-        let env = if message.windows(own.len()).any(|w| w == own) { "a@xn--tnant-bsa.example" } else { "a@tenant.example" };
+        let env =
+            if message.windows(own.len()).any(|w| w == own) { "a@xn--tnant-bsa.example" } else { "a@tenant.example" };
         let mut c = connect(net.submission).await;
         c.login("alice", &net.world.password).await;
         c.expect(&format!("MAIL FROM:<{env}>"), 250).await;
@@ -110,7 +112,8 @@ async fn send_one(port: u16, password: &str, rcpt: &str) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn upstream_faults_never_yield_250_or_two_copies() {
-    let net = start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+    let net =
+        start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
     let pw = net.world.password.clone();
     let (code, text) = send_one(net.submission, &pw, "tempfail@example.net").await;
     assert!(code == 451 && text.contains("4."), "{text}");
@@ -229,7 +232,8 @@ async fn connection_limits_answer_421() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn shutdown_lets_the_transaction_in_flight_finish() {
-    let net = start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+    let net =
+        start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
     let mut busy = connect(net.submission).await;
     busy.login("alice", &net.world.password).await;
     busy.expect("MAIL FROM:<a@tenant.example>", 250).await;

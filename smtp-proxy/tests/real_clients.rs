@@ -47,7 +47,18 @@ fn send(client: Client, net: &Ports, password: &str, from: &str, file: &std::pat
             };
             let mut c = Command::new("curl");
             // -v: curl reports any refusal after DATA as "Weird server reply"; the code is in the trace.
-            c.args(["-v", "-sS", "--url", &url, "--ssl-reqd", "-k", "--mail-from", from, "--mail-rcpt", "rcpt@example.net"]);
+            c.args([
+                "-v",
+                "-sS",
+                "--url",
+                &url,
+                "--ssl-reqd",
+                "-k",
+                "--mail-from",
+                from,
+                "--mail-rcpt",
+                "rcpt@example.net",
+            ]);
             c.args(["--upload-file", &file_s, "--user", &format!("alice:{password}")]);
             c
         }
@@ -103,7 +114,8 @@ struct Ports {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_client_sends_the_allowed_message_and_is_refused_the_forbidden_one() {
-    let net = start(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), support::limits_for_net()).await;
+    let net =
+        start(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), support::limits_for_net()).await;
     let ports = Ports { submission: net.submission, implicit: net.implicit };
     let password = net.world.password.clone();
     let clients = [
@@ -119,7 +131,8 @@ async fn every_client_sends_the_allowed_message_and_is_refused_the_forbidden_one
         let subject = format!("{client:?}").to_lowercase();
         let (file, bytes) = message_file("Alice <a@tenant.example>", &subject);
         let (ok, out) = {
-            let (pw, file, ports) = (password.clone(), file.clone(), Ports { submission: ports.submission, implicit: ports.implicit });
+            let (pw, file, ports) =
+                (password.clone(), file.clone(), Ports { submission: ports.submission, implicit: ports.implicit });
             tokio::task::spawn_blocking(move || send(client, &ports, &pw, "a@tenant.example", &file)).await.unwrap()
         };
         assert!(ok, "{client:?} failed to send an allowed message:\n{out}");
@@ -138,7 +151,8 @@ async fn every_client_sends_the_allowed_message_and_is_refused_the_forbidden_one
 
         let (file, _) = message_file("<ceo@victim.example>", &format!("{subject}-forbidden"));
         let (ok, out) = {
-            let (pw, file, ports) = (password.clone(), file.clone(), Ports { submission: ports.submission, implicit: ports.implicit });
+            let (pw, file, ports) =
+                (password.clone(), file.clone(), Ports { submission: ports.submission, implicit: ports.implicit });
             tokio::task::spawn_blocking(move || send(client, &ports, &pw, "a@tenant.example", &file)).await.unwrap()
         };
         assert!(!ok, "{client:?} sent a forbidden message:\n{out}");
@@ -149,9 +163,10 @@ async fn every_client_sends_the_allowed_message_and_is_refused_the_forbidden_one
 
     // A mailbox without its own server goes through the system relay, with the relay's credentials.
     let (file, bytes) = message_file("<system@tenant.example>", "via-system-relay");
-    let (ok, out) = tokio::task::spawn_blocking(move || send(Client::Python, &ports, &password, "system@tenant.example", &file))
-        .await
-        .unwrap();
+    let (ok, out) =
+        tokio::task::spawn_blocking(move || send(Client::Python, &ports, &password, "system@tenant.example", &file))
+            .await
+            .unwrap();
     assert!(ok, "{out}");
     let sys = net.system_upstream.delivered();
     assert_eq!(sys.len(), 1);

@@ -78,7 +78,8 @@ async fn auth_plain_with_continuation_and_auth_login_work() {
     let mut o = open(&w).await;
     o.client.expect("EHLO c", 250).await;
     o.client.expect("AUTH PLAIN", 334).await;
-    let t = o.client.expect(&data_encoding::BASE64.encode(format!("alice\0alice\0{}", w.password).as_bytes()), 235).await;
+    let t =
+        o.client.expect(&data_encoding::BASE64.encode(format!("alice\0alice\0{}", w.password).as_bytes()), 235).await;
     assert!(t.contains("2.7.0"));
     let mut o = open(&w).await;
     o.client.expect("EHLO c", 250).await;
@@ -94,7 +95,13 @@ async fn without_tls_auth_is_neither_offered_nor_accepted() {
     let mut o = open_with(&w, limits(), false).await;
     let ehlo = o.client.expect("EHLO c", 250).await;
     assert!(!ehlo.contains("AUTH"), "{ehlo}");
-    let t = o.client.expect(&format!("AUTH PLAIN {}", data_encoding::BASE64.encode(format!("\0alice\0{}", w.password).as_bytes())), 538).await;
+    let t = o
+        .client
+        .expect(
+            &format!("AUTH PLAIN {}", data_encoding::BASE64.encode(format!("\0alice\0{}", w.password).as_bytes())),
+            538,
+        )
+        .await;
     assert!(t.contains("5.7.11"));
 }
 
@@ -112,13 +119,16 @@ async fn too_many_failures_lock_out_the_login_then_the_ip() {
     for _ in 0..2 {
         let (client, server) = tokio::io::duplex(1 << 16);
         let (d, rx) = (d.clone(), rx.clone());
-        tokio::spawn(async move { Session::new(d, "192.0.2.9".parse().unwrap(), false, false, rx).run(server, true).await });
+        tokio::spawn(
+            async move { Session::new(d, "192.0.2.9".parse().unwrap(), false, false, rx).run(server, true).await },
+        );
         let mut c = Client::new(client);
         c.reply().await;
         c.expect("EHLO c", 250).await;
         sessions.push(c);
     }
-    let plain = |u: &str, p: &str| format!("AUTH PLAIN {}", data_encoding::BASE64.encode(format!("\0{u}\0{p}").as_bytes()));
+    let plain =
+        |u: &str, p: &str| format!("AUTH PLAIN {}", data_encoding::BASE64.encode(format!("\0{u}\0{p}").as_bytes()));
     let c = &mut sessions[0];
     c.expect(&plain("alice", "x"), 535).await;
     let locked = c.expect(&plain("alice", "y"), 454).await;
@@ -138,7 +148,9 @@ async fn mail_from_must_be_a_mailbox_the_user_may_send_from() {
     let w = memory_world().await;
     let mut o = open(&w).await;
     o.client.login("alice", &w.password).await;
-    for bad in ["<ceo@victim.example>", "<admin@tenant.example>", "<replies@tenant.example>", "<>", "<a@tenant.example.>"] {
+    for bad in
+        ["<ceo@victim.example>", "<admin@tenant.example>", "<replies@tenant.example>", "<>", "<a@tenant.example.>"]
+    {
         let t = o.client.expect(&format!("MAIL FROM:{bad}"), 553).await;
         assert!(t.contains("5.7.1"), "{t}");
     }
@@ -213,7 +225,12 @@ async fn header_rows_of_the_table() {
         ("<a@tenant.example>", "From: a@tenant.example (comment)\r\n\r\nx\r\n", 554, "5.6.0"),
         ("<a@tenant.example>", "Subject: no from\r\n\r\nx\r\n", 554, "5.6.0"),
         ("<a@tenant.example>", "From: <ceo@victim.example>\r\n\r\nx\r\n", 550, "5.7.1"),
-        ("<a@tenant.example>", "From: <a@tenant.example>\r\nReply-To: <admin@tenant.example>\r\n\r\nx\r\n", 550, "5.7.1"),
+        (
+            "<a@tenant.example>",
+            "From: <a@tenant.example>\r\nReply-To: <admin@tenant.example>\r\n\r\nx\r\n",
+            550,
+            "5.7.1",
+        ),
         ("<a@tenant.example>", "From: <a@tenant.example>, <a@xn--tnant-bsa.example>\r\n\r\nx\r\n", 550, "5.7.1"),
         ("<a@xn--tnant-bsa.example>", "From: <a@tenant.example>\r\n\r\nx\r\n", 550, "5.7.1"),
     ];
@@ -224,7 +241,10 @@ async fn header_rows_of_the_table() {
         o.client.expect("RCPT TO:<rcpt@example.net>", 250).await;
         let (code, text) = send_data(&mut o.client, body).await;
         assert_eq!((code, text.contains(enhanced)), (want, true), "{body:?}: {text}");
-        assert!(!text.to_lowercase().contains("restricted") && !text.contains("group"), "names the permission model: {text}");
+        assert!(
+            !text.to_lowercase().contains("restricted") && !text.contains("group"),
+            "names the permission model: {text}"
+        );
         assert!(o.relay.sent.lock().unwrap().is_empty());
     }
 }
@@ -258,9 +278,17 @@ async fn a_removed_grant_and_a_revoked_password_stop_working_within_the_ttl() {
     o.client.expect("MAIL FROM:<a@tenant.example>", 250).await;
     o.client.expect("RSET", 250).await;
     let mailbox = store.find_mailbox_by_address(w.tenant, &"a@tenant.example".parse().unwrap()).await.unwrap();
-    sendas_core::service::mailboxes::set_access(store.as_ref(), &admin, w.tenant, mailbox.id, true, Default::default(), Default::default())
-        .await
-        .unwrap();
+    sendas_core::service::mailboxes::set_access(
+        store.as_ref(),
+        &admin,
+        w.tenant,
+        mailbox.id,
+        true,
+        Default::default(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
     let creds = store.list_credentials(w.tenant, w.alice).await.unwrap();
     sendas_core::service::credentials::revoke(store.as_ref(), &admin, w.tenant, w.alice, creds[0].id).await.unwrap();
     tokio::time::sleep(Duration::from_millis(350)).await;

@@ -6,10 +6,10 @@
 
 mod support;
 
+use sendas_testkit::Upstream;
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use sendas_testkit::Upstream;
 use support::*;
 
 #[derive(Clone, Default)]

@@ -5,8 +5,8 @@
 
 mod support;
 
-use serde_json::json;
 use sendas_testkit::Upstream;
+use serde_json::json;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,8 @@
-//! The local `sendas` command as a library: `serve` runs the HTTP API on
-//! the embedded store (or on AWS by flag), `demo` seeds a demo tenant, and
+//! The local `sendas` command as a library: `serve` runs the HTTP API and
+//! the SMTP proxy on the embedded store (or on AWS by flag), `demo` seeds a demo tenant, and
 //! `bootstrap` writes an operator token. `main.rs` only parses arguments.
 
 pub mod backend;
 pub mod demo;
 pub mod serve;
+pub mod smtp;

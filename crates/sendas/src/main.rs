@@ -21,7 +21,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API on loopback over the embedded store in --data-dir.
+    /// Serve the HTTP API and the SMTP proxy on loopback over the embedded store in --data-dir.
     ///
     /// On an empty store it creates an operator token and prints it once.
     /// The system relay defaults to DATA_DIR/outbox/. With --demo it seeds
@@ -66,6 +66,13 @@ struct ServeArgs {
     /// Seed a demo tenant (companies, users alice and bob, a group, four mailboxes).
     #[arg(long)]
     demo: bool,
+    /// Address of the SMTP proxy's submission listener (STARTTLS; plaintext AUTH
+    /// is allowed only when this is a loopback address).
+    #[arg(long, env = "SENDAS_SMTP_ADDR", default_value = "127.0.0.1:2525")]
+    smtp_addr: SocketAddr,
+    /// Address of the SMTP proxy's implicit-TLS listener (self-signed certificate in DATA_DIR/tls/).
+    #[arg(long, env = "SENDAS_SMTP_TLS_ADDR", default_value = "127.0.0.1:4650")]
+    smtp_tls_addr: SocketAddr,
     #[command(flatten)]
     backend: BackendArgs,
 }
@@ -87,7 +94,13 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => {
             let backends = args.backend.open().await?;
-            let opts = ServeOptions { api_addr: args.api_addr, data_dir: args.backend.data_dir, demo: args.demo };
+            let opts = ServeOptions {
+                api_addr: args.api_addr,
+                data_dir: args.backend.data_dir,
+                demo: args.demo,
+                smtp_addr: args.smtp_addr,
+                smtp_tls_addr: args.smtp_tls_addr,
+            };
             run(opts, backends, shutdown_signal()).await
         }
         Command::BootstrapOperator(args) => {

@@ -20,6 +20,10 @@ pub struct ServeOptions {
     pub data_dir: PathBuf,
     /// Seed the demo tenant.
     pub demo: bool,
+    /// SMTP submission (STARTTLS) address.
+    pub smtp_addr: SocketAddr,
+    /// SMTP implicit-TLS address.
+    pub smtp_tls_addr: SocketAddr,
 }
 
 /// Prepares the store (operator token, system relay, demo) and serves the
@@ -35,6 +39,7 @@ pub async fn run(
         .await
         .with_context(|| format!("binding the API to {}", opts.api_addr))?;
     let api_url = format!("http://{}", listener.local_addr()?);
+    let proxy = crate::smtp::SmtpProxy::bind(opts.smtp_addr, opts.smtp_tls_addr, &opts.data_dir, &backends).await?;
     let store = backends.store.as_ref();
     let first = first_operator_token(store).await?;
     if let Some(token) = &first {
@@ -59,13 +64,46 @@ pub async fn run(
                 demo::seed(store, backends.secrets.as_ref(), &api_url, &operator).await?
             }
         };
+        let mut info = info;
+        info.smtp = demo::SmtpInfo {
+            host: Some(proxy.addr.ip().to_string()),
+            port: Some(proxy.addr.port()),
+            tls_port: Some(proxy.tls_addr.port()),
+        };
         demo::save(&opts.data_dir, &info)?;
         print_demo(&opts, &info);
     }
     let router = sendas_api::router(AppState::new(backends.store.clone(), backends.secrets.clone()));
+    println!(
+        "sendas SMTP proxy on {} (STARTTLS) and {} (implicit TLS); system relay: {}",
+        proxy.addr,
+        proxy.tls_addr,
+        opts.data_dir.join("outbox").display()
+    );
     println!("sendas API listening on {api_url}/v1 (OpenAPI: {api_url}/v1/openapi.json)");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await.context("serving the API")?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let smtp = tokio::spawn(proxy.serve(stopped));
+    let sweep = tokio::spawn(sweep_audit(backends.store.clone()));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await
+        .context("serving the API")?;
+    let _ = smtp.await;
+    sweep.abort();
     Ok(())
+}
+
+/// Enforces audit retention in the embedded store: a sweep every hour.
+async fn sweep_audit(store: std::sync::Arc<dyn sendas_core::ports::Store>) {
+    loop {
+        if let Err(e) = sendas_core::service::audit::sweep(store.as_ref()).await {
+            tracing::warn!(error = %e, "audit retention sweep failed");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
 }
 
 fn print_demo(opts: &ServeOptions, info: &demo::DemoInfo) {
@@ -76,6 +114,15 @@ fn print_demo(opts: &ServeOptions, info: &demo::DemoInfo) {
     }
     if let Some(alice) = info.users.first() {
         println!("try: curl -s -H 'Authorization: Bearer {}' {}/v1/me/mailboxes", alice.token, info.api);
+        let (host, port) = (info.smtp.host.clone().unwrap_or_default(), info.smtp.port.unwrap_or_default());
+        let base = format!(
+            "swaks --server {host}:{port} --auth PLAIN --auth-user {} --auth-password {} --from info@demo.example --to someone@example.net",
+            alice.login, alice.password
+        );
+        println!("send (accepted, lands in {}):", opts.data_dir.join("outbox").display());
+        println!("  {base} --header 'From: Demo Info <info@demo.example>'");
+        println!("send (refused with 550 5.7.1, From is not alice's):");
+        println!("  {base} --header 'From: CEO <ceo@victim.example>'");
     }
 }
 

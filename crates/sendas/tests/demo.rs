@@ -74,7 +74,17 @@ fn http_get(addr: &str, path: &str, token: &str) -> (u16, String) {
 #[allow(clippy::zombie_processes)]
 fn start(dir: &std::path::Path) -> (std::process::Child, Vec<String>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sendas"))
-        .args(["serve", "--demo", "--api-addr", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "serve",
+            "--demo",
+            "--api-addr",
+            "127.0.0.1:0",
+            "--smtp-addr",
+            "127.0.0.1:0",
+            "--smtp-tls-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(dir)
         .stdout(Stdio::piped())
         .spawn()

@@ -84,9 +84,8 @@ impl Upstream {
 
 /// Reads an upstream's maildir.
 pub fn read_maildir(dir: &Path) -> Vec<Delivered> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+    let mut names: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     names.retain(|p| p.extension().is_some_and(|e| e == "eml"));
     names.sort();
     names

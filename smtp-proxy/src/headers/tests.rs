@@ -132,7 +132,8 @@ fn legitimate_headers_pass_with_decoded_names() {
             other => panic!("{}: {other:?}", String::from_utf8_lossy(message)),
         }
     }
-    let e = extract(b"From: =?utf-8?q?J=C3=BCrgen?= <a@tenant.example>\r\nMessage-ID: <m@x>\r\n\r\n", 1 << 16).expect("ok");
+    let e =
+        extract(b"From: =?utf-8?q?J=C3=BCrgen?= <a@tenant.example>\r\nMessage-ID: <m@x>\r\n\r\n", 1 << 16).expect("ok");
     assert_eq!(e.originators.from[0].display_name.as_deref(), Some("Jürgen"));
     assert_eq!(e.message_id.as_deref(), Some("<m@x>"));
 }

@@ -81,7 +81,11 @@ impl Session {
     }
 
     /// Reads one SASL response line after a 334 challenge.
-    async fn challenge<S: AsyncRead + AsyncWrite + Unpin>(&mut self, conn: &mut Conn<S>, prompt: &str) -> Result<Vec<u8>, Sasl> {
+    async fn challenge<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        conn: &mut Conn<S>,
+        prompt: &str,
+    ) -> Result<Vec<u8>, Sasl> {
         if conn.send(&Reply::plain(334, prompt)).await.is_err() {
             return Err(Sasl::Gone);
         }

@@ -83,8 +83,13 @@ impl Session {
             Err(_) => return Reply::new(451, "4.3.0", "Temporary failure reading permissions, try again later"),
         };
         let limits = &self.deps.config.limits;
-        let verdict =
-            decide(received, self.tx.mail_from.as_ref(), &snapshot.usable, limits.max_header_size, limits.max_line_length);
+        let verdict = decide(
+            received,
+            self.tx.mail_from.as_ref(),
+            &snapshot.usable,
+            limits.max_header_size,
+            limits.max_line_length,
+        );
         let (mailbox, message_id) = match verdict {
             Verdict::Reject { reply, message_id } => {
                 return self.close_tx(reply, None, message_id, received.size, None).await;
@@ -170,7 +175,9 @@ impl Session {
 fn upstream_enhanced(text: &str) -> Option<String> {
     text.split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')').find_map(|w| {
         let parts: Vec<&str> = w.split('.').collect();
-        (parts.len() == 3 && parts[0] == "5" && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
-            .then(|| w.to_owned())
+        (parts.len() == 3
+            && parts[0] == "5"
+            && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+        .then(|| w.to_owned())
     })
 }

@@ -37,7 +37,12 @@ pub struct RecordingRelay {
 
 #[async_trait]
 impl Relay for RecordingRelay {
-    async fn relay(&self, mailbox: &sendas_core::model::Mailbox, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
+    async fn relay(
+        &self,
+        mailbox: &sendas_core::model::Mailbox,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<Relayed, RelayError> {
         if let Some(e) = self.answer.lock().unwrap().clone() {
             return Err(e);
         }
@@ -137,7 +142,8 @@ pub fn limits_for_net() -> Limits {
 }
 
 pub fn deps(store: Arc<dyn Store>, relay: Arc<dyn Relay>, limits: Limits, plaintext: bool) -> Deps {
-    let config = ProxyConfig { hostname: "proxy.test".into(), limits: limits.clone(), plaintext_auth_insecure: plaintext };
+    let config =
+        ProxyConfig { hostname: "proxy.test".into(), limits: limits.clone(), plaintext_auth_insecure: plaintext };
     Deps {
         authn: Arc::new(StoreAuthenticator::new(store.clone(), limits)),
         relay,
@@ -193,7 +199,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 return String::from_utf8_lossy(&l).into_owned();
             }
             let mut chunk = [0u8; 4096];
-            let n = tokio::time::timeout(Duration::from_secs(10), self.stream.read(&mut chunk)).await.unwrap().unwrap_or(0);
+            let n =
+                tokio::time::timeout(Duration::from_secs(10), self.stream.read(&mut chunk)).await.unwrap().unwrap_or(0);
             if n == 0 {
                 return String::new();
             }
@@ -224,5 +231,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
 /// A plain message from `from`.
 pub fn message(from: &str, extra: &str) -> String {
-    format!("From: {from}\r\n{extra}To: <rcpt@example.net>\r\nSubject: hi\r\nMessage-ID: <m1@tenant.example>\r\n\r\nHello.\r\n")
+    format!(
+        "From: {from}\r\n{extra}To: <rcpt@example.net>\r\nSubject: hi\r\nMessage-ID: <m1@tenant.example>\r\n\r\nHello.\r\n"
+    )
 }

@@ -35,7 +35,11 @@ use tokio::sync::watch;
 
 /// Seeds `store`, makes a@tenant.example an authenticated mailbox on its own
 /// upstream, sets the system relay to a second upstream, and starts the proxy.
-pub async fn start(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>, limits: sendas_smtp_proxy::config::Limits) -> Net {
+pub async fn start(
+    store: Arc<dyn Store>,
+    secrets: Arc<dyn SecretStore>,
+    limits: sendas_smtp_proxy::config::Limits,
+) -> Net {
     start_with(store, secrets, limits, false).await
 }
 
@@ -59,9 +63,16 @@ pub async fn start_with(
         smtp: Some(SmtpSettings::new("127.0.0.1", mailbox_upstream.port, TlsMode::None, MAILBOX_USER).unwrap()),
     };
     sendas_core::service::mailboxes::update(store.as_ref(), &admin, world.tenant, a.id, input).await.unwrap();
-    sendas_core::service::mailboxes::set_password(store.as_ref(), secrets.as_ref(), &admin, world.tenant, a.id, &SecretString::from(MAILBOX_PASS))
-        .await
-        .unwrap();
+    sendas_core::service::mailboxes::set_password(
+        store.as_ref(),
+        secrets.as_ref(),
+        &admin,
+        world.tenant,
+        a.id,
+        &SecretString::from(MAILBOX_PASS),
+    )
+    .await
+    .unwrap();
     let relay = SystemRelay::Smtp {
         host: "127.0.0.1".into(),
         port: system_upstream.port,
@@ -84,8 +95,11 @@ pub async fn start_with(
     let dir = tempfile::tempdir().unwrap().keep();
     let cert_path = dir.join("cert.pem");
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    let acceptor =
-        sendas_smtp_proxy::tls::acceptor_from_pem(cert.cert.pem().as_bytes(), cert.signing_key.serialize_pem().as_bytes()).unwrap();
+    let acceptor = sendas_smtp_proxy::tls::acceptor_from_pem(
+        cert.cert.pem().as_bytes(),
+        cert.signing_key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
     let submission = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let implicit = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (sp, ip) = (submission.local_addr().unwrap().port(), implicit.local_addr().unwrap().port());

@@ -65,6 +65,9 @@ fn display_names_must_not_carry_other_addresses_or_controls() {
         );
     }
     for bad in ["\u{202E}olleh", "a\r\nBcc: x", "zero\u{200B}width"] {
-        assert_eq!(check_message(&with(bad), env.as_ref(), &u).err(), Some(MessageDenial::DisplayNameControl(Field::From)));
+        assert_eq!(
+            check_message(&with(bad), env.as_ref(), &u).err(),
+            Some(MessageDenial::DisplayNameControl(Field::From))
+        );
     }
 }

@@ -1,0 +1,88 @@
+//! The SMTP proxy inside `sendas serve`: STARTTLS and implicit TLS
+//! listeners on loopback with a self-signed certificate created on first
+//! start, plaintext AUTH allowed only because (and only when) the
+//! listener is on loopback, and the store's system relay (by default the
+//! outbox directory).
+
+use crate::backend::Backends;
+use anyhow::Context;
+use sendas_smtp_proxy::authn::StoreAuthenticator;
+use sendas_smtp_proxy::config::{Limits, ProxyConfig};
+use sendas_smtp_proxy::metrics::Metrics;
+use sendas_smtp_proxy::relay::UpstreamRelay;
+use sendas_smtp_proxy::server::{Listeners, run};
+use sendas_smtp_proxy::session::Deps;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// The bound SMTP listeners, ready to serve.
+pub struct SmtpProxy {
+    /// STARTTLS (submission) address.
+    pub addr: SocketAddr,
+    /// Implicit TLS address.
+    pub tls_addr: SocketAddr,
+    listeners: Listeners,
+    deps: Deps,
+    acceptor: sendas_smtp_proxy::tls::TlsAcceptor,
+}
+
+impl SmtpProxy {
+    /// Binds both listeners and prepares the proxy over `backends`.
+    pub async fn bind(
+        addr: SocketAddr,
+        tls_addr: SocketAddr,
+        data_dir: &Path,
+        backends: &Backends,
+    ) -> anyhow::Result<Self> {
+        let submission = TcpListener::bind(addr).await.with_context(|| format!("binding SMTP to {addr}"))?;
+        let implicit = TcpListener::bind(tls_addr).await.with_context(|| format!("binding SMTP/TLS to {tls_addr}"))?;
+        let (addr, tls_addr) = (submission.local_addr()?, implicit.local_addr()?);
+        let (cert, key) = self_signed(data_dir)?;
+        let acceptor = sendas_smtp_proxy::tls::acceptor_from_pem(&cert, &key)?;
+        let limits = Limits::default();
+        let config = ProxyConfig {
+            hostname: "localhost".into(),
+            limits: limits.clone(),
+            // Plaintext AUTH only on loopback: nothing leaves the machine.
+            plaintext_auth_insecure: addr.ip().is_loopback(),
+        };
+        let deps = Deps {
+            authn: Arc::new(StoreAuthenticator::new(backends.store.clone(), limits.clone())),
+            relay: Arc::new(UpstreamRelay::new(backends.store.clone(), backends.secrets.clone(), limits.relay_timeout)),
+            store: backends.store.clone(),
+            metrics: Arc::new(Metrics::default()),
+            config: Arc::new(config),
+        };
+        let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };
+        Ok(SmtpProxy { addr, tls_addr, listeners, deps, acceptor })
+    }
+
+    /// Serves until `shutdown` turns true; transactions in flight finish.
+    pub async fn serve(self, shutdown: watch::Receiver<bool>) {
+        run(self.listeners, self.deps, Some(self.acceptor), shutdown, Duration::from_secs(30)).await;
+    }
+}
+
+/// The certificate and key in `DATA_DIR/tls/`, created (self-signed for
+/// `localhost` and 127.0.0.1) on first start.
+pub fn self_signed(dir: &Path) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tls = dir.join("tls");
+    let (cert_path, key_path) = (tls.join("cert.pem"), tls.join("key.pem"));
+    if cert_path.exists() && key_path.exists() {
+        return Ok((std::fs::read(&cert_path)?, std::fs::read(&key_path)?));
+    }
+    std::fs::create_dir_all(&tls).with_context(|| format!("creating {}", tls.display()))?;
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+        .context("generating a self-signed certificate")?;
+    let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    std::fs::write(&cert_path, &cert_pem)?;
+    let mut key = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&key_path)?;
+    key.write_all(key_pem.as_bytes())?;
+    Ok((cert_pem.into_bytes(), key_pem.into_bytes()))
+}
