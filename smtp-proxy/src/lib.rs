@@ -15,6 +15,7 @@
 pub mod authn;
 pub mod config;
 pub mod data;
+pub mod file_config;
 pub mod headers;
 pub mod metrics;
 pub mod relay;

@@ -75,3 +75,24 @@ impl Metrics {
         out
     }
 }
+
+/// Serves `GET /metrics` (Prometheus text) and `GET /healthz` until `shutdown` turns true.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    metrics: std::sync::Arc<Metrics>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    use axum::routing::get;
+    let router = axum::Router::new()
+        .route(
+            "/metrics",
+            get(move || {
+                let m = metrics.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render()) }
+            }),
+        )
+        .route("/healthz", get(|| async { "ok" }));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { crate::session::stopped(&mut shutdown).await })
+        .await
+}

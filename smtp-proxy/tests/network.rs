@@ -46,9 +46,24 @@ fn dot_stuff(m: &[u8]) -> Vec<u8> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_public_attack_case_over_the_wire() {
-    let net =
-        start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+async fn memory_every_public_attack_case_over_the_wire() {
+    attack_cases(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn embedded_every_public_attack_case_over_the_wire() {
+    let (store, secrets) = support::backends::embedded();
+    attack_cases(store, secrets).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_every_public_attack_case_over_the_wire() {
+    let (store, secrets) = support::backends::dynamodb().await;
+    attack_cases(store, secrets).await;
+}
+
+async fn attack_cases(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc<dyn SecretStore>) {
+    let net = start_with(store, secrets, limits_for_net(), true).await;
     let mut accepted = 0;
     for case in shared("from-header-cases.json")["cases"].as_array().unwrap() {
         let id = case["id"].as_str().unwrap();
@@ -111,9 +126,18 @@ async fn send_one(port: u16, password: &str, rcpt: &str) -> (u16, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn upstream_faults_never_yield_250_or_two_copies() {
-    let net =
-        start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+async fn memory_upstream_faults_never_yield_250_or_two_copies() {
+    upstream_faults(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_upstream_faults_never_yield_250_or_two_copies() {
+    let (store, secrets) = support::backends::dynamodb().await;
+    upstream_faults(store, secrets).await;
+}
+
+async fn upstream_faults(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc<dyn SecretStore>) {
+    let net = start_with(store, secrets, limits_for_net(), true).await;
     let pw = net.world.password.clone();
     let (code, text) = send_one(net.submission, &pw, "tempfail@example.net").await;
     assert!(code == 451 && text.contains("4."), "{text}");

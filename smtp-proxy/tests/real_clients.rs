@@ -113,9 +113,24 @@ struct Ports {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_client_sends_the_allowed_message_and_is_refused_the_forbidden_one() {
-    let net =
-        start(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), support::limits_for_net()).await;
+async fn memory_every_client_sends_the_allowed_message_and_is_refused_the_forbidden_one() {
+    scenario(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn embedded_every_client_sends_the_allowed_message_and_is_refused_the_forbidden_one() {
+    let (store, secrets) = support::backends::embedded();
+    scenario(store, secrets).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_every_client_sends_the_allowed_message_and_is_refused_the_forbidden_one() {
+    let (store, secrets) = support::backends::dynamodb().await;
+    scenario(store, secrets).await;
+}
+
+async fn scenario(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc<dyn sendas_core::ports::SecretStore>) {
+    let net = start(store, secrets, support::limits_for_net()).await;
     let ports = Ports { submission: net.submission, implicit: net.implicit };
     let password = net.world.password.clone();
     let clients = [

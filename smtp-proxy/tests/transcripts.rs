@@ -44,18 +44,40 @@ async fn send_data(c: &mut Client<DuplexStream>, body: &str) -> (u16, String) {
     c.reply().await
 }
 
-#[tokio::test]
+/// Runs every transcript on the memory, embedded and DynamoDB (moto) stores.
+macro_rules! on_every_backend {
+    ($($body:tt)*) => {
+        mod memory {
+            use super::*;
+            async fn world() -> World { memory_world().await }
+            $($body)*
+        }
+        mod embedded {
+            use super::*;
+            async fn world() -> World { seed(support::backends::embedded().0).await }
+            $($body)*
+        }
+        mod dynamodb {
+            use super::*;
+            async fn world() -> World { seed(support::backends::dynamodb().await.0).await }
+            $($body)*
+        }
+    };
+}
+
+on_every_backend! {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_before_auth_is_530() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut o = open(&w).await;
     o.client.expect("EHLO c", 250).await;
     let t = o.client.expect("MAIL FROM:<a@tenant.example>", 530).await;
     assert!(t.contains("5.7.0"), "{t}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_credentials_get_535_whether_the_login_exists_or_not_and_are_delayed() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut o = open(&w).await;
     o.client.expect("EHLO c", 250).await;
     let b64 = |s: &str| data_encoding::BASE64.encode(s.as_bytes());
@@ -72,9 +94,9 @@ async fn wrong_credentials_get_535_whether_the_login_exists_or_not_and_are_delay
     assert_eq!(o.client.reply().await.0, 421);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_plain_with_continuation_and_auth_login_work() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut o = open(&w).await;
     o.client.expect("EHLO c", 250).await;
     o.client.expect("AUTH PLAIN", 334).await;
@@ -89,9 +111,9 @@ async fn auth_plain_with_continuation_and_auth_login_work() {
     o.client.expect("AUTH LOGIN", 503).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_tls_auth_is_neither_offered_nor_accepted() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut o = open_with(&w, limits(), false).await;
     let ehlo = o.client.expect("EHLO c", 250).await;
     assert!(!ehlo.contains("AUTH"), "{ehlo}");
@@ -105,9 +127,9 @@ async fn without_tls_auth_is_neither_offered_nor_accepted() {
     assert!(t.contains("5.7.11"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_failures_lock_out_the_login_then_the_ip() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut l = limits();
     l.auth_failures_per_login = 2;
     l.auth_failures_per_ip = 4;
@@ -143,9 +165,9 @@ async fn too_many_failures_lock_out_the_login_then_the_ip() {
     assert!(c.try_reply().await.is_none(), "the connection must close");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_from_must_be_a_mailbox_the_user_may_send_from() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut o = open(&w).await;
     o.client.login("alice", &w.password).await;
     for bad in
@@ -157,9 +179,9 @@ async fn mail_from_must_be_a_mailbox_the_user_may_send_from() {
     o.client.expect("MAIL FROM:<A@Tenant.Example>", 250).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recipients_and_size_limits() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut o = open(&w).await;
     o.client.login("alice", &w.password).await;
     o.client.expect("MAIL FROM:<a@tenant.example> SIZE=999999", 552).await;
@@ -175,9 +197,9 @@ async fn recipients_and_size_limits() {
     assert!(o.relay.sent.lock().unwrap().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_allowed_message_is_relayed_as_received_with_the_mailbox_as_envelope_sender() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut o = open(&w).await;
     o.client.login("alice", &w.password).await;
     o.client.expect("MAIL FROM:<a@tenant.example>", 250).await;
@@ -198,9 +220,9 @@ async fn an_allowed_message_is_relayed_as_received_with_the_mailbox_as_envelope_
     assert_eq!(r.sending_address.as_ref().map(|a| a.to_string()).as_deref(), Some("a@tenant.example"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bare_line_endings_are_refused_after_the_real_end_and_nothing_runs_as_a_command() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut o = open(&w).await;
     o.client.login("alice", &w.password).await;
     o.client.expect("MAIL FROM:<a@tenant.example>", 250).await;
@@ -217,9 +239,9 @@ async fn bare_line_endings_are_refused_after_the_real_end_and_nothing_runs_as_a_
     assert!(o.relay.sent.lock().unwrap().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn header_rows_of_the_table() {
-    let w = memory_world().await;
+    let w = world().await;
     let cases: [(&str, &str, u16, &str); 7] = [
         ("<a@tenant.example>", "From: <a@tenant.example>\r\nFrom: <a@tenant.example>\r\n\r\nx\r\n", 554, "5.6.0"),
         ("<a@tenant.example>", "From: a@tenant.example (comment)\r\n\r\nx\r\n", 554, "5.6.0"),
@@ -249,9 +271,9 @@ async fn header_rows_of_the_table() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_answers_map_to_451_and_5xx() {
-    let w = memory_world().await;
+    let w = world().await;
     for (answer, want, enhanced) in [
         (RelayError::Temporary("connection refused".into()), 451, "4."),
         (RelayError::Permanent { code: 550, text: "550 5.1.1 no such user".into() }, 550, "5.1.1"),
@@ -268,9 +290,9 @@ async fn upstream_answers_map_to_451_and_5xx() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_grant_and_a_revoked_password_stop_working_within_the_ttl() {
-    let w = memory_world().await;
+    let w = world().await;
     let store = w.store.clone();
     let admin = sendas_core::model::Role::Admin { tenant_id: w.tenant };
     let mut o = open(&w).await;
@@ -299,9 +321,9 @@ async fn a_removed_grant_and_a_revoked_password_stop_working_within_the_ttl() {
     o2.client.expect(&format!("AUTH PLAIN {token}"), 535).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_and_out_of_order_commands() {
-    let w = memory_world().await;
+    let w = world().await;
     let mut o = open(&w).await;
     o.client.expect("FOO bar", 500).await;
     o.client.expect("RCPT TO:<x@example.net>", 503).await;
@@ -312,4 +334,5 @@ async fn unknown_and_out_of_order_commands() {
     o.client.send(format!("NOOP {}\r\n", "x".repeat(5000)).as_bytes()).await;
     assert_eq!(o.client.reply().await.0, 500);
     o.client.expect("QUIT", 221).await;
+}
 }

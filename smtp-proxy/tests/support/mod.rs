@@ -2,6 +2,7 @@
 //! client over any byte stream.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod backends;
 pub mod net;
 
 use async_trait::async_trait;

@@ -1,0 +1,84 @@
+//! `sendas-smtp-proxy`: the production SMTP submission proxy over DynamoDB
+//! and Secrets Manager. Usage: `sendas-smtp-proxy [CONFIG.toml]` (default
+//! `/etc/sendas/proxy.toml`, or `SENDAS_PROXY_CONFIG`). `SENDAS_TABLE` and
+//! `SENDAS_SECRET_PREFIX` override the file; AWS region, credentials and
+//! endpoint come from the standard AWS configuration. JSON logs to stdout,
+//! level from `RUST_LOG` (default `info`). SIGTERM drains gracefully.
+
+use anyhow::Context;
+use sendas_smtp_proxy::authn::StoreAuthenticator;
+use sendas_smtp_proxy::file_config::FileConfig;
+use sendas_smtp_proxy::metrics::{Metrics, serve_metrics};
+use sendas_smtp_proxy::relay::UpstreamRelay;
+use sendas_smtp_proxy::server::{Listeners, run};
+use sendas_smtp_proxy::session::Deps;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().json().with_env_filter(filter).init();
+    let path = std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("SENDAS_PROXY_CONFIG").ok())
+        .unwrap_or_else(|| "/etc/sendas/proxy.toml".into());
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    let file = FileConfig::parse(&text).with_context(|| format!("parsing {path}"))?;
+    let table =
+        std::env::var("SENDAS_TABLE").ok().or(file.table.clone()).context("no DynamoDB table (SENDAS_TABLE)")?;
+    let prefix = std::env::var("SENDAS_SECRET_PREFIX").unwrap_or_else(|_| file.secret_prefix.clone());
+    let aws = sendas_store_aws::load_aws_config().await;
+    let store: Arc<dyn sendas_core::ports::Store> =
+        Arc::new(sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table));
+    let secrets = Arc::new(sendas_store_aws::SecretsManagerStore::new(
+        aws_sdk_secretsmanager::Client::new(&aws),
+        prefix,
+        sendas_store_aws::DEFAULT_SECRET_TTL,
+    ));
+    let config = file.proxy();
+    let tls = match (&file.tls_cert, &file.tls_key) {
+        (Some(c), Some(k)) => Some(sendas_smtp_proxy::tls::acceptor_from_files(c, k)?),
+        _ => None,
+    };
+    anyhow::ensure!(
+        tls.is_some() || config.plaintext_auth_insecure,
+        "tls_cert and tls_key are required (AUTH needs TLS)"
+    );
+    let bind = |a: Option<std::net::SocketAddr>| async move {
+        match a {
+            Some(a) => TcpListener::bind(a).await.map(Some).with_context(|| format!("binding {a}")),
+            None => Ok(None),
+        }
+    };
+    let listeners =
+        Listeners { submission: bind(file.submission_addr).await?, implicit_tls: bind(file.implicit_tls_addr).await? };
+    anyhow::ensure!(listeners.implicit_tls.is_none() || tls.is_some(), "implicit_tls_addr needs tls_cert and tls_key");
+    let metrics = Arc::new(Metrics::default());
+    let deps = Deps {
+        authn: Arc::new(StoreAuthenticator::new(store.clone(), config.limits.clone())),
+        relay: Arc::new(UpstreamRelay::new(store.clone(), secrets, config.limits.relay_timeout)),
+        store,
+        metrics: metrics.clone(),
+        config: Arc::new(config),
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    if let Some(addr) = file.metrics_addr {
+        let l = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+        tokio::spawn(serve_metrics(l, metrics, stopped.clone()));
+    }
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {},
+        }
+        tracing::info!("shutting down: finishing transactions in flight");
+        let _ = stop.send(true);
+    });
+    tracing::info!(submission = ?file.submission_addr, implicit_tls = ?file.implicit_tls_addr, "sendas SMTP proxy ready");
+    run(listeners, deps, tls, stopped, Duration::from_secs(60)).await;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! The proxy binary's configuration: a TOML file, then environment
+//! variables over it. Every limit has the default of [`Limits`].
+
+use crate::config::{Limits, ProxyConfig};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Name in the greeting and EHLO reply.
+    #[serde(default = "default_hostname")]
+    pub hostname: String,
+    /// Submission listener (STARTTLS), e.g. `0.0.0.0:587`.
+    pub submission_addr: Option<SocketAddr>,
+    /// Submissions listener (implicit TLS), e.g. `0.0.0.0:465`.
+    pub implicit_tls_addr: Option<SocketAddr>,
+    /// `/metrics` and `/healthz` over HTTP.
+    pub metrics_addr: Option<SocketAddr>,
+    /// PEM certificate chain.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    pub tls_key: Option<PathBuf>,
+    /// DynamoDB table (env `SENDAS_TABLE` overrides).
+    pub table: Option<String>,
+    /// Secrets Manager prefix (env `SENDAS_SECRET_PREFIX` overrides).
+    #[serde(default = "default_prefix")]
+    pub secret_prefix: String,
+    /// Accept AUTH without TLS. Never in production.
+    #[serde(default)]
+    pub plaintext_auth_insecure: bool,
+    /// Limits.
+    #[serde(default)]
+    pub limits: LimitsFile,
+}
+
+/// Limits in the file (sizes in bytes, times in seconds or milliseconds).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// Bytes.
+    pub max_message_size: Option<usize>,
+    /// Count.
+    pub max_recipients: Option<usize>,
+    /// Bytes without CRLF.
+    pub max_line_length: Option<usize>,
+    /// Bytes.
+    pub max_header_size: Option<usize>,
+    /// Count.
+    pub max_connections: Option<usize>,
+    /// Count.
+    pub max_connections_per_ip: Option<usize>,
+    /// Seconds.
+    pub command_timeout_secs: Option<u64>,
+    /// Seconds.
+    pub data_timeout_secs: Option<u64>,
+    /// Count within the window.
+    pub auth_failures_per_ip: Option<u32>,
+    /// Count within the window.
+    pub auth_failures_per_login: Option<u32>,
+    /// Seconds.
+    pub auth_window_secs: Option<u64>,
+    /// Milliseconds.
+    pub auth_failure_delay_ms: Option<u64>,
+    /// Seconds.
+    pub snapshot_ttl_secs: Option<u64>,
+    /// Seconds.
+    pub relay_timeout_secs: Option<u64>,
+}
+
+fn default_hostname() -> String {
+    "localhost".into()
+}
+
+fn default_prefix() -> String {
+    "sendas/".into()
+}
+
+impl FileConfig {
+    /// Parses the TOML text.
+    pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The limits, defaults filled in.
+    pub fn limits(&self) -> Limits {
+        let d = Limits::default();
+        let l = &self.limits;
+        let secs = |v: Option<u64>, d: Duration| v.map(Duration::from_secs).unwrap_or(d);
+        Limits {
+            max_message_size: l.max_message_size.unwrap_or(d.max_message_size),
+            max_recipients: l.max_recipients.unwrap_or(d.max_recipients),
+            max_line_length: l.max_line_length.unwrap_or(d.max_line_length),
+            max_header_size: l.max_header_size.unwrap_or(d.max_header_size),
+            max_connections: l.max_connections.unwrap_or(d.max_connections),
+            max_connections_per_ip: l.max_connections_per_ip.unwrap_or(d.max_connections_per_ip),
+            command_timeout: secs(l.command_timeout_secs, d.command_timeout),
+            data_timeout: secs(l.data_timeout_secs, d.data_timeout),
+            auth_failures_per_ip: l.auth_failures_per_ip.unwrap_or(d.auth_failures_per_ip),
+            auth_failures_per_login: l.auth_failures_per_login.unwrap_or(d.auth_failures_per_login),
+            auth_window: secs(l.auth_window_secs, d.auth_window),
+            auth_failure_delay: l.auth_failure_delay_ms.map(Duration::from_millis).unwrap_or(d.auth_failure_delay),
+            snapshot_ttl: secs(l.snapshot_ttl_secs, d.snapshot_ttl),
+            relay_timeout: secs(l.relay_timeout_secs, d.relay_timeout),
+            ..d
+        }
+    }
+
+    /// The proxy configuration.
+    pub fn proxy(&self) -> ProxyConfig {
+        ProxyConfig {
+            hostname: self.hostname.clone(),
+            limits: self.limits(),
+            plaintext_auth_insecure: self.plaintext_auth_insecure,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minimal_file_gets_safe_defaults() {
+        let c = FileConfig::parse("submission_addr = \"127.0.0.1:2587\"\ntable = \"t\"").expect("parses");
+        assert_eq!(c.limits().max_recipients, 100);
+        assert!(!c.plaintext_auth_insecure);
+        assert_eq!(c.secret_prefix, "sendas/");
+    }
+
+    #[test]
+    fn limits_and_unknown_keys() {
+        let c = FileConfig::parse("[limits]\nmax_recipients = 5\nauth_failure_delay_ms = 10\nsnapshot_ttl_secs = 2")
+            .expect("parses");
+        let l = c.limits();
+        assert_eq!(
+            (l.max_recipients, l.auth_failure_delay, l.snapshot_ttl),
+            (5, Duration::from_millis(10), Duration::from_secs(2))
+        );
+        assert!(FileConfig::parse("max_recipients = 5").is_err(), "a limit outside [limits] is a typo");
+        assert!(FileConfig::parse("[limits]\nmax_recipent = 5").is_err());
+    }
+}
