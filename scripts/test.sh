@@ -54,6 +54,8 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" || { cat "$moto_log"; 
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-central-1
+# Never ask an instance metadata endpoint for credentials (it is not on loopback).
+export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
 log "cargo test (memory, embedded and AWS backends)"

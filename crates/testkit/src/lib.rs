@@ -108,3 +108,54 @@ impl Drop for Upstream {
         self.stop();
     }
 }
+
+/// A private moto server (AWS-compatible) on 127.0.0.1, for tests that stop
+/// and restart the store endpoint; stopped on drop.
+pub struct Moto {
+    child: Child,
+    /// Its port.
+    pub port: u16,
+}
+
+impl Moto {
+    /// Starts `scripts/moto_serialized.py` from the project's `.venv` and waits until it answers.
+    pub fn start() -> Moto {
+        Self::start_on(free_port())
+    }
+
+    /// Starts on a given port.
+    pub fn start_on(port: u16) -> Moto {
+        let root = repo_root();
+        let child = Command::new(root.join(".venv/bin/python"))
+            .arg(root.join("scripts/moto_serialized.py"))
+            .args(["127.0.0.1", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto (run scripts/test.sh, which installs it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Moto { child, port };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("moto did not start on port {port}");
+    }
+
+    /// Its endpoint URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops it now (its state is gone).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

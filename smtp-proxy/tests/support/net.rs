@@ -50,6 +50,41 @@ pub async fn start_with(
     limits: sendas_smtp_proxy::config::Limits,
     plaintext: bool,
 ) -> Net {
+    let (world, mailbox_upstream, system_upstream) = prepare(store.clone(), secrets.clone()).await;
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let dir = tempfile::tempdir().unwrap().keep();
+    let cert_path = dir.join("cert.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    let acceptor = sendas_smtp_proxy::tls::acceptor_from_pem(
+        cert.cert.pem().as_bytes(),
+        cert.signing_key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    let submission = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let implicit = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (sp, ip) = (submission.local_addr().unwrap().port(), implicit.local_addr().unwrap().port());
+    let relay = Arc::new(UpstreamRelay::new(store.clone(), secrets, limits.relay_timeout));
+    let d = deps(store, relay, limits, plaintext);
+    let metrics = d.metrics.clone();
+    let (stop, rx) = watch::channel(false);
+    let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };
+    let task = tokio::spawn(run(listeners, d, Some(acceptor), rx, std::time::Duration::from_secs(10)));
+    Net { world, submission: sp, implicit: ip, cert: cert_path, mailbox_upstream, system_upstream, stop, task, metrics }
+}
+
+/// A message file with CRLF line endings, for the command-line clients.
+pub fn message_file(from: &str, subject: &str) -> (PathBuf, Vec<u8>) {
+    let body = format!(
+        "From: {from}\r\nTo: <rcpt@example.net>\r\nSubject: {subject}\r\nMessage-ID: <{subject}@tenant.example>\r\nDate: Sat, 28 Nov 2026 05:00:00 +0000\r\n\r\nHello from {subject}.\r\n.dot line\r\n"
+    );
+    let path = tempfile::tempdir().unwrap().keep().join("message.eml");
+    std::fs::write(&path, &body).unwrap();
+    (path, body.into_bytes())
+}
+
+/// Seeds `store`, makes a@tenant.example an authenticated mailbox on its own
+/// upstream and sets the system relay to a second upstream.
+pub async fn prepare(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> (World, Upstream, Upstream) {
     let world = seed(store.clone()).await;
     let mailbox_upstream = Upstream::start(MAILBOX_USER, MAILBOX_PASS);
     let system_upstream = Upstream::start(SYSTEM_USER, SYSTEM_PASS);
@@ -91,33 +126,5 @@ pub async fn start_with(
     .unwrap();
     let _ = SecretRef::system_relay();
 
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-    let dir = tempfile::tempdir().unwrap().keep();
-    let cert_path = dir.join("cert.pem");
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    let acceptor = sendas_smtp_proxy::tls::acceptor_from_pem(
-        cert.cert.pem().as_bytes(),
-        cert.signing_key.serialize_pem().as_bytes(),
-    )
-    .unwrap();
-    let submission = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let implicit = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (sp, ip) = (submission.local_addr().unwrap().port(), implicit.local_addr().unwrap().port());
-    let relay = Arc::new(UpstreamRelay::new(store.clone(), secrets, limits.relay_timeout));
-    let d = deps(store, relay, limits, plaintext);
-    let metrics = d.metrics.clone();
-    let (stop, rx) = watch::channel(false);
-    let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };
-    let task = tokio::spawn(run(listeners, d, Some(acceptor), rx, std::time::Duration::from_secs(10)));
-    Net { world, submission: sp, implicit: ip, cert: cert_path, mailbox_upstream, system_upstream, stop, task, metrics }
-}
-
-/// A message file with CRLF line endings, for the command-line clients.
-pub fn message_file(from: &str, subject: &str) -> (PathBuf, Vec<u8>) {
-    let body = format!(
-        "From: {from}\r\nTo: <rcpt@example.net>\r\nSubject: {subject}\r\nMessage-ID: <{subject}@tenant.example>\r\nDate: Sat, 28 Nov 2026 05:00:00 +0000\r\n\r\nHello from {subject}.\r\n.dot line\r\n"
-    );
-    let path = tempfile::tempdir().unwrap().keep().join("message.eml");
-    std::fs::write(&path, &body).unwrap();
-    (path, body.into_bytes())
+    (world, mailbox_upstream, system_upstream)
 }
