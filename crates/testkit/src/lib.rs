@@ -124,6 +124,8 @@ impl Moto {
     }
 
     /// Starts on a given port.
+    // The child is kept in the returned value and waited for in `stop` / `drop`.
+    #[allow(clippy::zombie_processes)]
     pub fn start_on(port: u16) -> Moto {
         let root = repo_root();
         let child = Command::new(root.join(".venv/bin/python"))
