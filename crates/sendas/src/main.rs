@@ -33,6 +33,8 @@ enum Command {
     /// Use it to get the first operator token of an AWS deployment
     /// (--aws-table), or another one locally when the first is lost.
     BootstrapOperator(BootstrapArgs),
+    /// Print the OpenAPI document of the HTTP API (JSON) and exit.
+    Openapi,
 }
 
 #[derive(Args)]
@@ -102,6 +104,10 @@ async fn main() -> anyhow::Result<()> {
                 smtp_tls_addr: args.smtp_tls_addr,
             };
             run(opts, backends, shutdown_signal()).await
+        }
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&sendas_api::openapi())?);
+            Ok(())
         }
         Command::BootstrapOperator(args) => {
             let backends = args.backend.open().await?;

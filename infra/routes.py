@@ -1,0 +1,107 @@
+"""The SAM template against the router's route table.
+
+`python infra/routes.py check OPENAPI.json` fails when a route of the API
+has no function event, an event has no route, an event is on the wrong
+function (each function serves one area, the operation's OpenAPI tag), or a
+function lacks the IAM actions its area's store calls need.
+`python infra/routes.py print OPENAPI.json` prints the events YAML of each
+function (to paste into infra/template.yaml).
+
+Run by scripts/test.sh with the document from `sendas openapi`.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from cfnlint.decode import decode_str
+
+TEMPLATE = Path(__file__).with_name("template.yaml")
+FUNCTION_OF_AREA = {"platform": "PlatformFunction", "directory": "DirectoryFunction", "mailboxes": "MailboxesFunction", "me": "MeFunction"}
+
+# What each area's routes call on the stores (sendas-store-aws), as IAM actions.
+DYNAMO_READ = {"dynamodb:GetItem", "dynamodb:Query"}
+DYNAMO_WRITE = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:TransactWriteItems"}
+SECRETS_WRITE = {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"}
+NEEDS = {
+    # tenants (transactions), tokens, system relay (its password is a secret)
+    "platform": DYNAMO_READ | DYNAMO_WRITE | SECRETS_WRITE,
+    # companies, users (login claims in transactions), groups, tokens, credentials
+    "directory": DYNAMO_READ | DYNAMO_WRITE,
+    # mailboxes (quota transactions), passwords (secrets), verify (reads the password), audit
+    "mailboxes": DYNAMO_READ | DYNAMO_WRITE | SECRETS_WRITE | {"secretsmanager:GetSecretValue"},
+    # me: reads, and the user's own credentials
+    "me": DYNAMO_READ | {"dynamodb:PutItem", "dynamodb:DeleteItem"},
+}
+
+
+def routes(doc):
+    out = {}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            area = (op.get("tags") or ["?"])[0]
+            out[(method.upper(), path)] = area
+    return out
+
+
+def events(template):
+    out = {}
+    for name, res in template["Resources"].items():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        for ev in (res["Properties"].get("Events") or {}).values():
+            if ev.get("Type") == "HttpApi":
+                p = ev["Properties"]
+                out[(p["Method"].upper(), p["Path"])] = name
+    return out
+
+
+def actions(template, function):
+    found = set()
+    for policy in template["Resources"][function]["Properties"].get("Policies", []):
+        for st in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            acts = st.get("Action", [])
+            found |= set([acts] if isinstance(acts, str) else acts)
+    return found
+
+
+def main():
+    mode, doc_path = sys.argv[1], sys.argv[2]
+    doc = json.loads(Path(doc_path).read_text())
+    api = routes(doc)
+    if mode == "print":
+        for area, fn in FUNCTION_OF_AREA.items():
+            print(f"# {fn}")
+            for (method, path), a in sorted(api.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+                if a == area:
+                    words = path.replace("{", "/").replace("}", "/").replace("-", "/").replace("_", "/").split("/")
+                    name = "".join(w.capitalize() for w in words if w and w != "v1") + method.capitalize()
+                    print(f"        {name}:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Path: {path}\n            Method: {method}")
+        return
+    template, matches = decode_str(TEMPLATE.read_text())
+    if matches:
+        sys.exit(f"template does not parse: {matches}")
+    evs = events(template)
+    problems = []
+    for key, area in api.items():
+        fn = FUNCTION_OF_AREA.get(area)
+        if key not in evs:
+            problems.append(f"route {key} (area {area}) has no function event")
+        elif evs[key] != fn:
+            problems.append(f"route {key} is on {evs[key]}, its area {area} is {fn}")
+    for key, fn in evs.items():
+        if key not in api and key != ("GET", "/v1/openapi.json"):
+            problems.append(f"event {key} on {fn} has no route")
+    for area, fn in FUNCTION_OF_AREA.items():
+        missing = NEEDS[area] - actions(template, fn)
+        if missing:
+            problems.append(f"{fn} lacks {sorted(missing)}")
+        if area in ("directory", "me") and any(a.startswith("secretsmanager:") for a in actions(template, fn)):
+            problems.append(f"{fn} must not touch Secrets Manager")
+    if problems:
+        sys.exit("infra/template.yaml does not match the API:\n  " + "\n  ".join(problems))
+    print(f"routes: {len(api)} operations, each on its area's function; IAM actions cover the store calls")
+
+
+if __name__ == "__main__":
+    main()
