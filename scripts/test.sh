@@ -70,9 +70,24 @@ rm -f "$test_log"
 if [ "$status" -ne 0 ]; then echo "cargo: $passed passed, $failed failed"; exit "$status"; fi
 if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
 
-log "README walk-through (sendas serve --demo + curl)"
+log "README walk-through (sendas serve --demo + curl + swaks)"
 bash scripts/readme_walkthrough.sh target/debug/sendas
 passed=$((passed + 1))
+
+log "deployment templates: cfn-lint, and the SAM template against the router's routes"
+.venv/bin/cfn-lint infra/template.yaml infra/proxy.yaml
+passed=$((passed + 1))
+openapi=$(mktemp)
+target/debug/sendas openapi >"$openapi"
+.venv/bin/python infra/routes.py check "$openapi"
+rm -f "$openapi"
+passed=$((passed + 1))
+
+if [ "${SENDAS_SKIP_LAMBDA_E2E:-}" != 1 ]; then
+  log "a Lambda function through cargo lambda's runtime emulation, on moto"
+  bash scripts/lambda_runtime_test.sh
+  passed=$((passed + 1))
+fi
 
 echo
 echo "total: $passed passed, $failed failed"

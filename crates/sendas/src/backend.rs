@@ -51,3 +51,13 @@ pub async fn first_operator_token(store: &dyn Store) -> anyhow::Result<Option<St
     }
     new_operator_token(store, "first operator token").await.map(Some)
 }
+
+/// Creates the DynamoDB table unless it exists.
+pub async fn create_aws_table(table: &str) -> anyhow::Result<()> {
+    let config = sendas_store_aws::load_aws_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    if client.describe_table().table_name(table).send().await.is_ok() {
+        return Ok(());
+    }
+    sendas_store_aws::create_table(&client, table).await.map_err(|e| anyhow::anyhow!("creating table {table}: {e}"))
+}

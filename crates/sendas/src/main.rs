@@ -84,6 +84,10 @@ struct BootstrapArgs {
     /// A name for the token.
     #[arg(long, default_value = "bootstrap operator token")]
     name: String,
+    /// With --aws-table: create the table first when it does not exist
+    /// (local AWS-compatible endpoints; in AWS the SAM stack creates it).
+    #[arg(long)]
+    create_table: bool,
     #[command(flatten)]
     backend: BackendArgs,
 }
@@ -110,6 +114,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::BootstrapOperator(args) => {
+            if let (true, Some(table)) = (args.create_table, &args.backend.aws_table) {
+                backend::create_aws_table(table).await?;
+            }
             let backends = args.backend.open().await?;
             let token = backend::new_operator_token(backends.store.as_ref(), &args.name).await?;
             println!("{token}");

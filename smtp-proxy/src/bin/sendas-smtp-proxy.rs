@@ -1,7 +1,8 @@
 //! `sendas-smtp-proxy`: the production SMTP submission proxy over DynamoDB
 //! and Secrets Manager. Usage: `sendas-smtp-proxy [CONFIG.toml]` (default
 //! `/etc/sendas/proxy.toml`, or `SENDAS_PROXY_CONFIG`). `SENDAS_TABLE` and
-//! `SENDAS_SECRET_PREFIX` override the file; AWS region, credentials and
+//! `SENDAS_SECRET_PREFIX` override the file, `SENDAS_TLS_CERT_PEM` and
+//! `SENDAS_TLS_KEY_PEM` replace the certificate files; AWS region, credentials and
 //! endpoint come from the standard AWS configuration. JSON logs to stdout,
 //! level from `RUST_LOG` (default `info`). SIGTERM drains gracefully.
 
@@ -39,8 +40,10 @@ async fn main() -> anyhow::Result<()> {
         sendas_store_aws::DEFAULT_SECRET_TTL,
     ));
     let config = file.proxy();
-    let tls = match (&file.tls_cert, &file.tls_key) {
-        (Some(c), Some(k)) => Some(sendas_smtp_proxy::tls::acceptor_from_files(c, k)?),
+    // PEM from the environment (e.g. ECS secrets) wins over files.
+    let tls = match (std::env::var("SENDAS_TLS_CERT_PEM"), std::env::var("SENDAS_TLS_KEY_PEM"), &file.tls_cert, &file.tls_key) {
+        (Ok(c), Ok(k), _, _) => Some(sendas_smtp_proxy::tls::acceptor_from_pem(c.as_bytes(), k.as_bytes())?),
+        (_, _, Some(c), Some(k)) => Some(sendas_smtp_proxy::tls::acceptor_from_files(c, k)?),
         _ => None,
     };
     anyhow::ensure!(
