@@ -41,7 +41,12 @@ async fn main() -> anyhow::Result<()> {
     ));
     let config = file.proxy();
     // PEM from the environment (e.g. ECS secrets) wins over files.
-    let tls = match (std::env::var("SENDAS_TLS_CERT_PEM"), std::env::var("SENDAS_TLS_KEY_PEM"), &file.tls_cert, &file.tls_key) {
+    let tls = match (
+        std::env::var("SENDAS_TLS_CERT_PEM"),
+        std::env::var("SENDAS_TLS_KEY_PEM"),
+        &file.tls_cert,
+        &file.tls_key,
+    ) {
         (Ok(c), Ok(k), _, _) => Some(sendas_smtp_proxy::tls::acceptor_from_pem(c.as_bytes(), k.as_bytes())?),
         (_, _, Some(c), Some(k)) => Some(sendas_smtp_proxy::tls::acceptor_from_files(c, k)?),
         _ => None,
