@@ -28,23 +28,6 @@ fn shared(name: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
-fn dot_stuff(m: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut start = true;
-    for &b in m {
-        if start && b == b'.' {
-            out.push(b'.');
-        }
-        out.push(b);
-        start = b == b'\n';
-    }
-    if !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b".\r\n");
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_every_public_attack_case_over_the_wire() {
     attack_cases(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default())).await;
@@ -77,7 +60,7 @@ async fn attack_cases(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc<dy
         c.expect(&format!("MAIL FROM:<{env}>"), 250).await;
         c.expect("RCPT TO:<rcpt@example.net>", 250).await;
         c.expect("DATA", 354).await;
-        c.send(&dot_stuff(&message)).await;
+        c.send(&sendas_testkit::dot_stuffed(&message)).await;
         let (code, text) = c.reply().await;
         match case["expect"].as_str().unwrap() {
             "accept" => {

@@ -4,23 +4,12 @@
 use super::*;
 use crate::data::{DataLimits, DataReader};
 use crate::verdict::{Verdict, decide};
-use sendas_core::model::{AccessList, Mailbox, MailboxFlags, MailboxScope, Name};
+use sendas_core::TenantId;
+use sendas_core::model::{Mailbox, MailboxScope};
 use sendas_core::policy::UsableMailboxes;
-use sendas_core::{MailboxId, TenantId, Timestamp};
 
 fn mailbox(address: &str) -> Mailbox {
-    Mailbox {
-        tenant_id: TenantId::generate(),
-        id: MailboxId::generate(),
-        address: EmailAddress::parse(address).expect("valid"),
-        display_name: Name::parse("m").expect("valid"),
-        scope: MailboxScope::Global,
-        flags: MailboxFlags { sender: true, reply: true, restricted: false, enabled: true },
-        smtp: None,
-        access: AccessList::default(),
-        system: false,
-        created_at: Timestamp(0),
-    }
+    sendas_core::testing::fixtures::mailbox(TenantId::generate(), address, MailboxScope::Global)
 }
 
 /// The fixture of the security cases: a@tenant.example and a@ténant.example, as From and Reply-To.
@@ -35,19 +24,7 @@ fn b64(s: &str) -> Vec<u8> {
 
 /// Sends `message` through the DATA reader as a client would (dot-stuffed, CRLF.CRLF).
 fn receive(message: &[u8]) -> crate::data::Received {
-    let mut wire = Vec::new();
-    let mut at_line_start = true;
-    for &b in message {
-        if at_line_start && b == b'.' {
-            wire.push(b'.');
-        }
-        wire.push(b);
-        at_line_start = b == b'\n';
-    }
-    if !wire.ends_with(b"\r\n") {
-        wire.extend_from_slice(b"\r\n");
-    }
-    wire.extend_from_slice(b".\r\n");
+    let wire = sendas_testkit::dot_stuffed(message);
     let mut reader = DataReader::new(DataLimits { max_size: 10 << 20, max_line: MAX_HEADER_LINE });
     let (used, received) = reader.feed(&wire);
     assert_eq!(used, wire.len());

@@ -11,7 +11,7 @@ mod page;
 mod secrets;
 mod store;
 
-pub use page::{Page, PageRequest};
+pub use page::{Page, PageRequest, read_all};
 pub use secrets::{SecretRef, SecretStore};
 pub use store::{
     AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, SettingsStore, Store, TenantStore,

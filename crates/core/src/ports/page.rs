@@ -60,3 +60,22 @@ impl<T> Page<T> {
         }
     }
 }
+
+/// Reads every page of a list: `fetch` is called with each page request
+/// (the largest page size) until a page has no `next`.
+pub async fn read_all<T, E, F, Fut>(mut fetch: F) -> Result<Vec<T>, E>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, E>>,
+{
+    let mut out = Vec::new();
+    let mut page = PageRequest::new(PageRequest::MAX_LIMIT, None);
+    loop {
+        let p = fetch(page).await?;
+        out.extend(p.items);
+        match p.next {
+            Some(next) => page = PageRequest::new(PageRequest::MAX_LIMIT, Some(next)),
+            None => return Ok(out),
+        }
+    }
+}

@@ -237,16 +237,7 @@ pub async fn list_groups(
 
 /// Every user of the tenant, read page by page.
 pub async fn all_users(store: &dyn Store, tenant: TenantId) -> Result<Vec<User>, StoreError> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::new(PageRequest::MAX_LIMIT, None);
-    loop {
-        let p = store.list_users(tenant, &page).await?;
-        out.extend(p.items);
-        match p.next {
-            Some(next) => page = PageRequest::new(PageRequest::MAX_LIMIT, Some(next)),
-            None => return Ok(out),
-        }
-    }
+    crate::ports::read_all(|page| async move { store.list_users(tenant, &page).await }).await
 }
 
 /// The members of a group.

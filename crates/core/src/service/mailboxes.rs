@@ -89,16 +89,7 @@ pub async fn list(
 
 /// Every mailbox of a tenant, read page by page.
 pub async fn all_mailboxes(store: &dyn Store, tenant: TenantId) -> Result<Vec<Mailbox>, StoreError> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::new(PageRequest::MAX_LIMIT, None);
-    loop {
-        let p = store.list_mailboxes(tenant, &page).await?;
-        out.extend(p.items);
-        match p.next {
-            Some(next) => page = PageRequest::new(PageRequest::MAX_LIMIT, Some(next)),
-            None => return Ok(out),
-        }
-    }
+    crate::ports::read_all(|page| async move { store.list_mailboxes(tenant, &page).await }).await
 }
 
 /// Replaces the editable fields. The system mailbox stays `sender`,
