@@ -101,6 +101,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => {
             let backends = args.backend.open().await?;
             let opts = ServeOptions {
+                local_store: args.backend.aws_table.is_none(),
                 api_addr: args.api_addr,
                 data_dir: args.backend.data_dir,
                 demo: args.demo,

@@ -24,6 +24,10 @@ pub struct ServeOptions {
     pub smtp_addr: SocketAddr,
     /// SMTP implicit-TLS address.
     pub smtp_tls_addr: SocketAddr,
+    /// Whether the store is the local embedded one: only then does an
+    /// unset system relay default to the local outbox directory (a shared
+    /// AWS table must never point every proxy at one machine's directory).
+    pub local_store: bool,
 }
 
 /// Prepares the store (operator token, system relay, demo) and serves the
@@ -45,7 +49,7 @@ pub async fn run(
     if let Some(token) = &first {
         println!("operator token (shown once, keep it): {token}");
     }
-    if store.get_system_relay().await?.is_none() {
+    if opts.local_store && store.get_system_relay().await?.is_none() {
         let dir = opts.data_dir.join("outbox");
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         store.put_system_relay(&SystemRelay::Outbox { dir: dir.display().to_string() }).await?;
