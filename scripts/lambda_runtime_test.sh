@@ -17,9 +17,10 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true; pkill -f "target/debug/sendas-fn-platform" 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
 url="http://127.0.0.1:$port/lambda-url/sendas-fn-platform"
 fail() { echo "lambda runtime test failed: $*" >&2; cat "$log" >&2; exit 1; }
-for _ in $(seq 1 300); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
+# The first request waits for cargo lambda to build the function (a few minutes on a clean target).
+for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
 
-created=$(curl -s -m 120 -w '\n%{http_code}' -H "Authorization: Bearer $op" -H 'Content-Type: application/json' \
+created=$(curl -s -m 900 -w '\n%{http_code}' -H "Authorization: Bearer $op" -H 'Content-Type: application/json' \
   -d '{"name":"lambda.example","system_address":"system@lambda.example"}' "$url/v1/tenants")
 [ "$(tail -1 <<<"$created")" = 201 ] || fail "create tenant: $created"
 tenant=$(head -1 <<<"$created" | jq -r .tenant.id)
