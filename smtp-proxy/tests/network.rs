@@ -134,8 +134,15 @@ async fn upstream_faults(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc
     assert_eq!(code, 451, "slower than the relay timeout: {text}");
     // An upstream that accepts after the proxy gave up may still hold that one copy
     // (the classic SMTP duplicate window, RFC 1047); it never holds two.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let late = net.mailbox_upstream.delivered().len();
+    // Wait (bounded) for the slow upstream to finish storing what it accepted late.
+    let mut late = 0;
+    for _ in 0..100 {
+        late = net.mailbox_upstream.delivered().len();
+        if late > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(late <= 1, "{late} copies");
     let (code, _) = send_one(net.submission, &pw, "ok@example.net").await;
     assert_eq!(code, 250);
@@ -233,8 +240,17 @@ async fn connection_limits_answer_421() {
     assert_eq!(code, 421, "{text}");
     assert!(text.contains("4.7.0"));
     drop(_a);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let _d = connect(net.submission).await;
+    // The freed place becomes available once the server has seen the close.
+    let mut admitted = false;
+    for _ in 0..50 {
+        let mut d = Client::new(TcpStream::connect(("127.0.0.1", net.submission)).await.unwrap());
+        if d.reply().await.0 == 220 {
+            admitted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(admitted, "a freed connection place was never given again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
