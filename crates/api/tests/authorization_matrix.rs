@@ -43,8 +43,43 @@ struct World {
     revoked: String,
 }
 
-async fn world() -> World {
-    let api = TestApi::memory();
+/// The backend a world is built on.
+#[derive(Clone, Copy)]
+enum Backend {
+    Memory,
+    Embedded,
+    Dynamo,
+}
+
+async fn api_on(backend: Backend) -> TestApi {
+    match backend {
+        Backend::Memory => TestApi::memory(),
+        Backend::Embedded => {
+            let dir = tempfile::tempdir().unwrap().keep();
+            let (store, secrets) = sendas_store_embedded::open_data_dir(&dir).unwrap();
+            TestApi::new(std::sync::Arc::new(store), std::sync::Arc::new(secrets))
+        }
+        Backend::Dynamo => {
+            assert!(std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| v.contains("127.0.0.1")), "run scripts/test.sh");
+            let config = sendas_store_aws::load_aws_config().await;
+            let client = aws_sdk_dynamodb::Client::new(&config);
+            let table = format!("matrix-{}", sendas_core::TenantId::generate());
+            sendas_store_aws::create_table(&client, &table).await.unwrap();
+            let secrets = sendas_store_aws::SecretsManagerStore::new(
+                aws_sdk_secretsmanager::Client::new(&config),
+                format!("matrix/{table}/"),
+                sendas_store_aws::DEFAULT_SECRET_TTL,
+            );
+            TestApi::new(
+                std::sync::Arc::new(sendas_store_aws::DynamoStore::new(client, table)),
+                std::sync::Arc::new(secrets),
+            )
+        }
+    }
+}
+
+async fn world(backend: Backend) -> World {
+    let api = api_on(backend).await;
     let operator = api.operator_token().await;
     let spare = api.post("/v1/operator-tokens", &operator, json!({"name": "spare"})).await;
     let spare_operator_token = expect(&spare, 201)["id"].as_str().unwrap().to_owned();
@@ -156,7 +191,21 @@ fn expected(scopes: &[String], who: Who, tenant_scoped: bool) -> Option<u16> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_route_answers_every_caller_as_its_scopes_say() {
+async fn memory_every_route_answers_every_caller_as_its_scopes_say() {
+    matrix(Backend::Memory).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_every_route_answers_every_caller_as_its_scopes_say() {
+    matrix(Backend::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_every_route_answers_every_caller_as_its_scopes_say() {
+    matrix(Backend::Dynamo).await;
+}
+
+async fn matrix(backend: Backend) {
     let doc = serde_json::to_value(sendas_api::openapi()).unwrap();
     let paths = doc["paths"].as_object().unwrap();
     let mut checked = 0;
@@ -173,7 +222,7 @@ async fn every_route_answers_every_caller_as_its_scopes_say() {
             assert!(!scopes.is_empty(), "{operation}: no bearer scopes");
             let needs_body = !op["requestBody"].is_null();
             for who in EVERYONE {
-                let w = world().await;
+                let w = world(backend).await;
                 let body = w.body(&operation);
                 assert!(!needs_body || body.is_some(), "{operation}: add an example body to the matrix");
                 let path = w.path(template, who);
@@ -199,7 +248,7 @@ async fn every_route_answers_every_caller_as_its_scopes_say() {
 
 #[tokio::test]
 async fn unknown_paths_and_methods_are_problems_too() {
-    let w = world().await;
+    let w = world(Backend::Memory).await;
     let a = w.api.call(Method::GET, "/v1/nothing-here", Some(&w.operator), None).await;
     assert_eq!((a.status.as_u16(), a.content_type.as_str()), (404, "application/problem+json"));
     let a = w.api.call(Method::DELETE, "/v1/tenants", Some(&w.operator), None).await;
