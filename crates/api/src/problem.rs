@@ -49,10 +49,6 @@ impl ApiError {
     }
 }
 
-/// The request id of the current request, set by the request-id middleware.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
-
 tokio::task_local! {
     /// The request id of the request being handled (for 5xx bodies and logs).
     pub static REQUEST_ID: String;
