@@ -6,13 +6,18 @@
 //! accepted without a store request for `snapshot_ttl`; so a revoked app
 //! password, a disabled user or a removed grant stops working within that
 //! TTL. A password that does not verify against the cache is checked once
-//! against the store, so a new app password works at once. Lockout
-//! counters are per proxy instance (in memory).
+//! against the store, so a new app password works at once.
+//!
+//! Lockouts: failures are counted per client IP and per login in a
+//! [`FailureCounter`]. With the AWS store that counter lives in DynamoDB,
+//! so a login locked on one replica is locked on all of them. Every
+//! failure is also counted in memory; when the shared counter cannot be
+//! reached, the local counts decide (and the higher of the two always does).
 
 use crate::config::Limits;
 use async_trait::async_trait;
 use sendas_core::model::{Login, SmtpCredential};
-use sendas_core::ports::Store;
+use sendas_core::ports::{FailureCounter, MemoryFailureCounter, Store};
 use sendas_core::secret::SecretHash;
 use sendas_core::service::permissions::{PermissionSnapshot, snapshot};
 use sendas_core::{StoreError, TenantId, UserId};
@@ -65,11 +70,9 @@ struct CachedLogin {
     active: bool,
 }
 
-#[derive(Default)]
-struct Failures {
-    by_ip: HashMap<IpAddr, Vec<Instant>>,
-    by_login: HashMap<String, Vec<Instant>>,
-}
+/// Logins longer than this are refused without a store request and
+/// counted per IP only (an address is at most 254 bytes).
+const MAX_LOGIN_LEN: usize = 320;
 
 /// The `Authenticator` over a `Store`.
 pub struct StoreAuthenticator {
@@ -77,7 +80,8 @@ pub struct StoreAuthenticator {
     limits: Limits,
     logins: Mutex<HashMap<String, CachedLogin>>,
     snapshots: Mutex<HashMap<UserId, (Instant, Arc<PermissionSnapshot>)>>,
-    failures: Mutex<Failures>,
+    local_failures: MemoryFailureCounter,
+    shared_failures: Option<Arc<dyn FailureCounter>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -92,8 +96,15 @@ impl StoreAuthenticator {
             limits,
             logins: Mutex::new(HashMap::new()),
             snapshots: Mutex::new(HashMap::new()),
-            failures: Mutex::new(Failures::default()),
+            local_failures: MemoryFailureCounter::default(),
+            shared_failures: None,
         }
+    }
+
+    /// Counts AUTH failures also in `counter`, shared between replicas.
+    pub fn with_shared_failures(mut self, counter: Arc<dyn FailureCounter>) -> Self {
+        self.shared_failures = Some(counter);
+        self
     }
 
     async fn load(&self, login: &Login) -> Result<Option<CachedLogin>, StoreError> {
@@ -113,27 +124,42 @@ impl StoreAuthenticator {
         }))
     }
 
-    fn recent(list: &mut Vec<Instant>, window: std::time::Duration) -> u32 {
-        list.retain(|t| t.elapsed() < window);
-        list.len() as u32
+    fn failure_keys(ip: IpAddr, login: &str) -> Vec<String> {
+        let mut keys = vec![format!("ip:{ip}")];
+        if login.len() <= MAX_LOGIN_LEN {
+            keys.push(format!("login:{login}"));
+        }
+        keys
     }
 
-    fn locked(&self, ip: IpAddr, login: &str) -> Option<AuthOutcome> {
-        let mut f = lock(&self.failures);
+    async fn locked(&self, ip: IpAddr, login: &str) -> Option<AuthOutcome> {
+        let keys = Self::failure_keys(ip, login);
         let w = self.limits.auth_window;
-        if f.by_ip.get_mut(&ip).map(|l| Self::recent(l, w)).unwrap_or(0) >= self.limits.auth_failures_per_ip {
+        let mut counts = self.local_failures.counts(&keys, w).await.unwrap_or_default();
+        if let Some(shared) = &self.shared_failures {
+            match shared.counts(&keys, w).await {
+                Ok(remote) => counts.iter_mut().zip(remote).for_each(|(c, r)| *c = (*c).max(r)),
+                Err(e) => tracing::warn!(error = %e, "shared AUTH failure counters unavailable; using this replica's"),
+            }
+        }
+        if counts.first().is_some_and(|&c| c >= self.limits.auth_failures_per_ip) {
             return Some(AuthOutcome::LockedIp);
         }
-        if f.by_login.get_mut(login).map(|l| Self::recent(l, w)).unwrap_or(0) >= self.limits.auth_failures_per_login {
+        if counts.get(1).is_some_and(|&c| c >= self.limits.auth_failures_per_login) {
             return Some(AuthOutcome::LockedLogin);
         }
         None
     }
 
-    fn fail(&self, ip: IpAddr, login: &str) {
-        let mut f = lock(&self.failures);
-        f.by_ip.entry(ip).or_default().push(Instant::now());
-        f.by_login.entry(login.to_owned()).or_default().push(Instant::now());
+    async fn fail(&self, ip: IpAddr, login: &str) {
+        let keys = Self::failure_keys(ip, login);
+        let w = self.limits.auth_window;
+        let _ = self.local_failures.record(&keys, w).await;
+        if let Some(shared) = &self.shared_failures
+            && let Err(e) = shared.record(&keys, w).await
+        {
+            tracing::warn!(error = %e, "could not record an AUTH failure in the shared counters");
+        }
     }
 
     fn verify(entry: &CachedLogin, password: &str) -> bool {
@@ -146,16 +172,17 @@ impl StoreAuthenticator {
 impl Authenticator for StoreAuthenticator {
     async fn authenticate(&self, ip: IpAddr, login: &str, password: &str) -> AuthOutcome {
         let folded = login.to_ascii_lowercase();
-        if let Some(locked) = self.locked(ip, &folded) {
-            // An attempt while locked still counts, so guessing on does not reset anything.
-            self.fail(ip, &folded);
-            tokio::time::sleep(self.limits.auth_failure_delay).await;
-            return self.locked(ip, &folded).unwrap_or(locked);
-        }
         let started = Instant::now();
+        if let Some(locked) = self.locked(ip, &folded).await {
+            // An attempt while locked still counts, so guessing on does not reset anything.
+            self.fail(ip, &folded).await;
+            tokio::time::sleep(self.limits.auth_failure_delay.saturating_sub(started.elapsed())).await;
+            return locked;
+        }
         let cached = lock(&self.logins).get(&folded).filter(|c| c.at.elapsed() < self.limits.snapshot_ttl).cloned();
         let entry = match cached {
             Some(c) if Self::verify(&c, password) => Some(c),
+            _ if folded.len() > MAX_LOGIN_LEN => None,
             _ => match Login::parse(login) {
                 Err(_) => None,
                 Ok(l) => match self.load(&l).await {
@@ -173,10 +200,10 @@ impl Authenticator for StoreAuthenticator {
                 AuthOutcome::Ok(AuthedUser { tenant: e.tenant, user: e.user, login: folded })
             }
             _ => {
-                self.fail(ip, &folded);
+                self.fail(ip, &folded).await;
                 // Failures are never answered faster than the delay.
                 tokio::time::sleep(self.limits.auth_failure_delay.saturating_sub(started.elapsed())).await;
-                self.locked(ip, &folded).unwrap_or(AuthOutcome::Invalid)
+                self.locked(ip, &folded).await.unwrap_or(AuthOutcome::Invalid)
             }
         }
     }

@@ -32,6 +32,58 @@ async fn http_get(port: u16, path: &str) -> String {
     out
 }
 
+/// One `sendas-smtp-proxy` process on moto, with debug logs in a file.
+struct ProxyProcess {
+    child: std::process::Child,
+    smtp: u16,
+    metrics: u16,
+    log: std::path::PathBuf,
+}
+
+impl ProxyProcess {
+    #[allow(clippy::zombie_processes, reason = "Drop kills and waits for the child")]
+    async fn spawn(dir: &std::path::Path, moto: &str, table: &str, prefix: &str, limits: &str) -> ProxyProcess {
+        let (smtp, metrics) = (sendas_testkit::free_port(), sendas_testkit::free_port());
+        let config = dir.join(format!("proxy-{smtp}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "hostname = \"proxy.test\"\nsubmission_addr = \"127.0.0.1:{smtp}\"\nmetrics_addr = \"127.0.0.1:{metrics}\"\n\
+                 table = \"{table}\"\nsecret_prefix = \"{prefix}\"\nplaintext_auth_insecure = true\n\
+                 [limits]\nsnapshot_ttl_secs = 1\nauth_failure_delay_ms = 50\nrelay_timeout_secs = 5\n{limits}"
+            ),
+        )
+        .unwrap();
+        let log = dir.join(format!("proxy-{smtp}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_sendas-smtp-proxy"))
+            .arg(&config)
+            .env("AWS_ENDPOINT_URL", moto)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "eu-central-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RUST_LOG", "trace")
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if TcpStream::connect(("127.0.0.1", smtp)).await.is_ok() {
+                return ProxyProcess { child, smtp, metrics, log };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the binary did not listen: {}", std::fs::read_to_string(&log).unwrap_or_default());
+    }
+}
+
+impl Drop for ProxyProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_binary_relays_refuses_reports_and_survives_a_lost_database() {
     let mut moto = sendas_testkit::Moto::start();
@@ -48,41 +100,9 @@ async fn the_binary_relays_refuses_reports_and_survives_a_lost_database() {
     ));
     let (world, mailbox_upstream, _system) = prepare(store, secrets).await;
 
-    let (smtp, metrics) = (sendas_testkit::free_port(), sendas_testkit::free_port());
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("proxy.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "hostname = \"proxy.test\"\nsubmission_addr = \"127.0.0.1:{smtp}\"\nmetrics_addr = \"127.0.0.1:{metrics}\"\n\
-             table = \"{table}\"\nsecret_prefix = \"{prefix}\"\nplaintext_auth_insecure = true\n\
-             [limits]\nsnapshot_ttl_secs = 1\nauth_failure_delay_ms = 50\nrelay_timeout_secs = 5\n"
-        ),
-    )
-    .unwrap();
-    let log = dir.path().join("proxy.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sendas-smtp-proxy"))
-        .arg(&config)
-        .env("AWS_ENDPOINT_URL", moto.url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "eu-central-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("RUST_LOG", "debug")
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut up = false;
-    for _ in 0..100 {
-        if TcpStream::connect(("127.0.0.1", smtp)).await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "the binary did not listen: {}", std::fs::read_to_string(&log).unwrap_or_default());
-
+    let proxy = ProxyProcess::spawn(dir.path(), &moto.url(), &table, &prefix, "").await;
+    let (smtp, metrics, log) = (proxy.smtp, proxy.metrics, proxy.log.clone());
     let mut c = Client::new(TcpStream::connect(("127.0.0.1", smtp)).await.unwrap());
     assert_eq!(c.reply().await.0, 220);
     c.login("alice", &world.password).await;
@@ -117,14 +137,81 @@ async fn the_binary_relays_refuses_reports_and_survives_a_lost_database() {
     let t = d.expect(&format!("AUTH PLAIN {token}"), 454).await;
     assert!(t.contains("4.7.0"));
 
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
-    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(Command::new("kill").args(["-TERM", &proxy.child.id().to_string()]).status().unwrap().success());
+    let mut proxy = proxy;
+    let status = tokio::task::spawn_blocking(move || proxy.child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "{status}");
     let logs = std::fs::read_to_string(&log).unwrap();
-    assert!(logs.lines().count() > 3);
+    assert!(logs.contains("\"level\":\"TRACE\""), "the scenario ran at the most verbose level");
     for line in logs.lines() {
         assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not a JSON log line: {line}");
-        assert!(!line.contains(&world.password) && !line.contains(MAILBOX_PASS), "a secret in the logs");
+        for secret in secret_forms(&[&world.password, MAILBOX_PASS], "alice") {
+            assert!(!line.contains(&secret), "a secret (or its base64) in the logs");
+        }
         assert!(!line.contains("Hello."), "a message body in the logs");
+    }
+}
+
+/// Each password as sent and as the base64 a client sends it in (AUTH LOGIN, AUTH PLAIN for `login`).
+fn secret_forms(passwords: &[&str], login: &str) -> Vec<String> {
+    let b64 = |s: &str| data_encoding::BASE64.encode(s.as_bytes());
+    passwords.iter().flat_map(|p| [p.to_string(), b64(p), b64(&format!("\0{login}\0{p}"))]).collect()
+}
+
+async fn auth_reply(port: u16, login: &str, password: &str) -> (u16, String) {
+    let mut c = Client::new(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+    c.reply().await;
+    c.expect("EHLO c", 250).await;
+    let token = data_encoding::BASE64.encode(format!("\0{login}\0{password}").as_bytes());
+    c.send(format!("AUTH PLAIN {token}\r\n").as_bytes()).await;
+    c.reply().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_share_the_auth_lockouts_through_dynamodb() {
+    let moto = sendas_testkit::Moto::start();
+    let aws = aws_for(&moto.url()).await;
+    let (table, prefix) = ("proxy-lockout".to_owned(), "lockout/".to_owned());
+    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
+    sendas_store_aws::create_table(&dynamo, &table).await.unwrap();
+    let store: Arc<dyn sendas_core::ports::Store> = Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table.clone()));
+    let secrets: Arc<dyn sendas_core::ports::SecretStore> = Arc::new(sendas_store_aws::SecretsManagerStore::new(
+        aws_sdk_secretsmanager::Client::new(&aws),
+        prefix.clone(),
+        Duration::from_secs(60),
+    ));
+    let (world, _mailbox_upstream, _system) = prepare(store, secrets).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Per process, 2 failures stay below every limit; only the shared counts can lock.
+    let limits = "auth_failures_per_login = 4\nauth_failures_per_ip = 9\n";
+    let a = ProxyProcess::spawn(dir.path(), &moto.url(), &table, &prefix, limits).await;
+    let b = ProxyProcess::spawn(dir.path(), &moto.url(), &table, &prefix, limits).await;
+
+    // Login lockout: 2 wrong guesses on each replica lock alice on both.
+    assert_eq!(auth_reply(a.smtp, "alice", "guess-1").await.0, 535);
+    assert_eq!(auth_reply(a.smtp, "alice", "guess-2").await.0, 535);
+    assert_eq!(auth_reply(b.smtp, "alice", "guess-3").await.0, 535);
+    let (code, text) = auth_reply(b.smtp, "alice", "guess-4").await;
+    assert_eq!((code, text.contains("4.7.0")), (454, true), "the fourth failure across replicas locks: {text}");
+    let (code, _) = auth_reply(a.smtp, "alice", &world.password).await;
+    assert_eq!(code, 454, "the right password on the other replica is refused while locked");
+    // Another login from the same IP is not locked yet (5 IP failures < 9).
+    assert_eq!(auth_reply(a.smtp, "bob", &world.bob_password).await.0, 235);
+
+    // IP lockout: failures on other logins, alternating replicas, until the IP count reaches 9.
+    for (i, port) in [a.smtp, b.smtp, a.smtp].into_iter().enumerate() {
+        assert_eq!(auth_reply(port, &format!("nobody{i}"), "x").await.0, 535);
+    }
+    let (code, _) = auth_reply(b.smtp, "nobody9", "x").await;
+    assert_eq!(code, 421, "the ninth failure from this IP closes the connection");
+    let (code, text) = auth_reply(a.smtp, "bob", &world.bob_password).await;
+    assert_eq!((code, text.contains("4.7.0")), (421, true), "the IP is locked on the other replica too: {text}");
+
+    for p in [&a, &b] {
+        let logs = std::fs::read_to_string(&p.log).unwrap();
+        assert!(logs.contains("authentication failed"));
+        for secret in secret_forms(&[&world.password, &world.bob_password, "guess-1", "guess-4"], "alice") {
+            assert!(!logs.contains(&secret), "a password (or its base64) in a replica's trace log");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use sendas_core::model::Role;
-use sendas_core::ports::{PageRequest, SecretStore, Store};
+use sendas_core::ports::{FailureCounter, PageRequest, SecretStore, Store};
 use sendas_core::secret::ExposeSecret;
 use std::path::Path;
 use std::sync::Arc;
@@ -14,25 +14,29 @@ pub struct Backends {
     pub store: Arc<dyn Store>,
     /// The secret store.
     pub secrets: Arc<dyn SecretStore>,
+    /// AUTH failure counters shared between proxy processes (DynamoDB); `None`: each process counts alone.
+    pub shared_failures: Option<Arc<dyn FailureCounter>>,
 }
 
 /// Opens the embedded store in `dir` (created on first start).
 pub fn embedded(dir: &Path) -> anyhow::Result<Backends> {
     let (store, secrets) = sendas_store_embedded::open_data_dir(dir)
         .with_context(|| format!("opening the data directory {}", dir.display()))?;
-    Ok(Backends { store: Arc::new(store), secrets: Arc::new(secrets) })
+    Ok(Backends { store: Arc::new(store), secrets: Arc::new(secrets), shared_failures: None })
 }
 
 /// Opens DynamoDB table `table` and Secrets Manager under `prefix` (standard AWS configuration).
 pub async fn aws(table: &str, prefix: &str) -> Backends {
     let config = sendas_store_aws::load_aws_config().await;
-    let store = sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let dynamo = aws_sdk_dynamodb::Client::new(&config);
+    let failures = sendas_store_aws::DynamoFailureCounter::new(dynamo.clone(), table);
+    let store = sendas_store_aws::DynamoStore::new(dynamo, table);
     let secrets = sendas_store_aws::SecretsManagerStore::new(
         aws_sdk_secretsmanager::Client::new(&config),
         prefix,
         sendas_store_aws::DEFAULT_SECRET_TTL,
     );
-    Backends { store: Arc::new(store), secrets: Arc::new(secrets) }
+    Backends { store: Arc::new(store), secrets: Arc::new(secrets), shared_failures: Some(Arc::new(failures)) }
 }
 
 /// Writes a new operator token and answers its text (shown once).

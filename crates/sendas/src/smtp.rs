@@ -51,7 +51,12 @@ impl SmtpProxy {
             plaintext_auth_insecure: addr.ip().is_loopback(),
         };
         let deps = Deps {
-            authn: Arc::new(StoreAuthenticator::new(backends.store.clone(), limits.clone())),
+            authn: Arc::new(match &backends.shared_failures {
+                Some(shared) => {
+                    StoreAuthenticator::new(backends.store.clone(), limits.clone()).with_shared_failures(shared.clone())
+                }
+                None => StoreAuthenticator::new(backends.store.clone(), limits.clone()),
+            }),
             relay: Arc::new(UpstreamRelay::new(backends.store.clone(), backends.secrets.clone(), limits.relay_timeout)),
             store: backends.store.clone(),
             metrics: Arc::new(Metrics::default()),

@@ -10,7 +10,7 @@
 //! Key attributes: `PK`, `SK` (strings) on the table; one global secondary
 //! index `GSI1` on `GSI1PK`, `GSI1SK` (projection ALL). Model values are
 //! stored as their serde attributes (serde_dynamo) next to the keys. TTL
-//! attribute: `ttl` (epoch seconds, audit records only).
+//! attribute: `ttl` (epoch seconds: audit records and AUTH failure counters).
 //!
 //! | item | PK | SK | GSI1PK / GSI1SK | extra |
 //! |---|---|---|---|---|
@@ -25,6 +25,7 @@
 //! | API token | `TOKEN#<id>` | `TOKEN` | `TOKENS#<t>` or `TOKENS#OPERATOR` / `<id>` | hash only |
 //! | audit record | `AUDIT#<t>` | `<at, 20 digits>#<id>` | `AUDIT#<t>#<mailbox>` / same as SK | `ttl` |
 //! | system relay | `PLATFORM` | `SYSTEM_RELAY` | | |
+//! | AUTH failure counter | `AUTHFAIL#<ip:… or login:…>` | `W#<window bucket, 20 digits>` | | `n`, `ttl` (see `DynamoFailureCounter`) |
 //!
 //! # Access patterns and what each costs
 //!
@@ -45,6 +46,7 @@
 //! | append audit record | 1 PutItem |
 //! | audit by tenant and time range, newest first | 1+ Query (`SK BETWEEN`, backwards; expired items filtered) |
 //! | audit by mailbox | 1+ Query on GSI1 |
+//! | AUTH lockout check (IP and login) / one failed AUTH | 1 BatchGetItem / 2 UpdateItem |
 //!
 //! Quota and address uniqueness are conditions inside one
 //! TransactWriteItems, so concurrent creations cannot exceed the quota or
@@ -60,10 +62,12 @@ mod error;
 mod keys;
 mod secrets;
 mod table;
+mod throttle;
 
 pub use dynamo::DynamoStore;
 pub use secrets::{DEFAULT_SECRET_TTL, SecretsManagerStore};
 pub use table::create_table;
+pub use throttle::DynamoFailureCounter;
 
 /// Loads the AWS configuration from the standard chain (environment,
 /// profile, `AWS_ENDPOINT_URL`, instance role).

@@ -3,7 +3,8 @@
 //! `/etc/sendas/proxy.toml`, or `SENDAS_PROXY_CONFIG`). `SENDAS_TABLE` and
 //! `SENDAS_SECRET_PREFIX` override the file, `SENDAS_TLS_CERT_PEM` and
 //! `SENDAS_TLS_KEY_PEM` replace the certificate files; AWS region, credentials and
-//! endpoint come from the standard AWS configuration. JSON logs to stdout,
+//! endpoint come from the standard AWS configuration. AUTH failure counters
+//! live in the same table, so every replica enforces the same lockouts. JSON logs to stdout,
 //! level from `RUST_LOG` (default `info`). SIGTERM drains gracefully.
 
 use anyhow::Context;
@@ -32,8 +33,9 @@ async fn main() -> anyhow::Result<()> {
         std::env::var("SENDAS_TABLE").ok().or(file.table.clone()).context("no DynamoDB table (SENDAS_TABLE)")?;
     let prefix = std::env::var("SENDAS_SECRET_PREFIX").unwrap_or_else(|_| file.secret_prefix.clone());
     let aws = sendas_store_aws::load_aws_config().await;
-    let store: Arc<dyn sendas_core::ports::Store> =
-        Arc::new(sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table));
+    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
+    let failures = Arc::new(sendas_store_aws::DynamoFailureCounter::new(dynamo.clone(), table.clone()));
+    let store: Arc<dyn sendas_core::ports::Store> = Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table));
     let secrets = Arc::new(sendas_store_aws::SecretsManagerStore::new(
         aws_sdk_secretsmanager::Client::new(&aws),
         prefix,
@@ -66,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(listeners.implicit_tls.is_none() || tls.is_some(), "implicit_tls_addr needs tls_cert and tls_key");
     let metrics = Arc::new(Metrics::default());
     let deps = Deps {
-        authn: Arc::new(StoreAuthenticator::new(store.clone(), config.limits.clone())),
+        authn: Arc::new(StoreAuthenticator::new(store.clone(), config.limits.clone()).with_shared_failures(failures)),
         relay: Arc::new(UpstreamRelay::new(store.clone(), secrets, config.limits.relay_timeout)),
         store,
         metrics: metrics.clone(),

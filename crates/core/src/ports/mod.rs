@@ -10,6 +10,7 @@
 mod page;
 mod secrets;
 mod store;
+mod throttle;
 
 pub use page::{Page, PageRequest, read_all};
 pub use secrets::{SecretRef, SecretStore};
@@ -17,3 +18,4 @@ pub use store::{
     AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, SettingsStore, Store, TenantStore,
     TokenStore, UserStore,
 };
+pub use throttle::{FailureCounter, MemoryFailureCounter};
