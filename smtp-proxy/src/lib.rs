@@ -6,7 +6,7 @@
 //! the sending mailbox's own credentials (or through the system relay).
 //! `250` is answered only after the upstream accepted.
 //!
-//! Pure parts: [`data`] (DATA reading, smuggling-safe), [`headers`]
+//! Pure parts: [`data`] (DATA reading, smuggling-safe), [`sasl`], [`headers`]
 //! (originator extraction) and [`verdict`] (bytes + permissions → relay or
 //! reply). I/O parts: [`session`] (the state machine over any byte
 //! stream), [`server`] (listeners, limits, TLS, shutdown), [`authn`],
@@ -20,6 +20,7 @@ pub mod headers;
 pub mod metrics;
 pub mod relay;
 pub mod reply;
+pub mod sasl;
 pub mod server;
 pub mod session;
 pub mod tls;

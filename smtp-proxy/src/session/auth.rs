@@ -4,12 +4,12 @@ use super::io::{Conn, Line};
 use super::{Next, Session};
 use crate::authn::AuthOutcome;
 use crate::reply::Reply;
-use data_encoding::BASE64;
+use crate::sasl::{SaslCredentials, decode_base64, decode_login, decode_plain};
 use std::sync::atomic::Ordering;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 enum Sasl {
-    Credentials(String, String),
+    Credentials(SaslCredentials),
     Invalid,
     Cancelled,
     Gone,
@@ -40,7 +40,7 @@ impl Session {
                 Sasl::Gone => return Next::Close,
                 Sasl::Cancelled => Reply::new(501, "5.0.0", "Authentication cancelled"),
                 Sasl::Invalid => self.failed().await,
-                Sasl::Credentials(login, password) => {
+                Sasl::Credentials(SaslCredentials { login, password }) => {
                     match self.deps.authn.authenticate(self.peer, &login, &password).await {
                         AuthOutcome::Ok(user) => {
                             tracing::info!(peer = %self.peer, login = %user.login, "authenticated");
@@ -96,7 +96,7 @@ impl Session {
                 if text == "*" {
                     return Err(Sasl::Cancelled);
                 }
-                BASE64.decode(text.as_bytes()).map_err(|_| Sasl::Invalid)
+                decode_base64(&text).ok_or(Sasl::Invalid)
             }
             Line::TooLong => Err(Sasl::Invalid),
             Line::Closed | Line::TimedOut => Err(Sasl::Gone),
@@ -109,15 +109,13 @@ impl Session {
                 Ok(r) => r,
                 Err(s) => return s,
             }
-        } else if initial == "=" {
-            Vec::new()
         } else {
-            match BASE64.decode(initial.as_bytes()) {
-                Ok(r) => r,
-                Err(_) => return Sasl::Invalid,
+            match decode_base64(initial) {
+                Some(r) => r,
+                None => return Sasl::Invalid,
             }
         };
-        decode_plain(&raw)
+        decode_plain(&raw).map_or(Sasl::Invalid, Sasl::Credentials)
     }
 
     async fn login<S: AsyncRead + AsyncWrite + Unpin>(&mut self, conn: &mut Conn<S>, initial: &str) -> Sasl {
@@ -127,33 +125,15 @@ impl Session {
                 Err(s) => return s,
             }
         } else {
-            match BASE64.decode(initial.as_bytes()) {
-                Ok(u) => u,
-                Err(_) => return Sasl::Invalid,
+            match decode_base64(initial) {
+                Some(u) => u,
+                None => return Sasl::Invalid,
             }
         };
         let password = match self.challenge(conn, "UGFzc3dvcmQ6").await {
             Ok(p) => p,
             Err(s) => return s,
         };
-        match (String::from_utf8(user), String::from_utf8(password)) {
-            (Ok(u), Ok(p)) if !u.is_empty() => Sasl::Credentials(u, p),
-            _ => Sasl::Invalid,
-        }
+        decode_login(user, password).map_or(Sasl::Invalid, Sasl::Credentials)
     }
-}
-
-/// `authzid NUL authcid NUL passwd`; an authzid other than the login is refused.
-fn decode_plain(raw: &[u8]) -> Sasl {
-    let parts: Vec<&[u8]> = raw.split(|&b| b == 0).collect();
-    let [authz, authc, password] = parts.as_slice() else { return Sasl::Invalid };
-    let (Ok(authz), Ok(authc), Ok(password)) =
-        (std::str::from_utf8(authz), std::str::from_utf8(authc), std::str::from_utf8(password))
-    else {
-        return Sasl::Invalid;
-    };
-    if authc.is_empty() || (!authz.is_empty() && !authz.eq_ignore_ascii_case(authc)) {
-        return Sasl::Invalid;
-    }
-    Sasl::Credentials(authc.to_owned(), password.to_owned())
 }
