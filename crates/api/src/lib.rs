@@ -97,7 +97,28 @@ fn assemble(areas: &[Area]) -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The OpenAPI document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    assemble(&Area::ALL).1
+    with_problem_responses(assemble(&Area::ALL).1)
+}
+
+/// Every operation's error responses as they are sent: `4XX` and `5XX`
+/// with an `application/problem+json` body (the route annotations name
+/// only the `Problem` schema; schemathesis found the content type missing).
+fn with_problem_responses(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Ok(mut value) = serde_json::to_value(&doc) else { return doc };
+    let problem = serde_json::json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}});
+    let paths = value.get_mut("paths").and_then(|p| p.as_object_mut());
+    for operation in paths.into_iter().flat_map(|p| p.values_mut()).filter_map(|i| i.as_object_mut()).flat_map(|i| i.values_mut()) {
+        let Some(responses) = operation.get_mut("responses").and_then(|r| r.as_object_mut()) else { continue };
+        responses.insert(
+            "4XX".into(),
+            serde_json::json!({"description": "The request was refused; the body says why", "content": problem}),
+        );
+        responses.insert(
+            "5XX".into(),
+            serde_json::json!({"description": "A backend is unavailable: retry later", "content": problem}),
+        );
+    }
+    serde_json::from_value(value).unwrap_or(doc)
 }
 
 /// The whole API (all areas) plus `/v1/openapi.json`.
