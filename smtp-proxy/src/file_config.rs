@@ -79,16 +79,16 @@ fn default_prefix() -> String {
     "sendas/".into()
 }
 
-impl FileConfig {
-    /// Parses the TOML text.
+impl LimitsFile {
+    /// Parses a TOML text of limits only (the keys of `[limits]`, at the top level).
     pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
         toml::from_str(text)
     }
 
     /// The limits, defaults filled in.
-    pub fn limits(&self) -> Limits {
+    pub fn resolve(&self) -> Limits {
         let d = Limits::default();
-        let l = &self.limits;
+        let l = self;
         let secs = |v: Option<u64>, d: Duration| v.map(Duration::from_secs).unwrap_or(d);
         Limits {
             max_message_size: l.max_message_size.unwrap_or(d.max_message_size),
@@ -107,6 +107,18 @@ impl FileConfig {
             relay_timeout: secs(l.relay_timeout_secs, d.relay_timeout),
             ..d
         }
+    }
+}
+
+impl FileConfig {
+    /// Parses the TOML text.
+    pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The limits, defaults filled in.
+    pub fn limits(&self) -> Limits {
+        self.limits.resolve()
     }
 
     /// The proxy configuration.

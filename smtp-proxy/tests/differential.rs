@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used)]
 
 use sendas_core::model::{Mailbox, MailboxScope};
-use sendas_core::policy::{Entry, Usage, UsableMailboxes};
+use sendas_core::policy::{Entry, UsableMailboxes, Usage};
 use sendas_core::{EmailAddress, TenantId};
 use sendas_smtp_proxy::data::{DataLimits, DataReader};
 use sendas_smtp_proxy::headers::extract;
@@ -71,7 +71,8 @@ fn proxy_view(message: &[u8], usable: &UsableMailboxes) -> Result<Value, String>
         (None, [single]) => single.address.clone(),
         _ => None,
     };
-    let envelope = sending.filter(|a| usable.find(Usage::From, a).is_some()).or(EmailAddress::parse("a@tenant.example").ok());
+    let envelope =
+        sending.filter(|a| usable.find(Usage::From, a).is_some()).or(EmailAddress::parse("a@tenant.example").ok());
     match decide(&received, envelope.as_ref(), usable, 64 * 1024, 998) {
         Verdict::Reject { reply, .. } => Err(format!("{} {} {}", reply.code, reply.enhanced, reply.lines.join(" "))),
         Verdict::Relay { .. } => Ok(json!({
@@ -120,5 +121,9 @@ fn python_email_reads_every_relayed_message_the_same_way() {
     assert!(disagreements.is_empty(), "the parsers disagree on relayed messages:\n{}", disagreements.join("\n"));
     let legit = all.iter().filter(|m| m.2).count();
     assert!(ours.len() > legit, "relayed: {} of {} messages ({legit} legitimate)", ours.len(), all.len());
-    println!("differential: {} relayed messages agree ({legit} legitimate, {} attack cases accepted)", ours.len(), ours.len() - legit);
+    println!(
+        "differential: {} relayed messages agree ({legit} legitimate, {} attack cases accepted)",
+        ours.len(),
+        ours.len() - legit
+    );
 }

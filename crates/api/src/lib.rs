@@ -107,7 +107,9 @@ fn with_problem_responses(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     let Ok(mut value) = serde_json::to_value(&doc) else { return doc };
     let problem = serde_json::json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}});
     let paths = value.get_mut("paths").and_then(|p| p.as_object_mut());
-    for operation in paths.into_iter().flat_map(|p| p.values_mut()).filter_map(|i| i.as_object_mut()).flat_map(|i| i.values_mut()) {
+    for operation in
+        paths.into_iter().flat_map(|p| p.values_mut()).filter_map(|i| i.as_object_mut()).flat_map(|i| i.values_mut())
+    {
         let Some(responses) = operation.get_mut("responses").and_then(|r| r.as_object_mut()) else { continue };
         responses.insert(
             "4XX".into(),

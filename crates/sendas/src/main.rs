@@ -1,6 +1,7 @@
 //! `sendas`: run the sendas HTTP API locally on an embedded store (or on
 //! AWS), seed a demo, or bootstrap an operator token.
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use sendas::backend::{self, Backends};
 use sendas::serve::{ServeOptions, run, shutdown_signal};
@@ -75,6 +76,10 @@ struct ServeArgs {
     /// Address of the SMTP proxy's implicit-TLS listener (self-signed certificate in DATA_DIR/tls/).
     #[arg(long, env = "SENDAS_SMTP_TLS_ADDR", default_value = "127.0.0.1:4650")]
     smtp_tls_addr: SocketAddr,
+    /// A TOML file of SMTP proxy limits (the keys of the proxy's `[limits]`
+    /// table, e.g. `max_connections = 5000`); unset keys keep their defaults.
+    #[arg(long, env = "SENDAS_SMTP_LIMITS")]
+    smtp_limits: Option<PathBuf>,
     #[command(flatten)]
     backend: BackendArgs,
 }
@@ -107,6 +112,16 @@ async fn main() -> anyhow::Result<()> {
                 demo: args.demo,
                 smtp_addr: args.smtp_addr,
                 smtp_tls_addr: args.smtp_tls_addr,
+                smtp_limits: match &args.smtp_limits {
+                    None => sendas_smtp_proxy::config::Limits::default(),
+                    Some(path) => {
+                        let text =
+                            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                        sendas_smtp_proxy::file_config::LimitsFile::parse(&text)
+                            .with_context(|| format!("parsing {}", path.display()))?
+                            .resolve()
+                    }
+                },
             };
             run(opts, backends, shutdown_signal()).await
         }

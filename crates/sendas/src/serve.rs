@@ -28,6 +28,8 @@ pub struct ServeOptions {
     /// unset system relay default to the local outbox directory (a shared
     /// AWS table must never point every proxy at one machine's directory).
     pub local_store: bool,
+    /// Limits of the SMTP proxy.
+    pub smtp_limits: sendas_smtp_proxy::config::Limits,
 }
 
 /// Prepares the store (operator token, system relay, demo) and serves the
@@ -43,7 +45,14 @@ pub async fn run(
         .await
         .with_context(|| format!("binding the API to {}", opts.api_addr))?;
     let api_url = format!("http://{}", listener.local_addr()?);
-    let proxy = crate::smtp::SmtpProxy::bind(opts.smtp_addr, opts.smtp_tls_addr, &opts.data_dir, &backends).await?;
+    let proxy = crate::smtp::SmtpProxy::bind(
+        opts.smtp_addr,
+        opts.smtp_tls_addr,
+        &opts.data_dir,
+        &backends,
+        opts.smtp_limits.clone(),
+    )
+    .await?;
     let store = backends.store.as_ref();
     let first = first_operator_token(store).await?;
     if let Some(token) = &first {

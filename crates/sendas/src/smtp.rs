@@ -10,13 +10,12 @@ use sendas_smtp_proxy::authn::StoreAuthenticator;
 use sendas_smtp_proxy::config::{Limits, ProxyConfig};
 use sendas_smtp_proxy::metrics::Metrics;
 use sendas_smtp_proxy::relay::UpstreamRelay;
-use sendas_smtp_proxy::server::{Listeners, run};
+use sendas_smtp_proxy::server::{Listeners, bind, run};
 use sendas_smtp_proxy::session::Deps;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 /// The bound SMTP listeners, ready to serve.
@@ -37,13 +36,13 @@ impl SmtpProxy {
         tls_addr: SocketAddr,
         data_dir: &Path,
         backends: &Backends,
+        limits: Limits,
     ) -> anyhow::Result<Self> {
-        let submission = TcpListener::bind(addr).await.with_context(|| format!("binding SMTP to {addr}"))?;
-        let implicit = TcpListener::bind(tls_addr).await.with_context(|| format!("binding SMTP/TLS to {tls_addr}"))?;
+        let submission = bind(addr).with_context(|| format!("binding SMTP to {addr}"))?;
+        let implicit = bind(tls_addr).with_context(|| format!("binding SMTP/TLS to {tls_addr}"))?;
         let (addr, tls_addr) = (submission.local_addr()?, implicit.local_addr()?);
         let (cert, key) = self_signed(data_dir)?;
         let acceptor = sendas_smtp_proxy::tls::acceptor_from_pem(&cert, &key)?;
-        let limits = Limits::default();
         let config = ProxyConfig {
             hostname: "localhost".into(),
             limits: limits.clone(),

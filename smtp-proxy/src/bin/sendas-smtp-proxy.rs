@@ -59,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let bind = |a: Option<std::net::SocketAddr>| async move {
         match a {
-            Some(a) => TcpListener::bind(a).await.map(Some).with_context(|| format!("binding {a}")),
+            Some(a) => sendas_smtp_proxy::server::bind(a).map(Some).with_context(|| format!("binding {a}")),
             None => Ok(None),
         }
     };

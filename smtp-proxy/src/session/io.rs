@@ -17,6 +17,11 @@ pub enum Line {
     TimedOut,
 }
 
+/// Room made for one read of commands.
+const COMMAND_READ: usize = 1024;
+/// Room made for one read inside DATA.
+const DATA_READ: usize = 64 * 1024;
+
 /// A stream with a read buffer. Dropping it drops whatever was buffered
 /// (after STARTTLS that is required: nothing sent before the handshake counts).
 pub struct Conn<S> {
@@ -27,7 +32,7 @@ pub struct Conn<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Wraps a stream.
     pub fn new(stream: S) -> Self {
-        Conn { stream, buf: Vec::with_capacity(4096) }
+        Conn { stream, buf: Vec::new() }
     }
 
     /// Gives the stream back, dropping the buffer.
@@ -40,14 +45,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         !self.buf.is_empty()
     }
 
-    async fn fill(&mut self, timeout: Duration) -> Result<bool, ()> {
-        let mut chunk = [0u8; 16 * 1024];
-        match tokio::time::timeout(timeout, self.stream.read(&mut chunk)).await {
+    /// Reads what the client sent into the buffer, with room for `want` more
+    /// bytes. No buffer lives in the future while it waits: an idle session
+    /// holds only its (small) command buffer.
+    async fn fill(&mut self, timeout: Duration, want: usize) -> Result<bool, ()> {
+        self.buf.reserve(want);
+        match tokio::time::timeout(timeout, self.stream.read_buf(&mut self.buf)).await {
             Ok(Ok(0)) | Ok(Err(_)) => Ok(false),
-            Ok(Ok(n)) => {
-                self.buf.extend_from_slice(&chunk[..n]);
-                Ok(true)
-            }
+            Ok(Ok(_)) => Ok(true),
             Err(_) => Err(()),
         }
     }
@@ -67,7 +72,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 self.buf.clear();
                 discarding = true;
             }
-            match self.fill(timeout).await {
+            match self.fill(timeout, COMMAND_READ).await {
                 Ok(true) => {}
                 Ok(false) => return Line::Closed,
                 Err(()) => return Line::TimedOut,
@@ -82,10 +87,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 let (used, done) = reader.feed(&self.buf);
                 self.buf.drain(..used);
                 if let Some(received) = done {
+                    // Give the DATA-sized buffer back; the session may idle for long.
+                    self.buf.shrink_to(COMMAND_READ);
                     return Some(received);
                 }
             }
-            match self.fill(timeout).await {
+            match self.fill(timeout, DATA_READ).await {
                 Ok(true) => {}
                 _ => return None,
             }
