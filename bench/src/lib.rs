@@ -144,10 +144,11 @@ pub async fn open_idle(
             }
         }
         if auth.is_some()
-            && let Err(e) = c.hello_and_auth(auth).await {
-                refused.push(format!("login: {e}"));
-                continue;
-            }
+            && let Err(e) = c.hello_and_auth(auth).await
+        {
+            refused.push(format!("login: {e}"));
+            continue;
+        }
         open.push(c);
     }
     (open, refused)

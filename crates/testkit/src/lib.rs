@@ -2,8 +2,12 @@
 //!
 //! [`Upstream`] runs a real SMTP server that enforces AUTH (aiosmtpd,
 //! `scripts/upstream_smtp.py`, from the project's `.venv`) and records what
-//! it accepted; [`free_port`] finds a loopback port; [`repo_root`] the checkout.
+//! it accepted; [`Moto`] a private AWS-compatible server; [`Forwarder`] an
+//! endpoint that can be cut and restored; [`free_port`] finds a loopback port; [`repo_root`] the checkout.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod forwarder;
+pub use forwarder::Forwarder;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
