@@ -6,6 +6,8 @@
 # becomes a regression test (see fuzz/README.md).
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+# SENDAS_FUZZ_DEV=1 builds the targets unoptimised (faster to build, slower
+# to run: the test command's short runs use it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -19,7 +21,9 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 
 seeds="$root/target/fuzz-seeds"
 rm -rf "$seeds"
 python3 scripts/fuzz_seeds.py "$security" "$seeds"
-(cd fuzz && cargo fuzz build -s none)
+profile=()
+[ "${SENDAS_FUZZ_DEV:-0}" = 1 ] && profile=(--dev)
+(cd fuzz && cargo fuzz build -s none "${profile[@]}")
 summary="$root/target/fuzz-summary.txt"
 : > "$summary"
 status=0
@@ -27,7 +31,7 @@ for t in "${targets[@]}"; do
   corpus="$root/target/fuzz-corpus/$t"
   mkdir -p "$corpus" "fuzz/artifacts/$t"
   log="$root/target/fuzz-$t.log"
-  if (cd fuzz && cargo fuzz run -s none "$t" "$corpus" "$seeds/$t" -- \
+  if (cd fuzz && cargo fuzz run -s none "${profile[@]}" "$t" "$corpus" "$seeds/$t" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1) > "$log" 2>&1; then
     result=ok
@@ -43,7 +47,7 @@ done
 # The originator fuzzer's corpus through the differential check (Python's email package).
 if [ -d "$root/target/fuzz-corpus/originator_headers" ] && [ "${SENDAS_FUZZ_DIFFERENTIAL:-1}" = 1 ]; then
   if SENDAS_DIFFERENTIAL_CORPUS="$root/target/fuzz-corpus/originator_headers" \
-      cargo test -q -p sendas-smtp-proxy --test differential -- --nocapture 2>&1 | tee "$root/target/fuzz-differential.log" | grep -E '^differential:'; then
+      cargo test -q --all-features -p sendas-smtp-proxy --test differential -- --nocapture 2>&1 | tee "$root/target/fuzz-differential.log" | grep -E '^differential:'; then
     echo "differential over the fuzz corpus: $(grep -E '^differential:' "$root/target/fuzz-differential.log")" >> "$summary"
   else
     tail -40 "$root/target/fuzz-differential.log"

@@ -58,7 +58,11 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-cen
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
-log "cargo test (memory, embedded and AWS backends)"
+# The load test holds 10,000 idle connections (plus the client ends).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 12000 ] || { echo "open files limit $(ulimit -n) < 12000: the load test needs more" >&2; exit 1; }
+
+log "cargo test (memory, embedded and AWS backends; load and faults)"
 test_log=$(mktemp)
 set +e
 cargo test --workspace --all-features --tests 2>&1 | tee "$test_log"
@@ -86,6 +90,16 @@ passed=$((passed + 1))
 if [ "${SENDAS_SKIP_LAMBDA_E2E:-}" != 1 ]; then
   log "a Lambda function through cargo lambda's runtime emulation, on moto"
   bash scripts/lambda_runtime_test.sh
+  passed=$((passed + 1))
+fi
+
+log "API schema fuzzing: schemathesis as user, admin and operator (bounded)"
+bash scripts/schemathesis.sh "${SENDAS_SCHEMATHESIS_EXAMPLES:-10}" target/debug/sendas
+passed=$((passed + 1))
+
+if [ "${SENDAS_SKIP_FUZZ:-}" != 1 ]; then
+  log "coverage-guided fuzzing: cargo fuzz, ${SENDAS_FUZZ_SECONDS:-20} s per target (bounded), then the differential check over its corpus"
+  SENDAS_FUZZ_DEV=1 bash scripts/fuzz.sh "${SENDAS_FUZZ_SECONDS:-20}"
   passed=$((passed + 1))
 fi
 

@@ -64,8 +64,13 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
     let mut o = Originators::default();
     let (mut from, mut sender, mut reply_to) = (0, 0, 0);
     let mut message_id = None;
-    for (name, value) in &fields {
-        match name.to_ascii_lowercase().as_str() {
+    let mut spaced_originator = None;
+    for (name, value, spaced) in &fields {
+        let lower = name.to_ascii_lowercase();
+        if *spaced && ORIGINATOR_FIELDS.contains(&lower.as_str()) {
+            spaced_originator = Some(name.clone());
+        }
+        match lower.as_str() {
             "from" => {
                 from += 1;
                 o.from = entries("From", value)?;
@@ -94,20 +99,28 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
     if sender > 1 || reply_to > 1 {
         return Err(HeaderError::new("more than one Sender or Reply-To field"));
     }
-    let ambiguity = second_opinion(head, &o);
+    // "From :" (obsolete syntax) is checked as From, so a forbidden address is refused as such;
+    // but parsers disagree whether it is a From field at all (Python's email does not read it),
+    // so a message with it is never relayed.
+    let ambiguity = spaced_originator
+        .map(|name| format!("whitespace between the field name {name} and its colon"))
+        .or_else(|| second_opinion(head, &o));
     Ok(Extracted { originators: o, ambiguity, message_id })
 }
 
-/// Splits the header section into unfolded (name, value) fields.
-fn split_fields(head: &[u8]) -> Result<Vec<(String, String)>, HeaderError> {
+/// The fields whose addresses are checked.
+const ORIGINATOR_FIELDS: [&str; 5] = ["from", "sender", "reply-to", "resent-from", "resent-sender"];
+
+/// Splits the header section into unfolded (name, value, whitespace before the colon) fields.
+fn split_fields(head: &[u8]) -> Result<Vec<(String, String, bool)>, HeaderError> {
     let text = std::str::from_utf8(head).map_err(|_| HeaderError::new("the header section is not valid UTF-8"))?;
-    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut fields: Vec<(String, String, bool)> = Vec::new();
     for line in text.split_terminator("\r\n") {
         if line.len() > MAX_HEADER_LINE {
             return Err(HeaderError::new(format!("a header line is longer than {MAX_HEADER_LINE} octets")));
         }
         if line.starts_with([' ', '\t']) {
-            let Some((_, value)) = fields.last_mut() else {
+            let Some((_, value, _)) = fields.last_mut() else {
                 return Err(HeaderError::new("a continuation line comes before the first header field"));
             };
             value.push_str(line);
@@ -116,11 +129,11 @@ fn split_fields(head: &[u8]) -> Result<Vec<(String, String)>, HeaderError> {
         let Some((name, value)) = line.split_once(':') else {
             return Err(HeaderError::new("a header line has no colon"));
         };
-        let name = name.trim_end_matches([' ', '\t']);
-        if name.is_empty() || !name.bytes().all(|b| (33..=126).contains(&b)) {
+        let trimmed = name.trim_end_matches([' ', '\t']);
+        if trimmed.is_empty() || !trimmed.bytes().all(|b| (33..=126).contains(&b)) {
             return Err(HeaderError::new("a header field name is empty or holds spaces or control characters"));
         }
-        fields.push((name.to_owned(), value.to_owned()));
+        fields.push((trimmed.to_owned(), value.to_owned(), trimmed.len() != name.len()));
     }
     Ok(fields)
 }
@@ -267,8 +280,25 @@ fn check_addr_spec(spec: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// A display phrase: atoms, dots, quoted strings and encoded words separated by spaces.
+/// A display phrase: atoms, dots, quoted strings and encoded words separated
+/// by spaces; it starts with a word (not a dot), and every encoded word in it
+/// is well-formed (a reader that decodes a broken one leniently could show
+/// anything).
 fn check_phrase(phrase: &str) -> Result<(), &'static str> {
+    if phrase.starts_with('.') {
+        return Err("a display name starts with a dot");
+    }
+    let mut outside = String::with_capacity(phrase.len());
+    let mut quoted = false;
+    for c in phrase.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        outside.push(if quoted { ' ' } else { c });
+    }
+    for word in outside.split(is_wsp).filter(|w| w.contains("=?") || w.contains("?=")) {
+        check_encoded_word(word)?;
+    }
     let mut quoted = false;
     for c in phrase.chars() {
         if quoted {
@@ -283,6 +313,36 @@ fn check_phrase(phrase: &str) -> Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+/// One RFC 2047 encoded word, whole: `=?charset?B|Q?text?=` with canonical
+/// base64 or valid Q text.
+fn check_encoded_word(word: &str) -> Result<(), &'static str> {
+    const BAD: &str = "a malformed encoded word in a display name";
+    let inner = word.strip_prefix("=?").and_then(|w| w.strip_suffix("?=")).ok_or(BAD)?;
+    let mut parts = inner.split('?');
+    let (Some(charset), Some(encoding), Some(text), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(BAD);
+    };
+    if charset.is_empty() || !charset.chars().all(|c| c.is_ascii_alphanumeric() || "-_.*:".contains(c)) {
+        return Err(BAD);
+    }
+    let valid = match encoding {
+        "B" | "b" => {
+            data_encoding::BASE64.decode(text.as_bytes()).is_ok_and(|raw| data_encoding::BASE64.encode(&raw) == text)
+        }
+        "Q" | "q" => {
+            let b = text.as_bytes();
+            b.iter().enumerate().all(|(i, &c)| match c {
+                b'=' => b.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)),
+                b'?' | b' ' => false,
+                c => c.is_ascii_graphic(),
+            })
+        }
+        _ => false,
+    };
+    if valid { Ok(()) } else { Err(BAD) }
 }
 
 /// Decodes a display phrase (quoted strings, RFC 2047 encoded words) with mail-parser.

@@ -122,7 +122,7 @@ fn python_email_reads_every_relayed_message_the_same_way() {
     let legit = all.iter().filter(|m| m.2).count();
     assert!(ours.len() > legit, "relayed: {} of {} messages ({legit} legitimate)", ours.len(), all.len());
     println!(
-        "differential: {} relayed messages agree ({legit} legitimate, {} attack cases accepted)",
+        "differential: {} relayed messages agree ({legit} legitimate, {} from the cases or a fuzz corpus)",
         ours.len(),
         ours.len() - legit
     );

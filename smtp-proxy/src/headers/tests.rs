@@ -99,7 +99,6 @@ fn legitimate_headers_pass_with_decoded_names() {
         &b"From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <a@tenant.example>\r\nSubject: x\r\n\r\nhi\r\n"[..],
         b"From: \"Alice, Sales\" <A@Tenant.Example>\r\nReply-To: a@xn--tnant-bsa.example\r\n\r\nhi\r\n",
         b"From: a@tenant.example\r\nSender: a@tenant.example\r\nTo: x@y.example,\r\n z@y.example\r\n\r\n",
-        b"FROM :\r\n <a@tenant.example>\r\n\r\n",
         b"From: \"a@tenant.example\" <a@tenant.example>\r\n\r\nbody\r\n",
         b"From: a@tenant.example, a@xn--tnant-bsa.example\r\nSender: a@tenant.example\r\n\r\n",
     ] {
@@ -113,6 +112,46 @@ fn legitimate_headers_pass_with_decoded_names() {
         extract(b"From: =?utf-8?q?J=C3=BCrgen?= <a@tenant.example>\r\nMessage-ID: <m@x>\r\n\r\n", 1 << 16).expect("ok");
     assert_eq!(e.originators.from[0].display_name.as_deref(), Some("Jürgen"));
     assert_eq!(e.message_id.as_deref(), Some("<m@x>"));
+}
+
+/// Found by the differential check over the fuzzer's corpus: Python's `email` does not read
+/// `From :` as a From field, mail-parser and lenient clients do. Checked as From (a forbidden
+/// address is refused as such), never relayed.
+#[test]
+fn whitespace_before_an_originator_colon_is_never_relayed() {
+    let usable = fixture();
+    let envelope = EmailAddress::parse("a@tenant.example").ok();
+    let code = |m: &[u8]| match decide(&receive(m), envelope.as_ref(), &usable, 64 * 1024, 998) {
+        Verdict::Relay { .. } => "relay".to_owned(),
+        Verdict::Reject { reply, .. } => format!("{} {}", reply.code, reply.enhanced),
+    };
+    assert_eq!(code(b"FROM :\r\n <a@tenant.example>\r\n\r\n"), "554 5.6.0");
+    assert_eq!(code(b"From: <a@tenant.example>\r\nReply-To\t: <a@tenant.example>\r\n\r\n"), "554 5.6.0");
+    assert_eq!(code(b"From : <ceo@victim.example>\r\n\r\n"), "550 5.7.1");
+    assert_eq!(code(b"From: <a@tenant.example>\r\nX-Other : fine\r\n\r\n"), "relay");
+}
+
+/// Also from the differential check: encoded words a lenient reader could decode into anything,
+/// and a display name starting with a dot (Python's `email` fails on it).
+#[test]
+fn malformed_encoded_words_and_dotted_names_are_refused() {
+    for bad in [
+        "=?utf-8?b?QUNC|kJj?= <a@tenant.example>",
+        "=?utf-8?b?QUJD?= x=?utf-8?q?y?= <a@tenant.example>",
+        "=?utf-8?q?a b?= <a@tenant.example>",
+        "=?utf-8?q?a=ZZ?= <a@tenant.example>",
+        "=?utf-8?x?abc?= <a@tenant.example>",
+        ".Alice <a@tenant.example>",
+    ] {
+        let m = format!("From: {bad}\r\n\r\n");
+        assert!(extract(m.as_bytes(), 1 << 16).is_err(), "{bad}");
+    }
+    for good in
+        ["=?UTF-8?B?w4lsb8Ovc2U=?= <a@tenant.example>", "Dr. Alice <a@tenant.example>", "\"=?x\" <a@tenant.example>"]
+    {
+        let m = format!("From: {good}\r\n\r\n");
+        assert!(extract(m.as_bytes(), 1 << 16).is_ok(), "{good}");
+    }
 }
 
 #[test]
