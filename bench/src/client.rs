@@ -1,17 +1,75 @@
-//! A small SMTP client for load: line replies, pipelined nothing, dot-stuffing.
+//! A small SMTP client for load: line replies, nothing pipelined,
+//! dot-stuffing, STARTTLS verified against a given CA certificate.
 
 use data_encoding::BASE64;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// A TLS connector that trusts only the certificates in `ca_pem`.
+pub fn tls_connector(ca_pem: &[u8]) -> io::Result<TlsConnector> {
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem) {
+        roots.add(cert.map_err(io::Error::other)?).map_err(io::Error::other)?;
+    }
+    let config = tokio_rustls::rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+    Closed,
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Closed => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Closed => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Closed => Poll::Ready(Ok(())),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Closed => Poll::Ready(Ok(())),
+        }
+    }
+}
 
 /// How long a reply may take (longer is reported as a `TimedOut` error).
 const REPLY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One client connection.
 pub struct SmtpClient {
-    stream: BufReader<TcpStream>,
+    stream: BufReader<Stream>,
     line: String,
 }
 
@@ -26,7 +84,7 @@ pub async fn connect_from(addr: SocketAddr, source: Option<IpAddr>) -> io::Resul
         }
     };
     stream.set_nodelay(true)?;
-    Ok(SmtpClient { stream: BufReader::new(stream), line: String::new() })
+    Ok(SmtpClient { stream: BufReader::new(Stream::Plain(stream)), line: String::new() })
 }
 
 fn eof() -> io::Error {
@@ -61,6 +119,19 @@ impl SmtpClient {
             (c, _) if c == code => Ok(()),
             (c, text) => Err(io::Error::other(format!("{c} {text}"))),
         }
+    }
+
+    /// STARTTLS (after EHLO), the handshake for `localhost`, and EHLO again.
+    pub async fn starttls(&mut self, connector: &TlsConnector) -> io::Result<()> {
+        self.expect("EHLO sendas-bench", 250).await?;
+        self.expect("STARTTLS", 220).await?;
+        let Stream::Plain(tcp) = std::mem::replace(&mut self.stream, BufReader::new(Stream::Closed)).into_inner() else {
+            return Err(io::Error::other("STARTTLS twice"));
+        };
+        let name = ServerName::try_from("localhost").map_err(io::Error::other)?;
+        let tls = connector.connect(name, tcp).await?;
+        self.stream = BufReader::new(Stream::Tls(Box::new(tls)));
+        Ok(())
     }
 
     /// EHLO, then AUTH PLAIN when `auth` is given.

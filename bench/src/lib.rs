@@ -9,7 +9,7 @@ mod client;
 mod report;
 mod serve;
 
-pub use client::{SmtpClient, connect_from};
+pub use client::{SmtpClient, connect_from, tls_connector};
 pub use report::Report;
 pub use serve::ServeProcess;
 
@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// One load run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LoadConfig {
     /// The server.
     pub addr: SocketAddr,
@@ -40,6 +40,8 @@ pub struct LoadConfig {
     pub deadline: Duration,
     /// A tag in every Message-ID, to find the messages again.
     pub tag: String,
+    /// STARTTLS with this connector before AUTH.
+    pub tls: Option<tokio_rustls::TlsConnector>,
 }
 
 /// A message of about `size` bytes with a unique Message-ID `<tag.session.n@sendas-bench>`.
@@ -88,6 +90,11 @@ async fn session(config: &LoadConfig, s: usize, report: &Mutex<Report>) {
     if !matches!(greeting, Ok((220, _))) {
         return record(&reply_key("greeting", &greeting));
     }
+    if let Some(tls) = &config.tls
+        && let Err(e) = c.starttls(tls).await
+    {
+        return record(&format!("starttls: {e}"));
+    }
     if let Err(e) = c.hello_and_auth(config.auth.as_ref()).await {
         return record(&format!("login: {e}"));
     }
@@ -124,6 +131,7 @@ pub async fn open_idle(
     n: usize,
     source_ips: &[IpAddr],
     auth: Option<&(String, String)>,
+    tls: Option<&tokio_rustls::TlsConnector>,
 ) -> (Vec<SmtpClient>, Vec<String>) {
     let mut open = Vec::with_capacity(n);
     let mut refused = Vec::new();
@@ -142,6 +150,12 @@ pub async fn open_idle(
                 refused.push(reply_key("greeting", &other));
                 continue;
             }
+        }
+        if let Some(tls) = tls
+            && let Err(e) = c.starttls(tls).await
+        {
+            refused.push(format!("starttls: {e}"));
+            continue;
         }
         if auth.is_some()
             && let Err(e) = c.hello_and_auth(auth).await

@@ -40,6 +40,16 @@ struct Args {
     /// Give up a session after this many seconds.
     #[arg(long, default_value_t = 300)]
     deadline_secs: u64,
+    /// STARTTLS, trusting the CA certificate(s) in this PEM file.
+    #[arg(long)]
+    tls_ca: Option<std::path::PathBuf>,
+    /// Instead of sending: open this many idle sessions (STARTTLS and AUTH as
+    /// given), report how many were held, and hold them for --hold-secs.
+    #[arg(long)]
+    idle: Option<usize>,
+    /// How long --idle holds its sessions.
+    #[arg(long, default_value_t = 10)]
+    hold_secs: u64,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -59,7 +69,21 @@ async fn main() {
         source_ips: loopback_sources(2, a.sources),
         deadline: Duration::from_secs(a.deadline_secs),
         tag: format!("lg{}", std::process::id()),
+        tls: a.tls_ca.map(|p| {
+            let pem = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            sendas_bench::tls_connector(&pem).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        }),
     };
+    if let Some(n) = a.idle {
+        let (held, refused) =
+            sendas_bench::open_idle(config.addr, n, &config.source_ips, config.auth.as_ref(), config.tls.as_ref()).await;
+        let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+        refused.into_iter().for_each(|r| *kinds.entry(r).or_default() += 1);
+        println!("{}", serde_json::json!({"held": held.len(), "refused": kinds}));
+        tokio::time::sleep(Duration::from_secs(a.hold_secs)).await;
+        drop(held);
+        return;
+    }
     let r = run_load(&config).await;
     if a.json {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;

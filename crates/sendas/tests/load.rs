@@ -50,6 +50,7 @@ async fn thousand_senders_and_ten_thousand_idle_connections() {
         source_ips: loopback_sources(2, 100),
         deadline: Duration::from_secs(120),
         tag: "load".into(),
+        tls: None,
     };
     let r = run_load(&load).await;
     assert!(r.failures.is_empty(), "failures under load: {:?}", r.failures);
@@ -73,15 +74,15 @@ async fn thousand_senders_and_ten_thousand_idle_connections() {
     ));
 
     // The per-IP limit: 150 from one address are let in, the 151st is told 421 4.7.0.
-    let (held, refused) = open_idle(serve.smtp, 151, &loopback_sources(250, 1), None).await;
+    let (held, refused) = open_idle(serve.smtp, 151, &loopback_sources(250, 1), None, None).await;
     assert_eq!((held.len(), refused.as_slice()), (150, ["greeting 421 4.7.0".to_owned()].as_slice()));
     drop(held);
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     // 10,000 idle connections (100 per address), then the total limit of 10,050.
-    let (idle, refused) = open_idle(serve.smtp, IDLE, &loopback_sources(2, 100), None).await;
+    let (idle, refused) = open_idle(serve.smtp, IDLE, &loopback_sources(2, 100), None, None).await;
     assert!(refused.is_empty(), "idle connections refused: {:?}", &refused[..refused.len().min(5)]);
-    let (extra, beyond) = open_idle(serve.smtp, 60, &loopback_sources(300, 60), None).await;
+    let (extra, beyond) = open_idle(serve.smtp, 60, &loopback_sources(300, 60), None, None).await;
     assert_eq!(extra.len(), 50, "up to the total limit");
     assert!(beyond.len() == 10 && beyond.iter().all(|b| b == "greeting 421 4.7.0"), "{beyond:?}");
     let (rss_idle, hwm_idle) = rss_kib(serve.pid()).unwrap();
@@ -99,7 +100,7 @@ async fn thousand_senders_and_ten_thousand_idle_connections() {
     let mut again = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let (probe, refused) = open_idle(serve.smtp, 1, &loopback_sources(2, 1), None).await;
+        let (probe, refused) = open_idle(serve.smtp, 1, &loopback_sources(2, 1), None, None).await;
         if refused.is_empty() && probe.len() == 1 {
             again = true;
             break;

@@ -57,6 +57,7 @@
 //! eventually consistent. Expired audit records are filtered on read and
 //! deleted by DynamoDB TTL.
 
+mod counter;
 mod dynamo;
 mod error;
 mod keys;
@@ -64,6 +65,7 @@ mod secrets;
 mod table;
 mod throttle;
 
+pub use counter::RequestCounter;
 pub use dynamo::DynamoStore;
 pub use secrets::{DEFAULT_SECRET_TTL, SecretsManagerStore};
 pub use table::create_table;

@@ -128,6 +128,14 @@ pub trait TokenStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     /// Appends one record.
     async fn append_audit(&self, record: &AuditRecord) -> Result<(), StoreError>;
+    /// Appends several records in as few requests as the backend allows
+    /// (the proxy's audit writer batches); all or, on error, possibly some.
+    async fn append_audits(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
+        for r in records {
+            self.append_audit(r).await?;
+        }
+        Ok(())
+    }
     /// A tenant's records matching the filter, newest first; records past
     /// `expires_at` are never returned.
     async fn query_audit(

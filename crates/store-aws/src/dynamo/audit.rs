@@ -1,9 +1,10 @@
 //! The audit log (newest first, expiry by DynamoDB TTL) and platform settings.
 
-use super::{DynamoStore, decode, item_with_keys, n, s};
+use super::{DynamoStore, Item, decode, item_with_keys, n, s};
 use crate::error::unavailable;
 use crate::keys::*;
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use sendas_core::model::{AuditFilter, AuditRecord, SystemRelay};
 use sendas_core::ports::{AuditStore, Page, PageRequest, SettingsStore};
 use sendas_core::{StoreError, TenantId, Timestamp};
@@ -14,18 +15,57 @@ fn cursor(r: &AuditRecord) -> String {
     audit_sk(r.at, r.id)
 }
 
+fn audit_item(r: &AuditRecord) -> Result<Item, StoreError> {
+    let sk = audit_sk(r.at, r.id);
+    let mut keys = vec![(PK, audit_pk(r.tenant_id)), (SK, sk.clone())];
+    if let Some(m) = r.mailbox_id {
+        keys.push((GSI1PK, audit_mailbox_gsi(r.tenant_id, m)));
+        keys.push((GSI1SK, sk));
+    }
+    let mut item = item_with_keys(r, &keys)?;
+    item.insert(TTL.into(), n(r.expires_at.seconds()));
+    Ok(item)
+}
+
+fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
 #[async_trait]
 impl AuditStore for DynamoStore {
     async fn append_audit(&self, r: &AuditRecord) -> Result<(), StoreError> {
-        let sk = audit_sk(r.at, r.id);
-        let mut keys = vec![(PK, audit_pk(r.tenant_id)), (SK, sk.clone())];
-        if let Some(m) = r.mailbox_id {
-            keys.push((GSI1PK, audit_mailbox_gsi(r.tenant_id, m)));
-            keys.push((GSI1SK, sk));
+        self.put_new(audit_item(r)?).await
+    }
+
+    /// BatchWriteItem, 25 records a request; unprocessed items are sent again (with backoff).
+    async fn append_audits(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
+        for chunk in records.chunks(25) {
+            let mut writes = chunk
+                .iter()
+                .map(|r| {
+                    let put = PutRequest::builder().set_item(Some(audit_item(r)?)).build().map_err(build_err)?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            for attempt in 0..8u32 {
+                let out = self
+                    .client()
+                    .batch_write_item()
+                    .request_items(self.table(), writes)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                writes = out.unprocessed_items.and_then(|mut u| u.remove(self.table())).unwrap_or_default();
+                if writes.is_empty() {
+                    break;
+                }
+                if attempt == 7 {
+                    return Err(StoreError::Unavailable("audit records left unprocessed".into()));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
         }
-        let mut item = item_with_keys(r, &keys)?;
-        item.insert(TTL.into(), n(r.expires_at.seconds()));
-        self.put_new(item).await
+        Ok(())
     }
 
     async fn query_audit(

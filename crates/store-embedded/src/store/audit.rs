@@ -21,22 +21,38 @@ fn parse_cursor(s: &str) -> Result<(i64, String), StoreError> {
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, r: &AuditRecord) -> Result<(), StoreError> {
-        let (t, at, id, mailbox, expires, body) = (
-            r.tenant_id.to_string(),
-            r.at.millis(),
-            r.id.to_string(),
-            r.mailbox_id.map(|m| m.to_string()),
-            r.expires_at.millis(),
-            to_body(r)?,
-        );
+        self.append_audits(std::slice::from_ref(r)).await
+    }
+
+    /// All records in one transaction (one database call).
+    async fn append_audits(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
+        let rows = records
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.tenant_id.to_string(),
+                    r.at.millis(),
+                    r.id.to_string(),
+                    r.mailbox_id.map(|m| m.to_string()),
+                    r.expires_at.millis(),
+                    to_body(r)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         self.db
             .call(move |c| {
-                c.execute(
-                    "INSERT INTO audit (tenant_id, at, id, mailbox_id, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![t, at, id, mailbox, expires, body],
-                )
-                .map(|_| ())
-                .map_err(sql_err)
+                let tx = c.transaction().map_err(sql_err)?;
+                {
+                    let mut insert = tx
+                        .prepare_cached(
+                            "INSERT INTO audit (tenant_id, at, id, mailbox_id, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        )
+                        .map_err(sql_err)?;
+                    for (t, at, id, mailbox, expires, body) in rows {
+                        insert.execute(params![t, at, id, mailbox, expires, body]).map_err(sql_err)?;
+                    }
+                }
+                tx.commit().map_err(sql_err)
             })
             .await
     }

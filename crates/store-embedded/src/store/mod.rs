@@ -24,6 +24,12 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, EmbeddedError> {
         Ok(SqliteStore { db: Db::open(path)? })
     }
+
+    /// Database calls so far, of this store and of the secret store opened
+    /// with it (they share the connection): the benchmarks' request count.
+    pub fn requests(&self) -> u64 {
+        self.db.calls()
+    }
 }
 
 /// One page of rows from `sql`, which must select `body` and take

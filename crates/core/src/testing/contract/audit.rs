@@ -73,3 +73,26 @@ pub async fn audit_retention_hides_and_purges_expired(b: Backend) {
     let after = ok(s.query_audit(t, &AuditFilter::default(), &PageRequest::first()).await, "after purge");
     assert_eq!(after.items, vec![fresh]);
 }
+
+/// A batch of 60 (more than one DynamoDB BatchWriteItem) is kept whole, alongside single appends.
+pub async fn audit_batches_are_appended_whole(b: Backend) {
+    let s = &*b.store;
+    let t = TenantId::generate();
+    let base = Timestamp::now().minus(Duration::from_secs(600));
+    let batch: Vec<_> = (0..60i64).map(|i| audit(t, Timestamp(base.millis() + i), Some(MailboxId::generate()))).collect();
+    ok(s.append_audits(&batch).await, "batch");
+    ok(s.append_audits(&[]).await, "empty batch");
+    let mut seen = Vec::new();
+    let mut req = PageRequest::new(50, None);
+    loop {
+        let page = ok(s.query_audit(t, &AuditFilter::default(), &req).await, "page");
+        seen.extend(page.items);
+        match page.next {
+            Some(n) => req = PageRequest::new(50, Some(n)),
+            None => break,
+        }
+    }
+    let mut want = batch.clone();
+    want.reverse();
+    assert_eq!(seen, want, "all 60, newest first");
+}

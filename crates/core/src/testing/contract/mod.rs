@@ -50,6 +50,7 @@ macro_rules! store_contract_tests {
             tokens_round_trip,
             audit_newest_first_with_range_mailbox_and_paging,
             audit_retention_hides_and_purges_expired,
+            audit_batches_are_appended_whole,
             system_relay_round_trip,
             secrets_round_trip
         );
