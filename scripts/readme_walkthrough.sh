@@ -60,7 +60,12 @@ REFUSED=$(eval "$refused_cmd" 2>&1) && fail "the refused swaks command succeeded
 grep -q "550 5.7.1" <<<"$REFUSED" || fail "no 550 5.7.1: $REFUSED"
 [ "$(ls "$data"/outbox/*.eml | wc -l)" -eq 1 ] || fail "the refused message reached the outbox"
 # Both transactions are in the audit log, readable through the API.
-AUDIT=$(curl -s -H "Authorization: Bearer $ADMIN" "$API/v1/tenants/$TENANT/audit")
+# (The proxy writes audit records in batches off the reply path: allow it a moment.)
+for _ in $(seq 1 50); do
+  AUDIT=$(curl -s -H "Authorization: Bearer $ADMIN" "$API/v1/tenants/$TENANT/audit")
+  [ "$(jq '.items | length' <<<"$AUDIT")" -ge 2 ] && break
+  sleep 0.1
+done
 [ "$(jq '.items | length' <<<"$AUDIT")" -eq 2 ] || fail "audit log: $AUDIT"
 jq -e '[.items[].smtp_code] | sort == [250, 550]' <<<"$AUDIT" >/dev/null || fail "audit codes: $AUDIT"
 echo "README walk-through: ok"

@@ -125,7 +125,8 @@ impl SmtpClient {
     pub async fn starttls(&mut self, connector: &TlsConnector) -> io::Result<()> {
         self.expect("EHLO sendas-bench", 250).await?;
         self.expect("STARTTLS", 220).await?;
-        let Stream::Plain(tcp) = std::mem::replace(&mut self.stream, BufReader::new(Stream::Closed)).into_inner() else {
+        let Stream::Plain(tcp) = std::mem::replace(&mut self.stream, BufReader::new(Stream::Closed)).into_inner()
+        else {
             return Err(io::Error::other("STARTTLS twice"));
         };
         let name = ServerName::try_from("localhost").map_err(io::Error::other)?;

@@ -124,7 +124,7 @@ pub fn deps() -> Deps {
     Deps {
         authn: Arc::new(FuzzAuth),
         relay: Arc::new(CheckingRelay),
-        store: Arc::new(MemoryStore::new()),
+        audit: sendas_smtp_proxy::audit::AuditWriter::start(Arc::new(MemoryStore::new())).0,
         metrics: Arc::new(Metrics::default()),
         config: Arc::new(ProxyConfig {
             hostname: "fuzz.test".into(),

@@ -10,8 +10,9 @@
 //! (originator extraction) and [`verdict`] (bytes + permissions → relay or
 //! reply). I/O parts: [`session`] (the state machine over any byte
 //! stream), [`server`] (listeners, limits, TLS, shutdown), [`authn`],
-//! [`relay`].
+//! [`relay`], [`audit`] (batched audit writes off the reply path).
 
+pub mod audit;
 pub mod authn;
 pub mod config;
 pub mod data;

@@ -61,6 +61,8 @@ pub trait Relay: Send + Sync {
 
 /// Idle connections kept per upstream login.
 const MAX_IDLE_PER_UPSTREAM: usize = 8;
+/// How long a password read from the secret store is reused.
+const SECRET_TTL: Duration = Duration::from_secs(30);
 /// How long an idle upstream connection is reused.
 const MAX_IDLE: Duration = Duration::from_secs(30);
 
@@ -78,6 +80,7 @@ pub struct UpstreamRelay {
     hostname: String,
     pools: Mutex<HashMap<String, Vec<(Instant, AsyncSmtpConnection)>>>,
     system: Mutex<Option<(Instant, SystemRelay)>>,
+    passwords: Mutex<HashMap<SecretRef, (Instant, SecretString)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -94,6 +97,7 @@ impl UpstreamRelay {
             hostname: "sendas.relay".into(),
             pools: Mutex::new(HashMap::new()),
             system: Mutex::new(None),
+            passwords: Mutex::new(HashMap::new()),
         }
     }
 
@@ -160,12 +164,23 @@ impl UpstreamRelay {
         Ok(relay)
     }
 
+    /// A mailbox's (or the system relay's) password, reused for [`SECRET_TTL`]:
+    /// a warm message costs no secret-store request. A changed password is
+    /// used within that TTL; until then the upstream refuses the old one (4xx/5xx).
     async fn password(&self, name: &SecretRef) -> Result<SecretString, RelayError> {
-        self.secrets
+        if let Some((at, password)) = lock(&self.passwords).get(name)
+            && at.elapsed() < SECRET_TTL
+        {
+            return Ok(password.clone());
+        }
+        let password = self
+            .secrets
             .get_secret(name)
             .await
             .map_err(|_| RelayError::Temporary("the secret store is unavailable".into()))?
-            .ok_or_else(|| RelayError::Temporary("no SMTP password is set for the sending mailbox".into()))
+            .ok_or_else(|| RelayError::Temporary("no SMTP password is set for the sending mailbox".into()))?;
+        lock(&self.passwords).insert(name.clone(), (Instant::now(), password.clone()));
+        Ok(password)
     }
 
     async fn via_smtp(

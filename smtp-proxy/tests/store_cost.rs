@@ -1,10 +1,14 @@
 //! Store requests per message, counted by instrumenting the store: the
 //! embedded store counts its database calls, the AWS clients (DynamoDB and
 //! Secrets Manager) count transmitted requests with an SDK interceptor.
-//! Phases: AUTH on a cold cache, the first message (cold permission
-//! snapshot), then messages on a warm cache — which must cost no store
-//! request on the reply path. Figures go to stdout and
-//! `target/store-cost.txt` (bench/README.md).
+//!
+//! 1. The reply path (audit records sent to a separate store): AUTH on a
+//!    cold cache, the first message (cold permission snapshot, password),
+//!    then messages on a warm cache — which must cost no store request.
+//! 2. The audit writer under load: 20 concurrent sessions × 5 messages on
+//!    warm caches, every request counted, audit included.
+//!
+//! Figures go to stdout and `target/store-cost.txt` (bench/README.md).
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -16,9 +20,16 @@ use support::*;
 use tokio::net::TcpStream;
 
 const WARM: u64 = 20;
+const SESSIONS: u64 = 20;
+const PER_SESSION: u64 = 5;
 
-async fn measure(name: &str, store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>, count: impl Fn() -> u64) -> String {
-    let net = start_with(store, secrets, limits_for_net(), true).await;
+type Backend = (Arc<dyn Store>, Arc<dyn SecretStore>);
+
+/// Phase 1 on `first`, phase 2 on `second` (each seeds its own world); `count` counts both.
+async fn measure(name: &str, first: Backend, second: Backend, count: impl Fn() -> u64) -> String {
+    let (store, secrets) = first;
+    let uncounted: Arc<dyn Store> = Arc::new(sendas_core::testing::MemoryStore::new());
+    let net = start_full(store.clone(), secrets.clone(), limits_for_net(), true, uncounted).await;
     let mut c = Client::new(TcpStream::connect(("127.0.0.1", net.submission)).await.unwrap());
     c.reply().await;
     let at_start = count();
@@ -33,13 +44,44 @@ async fn measure(name: &str, store: Arc<dyn Store>, secrets: Arc<dyn SecretStore
     }
     let warm = count() - before_warm;
     assert_eq!(net.mailbox_upstream.delivered().len() as u64, WARM + 1);
-    let line = format!(
-        "{name}: AUTH (cold cache) {auth} requests; first message (cold permission snapshot) {first}; \
-         warm cache {:.2} per message ({warm} for {WARM})",
-        warm as f64 / WARM as f64
-    );
+    assert_eq!(warm, 0, "{name}: a message on a warm cache made store requests on its reply path");
     let _ = net.stop.send(true);
-    line
+
+    // The same, with the audit records in the counted store, 20 sessions at once, caches warm.
+    let (store, secrets) = second;
+    let net = start_with(store, secrets, limits_for_net(), true).await;
+    let mut warmup = Client::new(TcpStream::connect(("127.0.0.1", net.submission)).await.unwrap());
+    warmup.reply().await;
+    warmup.login("alice", &net.world.password).await;
+    transaction(&mut warmup).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let before_load = count();
+    let sessions: Vec<_> = (0..SESSIONS)
+        .map(|_| {
+            let (port, password) = (net.submission, net.world.password.clone());
+            tokio::spawn(async move {
+                let mut c = Client::new(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+                c.reply().await;
+                c.login("alice", &password).await;
+                for _ in 0..PER_SESSION {
+                    transaction(&mut c).await;
+                }
+            })
+        })
+        .collect();
+    for s in sessions {
+        s.await.unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let load = count() - before_load;
+    let messages = SESSIONS * PER_SESSION;
+    let _ = net.stop.send(true);
+    format!(
+        "{name}: AUTH (cold cache) {auth} requests; first message (cold permission snapshot) {first}; \
+         warm cache, reply path: {warm} for {WARM} messages; {SESSIONS} sessions x {PER_SESSION} messages, \
+         audit included: {load} requests for {messages} messages ({:.2} per message)",
+        load as f64 / messages as f64
+    )
 }
 
 async fn transaction(c: &mut Client<TcpStream>) {
@@ -51,28 +93,39 @@ async fn transaction(c: &mut Client<TcpStream>) {
     assert_eq!(c.reply().await.0, 250);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn store_requests_per_message_on_cold_and_warm_caches() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, secrets) = sendas_store_embedded::open_data_dir(dir.path()).unwrap();
+fn embedded(counted: &mut Vec<Arc<sendas_store_embedded::SqliteStore>>) -> Backend {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let (store, secrets) = sendas_store_embedded::open_data_dir(&dir).unwrap();
     let store = Arc::new(store);
-    let counted = store.clone();
-    let embedded = measure("embedded (SQLite calls)", store, Arc::new(secrets), move || counted.requests()).await;
+    counted.push(store.clone());
+    (store, Arc::new(secrets))
+}
 
-    let counter = sendas_store_aws::RequestCounter::default();
+async fn aws(counter: &sendas_store_aws::RequestCounter) -> Backend {
     let sdk = sendas_store_aws::load_aws_config().await;
     let dynamo = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
     );
-    let table = format!("cost-{}", sendas_core::TenantId::generate());
+    let id = sendas_core::TenantId::generate();
+    let table = format!("cost-{id}");
     sendas_store_aws::create_table(&dynamo, &table).await.unwrap();
     let sm = aws_sdk_secretsmanager::Client::from_conf(
         aws_sdk_secretsmanager::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
     );
-    let secrets = sendas_store_aws::SecretsManagerStore::new(sm, "cost/", sendas_store_aws::DEFAULT_SECRET_TTL);
-    let store = Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table));
-    let aws = measure("AWS (DynamoDB + Secrets Manager requests)", store, Arc::new(secrets), move || counter.count())
-        .await;
+    let secrets =
+        sendas_store_aws::SecretsManagerStore::new(sm, format!("cost/{id}/"), sendas_store_aws::DEFAULT_SECRET_TTL);
+    (Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table)), Arc::new(secrets))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_requests_per_message_on_cold_and_warm_caches() {
+    let mut stores = Vec::new();
+    let (a, b) = (embedded(&mut stores), embedded(&mut stores));
+    let embedded = measure("embedded (SQLite calls)", a, b, move || stores.iter().map(|s| s.requests()).sum()).await;
+
+    let counter = sendas_store_aws::RequestCounter::default();
+    let (a, b) = (aws(&counter).await, aws(&counter).await);
+    let aws = measure("AWS (DynamoDB + Secrets Manager requests)", a, b, move || counter.count()).await;
     let report = format!("{embedded}\n{aws}\n");
     print!("{report}");
     std::fs::write(sendas_testkit::repo_root().join("target/store-cost.txt"), report).unwrap();

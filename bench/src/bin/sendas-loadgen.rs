@@ -76,7 +76,8 @@ async fn main() {
     };
     if let Some(n) = a.idle {
         let (held, refused) =
-            sendas_bench::open_idle(config.addr, n, &config.source_ips, config.auth.as_ref(), config.tls.as_ref()).await;
+            sendas_bench::open_idle(config.addr, n, &config.source_ips, config.auth.as_ref(), config.tls.as_ref())
+                .await;
         let mut kinds = std::collections::BTreeMap::<String, usize>::new();
         refused.into_iter().for_each(|r| *kinds.entry(r).or_default() += 1);
         println!("{}", serde_json::json!({"held": held.len(), "refused": kinds}));

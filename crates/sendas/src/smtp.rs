@@ -6,6 +6,7 @@
 
 use crate::backend::Backends;
 use anyhow::Context;
+use sendas_smtp_proxy::audit::{AuditFlush, AuditWriter};
 use sendas_smtp_proxy::authn::StoreAuthenticator;
 use sendas_smtp_proxy::config::{Limits, ProxyConfig};
 use sendas_smtp_proxy::metrics::Metrics;
@@ -27,6 +28,7 @@ pub struct SmtpProxy {
     listeners: Listeners,
     deps: Deps,
     acceptor: sendas_smtp_proxy::tls::TlsAcceptor,
+    audit_flush: AuditFlush,
 }
 
 impl SmtpProxy {
@@ -49,6 +51,7 @@ impl SmtpProxy {
             // Plaintext AUTH only on loopback: nothing leaves the machine.
             plaintext_auth_insecure: addr.ip().is_loopback(),
         };
+        let (audit, audit_flush) = AuditWriter::start(backends.store.clone());
         let deps = Deps {
             authn: Arc::new(match &backends.shared_failures {
                 Some(shared) => {
@@ -57,17 +60,20 @@ impl SmtpProxy {
                 None => StoreAuthenticator::new(backends.store.clone(), limits.clone()),
             }),
             relay: Arc::new(UpstreamRelay::new(backends.store.clone(), backends.secrets.clone(), limits.relay_timeout)),
-            store: backends.store.clone(),
+            audit: audit.clone(),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
         };
         let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };
-        Ok(SmtpProxy { addr, tls_addr, listeners, deps, acceptor })
+        drop(audit);
+        Ok(SmtpProxy { addr, tls_addr, listeners, deps, acceptor, audit_flush })
     }
 
     /// Serves until `shutdown` turns true; transactions in flight finish.
     pub async fn serve(self, shutdown: watch::Receiver<bool>) {
         run(self.listeners, self.deps, Some(self.acceptor), shutdown, Duration::from_secs(30)).await;
+        // Every session is over: the audit writer writes what is queued and ends.
+        let _ = self.audit_flush.await;
     }
 }
 

@@ -67,10 +67,11 @@ async fn main() -> anyhow::Result<()> {
         Listeners { submission: bind(file.submission_addr).await?, implicit_tls: bind(file.implicit_tls_addr).await? };
     anyhow::ensure!(listeners.implicit_tls.is_none() || tls.is_some(), "implicit_tls_addr needs tls_cert and tls_key");
     let metrics = Arc::new(Metrics::default());
+    let (audit, audit_flush) = sendas_smtp_proxy::audit::AuditWriter::start(store.clone());
     let deps = Deps {
         authn: Arc::new(StoreAuthenticator::new(store.clone(), config.limits.clone()).with_shared_failures(failures)),
         relay: Arc::new(UpstreamRelay::new(store.clone(), secrets, config.limits.relay_timeout)),
-        store,
+        audit,
         metrics: metrics.clone(),
         config: Arc::new(config),
     };
@@ -90,5 +91,7 @@ async fn main() -> anyhow::Result<()> {
     });
     tracing::info!(submission = ?file.submission_addr, implicit_tls = ?file.implicit_tls_addr, "sendas SMTP proxy ready");
     run(listeners, deps, tls, stopped, Duration::from_secs(60)).await;
+    // Every session is over: the audit writer writes what is queued and ends.
+    let _ = audit_flush.await;
     Ok(())
 }

@@ -18,7 +18,6 @@ use crate::metrics::Metrics;
 use crate::relay::Relay;
 use crate::reply::Reply;
 use io::{Conn, Line};
-use sendas_core::ports::Store;
 use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -31,8 +30,8 @@ pub struct Deps {
     pub authn: Arc<dyn Authenticator>,
     /// Upstream relay.
     pub relay: Arc<dyn Relay>,
-    /// Where audit records go.
-    pub store: Arc<dyn Store>,
+    /// Where audit records go (batched, off the reply path).
+    pub audit: crate::audit::AuditWriter,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// Configuration.

@@ -126,7 +126,7 @@ impl Session {
         r
     }
 
-    /// Writes the audit record of a finished transaction and answers `reply`.
+    /// Queues the audit record of a finished transaction and answers `reply`.
     async fn close_tx(
         &mut self,
         reply: Reply,
@@ -164,9 +164,7 @@ impl Session {
             peer = %self.peer, login = %user.login, code = reply.code, recipients = record.recipients, size,
             mailbox = ?record.mailbox_id, "transaction"
         );
-        if let Err(e) = self.deps.store.append_audit(&record).await {
-            tracing::error!(error = %e, "writing the audit record failed");
-        }
+        self.deps.audit.record(record).await;
         reply
     }
 }

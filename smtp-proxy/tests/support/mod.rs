@@ -148,7 +148,7 @@ pub fn deps(store: Arc<dyn Store>, relay: Arc<dyn Relay>, limits: Limits, plaint
     Deps {
         authn: Arc::new(StoreAuthenticator::new(store.clone(), limits)),
         relay,
-        store,
+        audit: sendas_smtp_proxy::audit::AuditWriter::start(store).0,
         metrics: Arc::new(Metrics::default()),
         config: Arc::new(config),
     }

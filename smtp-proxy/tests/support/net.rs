@@ -50,6 +50,17 @@ pub async fn start_with(
     limits: sendas_smtp_proxy::config::Limits,
     plaintext: bool,
 ) -> Net {
+    start_full(store.clone(), secrets, limits, plaintext, store).await
+}
+
+/// As `start_with`, with the audit records going to `audit` (to count them apart).
+pub async fn start_full(
+    store: Arc<dyn Store>,
+    secrets: Arc<dyn SecretStore>,
+    limits: sendas_smtp_proxy::config::Limits,
+    plaintext: bool,
+    audit: Arc<dyn Store>,
+) -> Net {
     let (world, mailbox_upstream, system_upstream) = prepare(store.clone(), secrets.clone()).await;
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     let dir = tempfile::tempdir().unwrap().keep();
@@ -64,7 +75,8 @@ pub async fn start_with(
     let implicit = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (sp, ip) = (submission.local_addr().unwrap().port(), implicit.local_addr().unwrap().port());
     let relay = Arc::new(UpstreamRelay::new(store.clone(), secrets, limits.relay_timeout));
-    let d = deps(store, relay, limits, plaintext);
+    let mut d = deps(store, relay, limits, plaintext);
+    d.audit = sendas_smtp_proxy::audit::AuditWriter::start(audit).0;
     let metrics = d.metrics.clone();
     let (stop, rx) = watch::channel(false);
     let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };

@@ -309,6 +309,13 @@ impl AuditStore for MemoryStore {
         self.data().audit.insert((r.tenant_id, r.at, r.id), r.clone());
         Ok(())
     }
+    async fn append_audits(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
+        let mut d = self.data();
+        for r in records {
+            d.audit.insert((r.tenant_id, r.at, r.id), r.clone());
+        }
+        Ok(())
+    }
     async fn query_audit(
         &self,
         tenant: TenantId,

@@ -79,7 +79,8 @@ pub async fn audit_batches_are_appended_whole(b: Backend) {
     let s = &*b.store;
     let t = TenantId::generate();
     let base = Timestamp::now().minus(Duration::from_secs(600));
-    let batch: Vec<_> = (0..60i64).map(|i| audit(t, Timestamp(base.millis() + i), Some(MailboxId::generate()))).collect();
+    let batch: Vec<_> =
+        (0..60i64).map(|i| audit(t, Timestamp(base.millis() + i), Some(MailboxId::generate()))).collect();
     ok(s.append_audits(&batch).await, "batch");
     ok(s.append_audits(&[]).await, "empty batch");
     let mut seen = Vec::new();
