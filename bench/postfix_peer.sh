@@ -17,7 +17,7 @@ port=$2 sink=$3 login=$4 password=$5 from=$6 logdir=$7
 postfix stop >/dev/null 2>&1 || true
 postconf -e \
   "inet_interfaces = loopback-only" "inet_protocols = ipv4" "mydestination =" "myhostname = localhost" \
-  "relayhost = [127.0.0.1]:$sink" "maillog_file = $logdir/postfix.log" \
+  "relayhost = [127.0.0.1]:$sink" "default_transport = smtp" "relay_transport = smtp" "maillog_file_prefixes = /var, /dev/stdout, /tmp" "maillog_file = $logdir/postfix.log" \
   "smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = cyrus" "smtpd_sasl_path = smtpd" \
   "smtpd_sasl_local_domain = localhost" "smtpd_sasl_security_options = noanonymous" \
   "smtpd_tls_security_level = none" "smtpd_tls_auth_only = no" \
@@ -37,7 +37,7 @@ mkdir -p /etc/postfix/sasl
 printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\n' > /etc/postfix/sasl/smtpd.conf
 echo -n "$password" | saslpasswd2 -p -c -u localhost "$login"
 chown root:postfix /etc/sasldb2 && chmod 640 /etc/sasldb2
-printf '%s %s\n' "$from" "$login" > /etc/postfix/sendas_sender_login
+printf '%s %s@localhost, %s\n' "$from" "$login" "$login" > /etc/postfix/sendas_sender_login
 postmap /etc/postfix/sendas_sender_login
 postfix check
 postfix start >/dev/null 2>&1

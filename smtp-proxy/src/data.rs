@@ -67,29 +67,44 @@ impl DataReader {
     /// Consumes bytes from `input`; answers how many were consumed and, when
     /// the end of DATA was among them, the message. Bytes after the end stay
     /// unconsumed (they are the client's next commands).
+    ///
+    /// Works a line at a time (memchr for LF, slice copies): the benchmark
+    /// profile had the byte-at-a-time version as the proxy's top function.
     pub fn feed(&mut self, input: &[u8]) -> (usize, Option<Received>) {
-        for (i, &b) in input.iter().enumerate() {
-            self.line_len += 1;
-            if self.line.len() < self.limits.max_line + 2 {
-                self.line.push(b);
-            }
-            let last = std::mem::replace(&mut self.last, b);
-            if b != b'\n' {
-                continue;
-            }
+        let mut at = 0;
+        while at < input.len() {
+            let rest = &input[at..];
+            let Some(lf) = memchr::memchr(b'\n', rest) else {
+                self.take_part(rest);
+                return (input.len(), None);
+            };
+            let before = if lf > 0 { rest[lf - 1] } else { self.last };
+            self.take_part(&rest[..=lf]);
+            at += lf + 1;
             // A line ends at LF only with CR before it; a bare LF does not end a line.
-            if last != b'\r' {
+            if before != b'\r' {
                 self.note_bad(self.line_len - 1);
                 continue;
             }
             if self.line_len == 3 && self.line == b".\r\n" {
+                self.line.clear();
                 let received =
                     Received { message: std::mem::take(&mut self.message), size: self.size, flaws: self.flaws };
-                return (i + 1, Some(received));
+                return (at, Some(received));
             }
             self.finish_line();
         }
         (input.len(), None)
+    }
+
+    /// Adds a part of the current line (kept up to the line limit, counted whole).
+    fn take_part(&mut self, part: &[u8]) {
+        let room = (self.limits.max_line + 2).saturating_sub(self.line.len());
+        self.line.extend_from_slice(&part[..part.len().min(room)]);
+        self.line_len += part.len();
+        if let Some(&b) = part.last() {
+            self.last = b;
+        }
     }
 
     fn note_bad(&mut self, offset_in_line: usize) {
@@ -99,26 +114,22 @@ impl DataReader {
     }
 
     fn finish_line(&mut self) {
-        let mut line = std::mem::take(&mut self.line);
-        let mut len = self.line_len;
-        let complete = len == line.len();
+        let complete = self.line_len == self.line.len();
         if !complete {
             self.flaws.line_too_long = true;
         }
-        let content = &line[..line.len().saturating_sub(2)];
-        if let Some(p) = content.iter().position(|&b| b == b'\r' || b == 0) {
+        let content = &self.line[..self.line.len().saturating_sub(2)];
+        if let Some(p) = memchr::memchr2(b'\r', 0, content) {
             self.note_bad(p);
         }
-        if line.first() == Some(&b'.') {
-            line.remove(0);
-            len -= 1;
-        }
-        self.size += len;
+        let stuffed = usize::from(self.line.first() == Some(&b'.'));
+        self.size += self.line_len - stuffed;
         if self.size > self.limits.max_size {
             self.flaws.too_big = true;
         } else if complete {
-            self.message.extend_from_slice(&line);
+            self.message.extend_from_slice(&self.line[stuffed..]);
         }
+        self.line.clear();
         self.line_len = 0;
         self.last = 0;
     }

@@ -25,4 +25,5 @@ pub mod sasl;
 pub mod server;
 pub mod session;
 pub mod tls;
+pub mod upstream;
 pub mod verdict;

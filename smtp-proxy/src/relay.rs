@@ -5,14 +5,15 @@
 //! 451 and retries; permanent → the client gets the upstream's code.
 
 use crate::reply::sanitise;
+use crate::upstream::UpstreamError;
 use async_trait::async_trait;
 use lettre::address::Envelope as LettreEnvelope;
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
 use secrecy::{ExposeSecret, SecretString};
 use sendas_core::EmailAddress;
-use sendas_core::model::{Mailbox, SmtpSettings, SystemRelay, TlsMode};
+use sendas_core::model::{Mailbox, SmtpSettings, SystemRelay};
 use sendas_core::ports::{SecretRef, SecretStore, Store};
 use sendas_core::secret::SecretHash;
 use std::collections::HashMap;
@@ -120,34 +121,6 @@ impl UpstreamRelay {
         }
     }
 
-    async fn connect(
-        &self,
-        settings: &SmtpSettings,
-        credentials: Option<&Credentials>,
-    ) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
-        let hello = ClientId::Domain(self.hostname.clone());
-        let host = settings.host().to_owned();
-        let implicit = match settings.tls() {
-            TlsMode::Tls => Some(TlsParameters::new(host.clone())?),
-            _ => None,
-        };
-        let mut conn = AsyncSmtpConnection::connect_tokio1(
-            (host.as_str(), settings.port()),
-            Some(self.timeout),
-            &hello,
-            implicit,
-            None,
-        )
-        .await?;
-        if settings.tls() == TlsMode::Starttls {
-            conn.starttls(TlsParameters::new(host)?, &hello).await?;
-        }
-        if let Some(c) = credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], c).await?;
-        }
-        Ok(conn)
-    }
-
     async fn system_relay(&self) -> Result<SystemRelay, RelayError> {
         if let Some((at, relay)) = lock(&self.system).as_ref()
             && at.elapsed() < Duration::from_secs(30)
@@ -215,10 +188,13 @@ impl UpstreamRelay {
         let exchange = async {
             let mut conn = match self.idle(&key) {
                 Some(c) => c,
-                None => self.connect(settings, credentials.as_ref()).await?,
+                None => {
+                    let hello = ClientId::Domain(self.hostname.clone());
+                    crate::upstream::login(settings, credentials.as_ref(), &hello).await?
+                }
             };
             let response = conn.send(&env, message).await?;
-            Ok::<_, lettre::transport::smtp::Error>((conn, response))
+            Ok::<_, UpstreamError>((conn, response))
         };
         // One deadline over connect, AUTH and the whole transaction.
         let Ok(result) = tokio::time::timeout(self.timeout, exchange).await else {
@@ -230,11 +206,12 @@ impl UpstreamRelay {
                 let text = response.message().collect::<Vec<_>>().join(" ");
                 Ok(Relayed { upstream_reply: sanitise(&format!("{} {text}", response.code())) })
             }
-            Err(e) if e.is_permanent() => {
+            Err(UpstreamError::Smtp(e)) if e.is_permanent() => {
                 let code = e.status().map(u16::from).unwrap_or(554);
                 Err(RelayError::Permanent { code, text: sanitise(&e.to_string()) })
             }
-            Err(e) => Err(RelayError::Temporary(sanitise(&e.to_string()))),
+            Err(UpstreamError::Smtp(e)) => Err(RelayError::Temporary(sanitise(&e.to_string()))),
+            Err(UpstreamError::Connect(e)) => Err(RelayError::Temporary(sanitise(&e))),
         }
     }
 }
