@@ -146,16 +146,40 @@ impl SmtpClient {
     }
 
     /// MAIL, RCPT, DATA with `message` (dot-stuffed here); the final reply.
+    /// With `pipelining`, MAIL, RCPT and DATA go out in one write (RFC 2920).
     pub async fn transaction(&mut self, from: &str, to: &str, message: &[u8]) -> io::Result<(u16, String)> {
-        for (line, code) in
-            [(format!("MAIL FROM:<{from}>"), 250), (format!("RCPT TO:<{to}>"), 250), ("DATA".into(), 354)]
-        {
-            let r = self.command(&line).await?;
-            if r.0 != code {
-                if code == 354 || code == 250 {
-                    let _ = self.command("RSET").await;
+        self.transaction_with(from, to, message, false).await
+    }
+
+    /// As [`Self::transaction`], choosing whether to pipeline the envelope.
+    pub async fn transaction_with(
+        &mut self,
+        from: &str,
+        to: &str,
+        message: &[u8],
+        pipelining: bool,
+    ) -> io::Result<(u16, String)> {
+        let commands = [(format!("MAIL FROM:<{from}>"), 250), (format!("RCPT TO:<{to}>"), 250), ("DATA".into(), 354)];
+        if pipelining {
+            let group: String = commands.iter().map(|(c, _)| format!("{c}\r\n")).collect();
+            self.stream.get_mut().write_all(group.as_bytes()).await?;
+            let mut first_bad = None;
+            for (_, code) in &commands {
+                let r = self.reply().await?;
+                if r.0 != *code && first_bad.is_none() {
+                    first_bad = Some(r);
                 }
-                return Ok(r);
+            }
+            if let Some(bad) = first_bad {
+                return Ok(bad);
+            }
+        } else {
+            for (line, code) in commands {
+                let r = self.command(&line).await?;
+                if r.0 != code {
+                    let _ = self.command("RSET").await;
+                    return Ok(r);
+                }
             }
         }
         let mut wire = Vec::with_capacity(message.len() + 64);

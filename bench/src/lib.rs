@@ -42,6 +42,8 @@ pub struct LoadConfig {
     pub tag: String,
     /// STARTTLS with this connector before AUTH.
     pub tls: Option<tokio_rustls::TlsConnector>,
+    /// Send MAIL, RCPT and DATA in one write (RFC 2920), as mail servers and most clients do.
+    pub pipelining: bool,
 }
 
 /// A message of about `size` bytes with a unique Message-ID `<tag.session.n@sendas-bench>`.
@@ -101,7 +103,7 @@ async fn session(config: &LoadConfig, s: usize, report: &Mutex<Report>) {
     for n in 0..config.messages_per_session {
         let body = message(&config.from, &config.to, &config.tag, s, n, config.size);
         let t = Instant::now();
-        let reply = c.transaction(&config.from, &config.to, &body).await;
+        let reply = c.transaction_with(&config.from, &config.to, &body, config.pipelining).await;
         let elapsed = t.elapsed();
         let mut r = report.lock().unwrap_or_else(|p| p.into_inner());
         match &reply {

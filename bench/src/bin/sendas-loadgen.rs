@@ -50,6 +50,9 @@ struct Args {
     /// How long --idle holds its sessions.
     #[arg(long, default_value_t = 10)]
     hold_secs: u64,
+    /// Send MAIL, RCPT and DATA one at a time instead of pipelined.
+    #[arg(long)]
+    no_pipelining: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -69,6 +72,7 @@ async fn main() {
         source_ips: loopback_sources(2, a.sources),
         deadline: Duration::from_secs(a.deadline_secs),
         tag: format!("lg{}", std::process::id()),
+        pipelining: !a.no_pipelining,
         tls: a.tls_ca.map(|p| {
             let pem = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             sendas_bench::tls_connector(&pem).unwrap_or_else(|e| panic!("{}: {e}", p.display()))

@@ -51,6 +51,7 @@ async fn thousand_senders_and_ten_thousand_idle_connections() {
         deadline: Duration::from_secs(120),
         tag: "load".into(),
         tls: None,
+        pipelining: true,
     };
     let r = run_load(&load).await;
     assert!(r.failures.is_empty(), "failures under load: {:?}", r.failures);

@@ -27,16 +27,19 @@ const DATA_READ: usize = 64 * 1024;
 pub struct Conn<S> {
     stream: S,
     buf: Vec<u8>,
+    /// Replies not yet written (while pipelined commands wait in `buf`).
+    out: Vec<u8>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Wraps a stream.
     pub fn new(stream: S) -> Self {
-        Conn { stream, buf: Vec::new() }
+        Conn { stream, buf: Vec::new(), out: Vec::new() }
     }
 
-    /// Gives the stream back, dropping the buffer.
-    pub fn into_inner(self) -> S {
+    /// Writes what waits, then gives the stream back, dropping the read buffer.
+    pub async fn into_inner(mut self) -> S {
+        let _ = self.write_out().await;
         self.stream
     }
 
@@ -49,6 +52,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// bytes. No buffer lives in the future while it waits: an idle session
     /// holds only its (small) command buffer.
     async fn fill(&mut self, timeout: Duration, want: usize) -> Result<bool, ()> {
+        // Never wait for the client while it waits for our replies.
+        if self.write_out().await.is_err() {
+            return Ok(false);
+        }
         self.buf.reserve(want);
         match tokio::time::timeout(timeout, self.stream.read_buf(&mut self.buf)).await {
             Ok(Ok(0)) | Ok(Err(_)) => Ok(false),
@@ -99,9 +106,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
     }
 
-    /// Writes a reply.
+    /// Sends a reply. While the client's next pipelined command is already
+    /// buffered, the reply waits and goes out with the next one (RFC 2920
+    /// reply grouping: one write for a pipelined group); it is written at
+    /// the latest before the session waits for input or ends.
     pub async fn send(&mut self, reply: &Reply) -> std::io::Result<()> {
-        self.stream.write_all(&reply.to_wire()).await?;
+        self.out.extend_from_slice(&reply.to_wire());
+        if memchr::memchr(b'\n', &self.buf).is_some() {
+            return Ok(());
+        }
+        self.write_out().await
+    }
+
+    /// Writes the replies that wait.
+    pub async fn write_out(&mut self) -> std::io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let result = self.stream.write_all(&self.out).await;
+        self.out.clear();
+        result?;
         self.stream.flush().await
     }
 }

@@ -110,7 +110,7 @@ impl Session {
     pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: S, greet: bool) -> (S, SessionEnd) {
         let mut conn = Conn::new(stream);
         let end = self.serve(&mut conn, greet).await;
-        (conn.into_inner(), end)
+        (conn.into_inner().await, end)
     }
 
     async fn serve<S: AsyncRead + AsyncWrite + Unpin>(&mut self, conn: &mut Conn<S>, greet: bool) -> SessionEnd {
