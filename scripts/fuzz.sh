@@ -47,7 +47,7 @@ done
 # The originator fuzzer's corpus through the differential check (Python's email package).
 if [ -d "$root/target/fuzz-corpus/originator_headers" ] && [ "${SENDAS_FUZZ_DIFFERENTIAL:-1}" = 1 ]; then
   if SENDAS_DIFFERENTIAL_CORPUS="$root/target/fuzz-corpus/originator_headers" \
-      cargo test -q --all-features -p sendas-smtp-proxy --test differential -- --nocapture 2>&1 | tee "$root/target/fuzz-differential.log" | grep -E '^differential:'; then
+      cargo test -q --workspace --all-features --test differential -- --nocapture 2>&1 | tee "$root/target/fuzz-differential.log" | grep -E '^differential:'; then
     echo "differential over the fuzz corpus: $(grep -E '^differential:' "$root/target/fuzz-differential.log")" >> "$summary"
   else
     tail -40 "$root/target/fuzz-differential.log"
