@@ -98,8 +98,8 @@ bash scripts/schemathesis.sh "${SENDAS_SCHEMATHESIS_EXAMPLES:-10}" target/debug/
 passed=$((passed + 1))
 
 if [ "${SENDAS_SKIP_FUZZ:-}" != 1 ]; then
-  log "coverage-guided fuzzing: cargo fuzz, ${SENDAS_FUZZ_SECONDS:-20} s per target (bounded), then the differential check over its corpus"
-  SENDAS_FUZZ_DEV=1 bash scripts/fuzz.sh "${SENDAS_FUZZ_SECONDS:-20}"
+  log "coverage-guided fuzzing: cargo fuzz, ${SENDAS_FUZZ_SECONDS:-10} s per target (bounded), then the differential check over its corpus"
+  SENDAS_FUZZ_DEV=1 bash scripts/fuzz.sh "${SENDAS_FUZZ_SECONDS:-10}"
   passed=$((passed + 1))
 fi
 
