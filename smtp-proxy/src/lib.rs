@@ -25,5 +25,4 @@ pub mod sasl;
 pub mod server;
 pub mod session;
 pub mod tls;
-pub mod upstream;
 pub mod verdict;

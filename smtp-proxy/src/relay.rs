@@ -5,7 +5,6 @@
 //! 451 and retries; permanent → the client gets the upstream's code.
 
 use crate::reply::sanitise;
-use crate::upstream::UpstreamError;
 use async_trait::async_trait;
 use lettre::address::Envelope as LettreEnvelope;
 use lettre::transport::smtp::authentication::Credentials;
@@ -16,6 +15,7 @@ use sendas_core::EmailAddress;
 use sendas_core::model::{Mailbox, SmtpSettings, SystemRelay};
 use sendas_core::ports::{SecretRef, SecretStore, Store};
 use sendas_core::secret::SecretHash;
+use sendas_smtp_client::LoginError;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
@@ -51,6 +51,12 @@ pub enum RelayError {
         /// The upstream's text, sanitised.
         text: String,
     },
+}
+
+/// Why one upstream exchange failed.
+enum Failure {
+    Login(LoginError),
+    Send(lettre::transport::smtp::Error),
 }
 
 /// Sends a message upstream.
@@ -190,11 +196,14 @@ impl UpstreamRelay {
                 Some(c) => c,
                 None => {
                     let hello = ClientId::Domain(self.hostname.clone());
-                    crate::upstream::login(settings, credentials.as_ref(), &hello).await?
+                    sendas_smtp_client::login(settings, credentials.as_ref(), &hello, self.timeout)
+                        .await
+                        .map_err(Failure::Login)?
+                        .conn
                 }
             };
-            let response = conn.send(&env, message).await?;
-            Ok::<_, UpstreamError>((conn, response))
+            let response = conn.send(&env, message).await.map_err(Failure::Send)?;
+            Ok::<_, Failure>((conn, response))
         };
         // One deadline over connect, AUTH and the whole transaction.
         let Ok(result) = tokio::time::timeout(self.timeout, exchange).await else {
@@ -206,12 +215,12 @@ impl UpstreamRelay {
                 let text = response.message().collect::<Vec<_>>().join(" ");
                 Ok(Relayed { upstream_reply: sanitise(&format!("{} {text}", response.code())) })
             }
-            Err(UpstreamError::Smtp(e)) if e.is_permanent() => {
+            Err(Failure::Send(e) | Failure::Login(LoginError::Smtp(_, e))) if e.is_permanent() => {
                 let code = e.status().map(u16::from).unwrap_or(554);
                 Err(RelayError::Permanent { code, text: sanitise(&e.to_string()) })
             }
-            Err(UpstreamError::Smtp(e)) => Err(RelayError::Temporary(sanitise(&e.to_string()))),
-            Err(UpstreamError::Connect(e)) => Err(RelayError::Temporary(sanitise(&e))),
+            Err(Failure::Send(e)) => Err(RelayError::Temporary(sanitise(&e.to_string()))),
+            Err(Failure::Login(e)) => Err(RelayError::Temporary(sanitise(&e.to_string()))),
         }
     }
 }

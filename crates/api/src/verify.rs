@@ -3,11 +3,11 @@
 //! the password ever reaching the report or a log line.
 
 use async_trait::async_trait;
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::extension::ClientId;
 use secrecy::{ExposeSecret, SecretString};
-use sendas_core::model::{SmtpSettings, TlsMode};
+use sendas_core::model::SmtpSettings;
+use sendas_smtp_client::Stage;
 use serde::Serialize;
 use std::time::Duration;
 use utoipa::ToSchema;
@@ -44,10 +44,10 @@ pub trait SmtpVerifier: Send + Sync {
     async fn verify(&self, settings: &SmtpSettings, password: &SecretString) -> VerifyReport;
 }
 
-/// The real verifier, on lettre's SMTP client.
+/// The real verifier: `sendas_smtp_client::login` (lettre's SMTP client on our socket).
 #[derive(Debug, Clone)]
 pub struct LettreVerifier {
-    /// Per-step timeout.
+    /// Timeout of each step (connect, TLS, AUTH).
     pub timeout: Duration,
 }
 
@@ -67,59 +67,30 @@ pub fn sanitise(text: &str, password: &str) -> String {
     clean
 }
 
-fn fail(stage: VerifyStage, e: &lettre::transport::smtp::Error, password: &str) -> VerifyReport {
-    VerifyReport { ok: false, stage, detail: sanitise(&e.to_string(), password) }
-}
-
 #[async_trait]
 impl SmtpVerifier for LettreVerifier {
     async fn verify(&self, settings: &SmtpSettings, password: &SecretString) -> VerifyReport {
         let pw = password.expose_secret();
         let hello = ClientId::Domain("sendas.verify".into());
-        let tls = || TlsParameters::new(settings.host().to_owned());
-        let implicit = match settings.tls() {
-            TlsMode::Tls => match tls() {
-                Ok(p) => Some(p),
-                Err(e) => return fail(VerifyStage::Connect, &e, pw),
-            },
-            _ => None,
-        };
-        let address = (settings.host(), settings.port());
-        let connected = AsyncSmtpConnection::connect_tokio1(address, Some(self.timeout), &hello, implicit, None).await;
-        let mut conn = match connected {
-            Ok(c) => c,
-            Err(e) => return fail(VerifyStage::Connect, &e, pw),
-        };
-        if settings.tls() == TlsMode::Starttls {
-            let upgraded = match tls() {
-                Ok(p) => conn.starttls(p, &hello).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = upgraded {
-                conn.abort().await;
-                return fail(VerifyStage::Tls, &e, pw);
-            }
-        }
         let credentials = Credentials::new(settings.username().to_owned(), pw.to_owned());
-        let auth =
-            tokio::time::timeout(self.timeout, conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)).await;
-        let report = match auth {
-            Ok(Ok(response)) => VerifyReport {
-                ok: true,
-                stage: VerifyStage::Done,
-                detail: sanitise(
-                    &format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")),
-                    pw,
-                ),
-            },
-            Ok(Err(e)) => fail(VerifyStage::Auth, &e, pw),
-            Err(_) => VerifyReport { ok: false, stage: VerifyStage::Auth, detail: "timed out".into() },
+        let mut logged_in = match sendas_smtp_client::login(settings, Some(&credentials), &hello, self.timeout).await {
+            Ok(l) => l,
+            Err(e) => {
+                let stage = match e.stage() {
+                    Stage::Connect => VerifyStage::Connect,
+                    Stage::Tls => VerifyStage::Tls,
+                    Stage::Auth => VerifyStage::Auth,
+                };
+                return VerifyReport { ok: false, stage, detail: sanitise(&e.to_string(), pw) };
+            }
         };
-        if report.ok {
-            let _ = conn.quit().await;
-        } else {
-            conn.abort().await;
-        }
+        let detail = logged_in
+            .auth_reply
+            .as_ref()
+            .map(|r| format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")))
+            .unwrap_or_default();
+        let report = VerifyReport { ok: true, stage: VerifyStage::Done, detail: sanitise(&detail, pw) };
+        let _ = logged_in.conn.quit().await;
         report
     }
 }
