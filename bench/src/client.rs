@@ -182,18 +182,7 @@ impl SmtpClient {
                 }
             }
         }
-        let mut wire = Vec::with_capacity(message.len() + 64);
-        for l in message.split_inclusive(|&b| b == b'\n') {
-            if l.starts_with(b".") {
-                wire.push(b'.');
-            }
-            wire.extend_from_slice(l);
-        }
-        if !wire.ends_with(b"\r\n") {
-            wire.extend_from_slice(b"\r\n");
-        }
-        wire.extend_from_slice(b".\r\n");
-        self.stream.get_mut().write_all(&wire).await?;
+        self.stream.get_mut().write_all(&sendas_testkit::dot_stuffed(message)).await?;
         self.reply().await
     }
 }

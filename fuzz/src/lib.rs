@@ -85,14 +85,7 @@ impl Authenticator for FuzzAuth {
 /// runs the verdict again: anything but "relay as `mailbox`" is a bug.
 pub fn recheck(mailbox: &Mailbox, envelope: &Envelope, message: &[u8]) {
     let l = limits();
-    let mut wire = Vec::with_capacity(message.len() + 8);
-    for line in message.split_inclusive(|&b| b == b'\n') {
-        if line.starts_with(b".") {
-            wire.push(b'.');
-        }
-        wire.extend_from_slice(line);
-    }
-    wire.extend_from_slice(b".\r\n");
+    let wire = sendas_testkit::dot_stuffed(message);
     let mut reader = DataReader::new(DataLimits {
         max_size: l.max_message_size,
         max_line: l.max_line_length,

@@ -13,14 +13,15 @@ use support::net::*;
 use support::*;
 use tokio::net::TcpStream;
 
-async fn aws_for(url: &str) -> aws_config::SdkConfig {
-    // Explicit test credentials and region: nothing may fall back to instance metadata.
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("eu-central-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await
+/// A table and secret prefix on a private moto.
+async fn on_moto(
+    moto: &sendas_testkit::Moto,
+    table: &str,
+    prefix: &str,
+) -> (Arc<dyn sendas_core::ports::Store>, Arc<dyn sendas_core::ports::SecretStore>) {
+    let aws = backends::aws_at(&moto.url()).await;
+    let (dynamo, sm) = (aws_sdk_dynamodb::Client::new(&aws), aws_sdk_secretsmanager::Client::new(&aws));
+    backends::aws_backends(dynamo, sm, table, prefix, Duration::from_secs(60)).await
 }
 
 async fn http_get(port: u16, path: &str) -> String {
@@ -87,17 +88,8 @@ impl Drop for ProxyProcess {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_binary_relays_refuses_reports_and_survives_a_lost_database() {
     let mut moto = sendas_testkit::Moto::start();
-    let aws = aws_for(&moto.url()).await;
-    let table = "proxy-binary".to_owned();
-    let prefix = "binary/".to_owned();
-    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
-    sendas_store_aws::create_table(&dynamo, &table).await.unwrap();
-    let store: Arc<dyn sendas_core::ports::Store> = Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table.clone()));
-    let secrets: Arc<dyn sendas_core::ports::SecretStore> = Arc::new(sendas_store_aws::SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&aws),
-        prefix.clone(),
-        Duration::from_secs(60),
-    ));
+    let (table, prefix) = ("proxy-binary".to_owned(), "binary/".to_owned());
+    let (store, secrets) = on_moto(&moto, &table, &prefix).await;
     let (world, mailbox_upstream, _system) = prepare(store, secrets).await;
 
     let dir = tempfile::tempdir().unwrap();
@@ -106,18 +98,8 @@ async fn the_binary_relays_refuses_reports_and_survives_a_lost_database() {
     let mut c = Client::new(TcpStream::connect(("127.0.0.1", smtp)).await.unwrap());
     assert_eq!(c.reply().await.0, 220);
     c.login("alice", &world.password).await;
-    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
-    c.expect("RCPT TO:<rcpt@example.net>", 250).await;
-    c.expect("DATA", 354).await;
-    c.send(message("<a@tenant.example>", "").as_bytes()).await;
-    c.send(b".\r\n").await;
-    assert_eq!(c.reply().await.0, 250);
-    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
-    c.expect("RCPT TO:<rcpt@example.net>", 250).await;
-    c.expect("DATA", 354).await;
-    c.send(message("<ceo@victim.example>", "").as_bytes()).await;
-    c.send(b".\r\n").await;
-    assert_eq!(c.reply().await.0, 550);
+    assert_eq!(c.transaction("rcpt@example.net", "<a@tenant.example>").await.0, 250);
+    assert_eq!(c.transaction("rcpt@example.net", "<ceo@victim.example>").await.0, 550);
     let delivered = mailbox_upstream.delivered();
     assert_eq!((delivered.len(), delivered[0].login.as_str()), (1, MAILBOX_USER));
 
@@ -170,16 +152,8 @@ async fn auth_reply(port: u16, login: &str, password: &str) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_share_the_auth_lockouts_through_dynamodb() {
     let moto = sendas_testkit::Moto::start();
-    let aws = aws_for(&moto.url()).await;
     let (table, prefix) = ("proxy-lockout".to_owned(), "lockout/".to_owned());
-    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
-    sendas_store_aws::create_table(&dynamo, &table).await.unwrap();
-    let store: Arc<dyn sendas_core::ports::Store> = Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table.clone()));
-    let secrets: Arc<dyn sendas_core::ports::SecretStore> = Arc::new(sendas_store_aws::SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&aws),
-        prefix.clone(),
-        Duration::from_secs(60),
-    ));
+    let (store, secrets) = on_moto(&moto, &table, &prefix).await;
     let (world, _mailbox_upstream, _system) = prepare(store, secrets).await;
     let dir = tempfile::tempdir().unwrap();
     // Per process, 2 failures stay below every limit; only the shared counts can lock.

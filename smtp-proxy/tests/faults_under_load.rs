@@ -29,15 +29,6 @@ enum Outcome {
     NoReply,
 }
 
-async fn aws_for(url: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("eu-central-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await
-}
-
 async fn login(addr: std::net::SocketAddr, password: &str, done: &AtomicBool) -> Option<SmtpClient> {
     while !done.load(Ordering::Relaxed) {
         if let Ok(mut c) = connect_from(addr, None).await
@@ -97,16 +88,10 @@ fn message_id(m: &[u8]) -> Option<String> {
 async fn no_message_is_lost_or_doubled_when_upstream_and_store_fail_under_load() {
     let moto = Moto::start();
     let mut endpoint = Forwarder::start(moto.port).await;
-    let aws = aws_for(&endpoint.url()).await;
-    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
-    let table = "faults".to_owned();
-    sendas_store_aws::create_table(&dynamo, &table).await.unwrap();
-    let store: Arc<dyn sendas_core::ports::Store> = Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table));
-    let secrets: Arc<dyn sendas_core::ports::SecretStore> = Arc::new(sendas_store_aws::SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&aws),
-        "faults/".to_owned(),
-        Duration::from_secs(1),
-    ));
+    let aws = support::backends::aws_at(&endpoint.url()).await;
+    let (dynamo, sm) = (aws_sdk_dynamodb::Client::new(&aws), aws_sdk_secretsmanager::Client::new(&aws));
+    let (store, secrets) =
+        support::backends::aws_backends(dynamo, sm, "faults", "faults/", Duration::from_secs(1)).await;
     let mut limits = limits_for_net();
     limits.snapshot_ttl = Duration::from_secs(1);
     limits.relay_timeout = Duration::from_secs(3);

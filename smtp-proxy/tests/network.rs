@@ -100,12 +100,7 @@ async fn attack_cases(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc<dy
 async fn send_one(port: u16, password: &str, rcpt: &str) -> (u16, String) {
     let mut c = connect(port).await;
     c.login("alice", password).await;
-    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
-    c.expect(&format!("RCPT TO:<{rcpt}>"), 250).await;
-    c.expect("DATA", 354).await;
-    c.send(message("<a@tenant.example>", "").as_bytes()).await;
-    c.send(b".\r\n").await;
-    c.reply().await
+    c.transaction(rcpt, "<a@tenant.example>").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -85,12 +85,7 @@ async fn measure(name: &str, first: Backend, second: Backend, count: impl Fn() -
 }
 
 async fn transaction(c: &mut Client<TcpStream>) {
-    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
-    c.expect("RCPT TO:<rcpt@example.net>", 250).await;
-    c.expect("DATA", 354).await;
-    c.send(message("<a@tenant.example>", "").as_bytes()).await;
-    c.send(b".\r\n").await;
-    assert_eq!(c.reply().await.0, 250);
+    assert_eq!(c.transaction("rcpt@example.net", "<a@tenant.example>").await.0, 250);
 }
 
 fn embedded(counted: &mut Vec<Arc<sendas_store_embedded::SqliteStore>>) -> Backend {
@@ -106,15 +101,18 @@ async fn aws(counter: &sendas_store_aws::RequestCounter) -> Backend {
     let dynamo = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
     );
-    let id = sendas_core::TenantId::generate();
-    let table = format!("cost-{id}");
-    sendas_store_aws::create_table(&dynamo, &table).await.unwrap();
     let sm = aws_sdk_secretsmanager::Client::from_conf(
         aws_sdk_secretsmanager::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
     );
-    let secrets =
-        sendas_store_aws::SecretsManagerStore::new(sm, format!("cost/{id}/"), sendas_store_aws::DEFAULT_SECRET_TTL);
-    (Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table)), Arc::new(secrets))
+    let id = sendas_core::TenantId::generate();
+    support::backends::aws_backends(
+        dynamo,
+        sm,
+        &format!("cost-{id}"),
+        &format!("cost/{id}/"),
+        sendas_store_aws::DEFAULT_SECRET_TTL,
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

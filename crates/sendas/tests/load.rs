@@ -113,11 +113,5 @@ async fn thousand_senders_and_ten_thousand_idle_connections() {
     report.push(format!("1000 senders after the idle phase: {}", r2.summary()));
     let text = report.join("\n");
     println!("{text}");
-    let out = sendas_testkit_free_target().join("load-report.txt");
-    std::fs::write(out, text + "\n").unwrap();
-}
-
-/// `target/` of the workspace.
-fn sendas_testkit_free_target() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target")
+    std::fs::write(sendas_testkit::repo_root().join("target/load-report.txt"), text + "\n").unwrap();
 }

@@ -1,4 +1,5 @@
-//! sendas-testkit: helpers for tests only (a dev-dependency, never shipped).
+//! sendas-testkit: helpers for tests, fuzz targets and benchmarks (never a
+//! dependency of a shipped crate).
 //!
 //! [`Upstream`] runs a real SMTP server that enforces AUTH (aiosmtpd,
 //! `scripts/upstream_smtp.py`, from the project's `.venv`) and records what

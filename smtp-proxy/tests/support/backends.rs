@@ -35,3 +35,30 @@ pub async fn dynamodb_named() -> (Arc<dyn Store>, Arc<dyn SecretStore>, String, 
     );
     (Arc::new(sendas_store_aws::DynamoStore::new(client, table.clone())), Arc::new(secrets), table, prefix)
 }
+
+/// The AWS configuration for a local endpoint, with explicit test credentials and region:
+/// nothing may fall back to instance metadata.
+pub async fn aws_at(url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("eu-central-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await
+}
+
+/// Creates `table` through `dynamo` and answers the store on it and the secret store
+/// under `prefix` (cached for `secret_ttl`) through `secrets`.
+pub async fn aws_backends(
+    dynamo: aws_sdk_dynamodb::Client,
+    secrets: aws_sdk_secretsmanager::Client,
+    table: &str,
+    prefix: &str,
+    secret_ttl: std::time::Duration,
+) -> (Arc<dyn Store>, Arc<dyn SecretStore>) {
+    sendas_store_aws::create_table(&dynamo, table).await.unwrap();
+    (
+        Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table)),
+        Arc::new(sendas_store_aws::SecretsManagerStore::new(secrets, prefix, secret_ttl)),
+    )
+}

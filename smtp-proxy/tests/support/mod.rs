@@ -223,6 +223,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         self.login_after_ehlo(user, password).await;
     }
 
+    /// MAIL FROM:<a@tenant.example>, RCPT TO:<rcpt>, DATA with `message(from_header, "")`; the final reply.
+    pub async fn transaction(&mut self, rcpt: &str, from_header: &str) -> (u16, String) {
+        self.expect("MAIL FROM:<a@tenant.example>", 250).await;
+        self.expect(&format!("RCPT TO:<{rcpt}>"), 250).await;
+        self.expect("DATA", 354).await;
+        self.send(message(from_header, "").as_bytes()).await;
+        self.send(b".\r\n").await;
+        self.reply().await
+    }
+
     /// AUTH PLAIN with an initial response.
     pub async fn login_after_ehlo(&mut self, user: &str, password: &str) {
         let token = data_encoding::BASE64.encode(format!("\0{user}\0{password}").as_bytes());
