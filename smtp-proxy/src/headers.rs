@@ -329,9 +329,7 @@ fn check_encoded_word(word: &str) -> Result<(), &'static str> {
         return Err(BAD);
     }
     let valid = match encoding {
-        "B" | "b" => {
-            data_encoding::BASE64.decode(text.as_bytes()).is_ok_and(|raw| data_encoding::BASE64.encode(&raw) == text)
-        }
+        "B" | "b" => crate::sasl::canonical_base64(text).is_some(),
         "Q" | "q" => {
             let b = text.as_bytes();
             b.iter().enumerate().all(|(i, &c)| match c {

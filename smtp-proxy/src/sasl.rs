@@ -24,8 +24,13 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     if text == "=" {
         return Some(Vec::new());
     }
+    canonical_base64(text)
+}
+
+/// Base64 in its one canonical form only: data-encoding alone also reads
+/// concatenated padded blocks (`YQ==YQ==`). Also used for RFC 2047 `B` words.
+pub fn canonical_base64(text: &str) -> Option<Vec<u8>> {
     let raw = BASE64.decode(text.as_bytes()).ok()?;
-    // data-encoding also reads concatenated padded blocks ("YQ==YQ=="); only the canonical form is taken.
     (BASE64.encode(&raw) == text).then_some(raw)
 }
 
