@@ -2,8 +2,14 @@
 
 `python infra/routes.py check OPENAPI.json` fails when a route of the API
 has no function event, an event has no route, an event is on the wrong
-function (each function serves one area, the operation's OpenAPI tag), or a
-function lacks the IAM actions its area's store calls need.
+function (each function serves one area, the operation's OpenAPI tag), a
+function lacks the IAM actions its area's store calls need, or a policy of
+either template names an action IAM does not have (a transaction is
+authorised per item, as PutItem / UpdateItem / DeleteItem /
+ConditionCheckItem: `dynamodb:TransactWriteItems` grants nothing). Whether
+the policies really suffice, resources and conditions included, is what
+the tests find out: they run every AWS call as the deployed principal on a
+moto that enforces these policies (scripts/moto_serialized.py).
 `python infra/routes.py print OPENAPI.json` prints the events YAML of each
 function (to paste into infra/template.yaml).
 
@@ -19,9 +25,15 @@ from cfnlint.decode import decode_str
 TEMPLATE = Path(__file__).with_name("template.yaml")
 FUNCTION_OF_AREA = {"platform": "PlatformFunction", "directory": "DirectoryFunction", "mailboxes": "MailboxesFunction", "me": "MeFunction"}
 
-# What each area's routes call on the stores (sendas-store-aws), as IAM actions.
+PROXY = Path(__file__).with_name("proxy.yaml")
+# Names that look like IAM actions but are not: DynamoDB authorises each item of a
+# transaction with the item's own action (Service Authorization Reference).
+NOT_IAM_ACTIONS = {"dynamodb:TransactWriteItems", "dynamodb:TransactGetItems"}
+
+# What each area's routes call on the stores (sendas-store-aws), as IAM actions
+# (transactions: the actions of their items).
 DYNAMO_READ = {"dynamodb:GetItem", "dynamodb:Query"}
-DYNAMO_WRITE = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:TransactWriteItems"}
+DYNAMO_WRITE = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 SECRETS_WRITE = {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"}
 NEEDS = {
     # tenants (transactions), tokens, system relay (its password is a secret)
@@ -65,6 +77,20 @@ def actions(template, function):
     return found
 
 
+def all_policy_actions(template):
+    """(resource, action) for every action in every policy statement of the template."""
+    out = []
+    for name, res in template["Resources"].items():
+        props = res.get("Properties") or {}
+        docs = [p for p in props.get("Policies") or [] if isinstance(p, dict)]
+        docs = [d.get("PolicyDocument", d) for d in docs]
+        for doc in docs:
+            for st in doc.get("Statement", []):
+                acts = st.get("Action", [])
+                out += [(name, a) for a in ([acts] if isinstance(acts, str) else acts)]
+    return out
+
+
 def main():
     mode, doc_path = sys.argv[1], sys.argv[2]
     doc = json.loads(Path(doc_path).read_text())
@@ -98,6 +124,13 @@ def main():
             problems.append(f"{fn} lacks {sorted(missing)}")
         if area in ("directory", "me") and any(a.startswith("secretsmanager:") for a in actions(template, fn)):
             problems.append(f"{fn} must not touch Secrets Manager")
+    proxy, matches = decode_str(PROXY.read_text())
+    if matches:
+        sys.exit(f"proxy template does not parse: {matches}")
+    for path, tpl in (("infra/template.yaml", template), ("infra/proxy.yaml", proxy)):
+        for resource, action in all_policy_actions(tpl):
+            if action in NOT_IAM_ACTIONS:
+                problems.append(f"{path} {resource}: {action} is not an IAM action (items of a transaction are authorised by their own actions)")
     if problems:
         sys.exit("infra/template.yaml does not match the API:\n  " + "\n  ".join(problems))
     print(f"routes: {len(api)} operations, each on its area's function; IAM actions cover the store calls")

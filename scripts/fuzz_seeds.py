@@ -60,6 +60,29 @@ def main() -> None:
         write(out / "smtp_session", "smuggle-" + c["id"], session(message, chunk=1))
     write(out / "smtp_session", "auth-login", session(b"From: <shared@tenant.example>\r\n\r\nx\r\n", auth=login))
     write(out / "smtp_session", "starttls", b"\x05EHLO a\r\nSTARTTLS\r\nEHLO b\r\nAUTH PLAIN\r\n" + plain.encode() + b"\r\nRSET\r\nNOOP\r\nVRFY x\r\nHELP\r\nQUIT\r\n")
+    # The SMTP door to the letter: AUTH before STARTTLS, bare LF in commands, SMTPUTF8, strict
+    # parameters, source routes, the client's trace fields, syntax rules, long SASL lines.
+    door = {
+        "auth-then-starttls": f"EHLO a\r\nAUTH PLAIN {plain}\r\nSTARTTLS\r\nMAIL FROM:<a@tenant.example>\r\nEHLO b\r\n"
+                              "MAIL FROM:<a@tenant.example>\r\n".encode(),
+        "bare-lf-command": f"EHLO a\r\nAUTH PLAIN {plain}\r\nMAIL FROM:<a@tenant.example>\nRSET\r\n".encode(),
+        "smtputf8": f"EHLO a\r\nAUTH PLAIN {plain}\r\nMAIL FROM:<a@tenant.example>\r\nRCPT TO:<jörg@exämple.net>\r\n"
+                    f"RSET\r\nMAIL FROM:<a@ténant.example> SMTPUTF8\r\nRCPT TO:<jörg@exämple.net>\r\nDATA\r\n"
+                    "From: <a@ténant.example>\r\n\r\nx\r\n.\r\n".encode(),
+        "parameters": f"EHLO a\r\nAUTH PLAIN {plain}\r\nMAIL FROM:<a@tenant.example> ORCPT=rfc822;x\0y\r\n"
+                      "MAIL FROM:<a@tenant.example> AUTH=<> AUTH=<>\r\nMAIL FROM:<a@tenant.example> RET=HDRS\r\n"
+                      "MAIL FROM:<a@tenant.example> SIZE=9 BODY=8BITMIME\r\nRCPT TO:<r@example.net> NOTIFY=NEVER\r\n".encode(),
+        "source-route": f"EHLO a\r\nAUTH PLAIN {plain}\r\nMAIL FROM:<@relay.example:a@tenant.example>\r\n"
+                        "MAIL FROM:<a@tenant.example>\r\nRCPT TO:<@x.example:r@example.net>\r\n".encode(),
+        "syntax": f"EHLO a\r\nSTARTTLS now\r\nAUTH PLAIN\r\n{'QUFB' * 2500}\r\nDATA x\r\nRSET x\r\n"
+                  f"NOOP {'x' * 3000}\r\n".encode(),
+    }
+    for name, data in door.items():
+        write(out / "smtp_session", f"door-{name}", b"\x09" + data + b"QUIT\r\n")
+    trace = (b"Return-Path: <ceo@victim.example>\r\nX-Sendas-Envelope-From: <ceo@victim.example>\r\n"
+             b"From: <a@tenant.example>\r\nAuthentication-Results: mx; dkim=pass\r\n\theader.d=victim.example\r\n"
+             b"\r\nbody\r\n")
+    write(out / "smtp_session", "door-trace-fields", session(trace, chunk=11))
     write(out / "smtp_session", "locked", b"\x40EHLO a\r\nAUTH PLAIN " + base64.b64encode(b"\0locked\0x") + b"\r\n")
     addresses |= {"a@tenant.example", "A@Tenant.Example", "user@bücher.example", "x@xn--bcher-kva.example",
                   "\"quoted\"@x.example", "a@[127.0.0.1]", "@route:a@x.example", "a.@x.example", "a@x.example."}

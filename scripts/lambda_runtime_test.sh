@@ -3,16 +3,24 @@
 # emulates the Lambda runtime API and a function URL (payload v2, the
 # shape API Gateway HTTP APIs send), runs `sendas-fn-platform` over
 # DynamoDB on the moto endpoint in AWS_ENDPOINT_URL, and curl calls it.
+# The function runs as its deployed principal (fn-platform: its policies in
+# infra/template.yaml, enforced by moto; keys in SENDAS_AWS_PRINCIPALS); the
+# table is created and the operator bootstrapped as the admin.
 # Run by scripts/test.sh (skip with SENDAS_SKIP_LAMBDA_E2E=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${AWS_ENDPOINT_URL:?run from scripts/test.sh (needs moto)}"
-table="lambda-e2e-$$"
-export SENDAS_TABLE=$table SENDAS_SECRET_PREFIX="lambda-e2e-$$/"
+: "${SENDAS_AWS_PRINCIPALS:?run from scripts/test.sh (needs moto with IAM)}"
+id=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+table=$(jq -r .naming.table "$SENDAS_AWS_PRINCIPALS"); table=${table//\{id\}/$id}
+prefix=$(jq -r .naming.secret_prefix "$SENDAS_AWS_PRINCIPALS"); prefix=${prefix//\{id\}/$id}
+export SENDAS_TABLE=$table SENDAS_SECRET_PREFIX=$prefix
 op=$(target/debug/sendas bootstrap-operator --aws-table "$table" --create-table)
+fn_key=$(jq -r '.principals["fn-platform"].access_key_id' "$SENDAS_AWS_PRINCIPALS")
+fn_secret=$(jq -r '.principals["fn-platform"].secret_access_key' "$SENDAS_AWS_PRINCIPALS")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
-.venv/bin/cargo-lambda lambda watch -A 127.0.0.1 -P "$port" --bin sendas-fn-platform >"$log" 2>&1 &
+AWS_ACCESS_KEY_ID=$fn_key AWS_SECRET_ACCESS_KEY=$fn_secret .venv/bin/cargo-lambda lambda watch -A 127.0.0.1 -P "$port" --bin sendas-fn-platform >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; pkill -f "target/debug/sendas-fn-platform" 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
 url="http://127.0.0.1:$port/lambda-url/sendas-fn-platform"

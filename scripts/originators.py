@@ -16,6 +16,9 @@ FIELDS = ["from", "sender", "reply-to", "resent-from", "resent-sender"]
 
 
 def normalise(addr_spec: str) -> str:
+    # Raw UTF-8 in a header (RFC 6532, as SMTPUTF8 mail is written) reaches
+    # Python's parser as surrogate escapes: read it back as UTF-8 first.
+    addr_spec = addr_spec.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     local, _, domain = addr_spec.rpartition("@")
     try:
         domain = domain.encode("idna").decode("ascii")

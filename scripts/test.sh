@@ -38,12 +38,16 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 log "build tests"
 cargo test --workspace --all-features --no-run
 
-log "start moto (AWS-compatible server, requests serialized: see scripts/moto_serialized.py) on 127.0.0.1"
+log "start moto (AWS-compatible server, requests serialized, IAM enforced: see scripts/moto_serialized.py) on 127.0.0.1"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 moto_log=$(mktemp)
-.venv/bin/python scripts/moto_serialized.py 127.0.0.1 "$port" >"$moto_log" 2>&1 &
+moto_dir=$(mktemp -d)
+# The IAM principals of the deployed code (policies read from infra/template.yaml and infra/proxy.yaml)
+# and an admin for test setup; their keys go to this file, which the tests read.
+principals="$moto_dir/principals.json"
+AWS_REGION=eu-central-1 .venv/bin/python scripts/moto_serialized.py 127.0.0.1 "$port" --iam "$principals" >"$moto_log" 2>&1 &
 moto_pid=$!
-cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -f "$moto_log"; }
+cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -rf "$moto_log" "$moto_dir"; }
 trap cleanup EXIT
 for _ in $(seq 1 100); do
   if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/"; then break; fi
@@ -52,8 +56,12 @@ for _ in $(seq 1 100); do
 done
 curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" || { cat "$moto_log"; echo "moto did not answer" >&2; exit 1; }
 
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-central-1
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=eu-central-1
+export SENDAS_AWS_PRINCIPALS="$principals"
+# Whatever does not pick a principal (bootstrap-operator, setup in scripts) runs as the admin.
+AWS_ACCESS_KEY_ID=$(jq -r .principals.admin.access_key_id "$principals")
+AWS_SECRET_ACCESS_KEY=$(jq -r .principals.admin.secret_access_key "$principals")
+export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 # Never ask an instance metadata endpoint for credentials (it is not on loopback).
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN

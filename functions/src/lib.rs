@@ -52,10 +52,15 @@ impl FunctionConfig {
 /// The router of `area` over DynamoDB and Secrets Manager (endpoint, region
 /// and credentials from the standard AWS configuration).
 pub async fn aws_router(area: Area, config: &FunctionConfig) -> axum::Router {
-    let aws = sendas_store_aws::load_aws_config().await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table.clone());
+    aws_router_with(area, config, &sendas_store_aws::load_aws_config().await)
+}
+
+/// The router of `area` over DynamoDB and Secrets Manager through the clients of `aws`
+/// (the tests pass the function's IAM principal here).
+pub fn aws_router_with(area: Area, config: &FunctionConfig, aws: &aws_config::SdkConfig) -> axum::Router {
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), config.table.clone());
     let secrets = SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&aws),
+        aws_sdk_secretsmanager::Client::new(aws),
         config.secret_prefix.clone(),
         config.secret_ttl,
     );

@@ -1,13 +1,15 @@
 //! Each function's router driven through lambda_http's own adapter (the
 //! code path `lambda_http::run` uses): API Gateway HTTP API payload v2
 //! event JSON in, `LambdaResponse` JSON out, over DynamoDB and Secrets
-//! Manager on moto.
+//! Manager on moto, each function signed as its own IAM principal (the
+//! `Policies` of infra/template.yaml, enforced by moto).
 #![allow(clippy::unwrap_used)]
 
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent, Service};
 use sendas_api::Area;
-use sendas_functions::{FunctionConfig, aws_router};
+use sendas_functions::{FunctionConfig, aws_router_with};
+use sendas_testkit::aws::{AwsEndpoint, Principal};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -55,22 +57,20 @@ async fn invoke(router: &axum::Router, event: Value) -> (u16, Value, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_function_answers_api_gateway_v2_events() {
-    assert!(std::env::var("AWS_ENDPOINT_URL").is_ok(), "run scripts/test.sh: it starts moto");
-    let table = format!("sendas-fn-{}", sendas_core::TenantId::generate());
-    let aws = sendas_store_aws::load_aws_config().await;
-    sendas_store_aws::create_table(&aws_sdk_dynamodb::Client::new(&aws), &table).await.unwrap();
-    let config = FunctionConfig {
-        table: table.clone(),
-        secret_prefix: format!("fn-test/{}/", sendas_core::TenantId::generate()),
-        secret_ttl: Duration::from_secs(60),
-    };
-    let platform = aws_router(Area::Platform, &config).await;
-    let directory = aws_router(Area::Directory, &config).await;
-    let mailboxes = aws_router(Area::Mailboxes, &config).await;
-    let me = aws_router(Area::Me, &config).await;
+    let aws = AwsEndpoint::shared();
+    let (table, secret_prefix) = aws.fresh_names();
+    let admin = aws.sdk_config(Principal::Admin).await;
+    sendas_store_aws::create_table(&aws_sdk_dynamodb::Client::new(&admin), &table).await.unwrap();
+    let config = FunctionConfig { table: table.clone(), secret_prefix, secret_ttl: Duration::from_secs(60) };
+    // Each function with its own principal's keys, as deployed.
+    let mut functions = Vec::new();
+    for area in [Area::Platform, Area::Directory, Area::Mailboxes, Area::Me] {
+        functions.push(aws_router_with(area, &config, &aws.sdk_config(Principal::of_area(area.name())).await));
+    }
+    let [platform, directory, mailboxes, me] = <[axum::Router; 4]>::try_from(functions).unwrap();
 
-    // Bootstrap an operator token straight into the table (what `sendas bootstrap-operator` does).
-    let store = sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    // Bootstrap an operator token straight into the table (what `sendas bootstrap-operator` does), as the admin.
+    let store = sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&admin), table);
     let issued = sendas_core::service::tokens::mint(
         sendas_core::model::Role::Operator,
         sendas_core::model::Name::parse("bootstrap").unwrap(),

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let l = sendas_fuzz::limits();
     if let Ok(extracted) = extract(data, l.max_header_size) {
         let o = &extracted.originators;
-        let entries = o.from.iter().chain(&o.sender).chain(&o.reply_to).chain(&o.resent_from).chain(&o.resent_sender);
+        let entries = o.from.iter().chain(&o.sender).chain(&o.reply_to).chain(o.resent_from()).chain(o.resent_sender());
         for entry in entries {
             if let Some(a) = &entry.address {
                 assert_eq!(sendas_core::EmailAddress::parse(a.as_str()).ok().as_ref(), Some(a), "normalised");

@@ -8,11 +8,23 @@
 //! TTL. A password that does not verify against the cache is checked once
 //! against the store, so a new app password works at once.
 //!
-//! Lockouts: failures are counted per client IP and per login in a
-//! [`FailureCounter`]. With the AWS store that counter lives in DynamoDB,
-//! so a login locked on one replica is locked on all of them. Every
-//! failure is also counted in memory; when the shared counter cannot be
-//! reached, the local counts decide (and the higher of the two always does).
+//! Lockouts that an outsider cannot turn against a user: failures are
+//! counted per client IP, per (IP, login) pair and per login in a
+//! [`FailureCounter`]. Too many from one IP lock that IP (`421`, closed);
+//! too many for one login from one IP lock that pair (`454`): the
+//! guesser's address may not try that login again within the window, but
+//! the user, from any address that has not failed, still gets in with the
+//! right password. A login guessed at from many addresses is not locked
+//! (that would let anyone who knows a login keep its user from sending);
+//! instead every failure for it is answered after a longer delay, and it
+//! raises an alert (a warning log line and the `auth_login_alerts`
+//! counter). App passwords carry 160 random bits, so spreading the guesses
+//! over many addresses gains an attacker nothing.
+//!
+//! With the AWS store the counter lives in DynamoDB, so a lockout on one
+//! replica holds on all of them. Every failure is also counted in memory;
+//! when the shared counter cannot be reached, the local counts decide (and
+//! the higher of the two always does).
 
 use crate::config::Limits;
 use async_trait::async_trait;
@@ -24,7 +36,7 @@ use sendas_core::{StoreError, TenantId, UserId};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// An authenticated user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +56,9 @@ pub enum AuthOutcome {
     Ok(AuthedUser),
     /// Wrong login or password, disabled user or tenant (one answer for all).
     Invalid,
+    /// As `Invalid` (the client sees no difference), and the login is being
+    /// guessed at from several addresses: an alert for the metrics.
+    InvalidLoginAttacked,
     /// Too many failures from this IP: close the connection.
     LockedIp,
     /// Too many failures for this login: try later.
@@ -82,6 +97,13 @@ pub struct StoreAuthenticator {
     snapshots: Mutex<HashMap<UserId, (Instant, Arc<PermissionSnapshot>)>>,
     local_failures: MemoryFailureCounter,
     shared_failures: Option<Arc<dyn FailureCounter>>,
+}
+
+/// Failures within the window, per counted key.
+struct FailureCounts {
+    ip: u32,
+    pair: u32,
+    login: u32,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -124,15 +146,18 @@ impl StoreAuthenticator {
         }))
     }
 
+    /// The counted keys: the IP, the (IP, login) pair and the login (the last two
+    /// only for logins of a plausible length).
     fn failure_keys(ip: IpAddr, login: &str) -> Vec<String> {
         let mut keys = vec![format!("ip:{ip}")];
         if login.len() <= MAX_LOGIN_LEN {
+            keys.push(format!("pair:{ip}/{login}"));
             keys.push(format!("login:{login}"));
         }
         keys
     }
 
-    async fn locked(&self, ip: IpAddr, login: &str) -> Option<AuthOutcome> {
+    async fn counts(&self, ip: IpAddr, login: &str) -> FailureCounts {
         let keys = Self::failure_keys(ip, login);
         let w = self.limits.auth_window;
         let mut counts = self.local_failures.counts(&keys, w).await.unwrap_or_default();
@@ -142,16 +167,30 @@ impl StoreAuthenticator {
                 Err(e) => tracing::warn!(error = %e, "shared AUTH failure counters unavailable; using this replica's"),
             }
         }
-        if counts.first().is_some_and(|&c| c >= self.limits.auth_failures_per_ip) {
+        let at = |i: usize| counts.get(i).copied().unwrap_or(0);
+        FailureCounts { ip: at(0), pair: at(1), login: at(2) }
+    }
+
+    async fn locked(&self, ip: IpAddr, login: &str) -> Option<AuthOutcome> {
+        self.lock_of(&self.counts(ip, login).await)
+    }
+
+    /// The lock these counts call for: the IP's, else the (IP, login) pair's.
+    fn lock_of(&self, counts: &FailureCounts) -> Option<AuthOutcome> {
+        if counts.ip >= self.limits.auth_failures_per_ip {
             return Some(AuthOutcome::LockedIp);
         }
-        if counts.get(1).is_some_and(|&c| c >= self.limits.auth_failures_per_login) {
+        if counts.pair >= self.limits.auth_failures_per_login {
             return Some(AuthOutcome::LockedLogin);
         }
         None
     }
 
-    async fn fail(&self, ip: IpAddr, login: &str) {
+    /// Records a failure and answers how it is answered: after how long in all
+    /// (the failure delay, four times that while the login is guessed at from
+    /// several addresses), and as what (a lock it now calls for, else
+    /// `Invalid`, or `InvalidLoginAttacked` with that alert).
+    async fn fail(&self, ip: IpAddr, login: &str) -> (Duration, AuthOutcome) {
         let keys = Self::failure_keys(ip, login);
         let w = self.limits.auth_window;
         let _ = self.local_failures.record(&keys, w).await;
@@ -160,6 +199,17 @@ impl StoreAuthenticator {
         {
             tracing::warn!(error = %e, "could not record an AUTH failure in the shared counters");
         }
+        let counts = self.counts(ip, login).await;
+        let spread = counts.login >= self.limits.auth_failures_per_login && counts.login > counts.pair;
+        if spread && (counts.login == self.limits.auth_failures_per_login || counts.login.is_multiple_of(100)) {
+            tracing::warn!(
+                login = %login.chars().take(64).collect::<String>(), failures = counts.login,
+                "AUTH failures for one login from several addresses: answered slower, not locked"
+            );
+        }
+        let delay = if spread { self.limits.auth_failure_delay * 4 } else { self.limits.auth_failure_delay };
+        let invalid = if spread { AuthOutcome::InvalidLoginAttacked } else { AuthOutcome::Invalid };
+        (delay, self.lock_of(&counts).unwrap_or(invalid))
     }
 
     fn verify(entry: &CachedLogin, password: &str) -> bool {
@@ -173,11 +223,11 @@ impl Authenticator for StoreAuthenticator {
     async fn authenticate(&self, ip: IpAddr, login: &str, password: &str) -> AuthOutcome {
         let folded = login.to_ascii_lowercase();
         let started = Instant::now();
-        if let Some(locked) = self.locked(ip, &folded).await {
+        if self.locked(ip, &folded).await.is_some() {
             // An attempt while locked still counts, so guessing on does not reset anything.
-            self.fail(ip, &folded).await;
-            tokio::time::sleep(self.limits.auth_failure_delay.saturating_sub(started.elapsed())).await;
-            return locked;
+            let (delay, outcome) = self.fail(ip, &folded).await;
+            tokio::time::sleep(delay.saturating_sub(started.elapsed())).await;
+            return outcome;
         }
         let cached = lock(&self.logins).get(&folded).filter(|c| c.at.elapsed() < self.limits.snapshot_ttl).cloned();
         let entry = match cached {
@@ -200,10 +250,10 @@ impl Authenticator for StoreAuthenticator {
                 AuthOutcome::Ok(AuthedUser { tenant: e.tenant, user: e.user, login: folded })
             }
             _ => {
-                self.fail(ip, &folded).await;
+                let (delay, outcome) = self.fail(ip, &folded).await;
                 // Failures are never answered faster than the delay.
-                tokio::time::sleep(self.limits.auth_failure_delay.saturating_sub(started.elapsed())).await;
-                self.locked(ip, &folded).await.unwrap_or(AuthOutcome::Invalid)
+                tokio::time::sleep(delay.saturating_sub(started.elapsed())).await;
+                outcome
             }
         }
     }

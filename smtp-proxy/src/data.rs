@@ -97,9 +97,10 @@ impl DataReader {
         (input.len(), None)
     }
 
-    /// Adds a part of the current line (kept up to the line limit, counted whole).
+    /// Adds a part of the current line (kept up to the line limit, plus CRLF and a
+    /// stuffing dot, counted whole).
     fn take_part(&mut self, part: &[u8]) {
-        let room = (self.limits.max_line + 2).saturating_sub(self.line.len());
+        let room = (self.limits.max_line + 3).saturating_sub(self.line.len());
         self.line.extend_from_slice(&part[..part.len().min(room)]);
         self.line_len += part.len();
         if let Some(&b) = part.last() {
@@ -113,8 +114,12 @@ impl DataReader {
         }
     }
 
+    /// The limit is on the line as the message holds it: without its CRLF and
+    /// without the dot a client stuffed in front (RFC 5321 §4.5.2), so a line of
+    /// exactly `max_line` octets passes whether or not it starts with a dot.
     fn finish_line(&mut self) {
-        let complete = self.line_len == self.line.len();
+        let stuffed = usize::from(self.line.first() == Some(&b'.'));
+        let complete = self.line_len == self.line.len() && self.line_len - stuffed <= self.limits.max_line + 2;
         if !complete {
             self.flaws.line_too_long = true;
         }
@@ -122,7 +127,6 @@ impl DataReader {
         if let Some(p) = memchr::memchr2(b'\r', 0, content) {
             self.note_bad(p);
         }
-        let stuffed = usize::from(self.line.first() == Some(&b'.'));
         self.size += self.line_len - stuffed;
         if self.size > self.limits.max_size {
             self.flaws.too_big = true;
@@ -181,6 +185,21 @@ mod tests {
             let r = r.unwrap_or_else(|| panic!("{seq:?} never ended"));
             assert_eq!(used, input.len(), "{seq:?} ended early");
             assert!(r.flaws.bad_ending_at.is_some(), "{seq:?} not flagged");
+        }
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_limit_passes_also_when_dot_stuffed() {
+        let limits = DataLimits { max_size: 10_000, max_line: 998 };
+        for line in ["x".repeat(998), format!(".{}", "x".repeat(997))] {
+            let stuffed = if line.starts_with('.') { format!(".{line}") } else { line.clone() };
+            let r = DataReader::new(limits).feed(format!("{stuffed}\r\n.\r\n").as_bytes()).1.expect("ended");
+            assert!(!r.flaws.line_too_long, "a {}-octet line", line.len());
+            assert_eq!(r.message, format!("{line}\r\n").into_bytes());
+        }
+        for line in ["x".repeat(999), format!("..{}", "x".repeat(998))] {
+            let r = DataReader::new(limits).feed(format!("{line}\r\n.\r\n").as_bytes()).1.expect("ended");
+            assert!(r.flaws.line_too_long, "{} octets on the wire", line.len());
         }
     }
 

@@ -9,12 +9,12 @@
 //! anything else an originator field can hold (comments, groups, source
 //! routes, quoted local parts, encoded words outside the display name,
 //! empty or doubled angle brackets, quoted pairs outside quotes, obsolete
-//! spacing) is refused. Display names are decoded with mail-parser. As a
-//! second opinion, mail-parser also parses the whole header block; if it
+//! spacing) is refused. Display names are decoded by `phrase` (quoted
+//! pairs, encoded words in their charsets). As a second opinion, mail-parser also parses the whole header block; if it
 //! reads different addresses than we do, the message is ambiguous.
 
 use sendas_core::EmailAddress;
-use sendas_core::policy::{Entry, Originators};
+use sendas_core::policy::{Entry, Originators, ResentBlock};
 
 /// RFC 5322 §2.1.1: at most 998 octets per line, without the CRLF.
 pub const MAX_HEADER_LINE: usize = 998;
@@ -52,6 +52,46 @@ pub fn header_end(message: &[u8]) -> usize {
     }
 }
 
+/// Whether a field of this name, written by the submitting client, is
+/// removed before the message is checked and relayed: trace and envelope
+/// fields are the business of the servers that handle the message, and a
+/// client's own would be taken for theirs downstream. `Return-Path` is
+/// added at final delivery (RFC 5321 §4.4), `Authentication-Results` by
+/// the receiving domain (RFC 8601 §5: MTAs remove ones they did not
+/// write), `X-Sendas-*` by this proxy's outbox.
+fn is_client_trace(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"return-path")
+        || name.eq_ignore_ascii_case(b"authentication-results")
+        || name.get(..9).is_some_and(|p| p.eq_ignore_ascii_case(b"x-sendas-"))
+}
+
+/// Removes the client's trace and envelope fields (see [`is_client_trace`])
+/// from the header section, continuation lines included; answers how many
+/// fields were removed. The body is never touched.
+pub fn strip_client_trace(message: &mut Vec<u8>) -> usize {
+    let end = header_end(message);
+    let mut kept = Vec::with_capacity(message.len());
+    let (mut removed, mut dropping, mut at) = (0, false, 0);
+    while at < end {
+        let line_end = memchr::memmem::find(&message[at..end], b"\r\n").map_or(end, |p| at + p + 2);
+        let line = &message[at..line_end];
+        if !line.starts_with(b" ") && !line.starts_with(b"\t") {
+            let name = line.split(|&b| b == b':').next().unwrap_or_default();
+            dropping = line.contains(&b':') && is_client_trace(name.trim_ascii_end());
+            removed += usize::from(dropping);
+        }
+        if !dropping {
+            kept.extend_from_slice(line);
+        }
+        at = line_end;
+    }
+    if removed > 0 {
+        kept.extend_from_slice(&message[end..]);
+        *message = kept;
+    }
+    removed
+}
+
 /// Extracts the originator fields of `message` (whose header section holds
 /// no bare CR, bare LF or NUL: the DATA reader refuses those first).
 pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, HeaderError> {
@@ -65,11 +105,13 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
     let (mut from, mut sender, mut reply_to) = (0, 0, 0);
     let mut message_id = None;
     let mut spaced_originator = None;
+    let mut resent = ResentBlocks::default();
     for (name, value, spaced) in &fields {
         let lower = name.to_ascii_lowercase();
         if *spaced && ORIGINATOR_FIELDS.contains(&lower.as_str()) {
             spaced_originator = Some(name.clone());
         }
+        resent.see(&lower);
         match lower.as_str() {
             "from" => {
                 from += 1;
@@ -87,8 +129,14 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
                 reply_to += 1;
                 o.reply_to = entries("Reply-To", value)?;
             }
-            "resent-from" => o.resent_from.extend(entries("Resent-From", value)?),
-            "resent-sender" => o.resent_sender.extend(entries("Resent-Sender", value)?),
+            "resent-from" => resent.current(&mut o).from = entries("Resent-From", value)?,
+            "resent-sender" => {
+                let mut list = entries("Resent-Sender", value)?;
+                if list.len() != 1 {
+                    return Err(HeaderError::new("Resent-Sender must hold exactly one address"));
+                }
+                resent.current(&mut o).sender = list.pop();
+            }
             "message-id" => message_id = Some(value.trim().chars().take(200).collect()),
             _ => {}
         }
@@ -110,6 +158,45 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
 
 /// The fields whose addresses are checked.
 const ORIGINATOR_FIELDS: [&str; 5] = ["from", "sender", "reply-to", "resent-from", "resent-sender"];
+
+/// Groups the Resent-* fields into blocks, in header order (the topmost,
+/// newest block first). A block is a run of Resent-* fields; it ends at any
+/// other field (trace fields separate blocks), and a Resent-* field whose
+/// name the running block already has starts the next block (two
+/// redistributions written back to back).
+#[derive(Default)]
+struct ResentBlocks {
+    names: Vec<String>,
+    open: bool,
+    /// A new block is to be started by the next `current`.
+    fresh: bool,
+}
+
+impl ResentBlocks {
+    /// Notes the next field's (lower-case) name.
+    fn see(&mut self, lower: &str) {
+        if !lower.starts_with("resent-") {
+            self.open = false;
+            return;
+        }
+        if !self.open || self.names.iter().any(|n| n == lower) {
+            self.names.clear();
+            self.fresh = true;
+        }
+        self.open = true;
+        self.names.push(lower.to_owned());
+    }
+
+    /// The block the current Resent-* field belongs to.
+    fn current<'o>(&mut self, o: &'o mut Originators) -> &'o mut ResentBlock {
+        if self.fresh || o.resent.is_empty() {
+            self.fresh = false;
+            o.resent.push(ResentBlock::default());
+        }
+        let last = o.resent.len() - 1;
+        &mut o.resent[last]
+    }
+}
 
 /// Splits the header section into unfolded (name, value, whitespace before the colon) fields.
 fn split_fields(head: &[u8]) -> Result<Vec<(String, String, bool)>, HeaderError> {
@@ -152,7 +239,7 @@ fn entries(field: &str, value: &str) -> Result<Vec<Entry>, HeaderError> {
     Ok(raw
         .into_iter()
         .map(|r| Entry {
-            display_name: r.phrase.map(|p| decode_phrase(&p)),
+            display_name: r.phrase.map(|p| phrase::decode(&p)),
             address: EmailAddress::parse(&r.addr_spec).ok(),
             raw_address: r.addr_spec,
         })
@@ -288,25 +375,25 @@ fn check_phrase(phrase: &str) -> Result<(), &'static str> {
     if phrase.starts_with('.') {
         return Err("a display name starts with a dot");
     }
+    // The text outside quoted strings (quoted pairs inside them are skipped whole).
     let mut outside = String::with_capacity(phrase.len());
-    let mut quoted = false;
+    let (mut quoted, mut escaped) = (false, false);
     for c in phrase.chars() {
-        if c == '"' {
-            quoted = !quoted;
+        let inside = quoted;
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            _ => {}
         }
-        outside.push(if quoted { ' ' } else { c });
+        outside.push(if inside || quoted { ' ' } else { c });
     }
     for word in outside.split(is_wsp).filter(|w| w.contains("=?") || w.contains("?=")) {
         check_encoded_word(word)?;
     }
-    let mut quoted = false;
-    for c in phrase.chars() {
-        if quoted {
-            quoted = c != '"';
-            continue;
-        }
+    for c in outside.chars() {
         match c {
-            '"' => quoted = true,
+            '"' => {}
             c if is_atext(c) || is_wsp(c) || c == '.' => {}
             '@' => return Err("an '@' in an unquoted display name"),
             _ => return Err("a display name holds characters that are not allowed"),
@@ -343,19 +430,6 @@ fn check_encoded_word(word: &str) -> Result<(), &'static str> {
     if valid { Ok(()) } else { Err(BAD) }
 }
 
-/// Decodes a display phrase (quoted strings, RFC 2047 encoded words) with mail-parser.
-fn decode_phrase(phrase: &str) -> String {
-    let header = format!("From: {phrase} <decode@sendas.invalid>\r\n\r\n");
-    let parsed = mail_parser::MessageParser::default().parse(header.as_bytes());
-    parsed
-        .as_ref()
-        .and_then(|m| m.from())
-        .and_then(|a| a.first())
-        .and_then(|a| a.name())
-        .map(str::to_owned)
-        .unwrap_or_else(|| phrase.trim_matches('"').to_owned())
-}
-
 /// Compares our reading of From, Sender and Reply-To with mail-parser's.
 fn second_opinion(head: &[u8], o: &Originators) -> Option<String> {
     let mut block = head.to_vec();
@@ -378,6 +452,8 @@ fn second_opinion(head: &[u8], o: &Originators) -> Option<String> {
     }
     None
 }
+
+mod phrase;
 
 #[cfg(test)]
 mod tests;

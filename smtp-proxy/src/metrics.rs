@@ -17,6 +17,8 @@ pub struct Metrics {
     pub sessions_active: AtomicU64,
     /// Failed AUTH attempts.
     pub auth_failures: AtomicU64,
+    /// Failed AUTH attempts for a login guessed at from several addresses (answered slower, not locked).
+    pub auth_login_alerts: AtomicU64,
     /// Messages relayed.
     pub accepted: AtomicU64,
     rejected: Mutex<BTreeMap<String, u64>>,
@@ -50,6 +52,11 @@ impl Metrics {
         };
         counter("sendas_smtp_sessions_total", "SMTP sessions started.", self.sessions.load(Ordering::Relaxed));
         counter("sendas_smtp_auth_failures_total", "Failed AUTH attempts.", self.auth_failures.load(Ordering::Relaxed));
+        counter(
+            "sendas_smtp_auth_login_alerts_total",
+            "Failed AUTH attempts for a login guessed at from several addresses (slowed, not locked).",
+            self.auth_login_alerts.load(Ordering::Relaxed),
+        );
         counter(
             "sendas_smtp_accepted_total",
             "Messages relayed and answered 250.",

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use lettre::address::Envelope as LettreEnvelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::extension::{ClientId, Extension};
 use secrecy::{ExposeSecret, SecretString};
 use sendas_core::EmailAddress;
 use sendas_core::model::{Mailbox, SmtpSettings, SystemRelay};
@@ -30,6 +30,13 @@ pub struct Envelope {
     pub from: EmailAddress,
     /// The client's recipients.
     pub to: Vec<String>,
+}
+
+impl Envelope {
+    /// Whether every address is ASCII (else the upstream must offer SMTPUTF8).
+    pub fn is_ascii(&self) -> bool {
+        self.from.as_str().is_ascii() && self.to.iter().all(|t| t.is_ascii())
+    }
 }
 
 /// The upstream accepted.
@@ -57,6 +64,8 @@ pub enum RelayError {
 enum Failure {
     Login(LoginError),
     Send(lettre::transport::smtp::Error),
+    /// The envelope needs SMTPUTF8 and the upstream does not offer it.
+    NoSmtpUtf8,
 }
 
 /// Sends a message upstream.
@@ -202,6 +211,9 @@ impl UpstreamRelay {
                         .conn
                 }
             };
+            if !envelope.is_ascii() && !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+                return Err(Failure::NoSmtpUtf8);
+            }
             let response = conn.send(&env, message).await.map_err(Failure::Send)?;
             Ok::<_, Failure>((conn, response))
         };
@@ -219,6 +231,10 @@ impl UpstreamRelay {
                 let code = e.status().map(u16::from).unwrap_or(554);
                 Err(RelayError::Permanent { code, text: sanitise(&e.to_string()) })
             }
+            Err(Failure::NoSmtpUtf8) => Err(RelayError::Permanent {
+                code: 553,
+                text: "5.6.7 the mailbox's server does not offer SMTPUTF8, needed for a non-ASCII address".into(),
+            }),
             Err(Failure::Send(e)) => Err(RelayError::Temporary(sanitise(&e.to_string()))),
             Err(Failure::Login(e)) => Err(RelayError::Temporary(sanitise(&e.to_string()))),
         }

@@ -82,8 +82,12 @@ pub fn denial_reply(denial: MessageDenial) -> Reply {
         MessageDenial::DisplayNameControl(field) => {
             format!("{}: the display name holds control or direction characters", field.name())
         }
-        MessageDenial::SeveralFromWithoutSender => "From: several addresses need one Sender you may use".to_owned(),
-        MessageDenial::EnvelopeMismatch => "MAIL FROM must be the sending mailbox (From, or Sender)".to_owned(),
+        MessageDenial::SeveralFromWithoutSender => {
+            "From: several addresses need one Sender (Resent-Sender) you may use".to_owned()
+        }
+        MessageDenial::EnvelopeMismatch => {
+            "MAIL FROM must be one of the message's From, Sender, Resent-From or Resent-Sender addresses".to_owned()
+        }
     };
     Reply::new(550, "5.7.1", text)
 }

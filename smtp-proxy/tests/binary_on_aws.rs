@@ -13,15 +13,15 @@ use support::net::*;
 use support::*;
 use tokio::net::TcpStream;
 
-/// A table and secret prefix on a private moto.
+/// A fresh table and secret prefix on a private moto, seeded as the admin principal
+/// (the binary itself runs as the proxy's task role: `ProxyProcess::spawn`).
 async fn on_moto(
     moto: &sendas_testkit::Moto,
-    table: &str,
-    prefix: &str,
-) -> (Arc<dyn sendas_core::ports::Store>, Arc<dyn sendas_core::ports::SecretStore>) {
-    let aws = backends::aws_at(&moto.url()).await;
-    let (dynamo, sm) = (aws_sdk_dynamodb::Client::new(&aws), aws_sdk_secretsmanager::Client::new(&aws));
-    backends::aws_backends(dynamo, sm, table, prefix, Duration::from_secs(60)).await
+) -> (Arc<dyn sendas_core::ports::Store>, Arc<dyn sendas_core::ports::SecretStore>, String, String) {
+    let aws = moto.aws();
+    let (table, prefix) = aws.fresh_names();
+    let (store, secrets) = backends::aws_backends(&aws, &table, &prefix, Duration::from_secs(60), None).await;
+    (store, secrets, table, prefix)
 }
 
 async fn http_get(port: u16, path: &str) -> String {
@@ -43,7 +43,14 @@ struct ProxyProcess {
 
 impl ProxyProcess {
     #[allow(clippy::zombie_processes, reason = "Drop kills and waits for the child")]
-    async fn spawn(dir: &std::path::Path, moto: &str, table: &str, prefix: &str, limits: &str) -> ProxyProcess {
+    /// Runs as the proxy's ECS task role: its keys from moto's principals (policies of infra/proxy.yaml).
+    async fn spawn(
+        dir: &std::path::Path,
+        aws: &sendas_testkit::aws::AwsEndpoint,
+        table: &str,
+        prefix: &str,
+        limits: &str,
+    ) -> ProxyProcess {
         let (smtp, metrics) = (sendas_testkit::free_port(), sendas_testkit::free_port());
         let config = dir.join(format!("proxy-{smtp}.toml"));
         std::fs::write(
@@ -58,11 +65,9 @@ impl ProxyProcess {
         let log = dir.join(format!("proxy-{smtp}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_sendas-smtp-proxy"))
             .arg(&config)
-            .env("AWS_ENDPOINT_URL", moto)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "eu-central-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .envs(aws.env(sendas_testkit::aws::Principal::ProxyTask))
             .env("RUST_LOG", "trace")
             .stdout(std::fs::File::create(&log).unwrap())
             .stderr(Stdio::inherit())
@@ -88,12 +93,11 @@ impl Drop for ProxyProcess {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_binary_relays_refuses_reports_and_survives_a_lost_database() {
     let mut moto = sendas_testkit::Moto::start();
-    let (table, prefix) = ("proxy-binary".to_owned(), "binary/".to_owned());
-    let (store, secrets) = on_moto(&moto, &table, &prefix).await;
+    let (store, secrets, table, prefix) = on_moto(&moto).await;
     let (world, mailbox_upstream, _system) = prepare(store, secrets).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let proxy = ProxyProcess::spawn(dir.path(), &moto.url(), &table, &prefix, "").await;
+    let proxy = ProxyProcess::spawn(dir.path(), &moto.aws(), &table, &prefix, "").await;
     let (smtp, metrics, log) = (proxy.smtp, proxy.metrics, proxy.log.clone());
     let mut c = Client::new(TcpStream::connect(("127.0.0.1", smtp)).await.unwrap());
     assert_eq!(c.reply().await.0, 220);
@@ -141,7 +145,14 @@ fn secret_forms(passwords: &[&str], login: &str) -> Vec<String> {
 }
 
 async fn auth_reply(port: u16, login: &str, password: &str) -> (u16, String) {
-    let mut c = Client::new(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+    auth_reply_from("127.0.0.1", port, login, password).await
+}
+
+/// AUTH PLAIN from the loopback address `source` (another client machine).
+async fn auth_reply_from(source: &str, port: u16, login: &str, password: &str) -> (u16, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let mut c = Client::new(socket.connect(([127, 0, 0, 1], port).into()).await.unwrap());
     c.reply().await;
     c.expect("EHLO c", 250).await;
     let token = data_encoding::BASE64.encode(format!("\0{login}\0{password}").as_bytes());
@@ -152,23 +163,26 @@ async fn auth_reply(port: u16, login: &str, password: &str) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_share_the_auth_lockouts_through_dynamodb() {
     let moto = sendas_testkit::Moto::start();
-    let (table, prefix) = ("proxy-lockout".to_owned(), "lockout/".to_owned());
-    let (store, secrets) = on_moto(&moto, &table, &prefix).await;
+    let (store, secrets, table, prefix) = on_moto(&moto).await;
     let (world, _mailbox_upstream, _system) = prepare(store, secrets).await;
     let dir = tempfile::tempdir().unwrap();
     // Per process, 2 failures stay below every limit; only the shared counts can lock.
     let limits = "auth_failures_per_login = 4\nauth_failures_per_ip = 9\n";
-    let a = ProxyProcess::spawn(dir.path(), &moto.url(), &table, &prefix, limits).await;
-    let b = ProxyProcess::spawn(dir.path(), &moto.url(), &table, &prefix, limits).await;
+    let a = ProxyProcess::spawn(dir.path(), &moto.aws(), &table, &prefix, limits).await;
+    let b = ProxyProcess::spawn(dir.path(), &moto.aws(), &table, &prefix, limits).await;
 
-    // Login lockout: 2 wrong guesses on each replica lock alice on both.
+    // Lockout of the (address, login) pair: 2 wrong guesses on each replica lock it on both.
     assert_eq!(auth_reply(a.smtp, "alice", "guess-1").await.0, 535);
     assert_eq!(auth_reply(a.smtp, "alice", "guess-2").await.0, 535);
     assert_eq!(auth_reply(b.smtp, "alice", "guess-3").await.0, 535);
     let (code, text) = auth_reply(b.smtp, "alice", "guess-4").await;
     assert_eq!((code, text.contains("4.7.0")), (454, true), "the fourth failure across replicas locks: {text}");
     let (code, _) = auth_reply(a.smtp, "alice", &world.password).await;
-    assert_eq!(code, 454, "the right password on the other replica is refused while locked");
+    assert_eq!(code, 454, "the right password from the guessing address is refused on the other replica too");
+    // The lock is the guesser's: alice from another address gets in on both replicas.
+    for port in [a.smtp, b.smtp] {
+        assert_eq!(auth_reply_from("127.0.0.2", port, "alice", &world.password).await.0, 235);
+    }
     // Another login from the same IP is not locked yet (5 IP failures < 9).
     assert_eq!(auth_reply(a.smtp, "bob", &world.bob_password).await.0, 235);
 

@@ -66,21 +66,20 @@ fn proxy_view(message: &[u8], usable: &UsableMailboxes) -> Result<Value, String>
     let received = reader.feed(&wire).1.ok_or("no end of DATA")?;
     let e = extract(&received.message, 64 * 1024).map_err(|e| format!("554 {}", e.0))?;
     let o = &e.originators;
-    let sending = match (&o.sender, o.from.as_slice()) {
-        (Some(s), _) => s.address.clone(),
-        (None, [single]) => single.address.clone(),
-        _ => None,
-    };
-    let envelope =
-        sending.filter(|a| usable.find(Usage::From, a).is_some()).or(EmailAddress::parse("a@tenant.example").ok());
+    // A conforming client's MAIL FROM: one of the message's originator addresses it may send from.
+    let envelope = o
+        .senders()
+        .filter_map(|e| e.address.clone())
+        .find(|a| usable.find(Usage::From, a).is_some())
+        .or(EmailAddress::parse("a@tenant.example").ok());
     match decide(&received, envelope.as_ref(), usable, 64 * 1024, 998) {
         Verdict::Reject { reply, .. } => Err(format!("{} {} {}", reply.code, reply.enhanced, reply.lines.join(" "))),
         Verdict::Relay { .. } => Ok(json!({
             "from": addresses(&o.from),
             "sender": addresses(o.sender.as_slice()),
             "reply-to": addresses(&o.reply_to),
-            "resent-from": addresses(&o.resent_from),
-            "resent-sender": addresses(&o.resent_sender),
+            "resent-from": addresses(&o.resent_from().cloned().collect::<Vec<_>>()),
+            "resent-sender": addresses(&o.resent_sender().cloned().collect::<Vec<_>>()),
         })),
     }
 }

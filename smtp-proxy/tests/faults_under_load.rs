@@ -88,10 +88,11 @@ fn message_id(m: &[u8]) -> Option<String> {
 async fn no_message_is_lost_or_doubled_when_upstream_and_store_fail_under_load() {
     let moto = Moto::start();
     let mut endpoint = Forwarder::start(moto.port).await;
-    let aws = support::backends::aws_at(&endpoint.url()).await;
-    let (dynamo, sm) = (aws_sdk_dynamodb::Client::new(&aws), aws_sdk_secretsmanager::Client::new(&aws));
+    // Setup as the admin, the proxy as its task role, both through the forwarder.
+    let aws = moto.aws().at(&endpoint.url());
+    let (table, prefix) = aws.fresh_names();
     let (store, secrets) =
-        support::backends::aws_backends(dynamo, sm, "faults", "faults/", Duration::from_secs(1)).await;
+        support::backends::aws_backends(&aws, &table, &prefix, Duration::from_secs(1), None).await;
     let mut limits = limits_for_net();
     limits.snapshot_ttl = Duration::from_secs(1);
     limits.relay_timeout = Duration::from_secs(3);

@@ -259,12 +259,66 @@ async fn shutdown_lets_the_transaction_in_flight_finish() {
     busy.expect("DATA", 354).await;
     busy.send(b"From: <a@tenant.example>\r\n\r\nhalf").await;
     net.stop.send(true).unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(TcpStream::connect(("127.0.0.1", net.submission)).await.is_err() || !net.task.is_finished());
+    // The listeners close (bounded polling) while the transaction in flight holds the server open.
+    let mut closed = false;
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", net.submission)).await.is_err() {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(closed, "the listener still accepts after shutdown");
+    assert!(!net.task.is_finished(), "the server ended before the transaction in flight");
     busy.send(b" of it\r\n.\r\n").await;
     assert_eq!(busy.reply().await.0, 250, "the message in flight is relayed");
     let (code, _) = busy.try_reply().await.unwrap_or((0, String::new()));
     assert_eq!(code, 421, "then the idle session is told the service shuts down");
     tokio::time::timeout(Duration::from_secs(5), net.task).await.unwrap().unwrap();
     assert_eq!(net.mailbox_upstream.delivered().len(), 1);
+}
+
+/// Plays a raw script with Python's `ssl` (certificate verified) and answers each step's reply code (0: closed).
+fn python_probe(net: &Net, port: u16, mode: &str, script: &[String]) -> Vec<u16> {
+    let out = std::process::Command::new("python3")
+        .arg(sendas_testkit::repo_root().join("scripts/smtp_probe.py"))
+        .args(["127.0.0.1", &port.to_string(), net.cert.to_str().unwrap(), mode])
+        .arg(serde_json::to_string(script).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let replies: Vec<Option<(u16, String)>> = serde_json::from_slice(&out.stdout).unwrap();
+    replies.into_iter().map(|r| r.map_or(0, |(code, _)| code)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn over_tls_with_python_starttls_forgets_auth_bare_lf_closes_and_smtputf8_is_required() {
+    let net =
+        start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+    let auth = format!("AUTH PLAIN {}\r\n", data_encoding::BASE64.encode(format!("\0alice\0{}", net.world.password).as_bytes()));
+    let lines = |steps: &[&str]| steps.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // 1. AUTH in plaintext (allowed on this loopback listener), STARTTLS: inside TLS nothing of it is left.
+    let mut script = lines(&["EHLO c\r\n"]);
+    script.push(auth.clone());
+    script.extend(lines(&["STARTTLS", "MAIL FROM:<a@tenant.example>\r\n", "EHLO c\r\n", "MAIL FROM:<a@tenant.example>\r\n"]));
+    script.push(auth.clone());
+    script.push("MAIL FROM:<a@tenant.example>\r\n".into());
+    assert_eq!(python_probe(&net, net.submission, "plain", &script), vec![220, 250, 235, 220, 503, 250, 530, 235, 250]);
+    // 2. A bare LF over implicit TLS: answered 521, nothing after it runs, the connection closes.
+    let mut script = lines(&["EHLO c\r\n"]);
+    script.push(auth.clone());
+    script.extend(lines(&["MAIL FROM:<a@tenant.example>\nRSET\r\n", "NOOP\r\n"]));
+    assert_eq!(python_probe(&net, net.implicit, "implicit", &script), vec![220, 250, 235, 521, 0]);
+    // 3. SMTPUTF8 offered; a non-ASCII recipient needs it on MAIL FROM.
+    let mut script = lines(&["EHLO c\r\n"]);
+    script.push(auth);
+    script.extend(lines(&[
+        "MAIL FROM:<a@tenant.example>\r\n",
+        "RCPT TO:<jörg@exämple.net>\r\n",
+        "RSET\r\n",
+        "MAIL FROM:<a@tenant.example> SMTPUTF8\r\n",
+        "RCPT TO:<jörg@exämple.net>\r\n",
+    ]));
+    assert_eq!(python_probe(&net, net.implicit, "implicit", &script), vec![220, 250, 235, 250, 553, 250, 250, 250]);
+    assert!(net.mailbox_upstream.delivered().is_empty());
 }

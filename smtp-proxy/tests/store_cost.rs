@@ -96,23 +96,12 @@ fn embedded(counted: &mut Vec<Arc<sendas_store_embedded::SqliteStore>>) -> Backe
     (store, Arc::new(secrets))
 }
 
+/// A table on the shared moto; setup as the admin, the proxy as its task role (support::backends),
+/// every request of both counted.
 async fn aws(counter: &sendas_store_aws::RequestCounter) -> Backend {
-    let sdk = sendas_store_aws::load_aws_config().await;
-    let dynamo = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
-    );
-    let sm = aws_sdk_secretsmanager::Client::from_conf(
-        aws_sdk_secretsmanager::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
-    );
-    let id = sendas_core::TenantId::generate();
-    support::backends::aws_backends(
-        dynamo,
-        sm,
-        &format!("cost-{id}"),
-        &format!("cost/{id}/"),
-        sendas_store_aws::DEFAULT_SECRET_TTL,
-    )
-    .await
+    let aws = sendas_testkit::aws::AwsEndpoint::shared();
+    let (table, prefix) = aws.fresh_names();
+    support::backends::aws_backends(aws, &table, &prefix, sendas_store_aws::DEFAULT_SECRET_TTL, Some(counter)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,9 @@ use crate::state::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use sendas_core::ServiceError;
 use sendas_core::model::Role;
 use serde::de::DeserializeOwned;
@@ -19,6 +21,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Found already by the authorisation layer.
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(*caller);
+        }
         let header =
             parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(ServiceError::Unauthorized)?;
         let (scheme, token) = header.split_once(' ').ok_or(ServiceError::Unauthorized)?;
@@ -30,19 +36,26 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// A JSON body; malformed or mistyped bodies are `validation_failed`.
+/// A JSON body; malformed or mistyped bodies are `validation_failed`, a
+/// body over the limit (axum's default, 2 MiB) is `413 payload_too_large`.
 pub struct Body<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
-    type Rejection = ApiError;
+    type Rejection = Response;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Body(v)),
             Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::invalid("body", "send the body as Content-Type: application/json"))
+                Err(ApiError::invalid("body", "send the body as Content-Type: application/json").into_response())
             }
-            Err(e) => Err(ApiError::invalid("body", e.body_text())),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(crate::problem::problem_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+                "the request body is larger than the API accepts".to_owned(),
+            )),
+            Err(e) => Err(ApiError::invalid("body", e.body_text()).into_response()),
         }
     }
 }

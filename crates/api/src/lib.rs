@@ -12,6 +12,7 @@
 //! (utoipa) and served at `/v1/openapi.json`; only routes registered with
 //! it exist.
 
+pub mod authorize;
 pub mod dto;
 pub mod extract;
 pub mod problem;
@@ -131,8 +132,11 @@ pub fn router(state: AppState) -> Router {
 /// The routes of some areas plus `/v1/openapi.json` (of the whole API).
 pub fn router_for(areas: &[Area], state: AppState) -> Router {
     let (routes, _) = assemble(areas);
-    let doc = serde_json::to_vec(&openapi()).unwrap_or_default();
+    let whole = openapi();
+    let scopes = authorize::Scopes::of(&whole);
+    let doc = serde_json::to_vec(&whole).unwrap_or_default();
     routes
+        .route_layer(axum::middleware::from_fn_with_state((state.clone(), scopes), authorize::authorize))
         .route(
             "/v1/openapi.json",
             axum::routing::get(move || {
@@ -142,9 +146,12 @@ pub fn router_for(areas: &[Area], state: AppState) -> Router {
         )
         .fallback(|| async { problem::ApiError(sendas_core::ServiceError::NotFound) })
         .method_not_allowed_fallback(|| async {
-            let mut r = problem::ApiError(sendas_core::ServiceError::NotFound).into_response();
-            *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            r
+            problem::problem_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                "this route does not take that method".to_owned(),
+            )
         })
         .layer(axum::middleware::from_fn(request_id))
         .with_state(state)

@@ -15,7 +15,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     /// Stable machine-readable kind: `unauthorized`, `forbidden`, `not_found`,
-    /// `validation_failed`, `conflict`, `quota_exceeded`, `unavailable`, `internal`.
+    /// `method_not_allowed`, `validation_failed`, `payload_too_large`, `conflict`,
+    /// `quota_exceeded`, `unavailable`, `internal`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// Short human-readable summary of the kind.
@@ -105,14 +106,28 @@ impl IntoResponse for ApiError {
             }
         };
         let problem = Problem { kind, title, status: status.as_u16(), detail, field, request_id: current_request_id() };
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
-        let mut response = (status, body).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        let mut response = problem.into_response_with(status);
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
+}
+
+impl Problem {
+    fn into_response_with(self, status: StatusCode) -> Response {
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response
+    }
+}
+
+/// A problem+json answer that no `ServiceError` describes (the protocol's
+/// own: `405 method_not_allowed`, `413 payload_too_large`).
+pub fn problem_response(status: StatusCode, kind: &'static str, title: &'static str, detail: String) -> Response {
+    Problem { kind, title, status: status.as_u16(), detail, field: None, request_id: current_request_id() }
+        .into_response_with(status)
 }
 
 /// The result type of handlers.

@@ -59,22 +59,8 @@ async fn api_on(backend: Backend) -> TestApi {
             let (store, secrets) = sendas_store_embedded::open_data_dir(&dir).unwrap();
             TestApi::new(std::sync::Arc::new(store), std::sync::Arc::new(secrets))
         }
-        Backend::Dynamo => {
-            assert!(std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| v.contains("127.0.0.1")), "run scripts/test.sh");
-            let config = sendas_store_aws::load_aws_config().await;
-            let client = aws_sdk_dynamodb::Client::new(&config);
-            let table = format!("matrix-{}", sendas_core::TenantId::generate());
-            sendas_store_aws::create_table(&client, &table).await.unwrap();
-            let secrets = sendas_store_aws::SecretsManagerStore::new(
-                aws_sdk_secretsmanager::Client::new(&config),
-                format!("matrix/{table}/"),
-                sendas_store_aws::DEFAULT_SECRET_TTL,
-            );
-            TestApi::new(
-                std::sync::Arc::new(sendas_store_aws::DynamoStore::new(client, table)),
-                std::sync::Arc::new(secrets),
-            )
-        }
+        // Each area as its Lambda function's IAM principal, on moto (support::aws).
+        Backend::Dynamo => support::aws::dynamodb_api().await,
     }
 }
 
@@ -253,9 +239,67 @@ async fn unknown_paths_and_methods_are_problems_too() {
     assert_eq!((a.status.as_u16(), a.content_type.as_str()), (404, "application/problem+json"));
     let a = w.api.call(Method::DELETE, "/v1/tenants", Some(&w.operator), None).await;
     assert_eq!(a.status.as_u16(), 405);
+    assert_eq!((a.body["status"].as_u64(), a.body["type"].as_str()), (Some(405), Some("method_not_allowed")));
     let a = w.api.call(Method::GET, "/v1/tenants/not-a-uuid", Some(&w.operator), None).await;
     assert_eq!(a.status.as_u16(), 404);
     let doc = w.api.call(Method::GET, "/v1/openapi.json", None, None).await;
     assert_eq!(doc.status.as_u16(), 200);
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
+}
+
+/// Sends raw body bytes (as JSON) and answers the status and the problem body.
+async fn raw(w: &World, method: Method, path: &str, token: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder().method(method).uri(path).header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = w.api.router.clone().oneshot(req.body(axum::body::Body::from(body)).unwrap()).await.unwrap();
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Authorisation comes before the body: every caller an operation refuses
+/// gets its refusal (401/403/404) also with a malformed body, never a 422
+/// that describes the body to it. Generated from the document like the matrix.
+#[tokio::test]
+async fn authorization_comes_before_the_body() {
+    let w = world(Backend::Memory).await;
+    let doc = serde_json::to_value(sendas_api::openapi()).unwrap();
+    let mut checked = 0;
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
+            if op["requestBody"].is_null() {
+                continue;
+            }
+            let scopes: Vec<String> = op["security"][0]["bearer"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect();
+            for who in EVERYONE {
+                let Some(want) = expected(&scopes, who, template.contains("{tenant_id}")) else { continue };
+                let path = w.path(template, who);
+                let (status, body) = raw(&w, method.clone(), &path, w.token(who), b"{\"malformed".to_vec()).await;
+                assert_eq!(status, want, "{method} {template} as {who:?} with a malformed body: {body}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 50, "only {checked} cases");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_problem_json() {
+    let w = world(Backend::Memory).await;
+    let mut big = b"{\"name\": \"".to_vec();
+    big.extend(std::iter::repeat_n(b'x', 5 << 20));
+    big.extend_from_slice(b"\"}");
+    let path = format!("/v1/tenants/{}/groups", w.a.id);
+    let (status, body) = raw(&w, Method::POST, &path, Some(&w.a.admin), big).await;
+    assert_eq!((status, body["status"].as_u64(), body["type"].as_str()), (413, Some(413), Some("payload_too_large")));
 }

@@ -1,5 +1,6 @@
 //! The HTTP suite against the embedded store and against the AWS store on
-//! moto (`AWS_ENDPOINT_URL`, started by scripts/test.sh).
+//! moto (`AWS_ENDPOINT_URL`, started by scripts/test.sh, IAM enforced: each
+//! area runs as its Lambda function's principal).
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -32,23 +33,10 @@ mod embedded {
 
 mod dynamodb {
     use super::*;
-    use sendas_store_aws::{DEFAULT_SECRET_TTL, DynamoStore, SecretsManagerStore, create_table, load_aws_config};
 
+    /// Each area's router as its function's IAM principal (support::aws).
     async fn api() -> TestApi {
-        assert!(
-            std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| v.contains("127.0.0.1")),
-            "AWS_ENDPOINT_URL must point at moto on 127.0.0.1; run scripts/test.sh"
-        );
-        let config = load_aws_config().await;
-        let client = aws_sdk_dynamodb::Client::new(&config);
-        let table = format!("sendas-api-{}", sendas_core::TenantId::generate());
-        create_table(&client, &table).await.unwrap();
-        let secrets = SecretsManagerStore::new(
-            aws_sdk_secretsmanager::Client::new(&config),
-            format!("sendas-api/{}/", sendas_core::TenantId::generate()),
-            DEFAULT_SECRET_TTL,
-        );
-        TestApi::new(Arc::new(DynamoStore::new(client, table)), Arc::new(secrets))
+        support::aws::dynamodb_api().await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

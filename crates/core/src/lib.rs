@@ -22,7 +22,7 @@ pub mod secret;
 pub mod service;
 pub mod time;
 
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 
 #[cfg(test)]

@@ -86,13 +86,17 @@ pub async fn run(
         demo::save(&opts.data_dir, &info)?;
         print_demo(&opts, &info);
     }
-    let router = sendas_api::router(AppState::new(backends.store.clone(), backends.secrets.clone()));
+    let router = crate::web::with_web(
+        sendas_api::router(AppState::new(backends.store.clone(), backends.secrets.clone())),
+        crate::web::smtp_client_config(proxy.addr, proxy.tls_addr),
+    );
     println!(
         "sendas SMTP proxy on {} (STARTTLS) and {} (implicit TLS); system relay: {}",
         proxy.addr,
         proxy.tls_addr,
         opts.data_dir.join("outbox").display()
     );
+    println!("sendas web app on {api_url}/");
     println!("sendas API listening on {api_url}/v1 (OpenAPI: {api_url}/v1/openapi.json)");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let smtp = tokio::spawn(proxy.serve(stopped));
@@ -137,6 +141,7 @@ fn print_demo(opts: &ServeOptions, info: &demo::DemoInfo) {
         println!("send (refused with 550 5.7.1, From is not alice's):");
         println!("  {base} --header 'From: CEO <ceo@victim.example>'");
     }
+    crate::web::print_demo_links(info);
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -65,7 +65,7 @@ mod secrets;
 mod table;
 mod throttle;
 
-pub use counter::RequestCounter;
+pub use counter::{RecordedRequest, RequestCounter, Target};
 pub use dynamo::DynamoStore;
 pub use secrets::{DEFAULT_SECRET_TTL, SecretsManagerStore};
 pub use table::create_table;

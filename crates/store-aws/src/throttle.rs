@@ -8,7 +8,8 @@
 //! previous × (share of the previous bucket still inside the window)`,
 //! rounded up, so a lockout never starts later than with exact counting.
 //! Costs: recording = 1 UpdateItem per key (on failures only); a check =
-//! 1 BatchGetItem (strongly consistent) for all keys.
+//! 1 BatchGetItem (strongly consistent) for all keys (again for any keys
+//! DynamoDB leaves unprocessed).
 
 use crate::dynamo::{Item, n, s};
 use crate::error::unavailable;
@@ -92,21 +93,29 @@ impl FailureCounter for DynamoFailureCounter {
                 request = request.keys(HashMap::from([(PK.to_owned(), s(pk(key))), (SK.to_owned(), s(sk(b)))]));
             }
         }
-        let request = request.build().map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let out = self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(unavailable)?;
-        let found: HashMap<(String, String), u32> = out
-            .responses
-            .and_then(|mut r| r.remove(&self.table))
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|item| {
-                let pk = item.get(PK)?.as_s().ok()?.clone();
-                let sk = item.get(SK)?.as_s().ok()?.clone();
-                Some(((pk, sk), count_of(item)))
-            })
-            .collect();
-        // Unprocessed keys count as unknown: the caller falls back to its local counts.
-        if out.unprocessed_keys.is_some_and(|u| !u.is_empty()) {
+        let mut request = Some(request.build().map_err(|e| StoreError::Unavailable(e.to_string()))?);
+        let mut found: HashMap<(String, String), u32> = HashMap::new();
+        // Keys DynamoDB left unprocessed (throttling, 16 MB) are asked for again, with backoff;
+        // if some stay unread, the caller falls back to its local counts.
+        for attempt in 0..5u32 {
+            let Some(keys) = request.take() else { break };
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
+            }
+            let out = self.client.batch_get_item().request_items(&self.table, keys).send().await.map_err(unavailable)?;
+            for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                if let (Some(pk), Some(sk)) =
+                    (item.get(PK).and_then(|v| v.as_s().ok()), item.get(SK).and_then(|v| v.as_s().ok()))
+                {
+                    found.insert((pk.clone(), sk.clone()), count_of(&item));
+                }
+            }
+            request = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys().is_empty());
+        }
+        if request.is_some() {
             return Err(StoreError::Unavailable("failure counters partly unread".into()));
         }
         let get = |key: &str, b: u64| found.get(&(pk(key), sk(b))).copied().unwrap_or(0);

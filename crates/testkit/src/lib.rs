@@ -3,10 +3,13 @@
 //!
 //! [`Upstream`] runs a real SMTP server that enforces AUTH (aiosmtpd,
 //! `scripts/upstream_smtp.py`, from the project's `.venv`) and records what
-//! it accepted; [`Moto`] a private AWS-compatible server; [`Forwarder`] an
-//! endpoint that can be cut and restored; [`free_port`] finds a loopback port; [`repo_root`] the checkout.
+//! it accepted; [`Moto`] a private AWS-compatible server with IAM enforced
+//! (its principals: [`aws`], feature `aws`); [`Forwarder`] an endpoint that
+//! can be cut and restored; [`free_port`] finds a loopback port; [`repo_root`] the checkout.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "aws")]
+pub mod aws;
 mod forwarder;
 pub use forwarder::Forwarder;
 
@@ -115,15 +118,17 @@ impl Drop for Upstream {
 }
 
 /// A private moto server (AWS-compatible) on 127.0.0.1, for tests that stop
-/// and restart the store endpoint; stopped on drop.
+/// and restart the store endpoint; stopped on drop. IAM is enforced as on the
+/// shared moto: its principals and their keys are in [`Moto::principals_file`].
 pub struct Moto {
     child: Child,
     /// Its port.
     pub port: u16,
+    dir: tempfile::TempDir,
 }
 
 impl Moto {
-    /// Starts `scripts/moto_serialized.py` from the project's `.venv` and waits until it answers.
+    /// Starts `scripts/moto_serialized.py --iam` from the project's `.venv` and waits until it answers.
     pub fn start() -> Moto {
         Self::start_on(free_port())
     }
@@ -133,16 +138,18 @@ impl Moto {
     #[allow(clippy::zombie_processes)]
     pub fn start_on(port: u16) -> Moto {
         let root = repo_root();
+        let dir = tempfile::tempdir().unwrap();
         let child = Command::new(root.join(".venv/bin/python"))
             .arg(root.join("scripts/moto_serialized.py"))
-            .args(["127.0.0.1", &port.to_string()])
+            .args(["127.0.0.1", &port.to_string(), "--iam"])
+            .arg(dir.path().join("principals.json"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("moto (run scripts/test.sh, which installs it)");
-        for _ in 0..100 {
+        for _ in 0..150 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Moto { child, port };
+                return Moto { child, port, dir };
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
@@ -152,6 +159,17 @@ impl Moto {
     /// Its endpoint URL.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The principals file it wrote (keys and naming; see `scripts/moto_serialized.py`).
+    pub fn principals_file(&self) -> PathBuf {
+        self.dir.path().join("principals.json")
+    }
+
+    /// Its endpoint with the keys of its principals.
+    #[cfg(feature = "aws")]
+    pub fn aws(&self) -> aws::AwsEndpoint {
+        aws::AwsEndpoint::from_file(&self.url(), &self.principals_file())
     }
 
     /// Stops it now (its state is gone).

@@ -22,7 +22,9 @@ impl Session {
         mechanism: u64,
         initial: &str,
     ) -> Next {
-        let reply = if self.user.is_some() {
+        let reply = if self.helo.is_none() {
+            Reply::new(503, "5.5.1", "Send EHLO first")
+        } else if self.user.is_some() {
             Reply::new(503, "5.5.1", "Already authenticated")
         } else if !self.auth_allowed() {
             Reply::new(538, "5.7.11", "Encryption required: use STARTTLS first")
@@ -48,6 +50,10 @@ impl Session {
                             Reply::new(235, "2.7.0", "Authentication successful")
                         }
                         AuthOutcome::Invalid => self.failed().await,
+                        AuthOutcome::InvalidLoginAttacked => {
+                            self.deps.metrics.auth_login_alerts.fetch_add(1, Ordering::Relaxed);
+                            self.failed().await
+                        }
                         AuthOutcome::LockedLogin => {
                             self.deps.metrics.auth_failures.fetch_add(1, Ordering::Relaxed);
                             Reply::new(454, "4.7.0", "Too many failed attempts, try again later")
@@ -90,7 +96,7 @@ impl Session {
             return Err(Sasl::Gone);
         }
         let limits = &self.deps.config.limits;
-        match conn.read_line(limits.max_command_line, limits.command_timeout).await {
+        match conn.read_line(super::syntax::SASL_LINE_MAX, limits.command_timeout).await {
             Line::Line(l) => {
                 let text = String::from_utf8_lossy(&l).trim_end_matches(['\r', '\n']).to_owned();
                 if text == "*" {
@@ -99,6 +105,10 @@ impl Session {
                 decode_base64(&text).ok_or(Sasl::Invalid)
             }
             Line::TooLong => Err(Sasl::Invalid),
+            Line::BareLf => {
+                let _ = conn.send(&super::bare_lf()).await;
+                Err(Sasl::Gone)
+            }
             Line::Closed | Line::TimedOut => Err(Sasl::Gone),
         }
     }

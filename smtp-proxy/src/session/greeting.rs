@@ -24,6 +24,7 @@ impl Session {
             format!("SIZE {}", self.deps.config.limits.max_message_size),
             "8BITMIME".into(),
             "ENHANCEDSTATUSCODES".into(),
+            "SMTPUTF8".into(),
         ];
         if self.tls_available && !self.tls {
             lines.push("STARTTLS".into());

@@ -15,6 +15,8 @@ pub enum Line {
     Closed,
     /// Nothing arrived in time.
     TimedOut,
+    /// A LF without CR before it: only CRLF ends a line (RFC 5321 §2.3.8).
+    BareLf,
 }
 
 /// Room made for one read of commands.
@@ -64,11 +66,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
     }
 
-    /// Reads one line (up to LF) of at most `max` bytes.
+    /// Reads one line (up to CRLF) of at most `max` bytes. A LF without a
+    /// CR before it ends nothing: the line is answered as `BareLf` and the
+    /// session closes, so no byte after it is ever taken for a command.
     pub async fn read_line(&mut self, max: usize, timeout: Duration) -> Line {
         let mut discarding = false;
+        let mut last_discarded = 0u8;
         loop {
-            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+            if let Some(pos) = memchr::memchr(b'\n', &self.buf) {
+                let before = if pos > 0 { self.buf[pos - 1] } else { last_discarded };
+                if before != b'\r' {
+                    self.buf.clear();
+                    return Line::BareLf;
+                }
                 let line: Vec<u8> = self.buf.drain(..=pos).collect();
                 if discarding || line.len() > max {
                     return Line::TooLong;
@@ -76,6 +86,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 return Line::Line(line);
             }
             if self.buf.len() > max {
+                last_discarded = self.buf.last().copied().unwrap_or(0);
                 self.buf.clear();
                 discarding = true;
             }

@@ -3,13 +3,19 @@
 //! STARTTLS), `auth` (AUTH PLAIN/LOGIN), `transaction` (MAIL, RCPT, DATA).
 //!
 //! `run` returns `StartTls` when the client asked for TLS; the caller
-//! upgrades the stream and calls `run` again on it. The read buffer does
-//! not survive that: whatever the client pipelined before the handshake
-//! is discarded.
+//! upgrades the stream, calls `upgraded` and `run` again on it. Nothing
+//! survives that (RFC 3207 §4.2): whatever the client pipelined before the
+//! handshake is discarded with the read buffer, and the EHLO name, the
+//! authenticated user and the transaction are forgotten, so the client must
+//! say EHLO and AUTH again inside TLS.
+//!
+//! Command lines end only at CRLF; each is read strictly (`syntax`) before
+//! smtp-proto parses it.
 
 mod auth;
 mod greeting;
 pub mod io;
+mod syntax;
 mod transaction;
 
 use crate::authn::{AuthedUser, Authenticator};
@@ -60,6 +66,8 @@ pub(crate) struct Transaction {
     pub mail_from: Option<sendas_core::EmailAddress>,
     pub mail_from_raw: String,
     pub rcpts: Vec<String>,
+    /// MAIL carried SMTPUTF8: non-ASCII recipients may follow.
+    pub smtputf8: bool,
 }
 
 /// One client connection's state.
@@ -73,6 +81,12 @@ pub struct Session {
     pub(crate) tx: Transaction,
     pub(crate) auth_failures: u32,
     shutdown: watch::Receiver<bool>,
+}
+
+/// The answer to a bare LF in a command line, before the connection closes (as Postfix's
+/// `smtpd_forbid_bare_newline`).
+pub(crate) fn bare_lf() -> Reply {
+    Reply::new(521, "5.5.2", "Bare LF received: only CRLF ends a line; closing")
 }
 
 /// What a verb handler wants next.
@@ -99,10 +113,13 @@ impl Session {
         }
     }
 
-    /// Marks the stream as encrypted (after STARTTLS); the client must say EHLO again.
+    /// Marks the stream as encrypted (after STARTTLS) and forgets all the
+    /// client said before (RFC 3207 §4.2): EHLO, AUTH and the transaction.
+    /// Only the count of failed AUTH attempts stays: it protects, it does not trust.
     pub fn upgraded(&mut self) {
         self.tls = true;
         self.helo = None;
+        self.user = None;
         self.tx = Transaction::default();
     }
 
@@ -115,6 +132,8 @@ impl Session {
 
     async fn serve<S: AsyncRead + AsyncWrite + Unpin>(&mut self, conn: &mut Conn<S>, greet: bool) -> SessionEnd {
         let limits = self.deps.config.limits.clone();
+        // AUTH lines may be longer than other commands (RFC 4954 §4); `syntax` checks the rest.
+        let max_line = limits.max_command_line.max(syntax::SASL_LINE_MAX);
         if greet {
             let hello = Reply::plain(220, format!("{} ESMTP sendas", self.deps.config.hostname));
             if conn.send(&hello).await.is_err() {
@@ -124,7 +143,7 @@ impl Session {
         loop {
             let mut shutdown = self.shutdown.clone();
             let line = tokio::select! {
-                line = conn.read_line(limits.max_command_line, limits.command_timeout) => line,
+                line = conn.read_line(max_line, limits.command_timeout) => line,
                 _ = stopped(&mut shutdown) => {
                     let _ = conn.send(&Reply::new(421, "4.3.2", "Service shutting down, try again later")).await;
                     return SessionEnd::Closed;
@@ -139,6 +158,10 @@ impl Session {
                     continue;
                 }
                 Line::Closed => return SessionEnd::Closed,
+                Line::BareLf => {
+                    let _ = conn.send(&bare_lf()).await;
+                    return SessionEnd::Closed;
+                }
                 Line::TimedOut => {
                     let _ = conn.send(&Reply::new(421, "4.4.2", "Timeout, closing connection")).await;
                     return SessionEnd::Closed;
@@ -154,6 +177,10 @@ impl Session {
 
     async fn command<S: AsyncRead + AsyncWrite + Unpin>(&mut self, conn: &mut Conn<S>, line: &[u8]) -> Next {
         use smtp_proto::Request;
+        let checked = match syntax::check(line, self.deps.config.limits.max_command_line, self.tx.smtputf8) {
+            Ok(c) => c,
+            Err(reply) => return if conn.send(&reply).await.is_ok() { Next::Continue } else { Next::Close },
+        };
         let parsed = Request::parse(&mut line.iter());
         let reply = match parsed {
             Ok(Request::Ehlo { host }) => self.ehlo(&host, true),
@@ -162,7 +189,7 @@ impl Session {
             Ok(Request::Auth { mechanism, initial_response }) => {
                 return self.auth(conn, mechanism, &initial_response).await;
             }
-            Ok(Request::Mail { from }) => self.mail(&from.address, from.size).await,
+            Ok(Request::Mail { from }) => self.mail(&from.address, from.size, checked.smtputf8).await,
             Ok(Request::Rcpt { to }) => self.rcpt(&to.address),
             Ok(Request::Data) => return self.data(conn).await,
             Ok(Request::Rset) => {

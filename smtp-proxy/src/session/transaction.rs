@@ -16,7 +16,10 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 impl Session {
-    pub(crate) async fn mail(&mut self, address: &str, size: usize) -> Reply {
+    pub(crate) async fn mail(&mut self, address: &str, size: usize, smtputf8: bool) -> Reply {
+        if self.helo.is_none() {
+            return Reply::new(503, "5.5.1", "Send EHLO first");
+        }
         let Some(user) = self.user.clone() else {
             return Reply::new(530, "5.7.0", "Authentication required");
         };
@@ -37,7 +40,8 @@ impl Session {
         if snapshot.usable.find(Usage::From, &parsed).is_none() {
             return self.refuse(denied, address, None).await;
         }
-        self.tx = Transaction { mail_from: Some(parsed), mail_from_raw: address.to_owned(), rcpts: Vec::new() };
+        self.tx =
+            Transaction { mail_from: Some(parsed), mail_from_raw: address.to_owned(), rcpts: Vec::new(), smtputf8 };
         Reply::new(250, "2.1.0", "Sender ok")
     }
 
@@ -66,9 +70,13 @@ impl Session {
         let limits = self.deps.config.limits.clone();
         let reader =
             DataReader::new(DataLimits { max_size: limits.max_message_size, max_line: limits.max_line_length });
-        let Some(received) = conn.read_data(reader, limits.data_timeout).await else {
+        let Some(mut received) = conn.read_data(reader, limits.data_timeout).await else {
             return Next::Close;
         };
+        // The bytes checked are the bytes relayed: the client's trace fields go first.
+        if received.flaws == crate::data::DataFlaws::default() {
+            crate::headers::strip_client_trace(&mut received.message);
+        }
         let reply = self.finish(&received).await;
         self.tx = Transaction::default();
         if conn.send(&reply).await.is_ok() { Next::Continue } else { Next::Close }

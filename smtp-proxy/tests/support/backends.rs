@@ -1,8 +1,20 @@
 //! The three backends the proxy suite runs on.
+//!
+//! On AWS (moto with IAM enforced, see `scripts/moto_serialized.py`) a
+//! backend has two faces. The stores a test gets seed the world and drive
+//! the test (creating tenants, disabling users): they sign as the `admin`
+//! principal. The proxy's own components — the authenticator, the relay's
+//! secret reads, the audit writer — sign as `proxy-task`, the proxy's ECS
+//! task role with the policies of infra/proxy.yaml: [`deployed`] answers
+//! those stores for a store the test holds, and `deps` / `start_full` use
+//! it. So a call the task role does not allow fails the test.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use sendas_core::ports::{SecretStore, Store};
-use std::sync::Arc;
+use sendas_store_aws::{DynamoStore, RequestCounter, SecretsManagerStore};
+use sendas_testkit::aws::{AwsEndpoint, Principal};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The embedded store in a fresh data directory.
 pub fn embedded() -> (Arc<dyn Store>, Arc<dyn SecretStore>) {
@@ -11,7 +23,7 @@ pub fn embedded() -> (Arc<dyn Store>, Arc<dyn SecretStore>) {
     (Arc::new(store), Arc::new(secrets))
 }
 
-/// A fresh DynamoDB table and Secrets Manager prefix on moto (`AWS_ENDPOINT_URL`).
+/// A fresh DynamoDB table and Secrets Manager prefix on the shared moto (`AWS_ENDPOINT_URL`).
 pub async fn dynamodb() -> (Arc<dyn Store>, Arc<dyn SecretStore>) {
     let (store, secrets, _, _) = dynamodb_named().await;
     (store, secrets)
@@ -19,46 +31,66 @@ pub async fn dynamodb() -> (Arc<dyn Store>, Arc<dyn SecretStore>) {
 
 /// As `dynamodb`, also answering the table name and secret prefix.
 pub async fn dynamodb_named() -> (Arc<dyn Store>, Arc<dyn SecretStore>, String, String) {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| v.contains("127.0.0.1")),
-        "AWS_ENDPOINT_URL must point at moto on 127.0.0.1; run scripts/test.sh"
-    );
-    let config = sendas_store_aws::load_aws_config().await;
-    let client = aws_sdk_dynamodb::Client::new(&config);
-    let table = format!("proxy-{}", sendas_core::TenantId::generate());
-    sendas_store_aws::create_table(&client, &table).await.unwrap();
-    let prefix = format!("proxy-test/{}/", sendas_core::TenantId::generate());
-    let secrets = sendas_store_aws::SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&config),
-        prefix.clone(),
-        sendas_store_aws::DEFAULT_SECRET_TTL,
-    );
-    (Arc::new(sendas_store_aws::DynamoStore::new(client, table.clone())), Arc::new(secrets), table, prefix)
+    let aws = AwsEndpoint::shared();
+    let (table, prefix) = aws.fresh_names();
+    let (store, secrets) = aws_backends(aws, &table, &prefix, sendas_store_aws::DEFAULT_SECRET_TTL, None).await;
+    (store, secrets, table, prefix)
 }
 
-/// The AWS configuration for a local endpoint, with explicit test credentials and region:
-/// nothing may fall back to instance metadata.
-pub async fn aws_at(url: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("eu-central-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await
-}
-
-/// Creates `table` through `dynamo` and answers the store on it and the secret store
-/// under `prefix` (cached for `secret_ttl`) through `secrets`.
+/// Creates `table` on `aws` as the admin and answers the admin's store on it and secret
+/// store under `prefix` (reads cached for `secret_ttl`); the proxy's face of both (as
+/// `proxy-task`) is registered for [`deployed`]. Every client counts through `counter`.
 pub async fn aws_backends(
-    dynamo: aws_sdk_dynamodb::Client,
-    secrets: aws_sdk_secretsmanager::Client,
+    aws: &AwsEndpoint,
     table: &str,
     prefix: &str,
-    secret_ttl: std::time::Duration,
+    secret_ttl: Duration,
+    counter: Option<&RequestCounter>,
 ) -> (Arc<dyn Store>, Arc<dyn SecretStore>) {
+    let clients = |config: aws_config::SdkConfig| {
+        let mut dynamo = aws_sdk_dynamodb::config::Builder::from(&config);
+        let mut sm = aws_sdk_secretsmanager::config::Builder::from(&config);
+        if let Some(c) = counter {
+            dynamo = dynamo.interceptor(c.clone());
+            sm = sm.interceptor(c.clone());
+        }
+        (aws_sdk_dynamodb::Client::from_conf(dynamo.build()), aws_sdk_secretsmanager::Client::from_conf(sm.build()))
+    };
+    let (dynamo, sm) = clients(aws.sdk_config(Principal::Admin).await);
     sendas_store_aws::create_table(&dynamo, table).await.unwrap();
-    (
-        Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table)),
-        Arc::new(sendas_store_aws::SecretsManagerStore::new(secrets, prefix, secret_ttl)),
-    )
+    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(dynamo, table));
+    let secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::new(sm, prefix, secret_ttl));
+    let (dynamo, sm) = clients(aws.sdk_config(Principal::ProxyTask).await);
+    let proxy_store: Arc<dyn Store> = Arc::new(DynamoStore::new(dynamo, table));
+    let proxy_secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::new(sm, prefix, secret_ttl));
+    DEPLOYED.lock().unwrap().push(Faces {
+        store: store.clone(),
+        secrets: secrets.clone(),
+        proxy_store,
+        proxy_secrets,
+    });
+    (store, secrets)
+}
+
+/// A test's store and secret store, with the proxy's (task role) face of each.
+struct Faces {
+    store: Arc<dyn Store>,
+    secrets: Arc<dyn SecretStore>,
+    proxy_store: Arc<dyn Store>,
+    proxy_secrets: Arc<dyn SecretStore>,
+}
+
+static DEPLOYED: Mutex<Vec<Faces>> = Mutex::new(Vec::new());
+
+/// The store the proxy runs with for a store the test holds: on AWS the same table signed
+/// as `proxy-task`; otherwise the store itself.
+pub fn deployed(store: &Arc<dyn Store>) -> Arc<dyn Store> {
+    let faces = DEPLOYED.lock().unwrap();
+    faces.iter().find(|f| Arc::ptr_eq(&f.store, store)).map_or_else(|| store.clone(), |f| f.proxy_store.clone())
+}
+
+/// As [`deployed`], for a secret store.
+pub fn deployed_secrets(secrets: &Arc<dyn SecretStore>) -> Arc<dyn SecretStore> {
+    let faces = DEPLOYED.lock().unwrap();
+    faces.iter().find(|f| Arc::ptr_eq(&f.secrets, secrets)).map_or_else(|| secrets.clone(), |f| f.proxy_secrets.clone())
 }

@@ -142,7 +142,9 @@ pub fn limits_for_net() -> Limits {
     Limits { auth_failure_delay: Duration::from_millis(50), relay_timeout: Duration::from_secs(3), ..Limits::default() }
 }
 
+/// The proxy's components over `store`; on AWS they sign as the proxy's task role (backends::deployed).
 pub fn deps(store: Arc<dyn Store>, relay: Arc<dyn Relay>, limits: Limits, plaintext: bool) -> Deps {
+    let store = backends::deployed(&store);
     let config =
         ProxyConfig { hostname: "proxy.test".into(), limits: limits.clone(), plaintext_auth_insecure: plaintext };
     Deps {

@@ -74,9 +74,14 @@ pub async fn start_full(
     let submission = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let implicit = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (sp, ip) = (submission.local_addr().unwrap().port(), implicit.local_addr().unwrap().port());
-    let relay = Arc::new(UpstreamRelay::new(store.clone(), secrets, limits.relay_timeout));
+    // The proxy's components sign as its task role on AWS (backends::deployed).
+    let relay = Arc::new(UpstreamRelay::new(
+        super::backends::deployed(&store),
+        super::backends::deployed_secrets(&secrets),
+        limits.relay_timeout,
+    ));
     let mut d = deps(store, relay, limits, plaintext);
-    d.audit = sendas_smtp_proxy::audit::AuditWriter::start(audit).0;
+    d.audit = sendas_smtp_proxy::audit::AuditWriter::start(super::backends::deployed(&audit)).0;
     let metrics = d.metrics.clone();
     let (stop, rx) = watch::channel(false);
     let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };

@@ -2,6 +2,7 @@
 //! helper, and a seeded world of two tenants.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod aws;
 pub mod suite;
 
 use axum::Router;

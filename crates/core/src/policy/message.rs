@@ -28,10 +28,54 @@ pub struct Originators {
     pub sender: Option<Entry>,
     /// The entries of the Reply-To field.
     pub reply_to: Vec<Entry>,
-    /// Entries of every Resent-From field.
-    pub resent_from: Vec<Entry>,
-    /// Entries of every Resent-Sender field.
-    pub resent_sender: Vec<Entry>,
+    /// The resent blocks (RFC 5322 §3.6.6), topmost (the newest) first.
+    pub resent: Vec<ResentBlock>,
+}
+
+/// One resent block: the Resent-* fields added by one redistribution.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResentBlock {
+    /// The entries of its Resent-From field.
+    pub from: Vec<Entry>,
+    /// Its Resent-Sender field's entry.
+    pub sender: Option<Entry>,
+}
+
+impl Originators {
+    /// Every Resent-From entry of every block.
+    pub fn resent_from(&self) -> impl Iterator<Item = &Entry> {
+        self.resent.iter().flat_map(|b| &b.from)
+    }
+
+    /// Every Resent-Sender entry of every block.
+    pub fn resent_sender(&self) -> impl Iterator<Item = &Entry> {
+        self.resent.iter().flat_map(|b| &b.sender)
+    }
+
+    /// Every originator entry: From, Sender, Resent-From, Resent-Sender (not Reply-To).
+    pub fn senders(&self) -> impl Iterator<Item = &Entry> {
+        self.from.iter().chain(&self.sender).chain(self.resent_from()).chain(self.resent_sender())
+    }
+
+    /// The entry naming the mailbox responsible for the transmission (RFC
+    /// 5322 §3.6.2, §3.6.6): the Resent-Sender, or else the single
+    /// Resent-From, of the topmost resent block; otherwise the Sender;
+    /// otherwise the single From. `None` when the responsible field holds
+    /// several addresses and nothing names one of them.
+    pub fn sending(&self) -> Option<&Entry> {
+        if let Some(top) = self.resent.first().filter(|b| b.sender.is_some() || !b.from.is_empty()) {
+            return match (&top.sender, top.from.as_slice()) {
+                (Some(sender), _) => Some(sender),
+                (None, [single]) => Some(single),
+                _ => None,
+            };
+        }
+        match (&self.sender, self.from.as_slice()) {
+            (Some(sender), _) => Some(sender),
+            (None, [single]) => Some(single),
+            _ => None,
+        }
+    }
 }
 
 /// The originator field a refusal is about.
@@ -74,9 +118,9 @@ pub enum MessageDenial {
     DisplayNameAddress(Field),
     /// A display name holding bidirectional-control or other control characters.
     DisplayNameControl(Field),
-    /// Several From addresses and no single allowed Sender.
+    /// Several From (or Resent-From) addresses and no Sender (Resent-Sender) naming one.
     SeveralFromWithoutSender,
-    /// MAIL FROM is not the sending mailbox.
+    /// MAIL FROM is none of the message's originator addresses.
     EnvelopeMismatch,
 }
 
@@ -85,7 +129,9 @@ const AT_SIGNS: [char; 3] = ['@', '\u{FF20}', '\u{FE6B}'];
 
 fn display_name_ok(entry: &Entry, field: Field) -> Result<(), MessageDenial> {
     let Some(name) = &entry.display_name else { return Ok(()) };
-    if name.chars().any(|c| c.is_control() || crate::address::is_bidi_control(c) || is_invisible(c)) {
+    // Only controls (C0, DEL, C1) and Bidi_Control characters: joiners, variation
+    // selectors and the like belong to ordinary names (emoji sequences, scripts).
+    if name.chars().any(|c| c.is_control() || crate::address::is_bidi_control(c)) {
         return Err(MessageDenial::DisplayNameControl(field));
     }
     if name.contains(AT_SIGNS) {
@@ -99,18 +145,16 @@ fn display_name_ok(entry: &Entry, field: Field) -> Result<(), MessageDenial> {
     Ok(())
 }
 
-/// Zero-width and other invisible format characters that hide text.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
-}
-
 fn allowed<'a>(usable: &'a UsableMailboxes, usage: Usage, entry: &Entry) -> Option<&'a Mailbox> {
     entry.address.as_ref().and_then(|a| usable.find(usage, a))
 }
 
 /// Checks every originator entry and the envelope; answers the sending
-/// mailbox: the single From address, or the Sender when there are several
-/// From addresses. `envelope` is MAIL FROM as parsed (None: unparsable).
+/// mailbox ([`Originators::sending`]). `envelope` is MAIL FROM as parsed
+/// (None: unparsable); it must be one of the message's originator
+/// addresses (From, Sender, Resent-From, Resent-Sender), so "send on
+/// behalf of" (From a shared mailbox, Sender and MAIL FROM the user's own)
+/// passes when the user may use both.
 pub fn check_message<'a>(
     o: &Originators,
     envelope: Option<&EmailAddress>,
@@ -119,8 +163,8 @@ pub fn check_message<'a>(
     let fields: [(Field, Usage, Vec<&Entry>); 5] = [
         (Field::From, Usage::From, o.from.iter().collect()),
         (Field::Sender, Usage::From, o.sender.iter().collect()),
-        (Field::ResentFrom, Usage::From, o.resent_from.iter().collect()),
-        (Field::ResentSender, Usage::From, o.resent_sender.iter().collect()),
+        (Field::ResentFrom, Usage::From, o.resent_from().collect()),
+        (Field::ResentSender, Usage::From, o.resent_sender().collect()),
         (Field::ReplyTo, Usage::ReplyTo, o.reply_to.iter().collect()),
     ];
     for (field, _, entries) in &fields {
@@ -135,13 +179,13 @@ pub fn check_message<'a>(
             }
         }
     }
-    let sending = match (o.from.as_slice(), &o.sender) {
-        ([single], _) => allowed(usable, Usage::From, single),
-        (_, Some(sender)) => allowed(usable, Usage::From, sender),
-        _ => None,
-    }
-    .ok_or(MessageDenial::SeveralFromWithoutSender)?;
-    if envelope != Some(&sending.address) {
+    let sending = o
+        .sending()
+        .and_then(|e| allowed(usable, Usage::From, e))
+        .ok_or(MessageDenial::SeveralFromWithoutSender)?;
+    let envelope_is_an_originator =
+        envelope.is_some_and(|env| o.senders().any(|e| e.address.as_ref() == Some(env)));
+    if !envelope_is_an_originator {
         return Err(MessageDenial::EnvelopeMismatch);
     }
     Ok(sending)

@@ -39,10 +39,13 @@ fn every_field_is_checked_for_its_use() {
     o.reply_to = vec![entry(None, "a@tenant.example")];
     assert_eq!(check_message(&o, env.as_ref(), &u).err(), Some(MessageDenial::NotAllowed(Field::ReplyTo)));
     let mut o = base.clone();
-    o.resent_from = vec![entry(None, "ceo@victim.example")];
+    o.resent = vec![ResentBlock { from: vec![entry(None, "ceo@victim.example")], sender: None }];
     assert_eq!(check_message(&o, env.as_ref(), &u).err(), Some(MessageDenial::NotAllowed(Field::ResentFrom)));
     let mut o = base.clone();
-    o.resent_sender = vec![entry(None, "r@tenant.example")];
+    o.resent = vec![
+        ResentBlock { from: vec![entry(None, "a@tenant.example")], sender: None },
+        ResentBlock { from: vec![entry(None, "a@tenant.example")], sender: Some(entry(None, "r@tenant.example")) },
+    ];
     assert_eq!(check_message(&o, env.as_ref(), &u).err(), Some(MessageDenial::NotAllowed(Field::ResentSender)));
     let mut o = base;
     o.from.push(entry(None, "not-an-address"));
@@ -64,10 +67,54 @@ fn display_names_must_not_carry_other_addresses_or_controls() {
             "{bad}"
         );
     }
-    for bad in ["\u{202E}olleh", "a\r\nBcc: x", "zero\u{200B}width"] {
+    for bad in ["\u{202E}olleh", "a\r\nBcc: x", "nul\0", "esc\u{1b}$B", "c1\u{85}", "\u{2066}isolate", "\u{61C}alm"] {
         assert_eq!(
             check_message(&with(bad), env.as_ref(), &u).err(),
-            Some(MessageDenial::DisplayNameControl(Field::From))
+            Some(MessageDenial::DisplayNameControl(Field::From)),
+            "{bad:?}"
         );
     }
+    // Ordinary names of real clients: emoji with zero-width joiners and variation selectors, scripts
+    // that join with ZWNJ, a soft hyphen.
+    for good in ["Ann 👩\u{200D}💻 Tenant", "❤\u{FE0F} Team", "می\u{200C}خواهم", "Ann\u{00AD}Tenant", "山田 太郎"] {
+        assert!(check_message(&with(good), env.as_ref(), &u).is_ok(), "{good:?}");
+    }
+}
+
+#[test]
+fn the_sending_mailbox_follows_rfc_5322() {
+    let u = usable_for(&["a@tenant.example", "team@tenant.example", "b@tenant.example"], &[]);
+    let addr = |a: &str| EmailAddress::parse(a).ok();
+    let sending = |o: &Originators, env: &str| check_message(o, addr(env).as_ref(), &u).map(|m| m.address.to_string());
+    // Send on behalf of: From the team mailbox, Sender and MAIL FROM the user.
+    let on_behalf = Originators {
+        from: vec![entry(None, "team@tenant.example")],
+        sender: Some(entry(None, "a@tenant.example")),
+        ..Default::default()
+    };
+    assert_eq!(sending(&on_behalf, "a@tenant.example"), Ok("a@tenant.example".into()));
+    assert_eq!(sending(&on_behalf, "team@tenant.example"), Ok("a@tenant.example".into()), "any originator");
+    assert_eq!(sending(&on_behalf, "b@tenant.example").err(), Some(MessageDenial::EnvelopeMismatch));
+    // A redirect: the topmost resent block names the sending mailbox.
+    let redirect = |blocks: Vec<ResentBlock>| Originators {
+        from: vec![entry(None, "team@tenant.example")],
+        resent: blocks,
+        ..Default::default()
+    };
+    let block = |from: &[&str], sender: Option<&str>| ResentBlock {
+        from: from.iter().map(|a| entry(None, a)).collect(),
+        sender: sender.map(|s| entry(None, s)),
+    };
+    let o = redirect(vec![block(&["a@tenant.example"], None)]);
+    assert_eq!(sending(&o, "a@tenant.example"), Ok("a@tenant.example".into()));
+    assert_eq!(sending(&o, "team@tenant.example"), Ok("a@tenant.example".into()));
+    let o = redirect(vec![block(&["b@tenant.example"], Some("a@tenant.example"))]);
+    assert_eq!(sending(&o, "b@tenant.example"), Ok("a@tenant.example".into()), "Resent-Sender first");
+    let o = redirect(vec![block(&["b@tenant.example"], None), block(&["a@tenant.example"], None)]);
+    assert_eq!(sending(&o, "a@tenant.example"), Ok("b@tenant.example".into()), "the topmost block");
+    let o = redirect(vec![block(&["a@tenant.example", "b@tenant.example"], None)]);
+    assert_eq!(sending(&o, "a@tenant.example").err(), Some(MessageDenial::SeveralFromWithoutSender));
+    // A block with only Resent-Date (no originator) leaves the choice to Sender / From.
+    let o = redirect(vec![ResentBlock::default()]);
+    assert_eq!(sending(&o, "team@tenant.example"), Ok("team@tenant.example".into()));
 }

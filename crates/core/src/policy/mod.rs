@@ -10,7 +10,7 @@
 mod message;
 mod permission;
 
-pub use message::{Entry, Field, MessageDenial, Originators, check_message};
+pub use message::{Entry, Field, MessageDenial, Originators, ResentBlock, check_message};
 pub use permission::{Decision, Denial, UsableMailboxes, Usage, may_use, usable_mailboxes};
 
 #[cfg(test)]

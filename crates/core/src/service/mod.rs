@@ -14,7 +14,7 @@ pub mod settings;
 pub mod tenants;
 pub mod tokens;
 
-#[cfg(all(test, feature = "test-util"))]
+#[cfg(test)]
 mod tests;
 
 use crate::error::ServiceError;

@@ -82,7 +82,7 @@ impl AuditStore for DynamoStore {
         let hi = f.to.map_or_else(|| "~".into(), audit_sk_ceiling_before);
         // Resume after the cursor: rebuild the exclusive start key from the record's SK
         // (on GSI1 the GSI sort key equals the SK and the base PK is the tenant's audit PK).
-        let mut start = match &page.after {
+        let start = match &page.after {
             Some(after) if after.len() > 21 && after.is_ascii() => {
                 let mut key = HashMap::from([(PK.to_owned(), s(audit_pk(tenant))), (SK.to_owned(), s(after.clone()))]);
                 if index.is_some() {
@@ -94,38 +94,23 @@ impl AuditStore for DynamoStore {
             Some(_) => return Err(StoreError::InvalidCursor),
             None => None,
         };
-        let want = page.limit() as usize + 1;
         let now = Timestamp::now().millis();
-        let mut items: Vec<AuditRecord> = Vec::new();
-        loop {
-            let out = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .set_index_name(index.map(str::to_owned))
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
-                .filter_expression("expires_at > :now")
-                .expression_attribute_names("#pk", pk_name)
-                .expression_attribute_names("#sk", sk_name)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":lo", s(lo.clone()))
-                .expression_attribute_values(":hi", s(hi.clone()))
-                .expression_attribute_values(":now", n(now))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start)
-                .limit(want as i32)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                items.push(decode(item)?);
-            }
-            start = out.last_evaluated_key;
-            if items.len() >= want || start.is_none() {
-                break;
-            }
-        }
-        items.truncate(want);
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .set_index_name(index.map(str::to_owned))
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+            .filter_expression("expires_at > :now")
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_names("#sk", sk_name)
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .expression_attribute_values(":lo", s(lo))
+            .expression_attribute_values(":hi", s(hi))
+            .expression_attribute_values(":now", n(now))
+            .scan_index_forward(false);
+        // Expired records are filtered after DynamoDB counted them against `Limit`: follow up until full.
+        let items: Vec<AuditRecord> = self.query_all(query, start, Some(page.limit() as usize + 1)).await?;
         Ok(Page::from_overfetch(items, page.limit(), cursor))
     }
 

@@ -125,7 +125,9 @@ impl DynamoStore {
     }
 
     /// One page of the items under `pk` whose SK starts with `prefix`, in
-    /// SK order; the cursor is the id after the prefix.
+    /// SK order; the cursor is the id after the prefix. DynamoDB ends a
+    /// Query response at 1 MB whatever `Limit` says, so the page is read
+    /// with as many Query requests as it takes (see [`Self::query_all`]).
     pub(crate) async fn query_prefix<T: DeserializeOwned>(
         &self,
         pk: String,
@@ -136,21 +138,49 @@ impl DynamoStore {
         let start = page.after.as_ref().map(|after| {
             HashMap::from([(PK.to_owned(), s(pk.clone())), (SK.to_owned(), s(format!("{prefix}{after}")))])
         });
-        let out = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
             .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":prefix", s(prefix))
-            .set_exclusive_start_key(start)
-            .limit(page.limit() as i32 + 1)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let items = out.items.unwrap_or_default().into_iter().map(decode).collect::<Result<Vec<T>, _>>()?;
+            .consistent_read(true);
+        let items = self.query_all(query, start, Some(page.limit() as usize + 1)).await?;
         Ok(Page::from_overfetch(items, page.limit(), id_of))
+    }
+
+    /// Runs `query` from `start`, following `LastEvaluatedKey` until `want`
+    /// items are read (`None`: until the end). Every follow-up asks only for
+    /// the items still missing.
+    pub(crate) async fn query_all<T: DeserializeOwned>(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        mut start: Option<Item>,
+        want: Option<usize>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut items: Vec<T> = Vec::new();
+        loop {
+            let limit = want.map(|w| i32::try_from(w.saturating_sub(items.len())).unwrap_or(i32::MAX));
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .set_limit(limit)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                items.push(decode(item)?);
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() || want.is_some_and(|w| items.len() >= w) {
+                break;
+            }
+        }
+        if let Some(w) = want {
+            items.truncate(w);
+        }
+        Ok(items)
     }
 
     /// One page of GSI1 under `gsi_pk`, in GSI1SK order; the cursor is GSI1SK.
@@ -177,19 +207,14 @@ impl DynamoStore {
             }
             None => None,
         };
-        let out = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(GSI1)
             .key_condition_expression("GSI1PK = :pk")
-            .expression_attribute_values(":pk", s(gsi_pk))
-            .set_exclusive_start_key(start)
-            .limit(page.limit() as i32 + 1)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let items = out.items.unwrap_or_default().into_iter().map(decode).collect::<Result<Vec<T>, _>>()?;
+            .expression_attribute_values(":pk", s(gsi_pk));
+        let items = self.query_all(query, start, Some(page.limit() as usize + 1)).await?;
         Ok(Page::from_overfetch(items, page.limit(), |item| {
             let (pk, sk, gsk) = base_key(item);
             format!("{pk}|{sk}|{gsk}")

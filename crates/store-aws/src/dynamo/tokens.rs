@@ -1,7 +1,6 @@
 //! SMTP credentials and API tokens.
 
-use super::{DynamoStore, Item, decode, item_with_keys};
-use crate::error::unavailable;
+use super::{DynamoStore, Item, item_with_keys};
 use crate::keys::*;
 use async_trait::async_trait;
 use sendas_core::model::{ApiToken, SmtpCredential};
@@ -32,18 +31,15 @@ impl CredentialStore for DynamoStore {
     }
 
     async fn list_credentials(&self, tenant: TenantId, user: UserId) -> Result<Vec<SmtpCredential>, StoreError> {
-        let out = self
+        let query = self
             .client()
             .query()
             .table_name(self.table())
             .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
             .expression_attribute_values(":pk", super::s(tenant_pk(tenant)))
             .expression_attribute_values(":prefix", super::s(format!("CRED#{user}#")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.items.unwrap_or_default().into_iter().map(decode).collect()
+            .consistent_read(true);
+        self.query_all(query, None, None).await
     }
 
     async fn delete_credential(&self, tenant: TenantId, user: UserId, id: CredentialId) -> Result<(), StoreError> {

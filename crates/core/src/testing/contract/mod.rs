@@ -6,12 +6,14 @@
 
 mod audit;
 mod directory;
+mod large;
 mod mailboxes;
 mod secrets;
 mod tokens;
 
 pub use audit::*;
 pub use directory::*;
+pub use large::*;
 pub use mailboxes::*;
 pub use secrets::*;
 pub use tokens::*;
@@ -52,7 +54,8 @@ macro_rules! store_contract_tests {
             audit_retention_hides_and_purges_expired,
             audit_batches_are_appended_whole,
             system_relay_round_trip,
-            secrets_round_trip
+            secrets_round_trip,
+            lists_past_one_backend_page_are_complete
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {

@@ -1,0 +1,123 @@
+//! Contract case: a tenant whose lists do not fit one backend page.
+//!
+//! DynamoDB ends every Query response at 1 MB, whatever its `Limit`, and
+//! says so only through `LastEvaluatedKey`; a store that stops there hands
+//! the service a short page without a `next` cursor. Here the tenant's
+//! mailboxes (long access lists) and users (many groups) each take well
+//! over 1 MB, and every reader that needs all of them — permission
+//! snapshots, the dropdowns, group member lists, group deletion, list pages
+//! of the largest size — must see every one.
+
+use super::{Backend, ok};
+use crate::model::{MailboxScope, Role, User};
+use crate::ports::{PageRequest, read_all};
+use crate::service::{directory, mailboxes, permissions};
+use crate::testing::fixtures::*;
+use crate::{GroupId, UserId};
+use futures::future::join_all;
+use std::collections::BTreeSet;
+
+/// Users and mailboxes each.
+const ITEMS: usize = 140;
+/// Ids on each user's group list and each mailbox's user list (36-byte UUIDs).
+const LONG_LIST: usize = 250;
+/// The ids alone (36 bytes each) make each list exceed one DynamoDB page (1 MB) by far.
+const _: () = assert!(ITEMS * LONG_LIST * 36 > 1_200_000);
+
+/// Snapshots, dropdowns, member lists, group deletion and full-size pages see
+/// every mailbox and user of a tenant whose lists exceed one backend page.
+pub async fn lists_past_one_backend_page_are_complete(b: Backend) {
+    let s = &*b.store;
+    let new = new_tenant("large.example", ITEMS as u32);
+    ok(s.create_tenant(&new).await, "tenant");
+    let t = new.tenant.id;
+    let admin = Role::Admin { tenant_id: t };
+    let sales = group(t, "Sales");
+    ok(s.create_group(&sales).await, "group");
+
+    // Users: each in `sales` and in LONG_LIST other groups. `listed` is named on every
+    // mailbox; `member` may use them only through `sales`.
+    let users: Vec<User> = (0..ITEMS)
+        .map(|i| {
+            let mut u = user(t, &format!("large-{i:04}"), &[new.company.id]);
+            u.groups = (0..LONG_LIST).map(|_| GroupId::generate()).chain([sales.id]).collect();
+            u
+        })
+        .collect();
+    let (listed, member) = (users[0].id, users[1].id);
+    for chunk in users.chunks(10) {
+        for r in join_all(chunk.iter().map(|u| s.create_user(u))).await {
+            ok(r, "create user");
+        }
+    }
+    let mailboxes: Vec<_> = (0..ITEMS)
+        .map(|i| {
+            let mut m = mailbox(t, &format!("box-{i:04}@large.example"), MailboxScope::Global);
+            m.flags.restricted = true;
+            m.access.users = (0..LONG_LIST).map(|_| UserId::generate()).chain([listed]).collect();
+            m.access.groups = BTreeSet::from([sales.id]);
+            m
+        })
+        .collect();
+    for chunk in mailboxes.chunks(10) {
+        for r in join_all(chunk.iter().map(|m| s.create_mailbox(m))).await {
+            ok(r, "create mailbox");
+        }
+    }
+    let every_mailbox = ITEMS + 1; // and the system mailbox
+
+    // Pages of the largest size hold everything; smaller pages visit everything once.
+    let page = ok(s.list_mailboxes(t, &PageRequest::new(PageRequest::MAX_LIMIT, None)).await, "mailbox page");
+    assert_eq!((page.items.len(), page.next.is_none()), (every_mailbox, true), "one page of up to 500 mailboxes");
+    let page = ok(s.list_users(t, &PageRequest::new(PageRequest::MAX_LIMIT, None)).await, "user page");
+    assert_eq!((page.items.len(), page.next.is_none()), (ITEMS, true), "one page of up to 500 users");
+    let paged = ok(read_all_by(40, |p| async move { s.list_mailboxes(t, &p).await }).await, "mailboxes by 40");
+    assert_eq!(paged.iter().map(|m| m.id).collect::<BTreeSet<_>>().len(), every_mailbox);
+    assert_eq!(paged.len(), every_mailbox, "no mailbox twice");
+    let all_users = ok(read_all(|p| async move { s.list_users(t, &p).await }).await, "all users");
+    assert_eq!(all_users.len(), ITEMS);
+
+    // Permission snapshot (the proxy) and dropdowns (the API): by user entry and by group.
+    for (who, how) in [(listed, "listed by id"), (member, "through the group")] {
+        let snapshot = ok(permissions::snapshot(s, t, who).await, "snapshot");
+        assert_eq!(snapshot.usable.from.len(), every_mailbox, "From, {how}");
+        assert_eq!(snapshot.usable.reply_to.len(), every_mailbox, "Reply-To, {how}");
+        let me = Role::User { tenant_id: t, user_id: who };
+        let dropdowns = ok(permissions::usable_by(s, &me, t, who).await, "dropdowns");
+        assert_eq!(dropdowns.from.len(), every_mailbox, "From dropdown, {how}");
+    }
+
+    // Member list, then group deletion reaches every member and every access list.
+    let members = ok(directory::group_members(s, &admin, t, sales.id).await, "members");
+    assert_eq!(members.len(), ITEMS, "every member of the group");
+    ok(directory::delete_group(s, &admin, t, sales.id).await, "delete group");
+    let after = ok(directory::all_users(s, t).await, "users after");
+    assert_eq!(after.iter().filter(|u| u.groups.contains(&sales.id)).count(), 0, "a user kept the deleted group");
+    assert!(after.iter().all(|u| u.groups.len() == LONG_LIST), "other memberships stay");
+    let boxes = ok(mailboxes::all_mailboxes(s, t).await, "mailboxes after");
+    assert_eq!(boxes.len(), every_mailbox);
+    assert!(boxes.iter().all(|m| !m.access.groups.contains(&sales.id)), "an access list kept the deleted group");
+    let by_group = ok(permissions::snapshot(s, t, member).await, "snapshot after");
+    assert_eq!(by_group.usable.from.len(), 1, "only the system mailbox is left to a group member");
+    let by_id = ok(permissions::snapshot(s, t, listed).await, "snapshot after");
+    assert_eq!(by_id.usable.from.len(), every_mailbox, "user entries stay");
+}
+
+/// Every page of a list, `limit` items at a time.
+async fn read_all_by<T, E, F, Fut>(limit: u32, mut fetch: F) -> Result<Vec<T>, E>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<crate::ports::Page<T>, E>>,
+{
+    let mut out = Vec::new();
+    let mut page = PageRequest::new(limit, None);
+    loop {
+        let p = fetch(page).await?;
+        out.extend(p.items);
+        match p.next {
+            Some(next) => page = PageRequest::new(limit, Some(next)),
+            None => return Ok(out),
+        }
+    }
+}
+

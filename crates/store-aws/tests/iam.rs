@@ -1,0 +1,176 @@
+//! IAM as deployed, on the moto of `scripts/test.sh` (IAM enforced with the
+//! policies of infra/template.yaml and infra/proxy.yaml, see
+//! scripts/moto_serialized.py): what each principal's store calls may and
+//! may not do, and that the enforcement is live — resources (another table,
+//! another secret prefix) and conditions (`dynamodb:LeadingKeys`) included.
+//! Also: a list page over DynamoDB's 1 MB response limit is read with
+//! several Query requests and comes back whole.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sendas_core::model::MailboxScope;
+use sendas_core::ports::{
+    AuditStore, CredentialStore, FailureCounter, MailboxStore, PageRequest, SecretRef, SecretStore, TenantStore,
+    TokenStore, UserStore,
+};
+use sendas_core::testing::fixtures::*;
+use sendas_core::{StoreError, Timestamp, UserId};
+use sendas_store_aws::{
+    DEFAULT_SECRET_TTL, DynamoFailureCounter, DynamoStore, RequestCounter, SecretsManagerStore, create_table,
+};
+use sendas_testkit::aws::{AwsEndpoint, Principal};
+use std::time::Duration;
+
+/// The stores of one principal on a table and secret prefix, every request recorded.
+struct As {
+    store: DynamoStore,
+    secrets: SecretsManagerStore,
+    counter: DynamoFailureCounter,
+}
+
+/// A fresh table (created by the admin) and secret prefix, with the admin's stores on them.
+async fn admin_table() -> (String, String, DynamoStore, SecretsManagerStore) {
+    let aws = AwsEndpoint::shared();
+    let (table, prefix) = aws.fresh_names();
+    let config = aws.sdk_config(Principal::Admin).await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    create_table(&client, &table).await.unwrap();
+    let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&config), &prefix, DEFAULT_SECRET_TTL);
+    (table.clone(), prefix, DynamoStore::new(client, table), secrets)
+}
+
+async fn principal(who: Principal, table: &str, prefix: &str, log: &RequestCounter) -> As {
+    let config = AwsEndpoint::shared().sdk_config(who).await;
+    let dynamo = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config).interceptor(log.clone()).build(),
+    );
+    let sm = aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(&config).interceptor(log.clone()).build(),
+    );
+    As {
+        store: DynamoStore::new(dynamo.clone(), table),
+        secrets: SecretsManagerStore::new(sm, prefix, Duration::ZERO),
+        counter: DynamoFailureCounter::new(dynamo, table),
+    }
+}
+
+#[track_caller]
+fn denied<T: std::fmt::Debug>(r: Result<T, StoreError>, what: &str) {
+    match r {
+        Err(StoreError::Unavailable(m)) if m.contains("AccessDeniedException") => {}
+        other => panic!("{what}: expected AccessDeniedException, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_task_role_reads_counts_failures_appends_audit_and_nothing_else() {
+    let (table, prefix, admin, admin_secrets) = admin_table().await;
+    let new = new_tenant("iam-proxy.example", 3);
+    admin.create_tenant(&new).await.unwrap();
+    let t = new.tenant.id;
+    let m = mailbox(t, "m@iam-proxy.example", MailboxScope::Global);
+    admin.create_mailbox(&m).await.unwrap();
+    admin_secrets.put_secret(&SecretRef::mailbox(t, m.id), &"pw".to_owned().into()).await.unwrap();
+    let log = RequestCounter::default();
+    let proxy = principal(Principal::ProxyTask, &table, &prefix, &log).await;
+
+    // What the proxy does: read the directory, the password, count AUTH failures, append audit.
+    proxy.store.get_tenant(t).await.unwrap();
+    proxy.store.list_mailboxes(t, &PageRequest::first()).await.unwrap();
+    assert!(proxy.secrets.get_secret(&SecretRef::mailbox(t, m.id)).await.unwrap().is_some());
+    let keys = vec!["ip:192.0.2.1".to_owned(), "login:alice".to_owned()];
+    proxy.counter.record(&keys, Duration::from_secs(900)).await.unwrap();
+    assert_eq!(proxy.counter.counts(&keys, Duration::from_secs(900)).await.unwrap(), vec![1, 1]);
+    let now = Timestamp::now();
+    let records: Vec<_> = (0..30).map(|_| audit(t, now, Some(m.id))).collect();
+    proxy.store.append_audits(&records).await.expect("the audit writer's BatchWriteItem");
+    proxy.store.append_audit(&audit(t, now, None)).await.expect("a single audit record");
+    assert_eq!(admin.query_audit(t, &Default::default(), &PageRequest::new(100, None)).await.unwrap().items.len(), 31);
+
+    // The recorded requests: every write of the proxy is under AUTHFAIL# or AUDIT#.
+    for r in log.requests() {
+        for target in &r.targets {
+            if !matches!(target.action.as_str(), "dynamodb:GetItem" | "dynamodb:Query" | "dynamodb:BatchGetItem")
+                && target.action.starts_with("dynamodb:")
+            {
+                assert!(
+                    target.partition_keys.iter().all(|k| k.starts_with("AUTHFAIL#") || k.starts_with("AUDIT#")),
+                    "{r:?}"
+                );
+            }
+        }
+    }
+
+    // Not the proxy's business: directory writes, other keys, secrets writes, other prefixes, other tables.
+    let mut changed = new.tenant.clone();
+    changed.mailbox_quota = 100;
+    denied(proxy.store.update_tenant(&changed).await, "raise its own quota");
+    denied(proxy.store.create_credential(&credential(&user(t, "x", &[new.company.id]), "p")).await, "mint a credential");
+    denied(proxy.store.delete_token(new.admin_token.id).await, "delete a token");
+    denied(proxy.secrets.put_secret(&SecretRef::mailbox(t, m.id), &"evil".to_owned().into()).await, "write a password");
+    let elsewhere = SecretsManagerStore::new(
+        aws_sdk_secretsmanager::Client::new(&AwsEndpoint::shared().sdk_config(Principal::ProxyTask).await),
+        "elsewhere/",
+        Duration::ZERO,
+    );
+    denied(elsewhere.get_secret(&SecretRef::system_relay()).await, "a secret outside the prefix");
+    let wrong = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&AwsEndpoint::shared().sdk_config(Principal::ProxyTask).await),
+        "not-a-sendas-test-table",
+    );
+    denied(wrong.get_tenant(t).await, "a table the role does not name");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_function_may_touch_only_its_own_secrets_and_me_writes_no_mailbox() {
+    let (table, prefix, admin, _) = admin_table().await;
+    let new = new_tenant("iam-fn.example", 3);
+    admin.create_tenant(&new).await.unwrap();
+    let t = new.tenant.id;
+    let log = RequestCounter::default();
+    let pw = "pw".to_owned().into();
+    let mb = SecretRef::mailbox(t, sendas_core::MailboxId::generate());
+
+    let mailboxes = principal(Principal::FnMailboxes, &table, &prefix, &log).await;
+    mailboxes.secrets.put_secret(&mb, &pw).await.unwrap();
+    assert!(mailboxes.secrets.get_secret(&mb).await.unwrap().is_some());
+    denied(mailboxes.secrets.put_secret(&SecretRef::system_relay(), &pw).await, "mailboxes: the system relay");
+
+    let platform = principal(Principal::FnPlatform, &table, &prefix, &log).await;
+    platform.secrets.put_secret(&SecretRef::system_relay(), &pw).await.unwrap();
+    denied(platform.secrets.get_secret(&mb).await, "platform: a mailbox password");
+
+    for who in [Principal::FnDirectory, Principal::FnMe] {
+        let f = principal(who, &table, &prefix, &log).await;
+        denied(f.secrets.get_secret(&mb).await, "directory/me: a mailbox password");
+        denied(f.counter.counts(&["ip:x".to_owned()], Duration::from_secs(60)).await, "directory/me: failure counters");
+    }
+
+    let me = principal(Principal::FnMe, &table, &prefix, &log).await;
+    denied(
+        me.store.create_mailbox(&mailbox(t, "sneaky@iam-fn.example", MailboxScope::Global)).await,
+        "me: create a mailbox (its transaction updates the tenant's count)",
+    );
+    let u = user(t, "iam-user", &[new.company.id]);
+    admin.create_user(&u).await.unwrap();
+    me.store.create_credential(&credential(&u, "p")).await.expect("me: its own app passwords");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_over_one_megabyte_takes_several_queries_and_comes_back_whole() {
+    let (table, prefix, admin, _) = admin_table().await;
+    let new = new_tenant("iam-pages.example", 100);
+    admin.create_tenant(&new).await.unwrap();
+    let t = new.tenant.id;
+    // 50 mailboxes × 700 user ids × 36 bytes ≈ 1.26 MB: more than one DynamoDB response.
+    for i in 0..50 {
+        let mut m = mailbox(t, &format!("p{i}@iam-pages.example"), MailboxScope::Global);
+        m.access.users = (0..700).map(|_| UserId::generate()).collect();
+        admin.create_mailbox(&m).await.unwrap();
+    }
+    let log = RequestCounter::default();
+    let me = principal(Principal::FnMe, &table, &prefix, &log).await;
+    let page = me.store.list_mailboxes(t, &PageRequest::new(PageRequest::MAX_LIMIT, None)).await.unwrap();
+    assert_eq!((page.items.len(), page.next), (51, None));
+    let queries = log.requests().iter().filter(|r| r.operation == "dynamodb:Query").count();
+    assert!(queries >= 2, "one page of 51 mailboxes over 1 MB took {queries} Query request(s)");
+}

@@ -1,0 +1,245 @@
+//! The SMTP door to the letter (transcripts over in-memory pipes, memory
+//! store): STARTTLS forgets everything, only CRLF ends a command, SMTPUTF8,
+//! strict MAIL/RCPT parameters, no source routes, the client's trace
+//! fields stripped, small syntax rules, and lockouts an outsider cannot
+//! turn against a user. The same over real TCP + TLS is in `network.rs`.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use sendas_smtp_proxy::config::Limits;
+use sendas_smtp_proxy::session::{Deps, Session, SessionEnd};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use support::*;
+use tokio::io::DuplexStream;
+use tokio::sync::watch;
+
+fn b64(s: &str) -> String {
+    data_encoding::BASE64.encode(s.as_bytes())
+}
+
+/// A session from `peer` on a pipe; STARTTLS is offered and, when the
+/// client asks for it, the same pipe goes on as the "upgraded" stream.
+fn session(deps: Deps, peer: &str) -> (Client<DuplexStream>, watch::Sender<bool>) {
+    let (client, server) = tokio::io::duplex(1 << 20);
+    let (stop, rx) = watch::channel(false);
+    let peer: IpAddr = peer.parse().unwrap();
+    tokio::spawn(async move {
+        let mut s = Session::new(deps, peer, false, true, rx);
+        let (stream, end) = s.run(server, true).await;
+        if end == SessionEnd::StartTls {
+            s.upgraded();
+            s.run(stream, false).await;
+        }
+    });
+    (Client::new(client), stop)
+}
+
+struct Door {
+    w: World,
+    relay: Arc<RecordingRelay>,
+    deps: Deps,
+}
+
+async fn door(limits: Limits) -> Door {
+    let w = memory_world().await;
+    let relay = Arc::new(RecordingRelay::default());
+    let deps = deps(w.store.clone(), relay.clone(), limits, true);
+    Door { w, relay, deps }
+}
+
+impl Door {
+    async fn open(&self, peer: &str) -> (Client<DuplexStream>, watch::Sender<bool>) {
+        let (mut c, stop) = session(self.deps.clone(), peer);
+        assert_eq!(c.reply().await.0, 220);
+        (c, stop)
+    }
+
+    async fn logged_in(&self) -> (Client<DuplexStream>, watch::Sender<bool>) {
+        let (mut c, stop) = self.open("192.0.2.7").await;
+        c.login("alice", &self.w.password).await;
+        (c, stop)
+    }
+
+    fn sent(&self) -> Vec<Sent> {
+        self.relay.sent.lock().unwrap().clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_forgets_ehlo_auth_and_the_transaction() {
+    let d = door(limits()).await;
+    let (mut c, _stop) = d.open("192.0.2.7").await;
+    let ehlo = c.expect("EHLO c", 250).await;
+    assert!(ehlo.contains("STARTTLS"), "{ehlo}");
+    c.login_after_ehlo("alice", &d.w.password).await;
+    c.expect("STARTTLS", 220).await;
+    // Inside "TLS": the pre-TLS identity is gone, and EHLO comes first.
+    c.expect("MAIL FROM:<a@tenant.example>", 503).await;
+    c.expect("AUTH PLAIN", 503).await;
+    c.expect("EHLO c", 250).await;
+    let t = c.expect("MAIL FROM:<a@tenant.example>", 530).await;
+    assert!(t.contains("5.7.0"), "{t}");
+    c.login_after_ehlo("alice", &d.w.password).await;
+    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_lf_ends_no_command_and_closes_the_session() {
+    let d = door(limits()).await;
+    for smuggled in ["MAIL FROM:<a@tenant.example>\nRSET\r\n", "NOOP\nNOOP\r\n", "\n"] {
+        let (mut c, _stop) = d.logged_in().await;
+        c.send(smuggled.as_bytes()).await;
+        let (code, text) = c.reply().await;
+        assert_eq!((code, text.contains("5.5.2")), (521, true), "{smuggled:?}: {text}");
+        assert_eq!(c.try_reply().await, None, "{smuggled:?}: the session must close");
+    }
+    // Inside an AUTH exchange too.
+    let (mut c, _stop) = d.open("192.0.2.7").await;
+    c.expect("EHLO c", 250).await;
+    c.expect("AUTH LOGIN", 334).await;
+    c.send(format!("{}\nQUIT\r\n", b64("alice")).as_bytes()).await;
+    assert_eq!(c.reply().await.0, 521);
+    assert!(d.sent().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtputf8_is_offered_and_required_for_non_ascii_addresses() {
+    let d = door(limits()).await;
+    let (mut c, _stop) = d.open("192.0.2.7").await;
+    let ehlo = c.expect("EHLO c", 250).await;
+    assert!(ehlo.contains("SMTPUTF8"), "{ehlo}");
+    c.login_after_ehlo("alice", &d.w.password).await;
+    let t = c.expect("MAIL FROM:<a@ténant.example>", 553).await;
+    assert!(t.contains("5.6.7"), "{t}");
+    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
+    let t = c.expect("RCPT TO:<jörg@exämple.net>", 553).await;
+    assert!(t.contains("5.6.7"), "{t}");
+    c.expect("RSET", 250).await;
+    c.expect("MAIL FROM:<a@ténant.example> SMTPUTF8", 250).await;
+    c.expect("RCPT TO:<jörg@exämple.net>", 250).await;
+    c.expect("DATA", 354).await;
+    c.send("From: Ä <a@ténant.example>\r\nTo: <jörg@exämple.net>\r\nSubject: ü\r\n\r\nHallo.\r\n.\r\n".as_bytes()).await;
+    assert_eq!(c.reply().await.0, 250);
+    let sent = d.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].envelope.to, vec!["jörg@exämple.net".to_owned()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_and_rcpt_parameters_are_read_strictly() {
+    let d = door(limits()).await;
+    let (mut c, _stop) = d.logged_in().await;
+    c.send(b"MAIL FROM:<a@tenant.example> ORCPT=rfc822;x\0y\r\n").await;
+    assert_eq!(c.reply().await.0, 501);
+    c.expect("MAIL FROM:<a@tenant.example> AUTH=<> AUTH=<>", 501).await;
+    c.expect("MAIL FROM:<a@tenant.example> RET=HDRS", 555).await;
+    c.expect("MAIL FROM:<a@tenant.example> SIZE=100 BODY=8BITMIME AUTH=<>", 250).await;
+    c.expect("RCPT TO:<r@example.net> NOTIFY=NEVER", 555).await;
+    c.send(b"RCPT TO:<r@example.net> X=\x01\r\n").await;
+    assert_eq!(c.reply().await.0, 501);
+    c.expect("RCPT TO:<r@example.net>", 250).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_routes_are_refused_in_the_envelope() {
+    let d = door(limits()).await;
+    let (mut c, _stop) = d.logged_in().await;
+    let t = c.expect("MAIL FROM:<@relay.example:a@tenant.example>", 501).await;
+    assert!(t.contains("5.1.7"), "{t}");
+    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
+    let t = c.expect("RCPT TO:<@relay.example,@other.example:r@example.net>", 501).await;
+    assert!(t.contains("5.1.3"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_trace_and_envelope_fields_never_reach_the_upstream() {
+    let d = door(limits()).await;
+    let (mut c, _stop) = d.logged_in().await;
+    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
+    c.expect("RCPT TO:<r@example.net>", 250).await;
+    c.expect("DATA", 354).await;
+    let message = "Return-Path: <ceo@victim.example>\r\n\
+        X-Sendas-Envelope-From: <ceo@victim.example>\r\n\
+        From: Alice <a@tenant.example>\r\n\
+        Authentication-Results: mx.example; dkim=pass\r\n\theader.d=victim.example\r\n\
+        x-sendas-envelope-to: <x@example.net>\r\n\
+        Subject: trace\r\n\r\n\
+        X-Sendas-Envelope-From: the body is the body\r\n";
+    c.send(message.as_bytes()).await;
+    c.send(b".\r\n").await;
+    assert_eq!(c.reply().await.0, 250);
+    let sent = String::from_utf8(d.sent()[0].message.clone()).unwrap();
+    assert_eq!(
+        sent,
+        "From: Alice <a@tenant.example>\r\nSubject: trace\r\n\r\nX-Sendas-Envelope-From: the body is the body\r\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_syntax_rules() {
+    let d = door(limits()).await;
+    let (mut c, _stop) = d.open("192.0.2.7").await;
+    c.expect("EHLO c", 250).await;
+    let t = c.expect("STARTTLS now", 501).await;
+    assert!(t.contains("5.5.4"), "{t}");
+    // An AUTH response of 8 KB is read whole (RFC 4954 asks for 12,288 octets); it is wrong, so 535.
+    c.expect("AUTH PLAIN", 334).await;
+    let long = b64(&format!("\0alice\0{}", "x".repeat(6000)));
+    assert!(long.len() > 8000);
+    c.expect(&long, 535).await;
+    let long = format!("AUTH PLAIN {long}");
+    c.expect(&long, 535).await;
+    // Other commands keep the ordinary limit.
+    c.expect(&format!("NOOP {}", "x".repeat(3000)), 500).await;
+    c.expect("NOOP", 250).await;
+}
+
+fn lockout_limits() -> Limits {
+    Limits {
+        auth_failures_per_login: 3,
+        auth_failures_per_ip: 6,
+        auth_failures_per_session: 100,
+        auth_failure_delay: Duration::from_millis(20),
+        ..limits()
+    }
+}
+
+async fn auth(d: &Door, peer: &str, password: &str) -> u16 {
+    let (mut c, _stop) = d.open(peer).await;
+    c.expect("EHLO c", 250).await;
+    c.send(format!("AUTH PLAIN {}\r\n", b64(&format!("\0alice\0{password}"))).as_bytes()).await;
+    c.reply().await.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guessing_ip_locks_itself_out_not_the_user() {
+    let d = door(lockout_limits()).await;
+    let attacker = "198.51.100.66";
+    for _ in 0..2 {
+        assert_eq!(auth(&d, attacker, "guess").await, 535);
+    }
+    assert_eq!(auth(&d, attacker, "guess").await, 454, "the third failure locks the (address, login) pair");
+    assert_eq!(auth(&d, attacker, &d.w.password).await, 454, "the guessing address may not try alice again");
+    assert_eq!(auth(&d, "192.0.2.7", &d.w.password).await, 235, "alice from her own address still gets in");
+    assert_eq!(auth(&d, attacker, "guess").await, 454);
+    // The attacker's address has now failed 6 times: locked for everything, connection closed.
+    let code = auth(&d, attacker, "guess").await;
+    assert_eq!(code, 421);
+    assert_eq!(auth(&d, "192.0.2.7", &d.w.password).await, 235);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_guessed_from_many_addresses_is_slowed_and_alerted_not_locked() {
+    let d = door(lockout_limits()).await;
+    for i in 1..=5 {
+        assert_eq!(auth(&d, &format!("203.0.113.{i}"), "guess").await, 535);
+    }
+    assert!(d.deps.metrics.auth_login_alerts.load(Ordering::Relaxed) >= 2, "the spread guessing raised no alert");
+    let metrics = d.deps.metrics.render();
+    assert!(metrics.contains("sendas_smtp_auth_login_alerts_total"), "{metrics}");
+    assert_eq!(auth(&d, "192.0.2.7", &d.w.password).await, 235, "the right password from a clean address");
+}

@@ -1,0 +1,607 @@
+// The web app in a real browser (headless Chromium driven by
+// playwright-core) against a real `sendas serve --demo`, started by
+// scripts/web_test.sh, which passes:
+//   SENDAS_WEB_BASE   http://127.0.0.1:PORT
+//   SENDAS_DATA_DIR   the serve's data directory (demo.json, outbox/)
+//   SENDAS_SHOTS      where screenshots go (target/web-screenshots)
+//   CHROMIUM          the browser (default /usr/bin/chromium)
+//
+// Every page visited is checked with axe-core (0 serious or critical
+// violations), every request the browser makes is recorded (only the
+// API's origin allowed), and Content-Security-Policy violations and page
+// errors fail the run. Ends with "browser: N passed, M failed".
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BASE = process.env.SENDAS_WEB_BASE ?? 'http://127.0.0.1:8080';
+const DATA = process.env.SENDAS_DATA_DIR ?? 'sendas-data';
+const SHOTS = process.env.SENDAS_SHOTS ?? join(here, '../../target/web-screenshots');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ORIGIN = new URL(BASE).origin;
+const demo = JSON.parse(readFileSync(join(DATA, 'demo.json'), 'utf8'));
+const AXE = readFileSync(join(here, '../node_modules/axe-core/axe.min.js'), 'utf8');
+const DIST_INDEX = readFileSync(join(here, '../dist/index.html'), 'utf8');
+mkdirSync(SHOTS, { recursive: true });
+
+const alice = demo.users.find((u) => u.login === 'alice');
+const bob = demo.users.find((u) => u.login === 'bob');
+const link = (token, tenant) => `${BASE}/#token=${encodeURIComponent(token)}${tenant ? `&tenant=${tenant}` : ''}`;
+
+// ---------------------------------------------------------------- harness
+
+const results = [];
+const foreignRequests = [];
+const cspViolations = [];
+const pageErrors = [];
+const axeReport = [];
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok    ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: e });
+    console.log(`FAIL  ${name}: ${e?.stack ?? e}`);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+function eq(a, b, msg) {
+  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${msg}: expected ${JSON.stringify(b)}, got ${JSON.stringify(a)}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  chromiumSandbox: false,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+
+async function newPage(locale) {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+  context.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(`${ORIGIN}/`)) foreignRequests.push(u);
+  });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy|Content-Security-Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('dialog', (d) => void d.accept());
+  return page;
+}
+
+/** axe-core on the current page: serious and critical violations fail. */
+async function axe(page, name) {
+  const has = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!has) await page.evaluate(AXE);
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  axeReport.push({ name, violations: r });
+  const bad = r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length) throw new Error(`axe on ${name}: ${JSON.stringify(bad, null, 1)}`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** axe + screenshot of the page as it is now. */
+async function look(page, name) {
+  await shot(page, name);
+  await axe(page, name);
+}
+
+async function h1(page) {
+  return (await page.locator('main h1').first().textContent())?.trim();
+}
+
+async function waitH1(page, text) {
+  await page.locator('main h1', { hasText: text }).first().waitFor({ timeout: 10000 });
+}
+
+async function nav(page, text) {
+  await page.getByRole('navigation').getByRole('link', { name: text, exact: true }).click();
+  await waitH1(page, text);
+}
+
+/** Presses Tab until the focused element matches, at most `max` times. */
+async function tabTo(page, describe, matches, max = 60) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const info = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el) return null;
+      const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null;
+      return { tag: el.tagName.toLowerCase(), name: el.getAttribute('name'), text: (el.textContent ?? '').trim(), label: label?.trim() ?? null, type: el.getAttribute('type') };
+    });
+    if (info && matches(info)) return info;
+  }
+  throw new Error(`Tab never reached ${describe}`);
+}
+
+async function flagsOf(page, address) {
+  const row = page.locator(`tr[data-address="${address}"]`);
+  await row.waitFor();
+  const cells = await row.locator('td.center .sr-only').allTextContents();
+  return cells;
+}
+
+function outbox() {
+  const dir = join(DATA, 'outbox');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
+}
+
+// ------------------------------------------------------------------ tests
+
+await step('serving: CSP and cache headers on /, index is the built one, API keeps CORS closed', async () => {
+  const r = await fetch(`${BASE}/`);
+  eq(r.status, 200, 'GET /');
+  const csp = r.headers.get('content-security-policy') ?? '';
+  for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]) assert(csp.includes(d), `CSP lacks ${d}: ${csp}`);
+  assert(!/unsafe-inline|unsafe-eval/.test(csp), `CSP allows unsafe: ${csp}`);
+  eq(r.headers.get('cache-control'), 'no-cache', 'index cache-control');
+  eq(r.headers.get('x-content-type-options'), 'nosniff', 'nosniff');
+  eq(r.headers.get('referrer-policy'), 'no-referrer', 'referrer-policy');
+  eq(await r.text(), DIST_INDEX, 'the binary serves web/dist/index.html as built (rebuild sendas after npm run build)');
+  const asset = DIST_INDEX.match(/assets\/(app-[A-Z0-9]+\.js)/)[1];
+  const a = await fetch(`${BASE}/assets/${asset}`);
+  eq(a.status, 200, 'asset');
+  assert((a.headers.get('cache-control') ?? '').includes('immutable'), 'hashed asset is immutable');
+  assert(a.headers.get('content-security-policy'), 'CSP on assets too');
+  const api = await fetch(`${BASE}/v1/me`, { headers: { Origin: 'https://evil.example', Authorization: `Bearer ${alice.token}` } });
+  eq(api.status, 200, '/v1/me');
+  eq(api.headers.get('access-control-allow-origin'), null, 'no CORS header on the API');
+  const pre = await fetch(`${BASE}/v1/me`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET' } });
+  eq(pre.headers.get('access-control-allow-origin'), null, 'no CORS preflight answer');
+  const unknown = await fetch(`${BASE}/v1/nope`);
+  eq(unknown.headers.get('content-type'), 'application/problem+json', 'unknown /v1 path stays the API 404');
+});
+
+// ---- sign-in
+
+const signPage = await newPage('en-US');
+await step('sign-in form (en): a bad token is refused, an admin token asks for its tenant', async () => {
+  await signPage.goto(BASE);
+  await waitH1(signPage, 'Sign in');
+  eq(await signPage.evaluate(() => document.documentElement.lang), 'en', 'html lang');
+  await look(signPage, 'signin-en');
+  await signPage.getByLabel('API token').fill('sendas_bogus_token');
+  await signPage.getByRole('button', { name: 'Sign in' }).click();
+  await signPage.locator('[data-reason="invalid_token"]').waitFor();
+  await signPage.getByLabel('API token').fill(demo.tokens.admin);
+  await signPage.getByRole('button', { name: 'Sign in' }).click();
+  await signPage.locator('[data-reason="tenant_needed"]').waitFor();
+  await look(signPage, 'signin-tenant-needed-en');
+  await signPage.getByLabel('Tenant id (admin tokens only)').fill(demo.tenant_id);
+  await signPage.getByRole('button', { name: 'Sign in' }).click();
+  await waitH1(signPage, 'Mailboxes');
+  eq(await signPage.getByTestId('role').textContent(), 'Admin', 'role badge');
+  const stored = await signPage.evaluate(() => sessionStorage.getItem('sendas.session'));
+  assert(stored && stored.includes(demo.tenant_id), 'token kept in sessionStorage');
+  const local = await signPage.evaluate(() => JSON.stringify(localStorage));
+  assert(!local.includes('sendas_'), 'no token in localStorage');
+  await signPage.getByTestId('sign-out').click();
+  await waitH1(signPage, 'Sign in');
+  eq(await signPage.evaluate(() => sessionStorage.getItem('sendas.session')), null, 'sign-out forgets the token');
+});
+
+// ---- operator
+
+const op = await newPage('en-US');
+await step('operator (en): tenants, raise the demo quota to 9, system relay, operator tokens', async () => {
+  await op.goto(link(demo.tokens.operator));
+  await waitH1(op, 'Tenants');
+  assert(!op.url().includes('token='), `the token is removed from the URL: ${op.url()}`);
+  eq(await op.getByTestId('role').textContent(), 'Operator', 'role');
+  await look(op, 'operator-tenants-en');
+  await op.locator('tr[data-tenant="Demo Seminars"] a').click();
+  await waitH1(op, 'Tenant Demo Seminars');
+  await op.getByLabel('Mailbox quota').fill('9');
+  await op.getByRole('button', { name: 'Save', exact: true }).click();
+  await op.getByText('Saved.').waitFor();
+  eq(await op.getByLabel('Mailbox quota').inputValue(), '9', 'quota saved');
+  await look(op, 'operator-tenant-en');
+  await nav(op, 'System relay');
+  eq(await op.getByLabel('Kind').inputValue(), 'outbox', 'the local relay is the outbox');
+  await look(op, 'operator-relay-en');
+  await nav(op, 'Operator tokens');
+  await look(op, 'operator-tokens-en');
+});
+
+// ---- admin
+
+const admin = await newPage('en-US');
+const MB = {
+  reply: 'replies2@demo.example',
+  news: 'news@demo.example',
+  smtp: 'smtp@demo.example',
+  web: 'web@demo.example',
+  all: 'all@demo.example',
+};
+
+async function openNewMailbox(page) {
+  await nav(page, 'Mailboxes');
+  await page.getByRole('link', { name: 'New mailbox' }).click();
+  await waitH1(page, 'New mailbox');
+}
+
+async function saveMailbox(page) {
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Mailbox saved.').waitFor();
+}
+
+await step('admin (en): mailbox list with the five flags and the quota', async () => {
+  await admin.goto(link(demo.tokens.admin, demo.tenant_id));
+  await waitH1(admin, 'Mailboxes');
+  const heads = await admin.locator('thead th').allTextContents();
+  for (const c of ['Reply', 'Sender', 'Global', 'Authenticated', 'Restricted']) assert(heads.includes(c), `column ${c} in ${heads}`);
+  const quota = await admin.getByTestId('quota').textContent();
+  assert(quota.includes('4 of 9'), `quota line: ${quota}`);
+  eq(await flagsOf(admin, 'sales@demo.example'), ['yes', 'yes', 'yes', 'no', 'yes'], 'sales@ flags (reply, sender, global, auth, restricted)');
+  eq(await flagsOf(admin, 'billing@demo.example'), ['yes', 'yes', 'no', 'yes', 'no'], 'billing@ flags');
+  await look(admin, 'admin-mailboxes-en');
+});
+
+await step('admin: the system mailbox cannot lose its fixed flags', async () => {
+  await admin.locator('tr[data-address="system@demo.example"] a').click();
+  await waitH1(admin, 'Mailbox system@demo.example');
+  for (const l of ['Sender', 'Global', 'Authenticated', 'Restricted']) assert(await admin.getByLabel(l, { exact: true }).isDisabled(), `${l} disabled`);
+  assert((await admin.getByRole('button', { name: 'Delete' }).count()) === 0, 'no delete');
+  await look(admin, 'admin-mailbox-system-en');
+});
+
+await step('admin: groups and members (a group "Web staff" with alice)', async () => {
+  await nav(admin, 'Groups');
+  await admin.getByLabel('Name').fill('Web staff');
+  await admin.getByRole('button', { name: 'Create' }).click();
+  await admin.locator('tr[data-group="Web staff"] a').click();
+  await waitH1(admin, 'Group Web staff');
+  await admin.getByLabel('Add member').selectOption({ label: 'Alice Academy (alice)' });
+  await admin.getByRole('button', { name: 'Add member' }).click();
+  await admin.locator('tr[data-login="alice"]').waitFor();
+  await look(admin, 'admin-group-en');
+  await nav(admin, 'Groups');
+  await look(admin, 'admin-groups-en');
+});
+
+await step('admin: companies (create one)', async () => {
+  await nav(admin, 'Companies');
+  await admin.getByLabel('Name').fill('Online');
+  await admin.getByRole('button', { name: 'Create' }).click();
+  await admin.getByRole('cell', { name: 'Online', exact: true }).waitFor();
+  await look(admin, 'admin-companies-en');
+});
+
+await step('admin: reply-only mailbox of one company (Reply, not Global: the company picker)', async () => {
+  await openNewMailbox(admin);
+  assert(await admin.getByTestId('smtp-settings').isHidden(), 'SMTP settings hidden while not authenticated');
+  assert(await admin.getByTestId('access').isHidden(), 'pickers hidden while not restricted');
+  await admin.getByLabel('Address').fill(MB.reply);
+  await admin.getByLabel('Display name').fill('Event replies');
+  await admin.getByLabel('Sender', { exact: true }).uncheck();
+  await admin.getByLabel('Company').selectOption({ label: 'Events' });
+  await look(admin, 'admin-mailbox-new-en');
+  await saveMailbox(admin);
+  await nav(admin, 'Mailboxes');
+  eq(await flagsOf(admin, MB.reply), ['yes', 'no', 'no', 'no', 'no'], 'reply-only flags');
+});
+
+await step('admin: keyboard only (Tab/Space/Enter) creates a global sender mailbox', async () => {
+  await nav(admin, 'Mailboxes');
+  await admin.locator('main h1').focus();
+  await tabTo(admin, 'the New mailbox link', (i) => i.tag === 'a' && i.text === 'New mailbox');
+  await admin.keyboard.press('Enter');
+  await waitH1(admin, 'New mailbox');
+  await tabTo(admin, 'Address', (i) => i.name === 'address');
+  await admin.keyboard.type(MB.news);
+  await admin.keyboard.press('Tab');
+  await admin.keyboard.type('Newsletter');
+  await tabTo(admin, 'Reply', (i) => i.name === 'reply');
+  await admin.keyboard.press('Space'); // off
+  await admin.keyboard.press('Tab');
+  eq((await admin.evaluate(() => document.activeElement.getAttribute('name'))), 'sender', 'Tab order: Reply then Sender');
+  await admin.keyboard.press('Tab');
+  await admin.keyboard.press('Space'); // Global on
+  assert(await admin.getByLabel('Global', { exact: true }).isChecked(), 'Space ticks Global');
+  assert(await admin.getByLabel('Company').isHidden(), 'no company picker for a global mailbox');
+  await admin.keyboard.press('Tab');
+  await admin.keyboard.press('Space'); // Authenticated on ...
+  assert(await admin.getByTestId('smtp-settings').isVisible(), 'SMTP settings appear when authenticated is ticked');
+  await admin.keyboard.press('Space'); // ... and off again
+  assert(await admin.getByTestId('smtp-settings').isHidden(), 'and hide again');
+  await tabTo(admin, 'Save', (i) => i.tag === 'button' && i.text === 'Save');
+  await admin.keyboard.press('Enter');
+  await admin.getByText('Mailbox saved.').waitFor();
+  await nav(admin, 'Mailboxes');
+  eq(await flagsOf(admin, MB.news), ['no', 'yes', 'yes', 'no', 'no'], 'keyboard-made mailbox flags');
+});
+
+await step('admin: authenticated mailbox (SMTP settings, write-only password, verify shows the stage)', async () => {
+  await openNewMailbox(admin);
+  await admin.getByLabel('Address').fill(MB.smtp);
+  await admin.getByLabel('Display name').fill('Own server');
+  await admin.getByLabel('Global', { exact: true }).check();
+  await admin.getByLabel('Authenticated', { exact: true }).check();
+  await admin.getByTestId('smtp-settings').waitFor({ state: 'visible' });
+  await admin.getByLabel('Server (host)').fill('127.0.0.1');
+  await admin.getByLabel('Port').fill('9'); // nothing listens on the discard port
+  await admin.getByLabel('Encryption').selectOption('none');
+  await admin.getByLabel('Username').fill('smtp@demo.example');
+  await admin.getByLabel('Password', { exact: true }).fill('upstream-secret-123');
+  await look(admin, 'admin-mailbox-smtp-en');
+  await saveMailbox(admin);
+  await waitH1(admin, `Mailbox ${MB.smtp}`);
+  eq(await admin.getByLabel('Password', { exact: true }).inputValue(), '', 'the password is never shown again');
+  assert((await admin.getByText('A password is stored').count()) === 1, 'but it says one is stored');
+  const html = await admin.content();
+  assert(!html.includes('upstream-secret-123'), 'the password is nowhere in the page');
+  await admin.getByTestId('verify').click();
+  const res = admin.locator('[data-testid="verify-result"] [data-stage]');
+  await res.waitFor({ timeout: 20000 });
+  eq(await res.getAttribute('data-stage'), 'connect', 'verify stage');
+  eq(await res.getAttribute('data-ok'), 'false', 'verify outcome');
+  await look(admin, 'admin-mailbox-verify-en');
+  await nav(admin, 'Mailboxes');
+  eq(await flagsOf(admin, MB.smtp), ['yes', 'yes', 'yes', 'yes', 'no'], 'authenticated flags');
+});
+
+await step('admin: restricted mailbox for the group "Web staff" (pickers when restricted is ticked)', async () => {
+  await openNewMailbox(admin);
+  await admin.getByLabel('Address').fill(MB.web);
+  await admin.getByLabel('Display name').fill('Web team');
+  await admin.getByLabel('Global', { exact: true }).check();
+  await admin.getByLabel('Restricted', { exact: true }).check();
+  await admin.getByTestId('access').waitFor({ state: 'visible' });
+  await admin.getByTestId('access').getByLabel('Web staff').check();
+  await look(admin, 'admin-mailbox-restricted-en');
+  await saveMailbox(admin);
+  assert(await admin.getByTestId('access').getByLabel('Web staff').isChecked(), 'group kept');
+  await nav(admin, 'Mailboxes');
+  eq(await flagsOf(admin, MB.web), ['yes', 'yes', 'yes', 'no', 'yes'], 'restricted flags');
+});
+
+await step('admin: all five ticked (restricted to a user), then the quota: the operator message', async () => {
+  await openNewMailbox(admin);
+  await admin.getByLabel('Address').fill(MB.all);
+  await admin.getByLabel('Display name').fill('Everything');
+  for (const l of ['Global', 'Authenticated', 'Restricted']) await admin.getByLabel(l, { exact: true }).check();
+  await admin.getByLabel('Server (host)').fill('smtp.demo.example');
+  await admin.getByLabel('Port').fill('465');
+  await admin.getByLabel('Encryption').selectOption('tls');
+  await admin.getByLabel('Username').fill('all@demo.example');
+  await admin.getByTestId('access').getByLabel('Bob Events (bob)').check();
+  await saveMailbox(admin);
+  await nav(admin, 'Mailboxes');
+  eq(await flagsOf(admin, MB.all), ['yes', 'yes', 'yes', 'yes', 'yes'], 'all flags');
+  const quota = await admin.getByTestId('quota').textContent();
+  assert(quota.includes('9 of 9'), `quota line: ${quota}`);
+  await openNewMailbox(admin);
+  await admin.getByLabel('Address').fill('over@demo.example');
+  await admin.getByLabel('Display name').fill('One too many');
+  await admin.getByLabel('Global', { exact: true }).check();
+  await admin.getByRole('button', { name: 'Save', exact: true }).click();
+  const alert = admin.locator('[role="alert"][data-problem-type="quota_exceeded"]');
+  await alert.waitFor();
+  const text = await alert.textContent();
+  assert(text.includes('Mailbox quota reached') && text.includes('ask the operator'), `quota message: ${text}`);
+  await look(admin, 'admin-mailbox-quota-en');
+  await nav(admin, 'Mailboxes');
+  await look(admin, 'admin-mailboxes-full-en');
+});
+
+await step('admin: users (create, disable, enable) and a user page with app passwords', async () => {
+  await nav(admin, 'Users');
+  await admin.getByLabel('Login').fill('carol');
+  await admin.getByLabel('Name', { exact: true }).fill('Carol Online');
+  await admin.getByRole('group', { name: 'Companies' }).getByLabel('Online').check();
+  await admin.getByRole('button', { name: 'Create' }).click();
+  await admin.locator('tr[data-login="carol"]').waitFor();
+  await admin.getByRole('button', { name: 'Disable: bob' }).click();
+  await admin.locator('tr[data-login="bob"]').getByText('Disabled', { exact: true }).waitFor();
+  await look(admin, 'admin-users-en');
+  await admin.getByRole('button', { name: 'Enable: bob' }).click();
+  await admin.locator('tr[data-login="bob"]').getByText('Enabled', { exact: true }).waitFor();
+  await admin.locator('tr[data-login="alice"] a').click();
+  await waitH1(admin, 'User alice');
+  const from = await admin.locator('.card', { hasText: 'May send as (From)' }).textContent();
+  assert(from.includes(MB.web) && !from.includes(MB.reply), `alice's From on the admin page: ${from}`);
+  await admin.getByLabel('Name', { exact: true }).last().fill('Admin-made');
+  await admin.getByRole('button', { name: 'Create' }).click();
+  await admin.locator('[data-secret="app-password"]').waitFor();
+  await look(admin, 'admin-user-en');
+});
+
+await step('admin: API tokens (issue a user token for bob: shown once, with a sign-in link)', async () => {
+  await nav(admin, 'API tokens');
+  await admin.getByLabel('Name', { exact: true }).fill('bob laptop');
+  await admin.getByLabel('User', { exact: true }).selectOption({ label: 'Bob Events (bob)' });
+  await admin.getByRole('button', { name: 'Create' }).click();
+  const tok = admin.locator('[data-secret="token"]');
+  await tok.waitFor();
+  assert((await tok.inputValue()).startsWith('sendas_'), 'token shown');
+  assert((await admin.locator('[data-secret="signin-link"]').inputValue()).includes('#token=sendas_'), 'sign-in link shown');
+  await look(admin, 'admin-tokens-en');
+  await admin.reload();
+  await waitH1(admin, 'API tokens');
+  eq(await admin.locator('[data-secret="token"]').count(), 0, 'not shown again after a reload');
+});
+
+// ---- users
+
+const al = await newPage('de-DE');
+let appPassword = '';
+let settings = {};
+await step('alice (de, pasted token): "Meine Adressen" lists the group mailbox', async () => {
+  await al.goto(BASE);
+  await waitH1(al, 'Anmelden');
+  eq(await al.evaluate(() => document.documentElement.lang), 'de', 'html lang');
+  await look(al, 'signin-de');
+  await al.getByLabel('API-Token').fill(alice.token);
+  await al.getByRole('button', { name: 'Anmelden' }).click();
+  await waitH1(al, 'Meine Adressen');
+  const from = await al.getByTestId('from-list').locator('tr[data-address]').evaluateAll((rows) => rows.map((r) => r.dataset.address));
+  const reply = await al.getByTestId('reply-list').locator('tr[data-address]').evaluateAll((rows) => rows.map((r) => r.dataset.address));
+  for (const a of [MB.web, MB.news, MB.smtp, 'info@demo.example', 'sales@demo.example']) assert(from.includes(a), `alice may send as ${a}: ${from}`);
+  for (const a of [MB.reply, MB.all, 'replies@demo.example']) assert(!from.includes(a), `alice may not send as ${a}: ${from}`);
+  assert(reply.includes(MB.web) && !reply.includes(MB.news), `alice's Reply-To: ${reply}`);
+  await look(al, 'user-addresses-de');
+});
+
+await step('alice (de): creates an app password: shown once with the client settings', async () => {
+  await al.getByRole('navigation').getByRole('link', { name: 'App-Passwörter' }).click();
+  await waitH1(al, 'App-Passwörter');
+  await al.getByLabel('Name', { exact: true }).fill('Thunderbird');
+  await al.getByRole('button', { name: 'Anlegen' }).click();
+  const pw = al.locator('[data-secret="app-password"]');
+  await pw.waitFor();
+  appPassword = await pw.inputValue();
+  assert(/^[A-Z2-7]{32}$/.test(appPassword), `app password: ${appPassword}`);
+  settings = {
+    host: await al.getByTestId('smtp-host').textContent(),
+    port: Number(await al.getByTestId('smtp-starttls-port').getAttribute('data-port')),
+    tlsPort: Number(await al.getByTestId('smtp-tls-port').getAttribute('data-port')),
+    username: await al.getByTestId('smtp-username').textContent(),
+  };
+  eq(settings.host, demo.smtp.host, 'host');
+  eq(settings.port, demo.smtp.port, 'STARTTLS port');
+  eq(settings.tlsPort, demo.smtp.tls_port, 'TLS port');
+  eq(settings.username, 'alice', 'username');
+  assert((await al.getByText('mit STARTTLS').count()) === 1, 'says STARTTLS');
+  await look(al, 'user-app-password-de');
+  const dates = await al.locator('time').evaluateAll((ts) =>
+    ts.map((t) => [t.textContent, new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(t.getAttribute('datetime')))]),
+  );
+  assert(dates.length > 0 && dates.every(([a, b]) => a === b), `dates in the German locale: ${JSON.stringify(dates)}`);
+});
+
+await step('alice sends through the proxy with that app password (swaks, STARTTLS): it lands in the outbox', async () => {
+  const before = outbox().length;
+  const out = execFileSync('swaks', [
+    '--server', `${settings.host}:${settings.port}`, '--tls',
+    '--auth', 'PLAIN', '--auth-user', settings.username, '--auth-password', appPassword,
+    '--from', MB.web, '--to', 'someone@example.net',
+    '--header', `From: Web team <${MB.web}>`, '--header', 'Subject: sent with a web-made app password',
+  ], { encoding: 'utf8', timeout: 30000 });
+  assert(/<- +250 2\.0\.0/.test(out), `no 250 after DATA:\n${out}`);
+  let files = [];
+  for (let i = 0; i < 50 && files.length <= before; i++) {
+    files = outbox();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const fresh = files.map((f) => readFileSync(join(DATA, 'outbox', f), 'utf8')).filter((m) => m.includes('sent with a web-made app password'));
+  eq(fresh.length, 1, 'one message in the outbox');
+  assert(fresh[0].includes(`From: Web team <${MB.web}>`), 'the message is the one sent');
+  // And one that must be refused: all@ is bob's, not alice's.
+  let refused = '';
+  try {
+    execFileSync('swaks', ['--server', `${settings.host}:${settings.port}`, '--tls', '--auth', 'PLAIN', '--auth-user', 'alice', '--auth-password', appPassword,
+      '--from', MB.web, '--to', 'someone@example.net', '--header', `From: Everything <${MB.all}>`], { encoding: 'utf8', timeout: 30000 });
+  } catch (e) {
+    refused = String(e.stdout);
+  }
+  assert(/550 5\.7\.1/.test(refused), `From: all@ refused for alice: ${refused}`);
+});
+
+await step('alice: the language switch turns the page English', async () => {
+  await al.getByTestId('lang-switch').click();
+  await waitH1(al, 'App passwords');
+  eq(await al.evaluate(() => document.documentElement.lang), 'en', 'html lang after the switch');
+  await al.getByTestId('lang-switch').click();
+  await waitH1(al, 'App-Passwörter');
+});
+
+const bo = await newPage('en-GB');
+await step('bob (en, link): not in the group, so no web@ in his From list', async () => {
+  await bo.goto(link(bob.token));
+  await waitH1(bo, 'My addresses');
+  const from = await bo.getByTestId('from-list').locator('tr[data-address]').evaluateAll((rows) => rows.map((r) => r.dataset.address));
+  assert(!from.includes(MB.web), `bob must not see ${MB.web}: ${from}`);
+  assert(from.includes(MB.news) && from.includes(MB.all), `bob sees news@ and all@ (listed by name): ${from}`);
+  await look(bo, 'user-addresses-en');
+  await nav(bo, 'App passwords');
+  await look(bo, 'user-app-passwords-en');
+});
+
+// ---- audit and German admin
+
+await step('admin: audit log (filter by mailbox, paging by one)', async () => {
+  await nav(admin, 'Audit log');
+  let rows = [];
+  for (let i = 0; i < 30; i++) {
+    rows = await admin.locator('tr[data-audit]').evaluateAll((r) => r.map((x) => x.dataset.code));
+    if (rows.length >= 2) break;
+    await new Promise((r) => setTimeout(r, 200));
+    await admin.getByRole('button', { name: 'Apply filters' }).click();
+  }
+  assert(rows.includes('250') && rows.includes('550'), `audit codes: ${rows}`);
+  await look(admin, 'admin-audit-en');
+  await admin.getByLabel('Mailbox', { exact: true }).selectOption({ label: MB.news });
+  await admin.getByRole('button', { name: 'Apply filters' }).click();
+  await admin.locator('main .empty').waitFor();
+  eq(await admin.locator('tr[data-audit]').count(), 0, 'nothing was sent as news@');
+  await admin.getByLabel('Mailbox', { exact: true }).selectOption({ label: MB.web });
+  await admin.getByRole('button', { name: 'Apply filters' }).click();
+  await admin.locator('tr[data-audit][data-code="250"]').waitFor();
+  await admin.getByLabel('Mailbox', { exact: true }).selectOption({ label: 'All mailboxes' });
+  await admin.getByLabel('Per page').selectOption('1');
+  await admin.getByRole('button', { name: 'Apply filters' }).click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid="page-number"]')?.textContent === 'Page 1' && document.querySelectorAll('tr[data-audit]').length === 1);
+  const first = await admin.locator('tr[data-audit]').getAttribute('data-audit');
+  await admin.getByTestId('older').click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid="page-number"]')?.textContent === 'Page 2');
+  const second = await admin.locator('tr[data-audit]').getAttribute('data-audit');
+  assert(first !== second, 'page 2 is another record');
+  await admin.getByTestId('newer').click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid="page-number"]')?.textContent === 'Page 1');
+  eq(await admin.locator('tr[data-audit]').getAttribute('data-audit'), first, 'back to page 1');
+});
+
+await step('admin in German: the seed\'s checkboxes (Antwort, Absender, Global, mit Authentifizierung, Benutzerrechte)', async () => {
+  await nav(admin, 'Mailboxes');
+  await admin.getByTestId('lang-switch').click();
+  await waitH1(admin, 'Postfächer');
+  const heads = await admin.locator('thead th').allTextContents();
+  for (const c of ['Antwort', 'Absender', 'Global', 'mit Authentifizierung', 'Benutzerrechte']) assert(heads.includes(c), `column ${c} in ${heads}`);
+  await look(admin, 'admin-mailboxes-de');
+  await admin.locator(`tr[data-address="${MB.web}"] a`).click();
+  await waitH1(admin, `Postfach ${MB.web}`);
+  for (const c of ['Antwort', 'Absender', 'Global', 'mit Authentifizierung', 'Benutzerrechte']) assert(await admin.getByLabel(c, { exact: true }).count() === 1, `checkbox ${c}`);
+  await look(admin, 'admin-mailbox-de');
+  for (const [n, h] of [['Benutzer', 'Benutzer'], ['Gruppen', 'Gruppen'], ['Mandanten', 'Mandanten'], ['API-Tokens', 'API-Tokens'], ['Protokoll', 'Protokoll']]) {
+    await admin.getByRole('navigation').getByRole('link', { name: n, exact: true }).click();
+    await waitH1(admin, h);
+    await look(admin, `admin-${n.toLowerCase()}-de`);
+  }
+  await admin.getByTestId('lang-switch').click();
+  await waitH1(admin, 'Audit log');
+});
+
+await step('no request left the API origin; no CSP violation; no page error', async () => {
+  eq(foreignRequests, [], 'requests to other origins');
+  eq(cspViolations, [], 'CSP violations');
+  eq(pageErrors, [], 'page errors');
+});
+
+await browser.close();
+
+const minor = axeReport.flatMap((r) => r.violations.filter((v) => v.impact !== 'serious' && v.impact !== 'critical').map((v) => `${r.name}: ${v.id} (${v.impact})`));
+if (minor.length) console.log(`axe, moderate/minor (not failing):\n  ${[...new Set(minor)].join('\n  ')}`);
+console.log(`axe: ${axeReport.length} pages checked, ${axeReport.reduce((n, r) => n + r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').length, 0)} serious/critical`);
+console.log(`screenshots: ${readdirSync(SHOTS).filter((f) => f.endsWith('.png')).length} in ${SHOTS}`);
+const failed = results.filter((r) => !r.ok).length;
+console.log(`browser: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
