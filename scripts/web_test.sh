@@ -6,7 +6,10 @@
 # through the proxy. Screenshots go to target/web-screenshots/.
 #
 # Usage: scripts/web_test.sh [path/to/sendas]   (default: target/debug/sendas,
-# built with `cargo build -p sendas` when missing or older than web/dist)
+# built with `cargo build -p sendas` when missing or older than web/dist).
+# SENDAS_WEB_SKIP_CARGO_TEST=1 skips `cargo test -p sendas --lib web::`
+# (for scripts/test.sh, whose workspace test run has them already).
+# Needs Node.js >= 20 (playwright-core), Python 3 (free ports), curl.
 # Installs what it needs on a fresh Debian machine: chromium,
 # chromium-driver, swaks (+ libnet-ssleay-perl, libauthen-sasl-perl),
 # nodejs/npm when there is no node; `npm ci` in web/.
@@ -40,13 +43,19 @@ command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v swaks >/dev/null 2>&1 || need_apt+=(swaks)
 perl -MNet::SSLeay -e1 2>/dev/null || need_apt+=(libnet-ssleay-perl)
 perl -MAuthen::SASL -e1 2>/dev/null || need_apt+=(libauthen-sasl-perl)
-command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+node_major() { node -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
+[ "$(node_major)" -ge 20 ] || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   sudo_=""
   [ "$(id -u)" -eq 0 ] || sudo_=sudo
   $sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq "${need_apt[@]}" >/dev/null ||
     { bad "installing ${need_apt[*]}"; summary; exit 1; }
+fi
+if [ "$(node_major)" -lt 20 ]; then
+  bad "Node.js >= 20 is needed (playwright-core); this machine has $(node --version 2>/dev/null || echo none)"
+  summary
+  exit 1
 fi
 (cd web && npm ci --no-audit --no-fund --loglevel=error) || { bad "npm ci in web/"; summary; exit 1; }
 
@@ -60,7 +69,10 @@ if [ ! -x "$bin" ] || [ -n "$(find web/dist -newer "$bin" -print -quit)" ]; then
   echo "building sendas (web/dist is newer than $bin)"
   nice cargo build -q -p sendas || { bad "cargo build -p sendas"; summary; exit 1; }
 fi
-run "embedding: cargo test -p sendas --lib web::" nice cargo test -q -p sendas --lib web:: -- --quiet
+# (scripts/test.sh runs these with the whole workspace and sets SENDAS_WEB_SKIP_CARGO_TEST=1)
+if [ -z "${SENDAS_WEB_SKIP_CARGO_TEST:-}" ]; then
+  run "embedding: cargo test -p sendas --lib web::" nice cargo test -q -p sendas --lib web:: -- --quiet
+fi
 
 # --- a real `sendas serve --demo` -----------------------------------------------
 data=$(mktemp -d)

@@ -266,7 +266,7 @@ await step('admin: the system mailbox cannot lose its fixed flags', async () => 
 
 await step('admin: groups and members (a group "Web staff" with alice)', async () => {
   await nav(admin, 'Groups');
-  await admin.getByLabel('Name').fill('Web staff');
+  await admin.getByLabel('Name', { exact: true }).fill('Web staff');
   await admin.getByRole('button', { name: 'Create' }).click();
   await admin.locator('tr[data-group="Web staff"] a').click();
   await waitH1(admin, 'Group Web staff');
@@ -280,7 +280,7 @@ await step('admin: groups and members (a group "Web staff" with alice)', async (
 
 await step('admin: companies (create one)', async () => {
   await nav(admin, 'Companies');
-  await admin.getByLabel('Name').fill('Online');
+  await admin.getByLabel('Name', { exact: true }).fill('Online');
   await admin.getByRole('button', { name: 'Create' }).click();
   await admin.getByRole('cell', { name: 'Online', exact: true }).waitFor();
   await look(admin, 'admin-companies-en');
@@ -469,7 +469,7 @@ await step('alice (de): creates an app password: shown once with the client sett
   const pw = al.locator('[data-secret="app-password"]');
   await pw.waitFor();
   appPassword = await pw.inputValue();
-  assert(/^[A-Z2-7]{32}$/.test(appPassword), `app password: ${appPassword}`);
+  assert(/^[a-z2-7]{32}$/i.test(appPassword), `app password: ${appPassword}`);
   settings = {
     host: await al.getByTestId('smtp-host').textContent(),
     port: Number(await al.getByTestId('smtp-starttls-port').getAttribute('data-port')),
@@ -496,7 +496,7 @@ await step('alice sends through the proxy with that app password (swaks, STARTTL
     '--from', MB.web, '--to', 'someone@example.net',
     '--header', `From: Web team <${MB.web}>`, '--header', 'Subject: sent with a web-made app password',
   ], { encoding: 'utf8', timeout: 30000 });
-  assert(/<- +250 2\.0\.0/.test(out), `no 250 after DATA:\n${out}`);
+  assert(/<[-~] +250 2\.0\.0/.test(out), `no 250 after DATA:\n${out}`);
   let files = [];
   for (let i = 0; i < 50 && files.length <= before; i++) {
     files = outbox();

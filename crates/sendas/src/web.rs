@@ -61,10 +61,7 @@ pub fn with_web(api: Router, smtp: Option<SmtpClientConfig>) -> Router {
 
 /// `/config.json` for `sendas serve`'s own listeners (none when they
 /// listen on an unspecified address: there is no host to tell).
-pub fn smtp_client_config(
-    starttls: std::net::SocketAddr,
-    tls: std::net::SocketAddr,
-) -> Option<SmtpClientConfig> {
+pub fn smtp_client_config(starttls: std::net::SocketAddr, tls: std::net::SocketAddr) -> Option<SmtpClientConfig> {
     (!starttls.ip().is_unspecified()).then(|| SmtpClientConfig {
         host: starttls.ip().to_string(),
         starttls_port: Some(starttls.port()),
@@ -114,8 +111,7 @@ fn serve_static(req: &Request, config: &[u8]) -> Response {
     match ASSETS.iter().find(|a| a.path == path) {
         Some(a) => {
             // Content-hashed names never change: cache them for a year.
-            let cache =
-                if a.path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+            let cache = if a.path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
             file(req, head, a.content_type, Some(a.etag), a.body.to_vec(), cache)
         }
         None if path == "/index.html" => plain(

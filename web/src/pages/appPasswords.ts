@@ -14,7 +14,7 @@ export interface CredentialPaths {
 }
 
 /** Settings for a mail program: host, ports with STARTTLS/TLS, username. */
-export function clientSettings(smtp: SmtpClientConfig | null, username: string, password?: string): HTMLElement {
+export function clientSettings(smtp: SmtpClientConfig | null, username: string, heading: 'h3' | 'h4' = 'h3'): HTMLElement {
   const rows: [string, string | Node][] = [];
   if (smtp) {
     rows.push([t('outgoing_server'), h('code', { 'data-testid': 'smtp-host' }, smtp.host)]);
@@ -24,12 +24,12 @@ export function clientSettings(smtp: SmtpClientConfig | null, username: string, 
     rows.push([`${t('smtp_port')} / ${t('security')}`, h('ul', { class: 'plain' }, ports)]);
   }
   rows.push([t('username'), h('code', { 'data-testid': 'smtp-username' }, username)]);
-  if (password) rows.push([t('password'), h('code', null, password)]);
-  return h('div', { class: 'client-settings' }, h('h3', null, t('client_settings')), smtp ? null : h('p', null, t('smtp_unknown')), dl(rows));
+  return h('div', { class: 'client-settings' }, h(heading, null, t('client_settings')), smtp ? null : h('p', null, t('smtp_unknown')), dl(rows));
 }
 
 export async function credentialsSection(ctx: Ctx, paths: CredentialPaths, headingLevel: 'h1' | 'h2'): Promise<HTMLElement> {
   const list = await paths.list();
+  const sub = headingLevel === 'h1' ? 'h2' : 'h3';
   const message = messageSlot();
   const issued = h('div', { 'data-testid': 'issued' });
   const name = textField(t('name'), { name: 'name', required: true, placeholder: t('app_password_name_placeholder') });
@@ -54,7 +54,7 @@ export async function credentialsSection(ctx: Ctx, paths: CredentialPaths, headi
         });
       },
     },
-    h('h3', null, t('new_app_password')),
+    h(sub, null, t('new_app_password')),
     h('div', { class: 'row' }, name.el, h('button', { type: 'submit', class: 'btn btn-primary' }, t('create'))),
   );
   if (pending) {
@@ -64,10 +64,10 @@ export async function credentialsSection(ctx: Ctx, paths: CredentialPaths, headi
       h(
         'div',
         { class: 'card issued', role: 'status' },
-        h('h3', null, t('app_password_created', { name: c.name })),
+        h(sub, null, t('app_password_created', { name: c.name })),
         h('p', { class: 'warn-text' }, t('shown_once')),
         secretOnce(t('password'), c.password, 'app-password'),
-        clientSettings(ctx.smtp, c.username),
+        clientSettings(ctx.smtp, c.username, sub === 'h2' ? 'h3' : 'h4'),
       ),
     );
   }

@@ -76,6 +76,7 @@ export async function tenantPage(ctx: Ctx): Promise<Node> {
   const name = textField(t('name'), { name: 'name', value: tenant.name, required: true });
   const quota = textField(t('quota'), { name: 'mailbox_quota', type: 'number', value: String(tenant.mailbox_quota), min: '0', inputmode: 'numeric', hint: t('quota_hint') });
   const enabled = checkField(t('enabled'), 'enabled', tenant.enabled);
+  enabled.el.classList.add('check-aligned');
   const form: HTMLFormElement = h(
     'form',
     {
@@ -99,11 +100,7 @@ export async function tenantPage(ctx: Ctx): Promise<Node> {
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('save'))),
   );
   // The operator issues admin tokens of a tenant (user tokens need the tenant's users: the admin does that).
-  const tokens = await tokensSection(ctx, tenant.id, [], 'h2');
-  tokens.querySelectorAll<HTMLElement>('select[name="role"]').forEach((s) => {
-    (s as HTMLSelectElement).value = 'admin';
-    s.dispatchEvent(new Event('change'));
-  });
+  const tokens = await tokensSection(ctx, tenant.id, [], 'h2', ['admin']);
   return h(
     'section',
     null,

@@ -14,11 +14,11 @@ export function signInLink(token: string, tenant?: string | null): string {
   return `${location.origin}${location.pathname}#${params.toString()}`;
 }
 
-export function issuedToken(tk: TokenIssued): HTMLElement {
+export function issuedToken(tk: TokenIssued, heading: 'h2' | 'h3' = 'h2'): HTMLElement {
   return h(
     'div',
     { class: 'card issued', role: 'status', 'data-testid': 'issued-token' },
-    h('h3', null, `${t('token_issued')}: ${tk.name}`),
+    h(heading, null, `${t('token_issued')}: ${tk.name}`),
     h('p', { class: 'warn-text' }, t('shown_once')),
     secretOnce(t('signin_token'), tk.token, 'token'),
     tk.role === 'operator' ? null : secretOnce(t('signin_link'), signInLink(tk.token, tk.role === 'admin' ? tk.tenant_id : null), 'signin-link'),
@@ -31,7 +31,13 @@ let pending: TokenIssued | null = null;
  * Tokens of one tenant (`tenantId`) for admins and the operator, or the
  * operator's own tokens (`tenantId` null).
  */
-export async function tokensSection(ctx: Ctx, tenantId: string | null, users: User[], headingLevel: 'h1' | 'h2'): Promise<HTMLElement> {
+export async function tokensSection(
+  ctx: Ctx,
+  tenantId: string | null,
+  users: User[],
+  headingLevel: 'h1' | 'h2',
+  roles: ('user' | 'admin')[] = ['user', 'admin'],
+): Promise<HTMLElement> {
   const api = ctx.session.api;
   const base = tenantId ? `/tenants/${seg(tenantId)}/tokens` : '/operator-tokens';
   const tokens = await api.all<Token>(base);
@@ -40,7 +46,8 @@ export async function tokensSection(ctx: Ctx, tenantId: string | null, users: Us
   const roleNames: Record<RoleName, string> = { admin: t('role_admin'), user: t('role_user'), operator: t('role_operator') };
 
   const name = textField(t('name'), { name: 'name', required: true });
-  const role = selectField(t('role'), 'role', [{ value: 'user', label: t('role_user') }, { value: 'admin', label: t('role_admin') }], 'user');
+  const role = selectField(t('role'), 'role', roles.map((r) => ({ value: r, label: roleNames[r] })), roles[0] ?? 'user');
+  role.el.hidden = roles.length < 2;
   const user = selectField(t('user'), 'user_id', [{ value: '', label: t('choose_user') }, ...users.filter((u) => u.enabled).map((u) => ({ value: u.id, label: `${u.name} (${u.login})` }))], '');
   const sync = (): void => {
     user.el.hidden = role.input.value !== 'user';
@@ -49,7 +56,7 @@ export async function tokensSection(ctx: Ctx, tenantId: string | null, users: Us
   sync();
   const issued = h('div');
   if (pending) {
-    issued.append(issuedToken(pending));
+    issued.append(issuedToken(pending, headingLevel === 'h1' ? 'h2' : 'h3'));
     pending = null;
   }
   const form: HTMLFormElement = h(
@@ -73,7 +80,7 @@ export async function tokensSection(ctx: Ctx, tenantId: string | null, users: Us
         });
       },
     },
-    h('h2', null, t('new_token')),
+    h(headingLevel === 'h1' ? 'h2' : 'h3', null, t('new_token')),
     h('div', { class: 'grid-3' }, name.el, tenantId ? role.el : null, tenantId ? user.el : null),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('create'))),
   );

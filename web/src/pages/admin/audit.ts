@@ -99,7 +99,7 @@ export async function auditPage(ctx: Ctx): Promise<Node> {
     table(
       t('audit_caption'),
       [
-        { head: t('audit_time'), cell: (r: AuditRecord) => date(r.at) },
+        { head: t('audit_time'), cell: (r: AuditRecord) => date(r.at), class: 'nowrap' },
         {
           head: t('audit_outcome'),
           cell: (r) => h('span', { class: r.outcome === 'accepted' ? 'badge badge-on' : 'badge badge-off' }, r.outcome === 'accepted' ? t('outcome_accepted') : t('outcome_rejected')),
@@ -109,7 +109,7 @@ export async function auditPage(ctx: Ctx): Promise<Node> {
         { head: t('audit_sending'), cell: (r) => r.sending_address ?? '—' },
         { head: t('audit_envelope'), cell: (r) => r.envelope_sender ?? '—' },
         { head: t('audit_recipients'), cell: (r) => formatNumber(r.recipients), class: 'right' },
-        { head: t('audit_size'), cell: (r) => formatBytes(r.size), class: 'right' },
+        { head: t('audit_size'), cell: (r) => formatBytes(r.size), class: 'right nowrap' },
         { head: t('audit_reply'), cell: (r) => h('span', { class: 'reply-text' }, r.smtp_reply, r.upstream_reply ? h('span', { class: 'muted' }, ` (${r.upstream_reply})`) : null) },
       ],
       records,

@@ -68,7 +68,8 @@ export async function usersPage(ctx: Ctx): Promise<Node> {
       },
     },
     h('h2', null, t('new_user')),
-    h('div', { class: 'grid-2' }, login.el, name.el, companyPicker.el, groupPicker.el),
+    h('div', { class: 'grid-2' }, login.el, name.el),
+    h('div', { class: 'grid-2' }, companyPicker.el, groupPicker.el),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('create'))),
   );
 
@@ -123,6 +124,7 @@ export async function userPage(ctx: Ctx): Promise<Node> {
   const message = messageSlot();
   const name = textField(t('name'), { name: 'name', value: user.name, required: true });
   const enabled = checkField(t('enabled'), 'enabled', user.enabled, t('user_enabled_hint'));
+  enabled.el.classList.add('check-aligned');
   const companyPicker = checklist(t('companies'), 'companies', companies.map((c) => ({ id: c.id, label: c.name })), user.companies);
   const groupPicker = checklist(t('groups'), 'groups', groups.map((g) => ({ id: g.id, label: g.name })), user.groups);
   const form: HTMLFormElement = h(
@@ -149,7 +151,8 @@ export async function userPage(ctx: Ctx): Promise<Node> {
         });
       },
     },
-    h('div', { class: 'grid-2' }, name.el, enabled.el, companyPicker.el, groupPicker.el),
+    h('div', { class: 'grid-2' }, name.el, enabled.el),
+    h('div', { class: 'grid-2' }, companyPicker.el, groupPicker.el),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('save'))),
   );
   const list = (items: { address: string; display_name: string }[]): Node =>
