@@ -43,10 +43,11 @@ async fn every_legitimate_message_is_accepted_and_arrives_byte_for_byte() {
     let net = start_with(store, Arc::new(MemorySecretStore::default()), limits, true).await;
     add_mailbox(&net, "shared@tenant.example", true).await;
     add_mailbox(&net, "reply@tenant.example", false).await;
-    let usable = sendas_core::service::permissions::snapshot(net.world.store.as_ref(), net.world.tenant, net.world.alice)
-        .await
-        .unwrap()
-        .usable;
+    let usable =
+        sendas_core::service::permissions::snapshot(net.world.store.as_ref(), net.world.tenant, net.world.alice)
+            .await
+            .unwrap()
+            .usable;
 
     let dir = sendas_testkit::repo_root().join("tests/corpus/legit");
     let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
@@ -93,10 +94,19 @@ async fn every_legitimate_message_is_accepted_and_arrives_byte_for_byte() {
         let Some(at) = delivered.iter().position(|d| d == bytes) else {
             let close = delivered.iter().min_by_key(|d| d.len().abs_diff(bytes.len())).cloned().unwrap_or_default();
             let first = bytes.iter().zip(&close).position(|(a, b)| a != b).unwrap_or(bytes.len().min(close.len()));
-            let show = |b: &[u8]| String::from_utf8_lossy(&b[first.saturating_sub(40)..(first + 40).min(b.len())]).into_owned();
-            panic!("{name} did not arrive byte for byte: at {first} sent {:?}, nearest arrived {:?}", show(bytes), show(&close));
+            let show = |b: &[u8]| {
+                String::from_utf8_lossy(&b[first.saturating_sub(40)..(first + 40).min(b.len())]).into_owned()
+            };
+            panic!(
+                "{name} did not arrive byte for byte: at {first} sent {:?}, nearest arrived {:?}",
+                show(bytes),
+                show(&close)
+            );
         };
         delivered.swap_remove(at);
     }
-    println!("legitimate corpus: {} messages accepted and delivered byte for byte ({stripped} with client trace fields removed)", expected.len());
+    println!(
+        "legitimate corpus: {} messages accepted and delivered byte for byte ({stripped} with client trace fields removed)",
+        expected.len()
+    );
 }

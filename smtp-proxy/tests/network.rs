@@ -295,12 +295,20 @@ fn python_probe(net: &Net, port: u16, mode: &str, script: &[String]) -> Vec<u16>
 async fn over_tls_with_python_starttls_forgets_auth_bare_lf_closes_and_smtputf8_is_required() {
     let net =
         start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
-    let auth = format!("AUTH PLAIN {}\r\n", data_encoding::BASE64.encode(format!("\0alice\0{}", net.world.password).as_bytes()));
+    let auth = format!(
+        "AUTH PLAIN {}\r\n",
+        data_encoding::BASE64.encode(format!("\0alice\0{}", net.world.password).as_bytes())
+    );
     let lines = |steps: &[&str]| steps.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     // 1. AUTH in plaintext (allowed on this loopback listener), STARTTLS: inside TLS nothing of it is left.
     let mut script = lines(&["EHLO c\r\n"]);
     script.push(auth.clone());
-    script.extend(lines(&["STARTTLS", "MAIL FROM:<a@tenant.example>\r\n", "EHLO c\r\n", "MAIL FROM:<a@tenant.example>\r\n"]));
+    script.extend(lines(&[
+        "STARTTLS",
+        "MAIL FROM:<a@tenant.example>\r\n",
+        "EHLO c\r\n",
+        "MAIL FROM:<a@tenant.example>\r\n",
+    ]));
     script.push(auth.clone());
     script.push("MAIL FROM:<a@tenant.example>\r\n".into());
     assert_eq!(python_probe(&net, net.submission, "plain", &script), vec![220, 250, 235, 220, 503, 250, 530, 235, 250]);

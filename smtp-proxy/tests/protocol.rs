@@ -122,7 +122,8 @@ async fn smtputf8_is_offered_and_required_for_non_ascii_addresses() {
     c.expect("MAIL FROM:<a@ténant.example> SMTPUTF8", 250).await;
     c.expect("RCPT TO:<jörg@exämple.net>", 250).await;
     c.expect("DATA", 354).await;
-    c.send("From: Ä <a@ténant.example>\r\nTo: <jörg@exämple.net>\r\nSubject: ü\r\n\r\nHallo.\r\n.\r\n".as_bytes()).await;
+    c.send("From: Ä <a@ténant.example>\r\nTo: <jörg@exämple.net>\r\nSubject: ü\r\n\r\nHallo.\r\n.\r\n".as_bytes())
+        .await;
     assert_eq!(c.reply().await.0, 250);
     let sent = d.sent();
     assert_eq!(sent.len(), 1);

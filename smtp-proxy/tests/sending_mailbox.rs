@@ -41,7 +41,9 @@ impl Team {
         let deps = deps(self.w.store.clone(), self.relay.clone(), limits(), true);
         let (client, server) = tokio::io::duplex(1 << 20);
         let (stop, rx) = watch::channel(false);
-        tokio::spawn(async move { Session::new(deps, "192.0.2.7".parse().unwrap(), false, false, rx).run(server, true).await });
+        tokio::spawn(async move {
+            Session::new(deps, "192.0.2.7".parse().unwrap(), false, false, rx).run(server, true).await
+        });
         let mut c = Client::new(client);
         assert_eq!(c.reply().await.0, 220);
         c.login("alice", &self.w.password).await;
@@ -83,7 +85,8 @@ async fn send_on_behalf_of_a_team_mailbox() {
     let (code, text, relayed) = t.send("a@xn--tnant-bsa.example", on_behalf).await;
     assert_eq!((code, text.contains("5.7.1"), relayed), (550, true, None), "{text}");
     // On behalf of a mailbox the user may not use.
-    let (code, text, _) = t.send("a@tenant.example", "From: <admin@tenant.example>\r\nSender: <a@tenant.example>\r\n").await;
+    let (code, text, _) =
+        t.send("a@tenant.example", "From: <admin@tenant.example>\r\nSender: <a@tenant.example>\r\n").await;
     assert_eq!((code, text.contains("From")), (550, true), "{text}");
 }
 
@@ -92,7 +95,9 @@ async fn a_redirect_is_sent_as_the_topmost_resent_block() {
     let t = team().await;
     let date = "Resent-Date: Mon, 30 Nov 2026 10:00:00 +0000\r\n";
     // Resent-From the user above the original From of the team mailbox.
-    let one = format!("{date}Resent-From: Alice <a@tenant.example>\r\nResent-To: <r@example.net>\r\nFrom: Team <team@tenant.example>\r\n");
+    let one = format!(
+        "{date}Resent-From: Alice <a@tenant.example>\r\nResent-To: <r@example.net>\r\nFrom: Team <team@tenant.example>\r\n"
+    );
     let (code, text, relayed) = t.send("a@tenant.example", &one).await;
     assert_eq!((code, relayed), (250, route("a@tenant.example")), "{text}");
     // With Resent-Sender: it is the sending mailbox.
@@ -119,7 +124,8 @@ async fn a_redirect_is_sent_as_the_topmost_resent_block() {
     let (code, text, _) = t.send("a@tenant.example", &foreign).await;
     assert_eq!((code, text.contains("Resent-From")), (550, true), "{text}");
     // Several Resent-From without a Resent-Sender name no sending mailbox.
-    let several = format!("{date}Resent-From: <a@tenant.example>, <team@tenant.example>\r\nFrom: <a@tenant.example>\r\n");
+    let several =
+        format!("{date}Resent-From: <a@tenant.example>, <team@tenant.example>\r\nFrom: <a@tenant.example>\r\n");
     let (code, text, _) = t.send("a@tenant.example", &several).await;
     assert_eq!(code, 550, "{text}");
 }

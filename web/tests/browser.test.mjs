@@ -222,6 +222,26 @@ await step('operator (en): tenants, raise the demo quota to 9, system relay, ope
   await look(op, 'operator-tokens-en');
 });
 
+await step('operator: a new tenant shows its admin token once; its sign-in link opens that tenant only', async () => {
+  await nav(op, 'Tenants');
+  await op.getByLabel('Name', { exact: true }).fill('Second GmbH');
+  await op.getByLabel('System mailbox address').fill('system@second.example');
+  await op.getByLabel('First company (optional)').fill('Head office');
+  await op.getByRole('button', { name: 'Create' }).click();
+  const signin = op.locator('[data-secret="signin-link"]');
+  await signin.waitFor();
+  const url = await signin.inputValue();
+  assert(/#token=sendas_[^&]+&tenant=[0-9a-f-]{36}$/.test(url), `sign-in link: ${url}`);
+  await look(op, 'operator-tenant-created-en');
+  const second = await newPage('en-US');
+  await second.goto(url);
+  await waitH1(second, 'Mailboxes');
+  const rows = await second.locator('tr[data-address]').evaluateAll((r) => r.map((x) => x.dataset.address));
+  eq(rows, ['system@second.example'], 'the new tenant sees only its own system mailbox');
+  assert((await second.getByTestId('quota').textContent()).includes('0 of 1'), 'quota 0 of 1');
+  await second.context().close();
+});
+
 // ---- admin
 
 const admin = await newPage('en-US');

@@ -69,7 +69,8 @@ pub async fn authorize(
         Err(e) => return e.into_response(),
     };
     let params = RawPathParams::from_request_parts(&mut parts, &state).await.ok();
-    let param = |name: &str| params.as_ref().and_then(|p| p.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_owned()));
+    let param =
+        |name: &str| params.as_ref().and_then(|p| p.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_owned()));
     if let Err(e) = permitted(&caller.0, declared, param("tenant_id").as_deref(), param("user_id").as_deref()) {
         return ApiError(e).into_response();
     }

@@ -60,7 +60,8 @@ fn syntax(text: impl Into<String>) -> Reply {
 
 /// Splits `KEYWORD:<path> params` after the verb into the path (without brackets) and the parameters.
 fn path_and_params<'a>(args: &'a str, keyword: &str) -> Result<(&'a str, &'a str), Reply> {
-    let Some(rest) = args.get(..keyword.len()).filter(|k| k.eq_ignore_ascii_case(keyword)).map(|_| &args[keyword.len()..])
+    let Some(rest) =
+        args.get(..keyword.len()).filter(|k| k.eq_ignore_ascii_case(keyword)).map(|_| &args[keyword.len()..])
     else {
         return Err(syntax(format!("Syntax error: expected {keyword}<address>")));
     };
@@ -99,7 +100,8 @@ fn params(text: &str) -> Result<Vec<(String, Option<&str>)>, Reply> {
         let keyword_ok = keyword.starts_with(|c: char| c.is_ascii_alphanumeric())
             && keyword.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         // esmtp-value: printable ASCII but '=' (RFC 5321), or UTF-8 (RFC 6531).
-        let value_ok = value.is_none_or(|v| !v.is_empty() && v.chars().all(|c| c != '=' && (c.is_ascii_graphic() || !c.is_ascii())));
+        let value_ok = value
+            .is_none_or(|v| !v.is_empty() && v.chars().all(|c| c != '=' && (c.is_ascii_graphic() || !c.is_ascii())));
         if !keyword_ok || !value_ok {
             return Err(syntax(format!("Syntax error: malformed parameter {}", crate::reply::sanitise(word))));
         }

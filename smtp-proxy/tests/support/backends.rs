@@ -63,12 +63,7 @@ pub async fn aws_backends(
     let (dynamo, sm) = clients(aws.sdk_config(Principal::ProxyTask).await);
     let proxy_store: Arc<dyn Store> = Arc::new(DynamoStore::new(dynamo, table));
     let proxy_secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::new(sm, prefix, secret_ttl));
-    DEPLOYED.lock().unwrap().push(Faces {
-        store: store.clone(),
-        secrets: secrets.clone(),
-        proxy_store,
-        proxy_secrets,
-    });
+    DEPLOYED.lock().unwrap().push(Faces { store: store.clone(), secrets: secrets.clone(), proxy_store, proxy_secrets });
     (store, secrets)
 }
 

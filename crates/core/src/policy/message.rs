@@ -179,12 +179,9 @@ pub fn check_message<'a>(
             }
         }
     }
-    let sending = o
-        .sending()
-        .and_then(|e| allowed(usable, Usage::From, e))
-        .ok_or(MessageDenial::SeveralFromWithoutSender)?;
-    let envelope_is_an_originator =
-        envelope.is_some_and(|env| o.senders().any(|e| e.address.as_ref() == Some(env)));
+    let sending =
+        o.sending().and_then(|e| allowed(usable, Usage::From, e)).ok_or(MessageDenial::SeveralFromWithoutSender)?;
+    let envelope_is_an_originator = envelope.is_some_and(|env| o.senders().any(|e| e.address.as_ref() == Some(env)));
     if !envelope_is_an_originator {
         return Err(MessageDenial::EnvelopeMismatch);
     }

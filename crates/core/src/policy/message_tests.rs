@@ -76,7 +76,8 @@ fn display_names_must_not_carry_other_addresses_or_controls() {
     }
     // Ordinary names of real clients: emoji with zero-width joiners and variation selectors, scripts
     // that join with ZWNJ, a soft hyphen.
-    for good in ["Ann 👩\u{200D}💻 Tenant", "❤\u{FE0F} Team", "می\u{200C}خواهم", "Ann\u{00AD}Tenant", "山田 太郎"] {
+    for good in ["Ann 👩\u{200D}💻 Tenant", "❤\u{FE0F} Team", "می\u{200C}خواهم", "Ann\u{00AD}Tenant", "山田 太郎"]
+    {
         assert!(check_message(&with(good), env.as_ref(), &u).is_ok(), "{good:?}");
     }
 }
