@@ -186,6 +186,20 @@ async fn scenario(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc<dyn se
     let sys = net.system_upstream.delivered();
     assert_eq!(sys.len(), 1);
     assert_eq!((sys[0].login.as_str(), trim_end_lines(&sys[0].message) == trim_end_lines(&bytes)), (SYSTEM_USER, true));
-    assert!(net.metrics.render().contains("sendas_smtp_accepted_total 8"), "{}", net.metrics.render());
+
+    // The client's own trace and envelope fields never reach the upstream (swaks sends them as written).
+    let trace = "Return-Path: <ceo@victim.example>\r\nAuthentication-Results: mx.example; dkim=pass\r\n\theader.d=victim.example\r\n\
+        X-Sendas-Envelope-From: <ceo@victim.example>\r\n";
+    let plain = "From: Alice <a@tenant.example>\r\nTo: <rcpt@example.net>\r\nSubject: trace\r\n\r\nHello.\r\n";
+    let path = tempfile::tempdir().unwrap().keep().join("trace.eml");
+    std::fs::write(&path, format!("{trace}{plain}")).unwrap();
+    let pw = net.world.password.clone();
+    let ports = Ports { submission: net.submission, implicit: net.implicit };
+    let (ok, out) =
+        tokio::task::spawn_blocking(move || send(Client::Swaks, &ports, &pw, "a@tenant.example", &path)).await.unwrap();
+    assert!(ok, "{out}");
+    let last = net.mailbox_upstream.delivered().pop().unwrap();
+    assert_eq!(trim_end_lines(&last.message), plain.as_bytes(), "{}", String::from_utf8_lossy(&last.message));
+    assert!(net.metrics.render().contains("sendas_smtp_accepted_total 9"), "{}", net.metrics.render());
     let _ = net.stop.send(true);
 }
