@@ -18,6 +18,14 @@ of the items the transaction addresses instead, restored the same way on
 failure; with requests serialized nothing else can change the table
 meanwhile, so the outcome is the same.
 
+Item responses: moto turns every response into JSON by walking the
+operation's output shape member by member, which takes about 2 s for one
+1 MB Query response. The results of the item-reading operations (Query,
+Scan, GetItem, BatchGetItem) are already DynamoDB JSON, so they are
+written with `json.dumps` instead (the same document: checked by
+`python scripts/moto_serialized.py --self-check`); anything that is not
+plain JSON falls back to moto's serializer.
+
 IAM (`--iam FILE`): before it listens, the server creates one IAM user
 with an access key per principal of `scripts/aws_iam.py` — `admin`
 (everything; test setup), `fn-platform`, `fn-directory`, `fn-mailboxes`,
@@ -35,6 +43,7 @@ transaction or batch. A denied request answers `AccessDeniedException`
 naming the principal, action, resource and partition keys.
 
 Usage: python moto_serialized.py HOST PORT [--iam FILE]
+       python moto_serialized.py --self-check
 """
 
 import json
@@ -193,8 +202,87 @@ def fast_transactions() -> None:
     ddb.DynamoDBBackend.transact_write_items = transact_write_items
 
 
+FAST_OPERATIONS = {"Query", "Scan", "GetItem", "BatchGetItem"}
+
+
+def fast_item_responses() -> None:
+    """Item-reading DynamoDB responses written with json.dumps (see the module docs)."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    native = DynamoHandler.serialized
+
+    def serialized(self, action_result):
+        if self._get_action() in FAST_OPERATIONS and isinstance(action_result.result, dict):
+            try:
+                body = json.dumps(action_result.result, allow_nan=False)
+            except (TypeError, ValueError):
+                return native(self, action_result)
+            headers = {"Content-Type": "application/x-amz-json-1.0"}
+            headers.update(self.response_headers)
+            return 200, headers, body
+        return native(self, action_result)
+
+    DynamoHandler.serialized = serialized
+
+
+def self_check() -> None:
+    """The fast item responses equal moto's own for every attribute type and operation."""
+    import base64
+
+    from werkzeug.test import Client
+
+    app = DomainDispatcherApplication(create_backend_app)
+    client = Client(app)
+    auth = "AWS4-HMAC-SHA256 Credential=x/20261202/eu-central-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x"
+
+    def call(op, body):
+        headers = {
+            "X-Amz-Target": f"DynamoDB_20120810.{op}",
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": auth,
+            "Host": "dynamodb.eu-central-1.amazonaws.com",
+        }
+        return json.loads(client.post("/", data=json.dumps(body), headers=headers).data)
+
+    s = lambda v: {"S": v}  # noqa: E731
+    call("CreateTable", {
+        "TableName": "t", "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK", "G")],
+        "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [{"IndexName": "GSI1", "KeySchema": [{"AttributeName": "G", "KeyType": "HASH"}],
+                                    "Projection": {"ProjectionType": "ALL"}}],
+    })
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    for i in range(5):
+        call("PutItem", {"TableName": "t", "Item": {
+            "PK": s("T#1"), "SK": s(f"M#{i}"), "G": s("g"), "b": {"B": b64(b"\x00\x01")}, "n": {"N": "1.50"},
+            "bo": {"BOOL": True}, "nu": {"NULL": True}, "l": {"L": [s("q"), {"N": "2"}]},
+            "m": {"M": {"x": {"SS": ["a", "b"]}, "y": {"NS": ["1", "2"]}, "z": {"BS": [b64(b"z")]}}},
+        }})
+    key = {"PK": s("T#1"), "SK": s("M#1")}
+    cases = [
+        ("Query", {"TableName": "t", "KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": s("T#1")},
+                   "Limit": 3, "ReturnConsumedCapacity": "TOTAL"}),
+        ("Query", {"TableName": "t", "IndexName": "GSI1", "KeyConditionExpression": "G = :p",
+                   "ExpressionAttributeValues": {":p": s("g")}, "Limit": 3}),
+        ("GetItem", {"TableName": "t", "Key": key, "ConsistentRead": True}),
+        ("GetItem", {"TableName": "t", "Key": {"PK": s("T#1"), "SK": s("none")}}),
+        ("BatchGetItem", {"RequestItems": {"t": {"Keys": [key, {"PK": s("T#9"), "SK": s("x")}], "ConsistentRead": True}}}),
+        ("Scan", {"TableName": "t", "Limit": 2}),
+    ]
+    native = [call(op, body) for op, body in cases]
+    fast_item_responses()
+    for (op, body), want in zip(cases, native):
+        got = call(op, body)
+        if got != want:
+            sys.exit(f"{op}: fast response differs\n moto: {want}\n fast: {got}")
+    print(f"self-check: {len(cases)} item responses identical to moto's serializer")
+
+
 def main() -> None:
     args = sys.argv[1:]
+    if args == ["--self-check"]:
+        return self_check()
     iam_out = None
     if "--iam" in args:
         i = args.index("--iam")
@@ -203,6 +291,7 @@ def main() -> None:
     host, port = args[0], int(args[1])
     os.environ.setdefault("MOTO_PORT", str(port))
     fast_transactions()
+    fast_item_responses()
     if iam_out is not None:
         enforce_iam(iam_out, os.environ.get("AWS_REGION", "eu-central-1"))
     app = DomainDispatcherApplication(create_backend_app)

@@ -11,21 +11,26 @@ root=$(pwd)
 log() { printf '\n==> %s\n' "$*"; }
 
 log "system tools (Debian packages)"
-# curl, jq (README walk-through); swaks with TLS and AUTH support, msmtp (real clients).
-packages=(curl jq swaks libnet-ssleay-perl libauthen-sasl-perl msmtp)
+# curl, jq (README walk-through); swaks with TLS and AUTH support, msmtp (real clients);
+# Dovecot submission and Postfix with Cyrus SASL (real upstreams: scripts/upstreams).
+packages=(curl jq swaks libnet-ssleay-perl libauthen-sasl-perl msmtp
+  dovecot-core dovecot-submissiond postfix sasl2-bin libsasl2-modules)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
+  # Postfix asks what kind of mail system this is (the tests run their own instances).
+  echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+  echo "postfix postfix/mailname string localhost" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 log "python tools (.venv)"
-want=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
+want=$(cat scripts/requirements-test.txt scripts/upstreams/requirements.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -r scripts/requirements-test.txt
+  .venv/bin/pip install --quiet -r scripts/requirements-test.txt -r scripts/upstreams/requirements.txt
   echo "$want" > .venv/.requirements.sha
 fi
 

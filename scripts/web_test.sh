@@ -71,7 +71,7 @@ if [ ! -x "$bin" ] || [ -n "$(find web/dist -newer "$bin" -print -quit)" ]; then
 fi
 # (scripts/test.sh runs these with the whole workspace and sets SENDAS_WEB_SKIP_CARGO_TEST=1)
 if [ -z "${SENDAS_WEB_SKIP_CARGO_TEST:-}" ]; then
-  run "embedding: cargo test -p sendas --lib web::" nice cargo test -q -p sendas --lib web:: -- --quiet
+  run "embedding: cargo test -p sendas --lib web::" nice cargo test -q -p sendas --lib web::
 fi
 
 # --- a real `sendas serve --demo` -----------------------------------------------

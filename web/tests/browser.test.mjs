@@ -386,7 +386,9 @@ await step('admin: restricted mailbox for the group "Web staff" (pickers when re
   await admin.getByLabel('Global', { exact: true }).check();
   await admin.getByLabel('Restricted', { exact: true }).check();
   await admin.getByTestId('access').waitFor({ state: 'visible' });
+  assert(await admin.getByTestId('access-empty').isVisible(), 'warns while nobody is chosen');
   await admin.getByTestId('access').getByLabel('Web staff').check();
+  assert(await admin.getByTestId('access-empty').isHidden(), 'no warning once a group is chosen');
   await look(admin, 'admin-mailbox-restricted-en');
   await saveMailbox(admin);
   assert(await admin.getByTestId('access').getByLabel('Web staff').isChecked(), 'group kept');
@@ -579,14 +581,17 @@ await step('admin: audit log (filter by mailbox, paging by one)', async () => {
   await admin.getByLabel('Mailbox', { exact: true }).selectOption({ label: 'All mailboxes' });
   await admin.getByLabel('Per page').selectOption('1');
   await admin.getByRole('button', { name: 'Apply filters' }).click();
-  await admin.waitForFunction(() => document.querySelector('[data-testid="page-number"]')?.textContent === 'Page 1' && document.querySelectorAll('tr[data-audit]').length === 1);
+  // Each rendering of the page carries its query: wait for the one asked for, not the previous one.
+  await admin.locator('section[data-query="limit=1"]').waitFor();
+  eq(await admin.getByTestId('page-number').textContent(), 'Page 1', 'page number');
   const first = await admin.locator('tr[data-audit]').getAttribute('data-audit');
   await admin.getByTestId('older').click();
-  await admin.waitForFunction(() => document.querySelector('[data-testid="page-number"]')?.textContent === 'Page 2');
+  await admin.locator('section[data-query^="limit=1&after="]').waitFor();
+  eq(await admin.getByTestId('page-number').textContent(), 'Page 2', 'page number');
   const second = await admin.locator('tr[data-audit]').getAttribute('data-audit');
   assert(first !== second, 'page 2 is another record');
   await admin.getByTestId('newer').click();
-  await admin.waitForFunction(() => document.querySelector('[data-testid="page-number"]')?.textContent === 'Page 1');
+  await admin.locator('section[data-query="limit=1"]').waitFor();
   eq(await admin.locator('tr[data-audit]').getAttribute('data-audit'), first, 'back to page 1');
 });
 

@@ -92,7 +92,7 @@ export async function auditPage(ctx: Ctx): Promise<Node> {
 
   return h(
     'section',
-    null,
+    { 'data-query': params.toString() },
     pageHead(t('audit_title'), t('audit_intro')),
     form,
     error,

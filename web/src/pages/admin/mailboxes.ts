@@ -152,12 +152,19 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
     groups.map((g) => ({ id: g.id, label: g.name })),
     m?.groups ?? [],
   );
+  const nobody = h('p', { class: 'warn-text', role: 'status', 'data-testid': 'access-empty' }, t('access_empty_warning'));
   const accessSet = h(
     'fieldset',
     { class: 'group', 'data-testid': 'access' },
     h('legend', null, t('access_legend')),
     h('div', { class: 'grid-2' }, groupPicker.el, userPicker.el),
+    nobody,
   );
+  const syncNobody = (): void => {
+    nobody.hidden = userPicker.selected().length + groupPicker.selected().length > 0;
+  };
+  accessSet.addEventListener('change', syncNobody);
+  syncNobody();
 
   const sync = (): void => {
     company.el.hidden = global.input.checked;

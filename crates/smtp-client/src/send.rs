@@ -1,0 +1,121 @@
+//! Sending one message on a [`Client`]: MAIL FROM (SIZE, BODY=8BITMIME,
+//! SMTPUTF8 as the server offers and the message needs), RCPT TO for each
+//! recipient, DATA — in one write when the server offers PIPELINING (RFC
+//! 2920 §3.1: MAIL, the RCPTs and DATA are sent together, then every reply
+//! is read), else one command at a time — then the dot-stuffed message and
+//! its terminator in one write, and the final reply.
+//!
+//! All or nothing: if any recipient is refused the send fails with that
+//! reply and no message is transmitted. DATA is then refused by the server
+//! (no valid recipients) and the client sends RSET; if a pipelined DATA
+//! was accepted anyway (some recipients were), the client closes the
+//! connection without the terminator, so the server discards the
+//! unfinished message.
+
+use crate::client::Client;
+use crate::data::{dot_stuffed, mail_from, message_size, rcpt_to, valid_address};
+use crate::error::{ErrorKind, SmtpError, Step};
+use crate::reply::Reply;
+
+impl Client {
+    /// Sends `message` (RFC 5322 bytes with CRLF line ends) from `from`
+    /// (empty: the null sender) to every address of `to`; returns the
+    /// server's final 250. After `Ok` the connection can send the next
+    /// message; after an error see [`Client::is_broken`].
+    pub async fn send<R: AsRef<str>>(&mut self, from: &str, to: &[R], message: &[u8]) -> Result<Reply, SmtpError> {
+        self.usable(Step::Mail)?;
+        let invalid = |step, what| Err(SmtpError::new(step, ErrorKind::Invalid(what)));
+        if !valid_address(from) {
+            return invalid(Step::Mail, "the sender address");
+        }
+        if to.is_empty() {
+            return invalid(Step::Rcpt, "no recipients");
+        }
+        if to.iter().any(|r| r.as_ref().is_empty() || !valid_address(r.as_ref())) {
+            return invalid(Step::Rcpt, "a recipient address");
+        }
+        let utf8 = !from.is_ascii() || to.iter().any(|r| !r.as_ref().is_ascii());
+        if utf8 && !self.caps.smtp_utf8 {
+            return Err(SmtpError::new(Step::Mail, ErrorKind::NeedsSmtpUtf8));
+        }
+        let size = message_size(message);
+        if let Some(limit) = self.caps.size_limit()
+            && size > limit
+        {
+            return Err(SmtpError::new(Step::Mail, ErrorKind::TooBig { size, limit }));
+        }
+        let eight_bit = self.caps.eight_bit_mime && !message.is_ascii();
+        let mail = mail_from(from, self.caps.size.map(|_| size), eight_bit, utf8);
+        let envelope = if self.caps.pipelining {
+            self.envelope_pipelined(&mail, to).await
+        } else {
+            self.envelope_one_by_one(&mail, to).await
+        };
+        if let Err(e) = envelope {
+            self.recover().await;
+            return Err(e);
+        }
+        let wire = dot_stuffed(message);
+        self.write(Step::Data, self.timeouts.data, &wire).await?;
+        let reply = self.read(Step::Data, self.timeouts.data).await?;
+        self.expect(Step::Data, reply, |c| (200..300).contains(&c))
+    }
+
+    /// MAIL, RCPTs and DATA in one write; then their replies. `Ok` after a 354.
+    async fn envelope_pipelined<R: AsRef<str>>(&mut self, mail: &str, to: &[R]) -> Result<(), SmtpError> {
+        let mut batch = String::with_capacity(mail.len() + to.len() * 64 + 6);
+        batch.push_str(mail);
+        for r in to {
+            batch.push_str(&rcpt_to(r.as_ref()));
+        }
+        batch.push_str("DATA\r\n");
+        self.write(Step::Mail, self.timeouts.command, batch.as_bytes()).await?;
+        // The first refusal is the answer; a later read failure (after a 421, say) does not hide it.
+        let mut refused: Option<SmtpError> = None;
+        let steps = std::iter::once(Step::Mail).chain(to.iter().map(|_| Step::Rcpt));
+        for step in steps {
+            let reply = match self.read(step, self.timeouts.command).await {
+                Ok(reply) => reply,
+                Err(e) => return Err(refused.unwrap_or(e)),
+            };
+            let result = self.expect(step, reply, |c| c == 250 || (step == Step::Rcpt && c == 251));
+            refused = refused.or(result.err());
+            if self.broken {
+                return Err(refused.unwrap_or_else(|| SmtpError::new(step, ErrorKind::Io("closed".into()))));
+            }
+        }
+        let reply = match self.read(Step::Data, self.timeouts.command).await {
+            Ok(reply) => reply,
+            Err(e) => return Err(refused.unwrap_or(e)),
+        };
+        match (refused, reply.code()) {
+            (None, _) => self.expect(Step::Data, reply, |c| c == 354).map(drop),
+            (Some(e), 354) => {
+                // Some recipients were taken and DATA too: end it without a terminator.
+                self.broken = true;
+                self.wire.shutdown().await;
+                Err(e)
+            }
+            (Some(e), _) => Err(e),
+        }
+    }
+
+    /// MAIL, each RCPT, DATA, one round trip each; stops at the first refusal.
+    async fn envelope_one_by_one<R: AsRef<str>>(&mut self, mail: &str, to: &[R]) -> Result<(), SmtpError> {
+        let reply = self.round(Step::Mail, mail.as_bytes()).await?;
+        self.expect(Step::Mail, reply, |c| c == 250)?;
+        for r in to {
+            let reply = self.round(Step::Rcpt, rcpt_to(r.as_ref()).as_bytes()).await?;
+            self.expect(Step::Rcpt, reply, |c| c == 250 || c == 251)?;
+        }
+        let reply = self.round(Step::Data, b"DATA\r\n").await?;
+        self.expect(Step::Data, reply, |c| c == 354).map(drop)
+    }
+
+    /// After a refused envelope: RSET, or broken if that fails.
+    async fn recover(&mut self) {
+        if !self.broken {
+            let _ = self.reset().await;
+        }
+    }
+}
