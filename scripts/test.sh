@@ -91,8 +91,12 @@ log "README walk-through (sendas serve --demo + curl + swaks)"
 bash scripts/readme_walkthrough.sh target/debug/sendas
 passed=$((passed + 1))
 
+log "web app: dist/ current, then headless Chromium against sendas serve --demo (scripts/web_test.sh)"
+SENDAS_WEB_SKIP_CARGO_TEST=1 bash scripts/web_test.sh target/debug/sendas
+passed=$((passed + 1))
+
 log "deployment templates: cfn-lint, and the SAM template against the router's routes"
-.venv/bin/cfn-lint infra/template.yaml infra/proxy.yaml
+.venv/bin/cfn-lint infra/template.yaml infra/proxy.yaml infra/web.yaml
 passed=$((passed + 1))
 openapi=$(mktemp)
 target/debug/sendas openapi >"$openapi"

@@ -110,7 +110,7 @@ impl Session {
         self.deps.metrics.relay_latency(started.elapsed());
         let (reply, upstream) = match result {
             Ok(ok) => {
-                let queued = ok.upstream_reply.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+                let queued = without_codes(&ok.upstream_reply);
                 (Reply::new(250, "2.0.0", format!("Ok, relayed: {}", sanitise(queued))), Some(ok.upstream_reply))
             }
             Err(RelayError::Temporary(why)) => {
@@ -186,4 +186,27 @@ fn upstream_enhanced(text: &str) -> Option<String> {
             && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
         .then(|| w.to_owned())
     })
+}
+
+/// An upstream reply's text without its basic and enhanced status codes:
+/// "250 2.0.0 Ok: queued as X" -> "Ok: queued as X".
+fn without_codes(reply: &str) -> &str {
+    let mut rest = reply.trim_start();
+    for _ in 0..2 {
+        let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
+        if !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            rest = after.trim_start();
+        }
+    }
+    rest
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn upstream_codes_are_cut_from_the_relayed_text() {
+        assert_eq!(super::without_codes("250 2.0.0 Ok: queued as X1"), "Ok: queued as X1");
+        assert_eq!(super::without_codes("250 Ok queued"), "Ok queued");
+        assert_eq!(super::without_codes("250"), "");
+    }
 }
