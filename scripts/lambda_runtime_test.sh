@@ -15,9 +15,11 @@ id=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 table=$(jq -r .naming.table "$SENDAS_AWS_PRINCIPALS"); table=${table//\{id\}/$id}
 prefix=$(jq -r .naming.secret_prefix "$SENDAS_AWS_PRINCIPALS"); prefix=${prefix//\{id\}/$id}
 export SENDAS_TABLE=$table SENDAS_SECRET_PREFIX=$prefix
-op=$(target/debug/sendas bootstrap-operator --aws-table "$table" --create-table)
-fn_key=$(jq -r '.principals["fn-platform"].access_key_id' "$SENDAS_AWS_PRINCIPALS")
-fn_secret=$(jq -r '.principals["fn-platform"].secret_access_key' "$SENDAS_AWS_PRINCIPALS")
+key() { jq -r ".principals[\"$1\"].$2" "$SENDAS_AWS_PRINCIPALS"; }
+op=$(AWS_ACCESS_KEY_ID=$(key admin access_key_id) AWS_SECRET_ACCESS_KEY=$(key admin secret_access_key) \
+  target/debug/sendas bootstrap-operator --aws-table "$table" --create-table)
+fn_key=$(key fn-platform access_key_id)
+fn_secret=$(key fn-platform secret_access_key)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
 AWS_ACCESS_KEY_ID=$fn_key AWS_SECRET_ACCESS_KEY=$fn_secret .venv/bin/cargo-lambda lambda watch -A 127.0.0.1 -P "$port" --bin sendas-fn-platform >"$log" 2>&1 &

@@ -97,9 +97,10 @@ def enforce_iam(out: Path, region: str) -> None:
     os.chmod(tmp, 0o600)
     tmp.replace(out)
 
-    class AccessDenied(JsonRESTError):
+    class JsonError(JsonRESTError):
         code = 400
 
+    class AccessDenied(JsonError):
         def __init__(self, message: str):
             super().__init__("AccessDeniedException", message)
 
@@ -146,6 +147,24 @@ def enforce_iam(out: Path, region: str) -> None:
                 )
 
     access_control.IAMRequest.check_action_permitted = check_action_permitted
+
+    # DynamoDB and Secrets Manager speak JSON: answer bad keys and signatures as they do, so
+    # the SDK reports the code (moto answers these in XML, which a JSON client cannot read).
+    native_invalid_key = access_control.IAMRequest._raise_invalid_access_key
+    native_bad_signature = access_control.IAMRequest._raise_signature_does_not_match
+
+    def raise_invalid_access_key(self, reason: str) -> None:
+        if self._service in ("dynamodb", "secretsmanager"):
+            raise JsonError("UnrecognizedClientException", "The security token included in the request is invalid.")
+        native_invalid_key(self, reason)
+
+    def raise_signature_does_not_match(self) -> None:
+        if self._service in ("dynamodb", "secretsmanager"):
+            raise JsonError("InvalidSignatureException", "The request signature we calculated does not match.")
+        native_bad_signature(self)
+
+    access_control.IAMRequest._raise_invalid_access_key = raise_invalid_access_key
+    access_control.IAMRequest._raise_signature_does_not_match = raise_signature_does_not_match
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
 
 

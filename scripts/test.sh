@@ -44,6 +44,8 @@ log "build tests"
 cargo test --workspace --all-features --no-run
 
 log "start moto (AWS-compatible server, requests serialized, IAM enforced: see scripts/moto_serialized.py) on 127.0.0.1"
+# Its faster item responses must equal moto's own serializer's (scripts/moto_serialized.py).
+.venv/bin/python scripts/moto_serialized.py --self-check
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 moto_log=$(mktemp)
 moto_dir=$(mktemp -d)
@@ -63,10 +65,9 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" || { cat "$moto_log"; 
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=eu-central-1
 export SENDAS_AWS_PRINCIPALS="$principals"
-# Whatever does not pick a principal (bootstrap-operator, setup in scripts) runs as the admin.
-AWS_ACCESS_KEY_ID=$(jq -r .principals.admin.access_key_id "$principals")
-AWS_SECRET_ACCESS_KEY=$(jq -r .principals.admin.secret_access_key "$principals")
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+# No default credentials: every AWS client in a test signs as a principal it names
+# (sendas_testkit::aws), so nothing runs as the admin by accident.
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 # Never ask an instance metadata endpoint for credentials (it is not on loopback).
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN

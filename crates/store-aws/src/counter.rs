@@ -123,7 +123,9 @@ fn record(amz_target: &str, body: &Value) -> RecordedRequest {
             for (table, request) in body.get("RequestItems").and_then(Value::as_object).into_iter().flatten() {
                 let keys: Vec<String> = match request {
                     // BatchGetItem: {"Keys": [key, ...]}
-                    Value::Object(o) => o.get("Keys").and_then(Value::as_array).into_iter().flatten().filter_map(pk).collect(),
+                    Value::Object(o) => {
+                        o.get("Keys").and_then(Value::as_array).into_iter().flatten().filter_map(pk).collect()
+                    }
                     // BatchWriteItem: [{"PutRequest": {"Item"}} | {"DeleteRequest": {"Key"}}, ...]
                     Value::Array(writes) => writes
                         .iter()
@@ -142,7 +144,8 @@ fn record(amz_target: &str, body: &Value) -> RecordedRequest {
                     Some(index) => format!("{table}/index/{index}"),
                     None => table,
                 };
-                let mut keys: Vec<String> = body.get("Key").or_else(|| body.get("Item")).and_then(pk).into_iter().collect();
+                let mut keys: Vec<String> =
+                    body.get("Key").or_else(|| body.get("Item")).and_then(pk).into_iter().collect();
                 if op == "Query" {
                     keys.extend(query_partition_key(body));
                 }
@@ -175,20 +178,33 @@ mod tests {
                     "ExpressionAttributeValues": {":pk": {"S": "TENANTS"}}}),
         );
         assert_eq!(q.operation, "dynamodb:Query");
-        assert_eq!(q.targets, vec![Target { action: "dynamodb:Query".into(), name: "t/index/GSI1".into(), partition_keys: vec!["TENANTS".into()] }]);
+        assert_eq!(
+            q.targets,
+            vec![Target {
+                action: "dynamodb:Query".into(),
+                name: "t/index/GSI1".into(),
+                partition_keys: vec!["TENANTS".into()]
+            }]
+        );
         let tx = record(
             "DynamoDB_20120810.TransactWriteItems",
             &json!({"TransactItems": [{"Put": {"TableName": "t", "Item": {"PK": {"S": "A"}}}},
                                       {"Update": {"TableName": "t", "Key": {"PK": {"S": "B"}}}}]}),
         );
         let actions: Vec<_> = tx.targets.iter().map(|t| (t.action.as_str(), t.partition_keys.clone())).collect();
-        assert_eq!(actions, vec![("dynamodb:PutItem", vec!["A".to_owned()]), ("dynamodb:UpdateItem", vec!["B".to_owned()])]);
+        assert_eq!(
+            actions,
+            vec![("dynamodb:PutItem", vec!["A".to_owned()]), ("dynamodb:UpdateItem", vec!["B".to_owned()])]
+        );
         let batch = record(
             "DynamoDB_20120810.BatchWriteItem",
             &json!({"RequestItems": {"t": [{"PutRequest": {"Item": {"PK": {"S": "AUDIT#x"}}}}]}}),
         );
         assert_eq!(batch.targets[0].partition_keys, vec!["AUDIT#x".to_owned()]);
         let secret = record("secretsmanager.GetSecretValue", &json!({"SecretId": "p/mailbox/a/b"}));
-        assert_eq!((secret.operation.as_str(), secret.targets[0].name.as_str()), ("secretsmanager:GetSecretValue", "p/mailbox/a/b"));
+        assert_eq!(
+            (secret.operation.as_str(), secret.targets[0].name.as_str()),
+            ("secretsmanager:GetSecretValue", "p/mailbox/a/b")
+        );
     }
 }

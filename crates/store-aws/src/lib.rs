@@ -33,20 +33,28 @@
 //! |---|---|
 //! | create tenant (tenant, company, system mailbox, address claim, admin token) | 1 TransactWriteItems (5 items) |
 //! | get tenant / company / user / group / mailbox / token | 1 GetItem |
-//! | list a tenant's companies / users / groups / mailboxes | 1 Query per page (`begins_with(SK, ...)`) |
-//! | list tenants; list a tenant's tokens | 1 Query per page on GSI1 |
+//! | list a tenant's companies / users / groups / mailboxes | 1 Query per page (`begins_with(SK, ...)`), one more per further MB of items |
+//! | list tenants; list a tenant's tokens | 1 Query per page on GSI1, one more per further MB |
 //! | user by login (SMTP AUTH) | 2 GetItem (claim, user) |
 //! | create user | 1 TransactWriteItems (user + login claim) |
 //! | create mailbox within quota | 1 TransactWriteItems (tenant count update conditioned on `mailbox_count < mailbox_quota`, address claim, mailbox); +1 GetItem only when it fails, to tell quota from a missing tenant |
 //! | update mailbox, same address / new address | 1 UpdateItem / 1 GetItem + 1 TransactWriteItems (3 items) |
 //! | delete mailbox | 1 GetItem + 1 TransactWriteItems (mailbox, claim, count) |
 //! | find mailbox by address | 2 GetItem (claim, mailbox) |
-//! | a user's credentials | 1 Query |
-//! | permission snapshot (tenant, user, all mailboxes) | 2 GetItem + 1 Query per 500 mailboxes |
+//! | a user's credentials | 1 Query (one more per further MB) |
+//! | permission snapshot (tenant, user, all mailboxes) | 2 GetItem + 1 Query per 500 mailboxes or per MB of them, whichever is more |
 //! | append audit record | 1 PutItem |
 //! | audit by tenant and time range, newest first | 1+ Query (`SK BETWEEN`, backwards; expired items filtered) |
 //! | audit by mailbox | 1+ Query on GSI1 |
-//! | AUTH lockout check (IP and login) / one failed AUTH | 1 BatchGetItem / 2 UpdateItem |
+//! | AUTH lockout check (IP and login) / one failed AUTH | 1 BatchGetItem (again for unprocessed keys) / 2 UpdateItem |
+//!
+//! DynamoDB ends every Query response at 1 MB, whatever `Limit` says, and
+//! reports the rest only through `LastEvaluatedKey`: every list follows it
+//! until the page is full or the items end (`DynamoStore::query_all`), so
+//! a page of up to 500 items is complete however large its items are
+//! (contract case `lists_past_one_backend_page_are_complete`). Keys a
+//! BatchGetItem leaves unprocessed and items a BatchWriteItem leaves
+//! unprocessed are sent again.
 //!
 //! Quota and address uniqueness are conditions inside one
 //! TransactWriteItems, so concurrent creations cannot exceed the quota or

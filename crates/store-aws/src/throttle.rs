@@ -102,7 +102,8 @@ impl FailureCounter for DynamoFailureCounter {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
             }
-            let out = self.client.batch_get_item().request_items(&self.table, keys).send().await.map_err(unavailable)?;
+            let out =
+                self.client.batch_get_item().request_items(&self.table, keys).send().await.map_err(unavailable)?;
             for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
                 if let (Some(pk), Some(sk)) =
                     (item.get(PK).and_then(|v| v.as_s().ok()), item.get(SK).and_then(|v| v.as_s().ok()))
@@ -110,10 +111,7 @@ impl FailureCounter for DynamoFailureCounter {
                     found.insert((pk.clone(), sk.clone()), count_of(&item));
                 }
             }
-            request = out
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&self.table))
-                .filter(|k| !k.keys().is_empty());
+            request = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys().is_empty());
         }
         if request.is_some() {
             return Err(StoreError::Unavailable("failure counters partly unread".into()));

@@ -104,7 +104,10 @@ async fn the_proxy_task_role_reads_counts_failures_appends_audit_and_nothing_els
     let mut changed = new.tenant.clone();
     changed.mailbox_quota = 100;
     denied(proxy.store.update_tenant(&changed).await, "raise its own quota");
-    denied(proxy.store.create_credential(&credential(&user(t, "x", &[new.company.id]), "p")).await, "mint a credential");
+    denied(
+        proxy.store.create_credential(&credential(&user(t, "x", &[new.company.id]), "p")).await,
+        "mint a credential",
+    );
     denied(proxy.store.delete_token(new.admin_token.id).await, "delete a token");
     denied(proxy.secrets.put_secret(&SecretRef::mailbox(t, m.id), &"evil".to_owned().into()).await, "write a password");
     let elsewhere = SecretsManagerStore::new(

@@ -162,13 +162,8 @@ impl DynamoStore {
         let mut items: Vec<T> = Vec::new();
         loop {
             let limit = want.map(|w| i32::try_from(w.saturating_sub(items.len())).unwrap_or(i32::MAX));
-            let out = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .set_limit(limit)
-                .send()
-                .await
-                .map_err(unavailable)?;
+            let out =
+                query.clone().set_exclusive_start_key(start).set_limit(limit).send().await.map_err(unavailable)?;
             for item in out.items.unwrap_or_default() {
                 items.push(decode(item)?);
             }
