@@ -104,12 +104,12 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
     let mut o = Originators::default();
     let (mut from, mut sender, mut reply_to) = (0, 0, 0);
     let mut message_id = None;
-    let mut spaced_originator = None;
+    let mut spaced_name = None;
     let mut resent = ResentBlocks::default();
     for (name, value, spaced) in &fields {
         let lower = name.to_ascii_lowercase();
-        if *spaced && ORIGINATOR_FIELDS.contains(&lower.as_str()) {
-            spaced_originator = Some(name.clone());
+        if *spaced && spaced_name.is_none() {
+            spaced_name = Some(name.clone());
         }
         resent.see(&lower);
         match lower.as_str() {
@@ -148,16 +148,14 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
         return Err(HeaderError::new("more than one Sender or Reply-To field"));
     }
     // "From :" (obsolete syntax) is checked as From, so a forbidden address is refused as such;
-    // but parsers disagree whether it is a From field at all (Python's email does not read it),
-    // so a message with it is never relayed.
-    let ambiguity = spaced_originator
+    // but parsers disagree whether it is a field at all: Python's email takes any "Name :" line
+    // for the end of the header section, so after "Dat :" it reads no From at all (the fuzzer
+    // found that). A message with whitespace before any field's colon is never relayed.
+    let ambiguity = spaced_name
         .map(|name| format!("whitespace between the field name {name} and its colon"))
         .or_else(|| second_opinion(head, &o));
     Ok(Extracted { originators: o, ambiguity, message_id })
 }
-
-/// The fields whose addresses are checked.
-const ORIGINATOR_FIELDS: [&str; 5] = ["from", "sender", "reply-to", "resent-from", "resent-sender"];
 
 /// Groups the Resent-* fields into blocks, in header order (the topmost,
 /// newest block first). A block is a run of Resent-* fields; it ends at any

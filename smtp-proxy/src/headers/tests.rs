@@ -128,7 +128,9 @@ fn whitespace_before_an_originator_colon_is_never_relayed() {
     assert_eq!(code(b"FROM :\r\n <a@tenant.example>\r\n\r\n"), "554 5.6.0");
     assert_eq!(code(b"From: <a@tenant.example>\r\nReply-To\t: <a@tenant.example>\r\n\r\n"), "554 5.6.0");
     assert_eq!(code(b"From : <ceo@victim.example>\r\n\r\n"), "550 5.7.1");
-    assert_eq!(code(b"From: <a@tenant.example>\r\nX-Other : fine\r\n\r\n"), "relay");
+    // Any field: Python's email ends the header section at such a line (see below).
+    assert_eq!(code(b"From: <a@tenant.example>\r\nX-Other : fine\r\n\r\n"), "554 5.6.0");
+    assert_eq!(code(b"From: <a@tenant.example>\r\nX-Other: fine\r\n\r\n"), "relay");
 }
 
 /// Also from the differential check: encoded words a lenient reader could decode into anything,
@@ -163,4 +165,16 @@ fn oversized_headers_are_refused() {
     m.extend_from_slice(b"\r\nbody\r\n");
     assert!(extract(&m, 16 * 1024).is_err());
     assert!(extract(&m, 64 * 1024).is_ok());
+}
+
+#[test]
+fn whitespace_before_any_fields_colon_is_ambiguous() {
+    // Found by the differential check over the fuzz corpus: Python's email ends the header
+    // section at "Dat :", so it reads no From and no Sender where we read both.
+    let message = b"Message-ID: <x@tenant.example>\r\nDat :eMon, 04 Mar 2024 08:45:00 +0000\r\n\
+        From: <shared@tenant.example>\r\nSender: <a@tenant.example>\r\n\r\nbody\r\n";
+    let e = extract(message, 64 * 1024).expect("parses");
+    assert!(e.ambiguity.as_deref().is_some_and(|a| a.contains("Dat")), "{e:?}");
+    let plain = b"Date: Mon, 04 Mar 2024 08:45:00 +0000\r\nFrom: <a@tenant.example>\r\n\r\nbody\r\n";
+    assert_eq!(extract(plain, 64 * 1024).expect("parses").ambiguity, None);
 }
