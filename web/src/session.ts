@@ -58,8 +58,9 @@ export class SignInError extends Error {
  * Finds the token's role through the public API:
  * `GET /v1/me` answers 200 only to user tokens (with its tenant);
  * `GET /v1/system-relay` answers 200 only to operator tokens; what is left
- * is an admin token, whose tenant must be given and is checked with
- * `GET /v1/tenants/{id}` (200 only for the operator and that tenant's admins).
+ * is an admin token, whose tenant comes from `GET /v1/token` (or the
+ * sign-in link) and is checked with `GET /v1/tenants/{id}` (200 only for
+ * the operator and that tenant's admins).
  */
 export async function resolve(stored: Stored): Promise<Session> {
   const api = new Api(stored.token);
@@ -76,9 +77,11 @@ export async function resolve(stored: Stored): Promise<Session> {
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 403)) throw e;
   }
-  if (!stored.tenant) throw new SignInError('tenant_needed');
+  // An admin token's tenant: given with the sign-in, or what `GET /v1/token` says it is bound to.
+  const tenantId = stored.tenant ?? (await api.get<{ tenant_id?: string }>('/token')).tenant_id;
+  if (!tenantId) throw new SignInError('tenant_needed');
   try {
-    const tenant = await api.get<Tenant>(`/tenants/${encodeURIComponent(stored.tenant)}`);
+    const tenant = await api.get<Tenant>(`/tenants/${encodeURIComponent(tenantId)}`);
     return { role: 'admin', token: stored.token, api, tenant };
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 403)) throw new SignInError('tenant_mismatch');

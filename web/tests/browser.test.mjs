@@ -174,7 +174,7 @@ await step('serving: CSP and cache headers on /, index is the built one, API kee
 // ---- sign-in
 
 const signPage = await newPage('en-US');
-await step('sign-in form (en): a bad token is refused, an admin token asks for its tenant', async () => {
+await step('sign-in form (en): a bad token is refused, an admin token alone signs in (its tenant from GET /v1/token)', async () => {
   await signPage.goto(BASE);
   await waitH1(signPage, 'Sign in');
   eq(await signPage.evaluate(() => document.documentElement.lang), 'en', 'html lang');
@@ -184,14 +184,10 @@ await step('sign-in form (en): a bad token is refused, an admin token asks for i
   await signPage.locator('[data-reason="invalid_token"]').waitFor();
   await signPage.getByLabel('API token').fill(demo.tokens.admin);
   await signPage.getByRole('button', { name: 'Sign in' }).click();
-  await signPage.locator('[data-reason="tenant_needed"]').waitFor();
-  await look(signPage, 'signin-tenant-needed-en');
-  await signPage.getByLabel('Tenant id (admin tokens only)').fill(demo.tenant_id);
-  await signPage.getByRole('button', { name: 'Sign in' }).click();
   await waitH1(signPage, 'Mailboxes');
   eq(await signPage.getByTestId('role').textContent(), 'Admin', 'role badge');
   const stored = await signPage.evaluate(() => sessionStorage.getItem('sendas.session'));
-  assert(stored && stored.includes(demo.tenant_id), 'token kept in sessionStorage');
+  assert(stored && stored.includes(demo.tokens.admin), 'token kept in sessionStorage');
   const local = await signPage.evaluate(() => JSON.stringify(localStorage));
   assert(!local.includes('sendas_'), 'no token in localStorage');
   await signPage.getByTestId('sign-out').click();

@@ -170,7 +170,7 @@ fn expected(scopes: &[String], who: Who, tenant_scoped: bool) -> Option<u16> {
         Who::AdminA => may("admin"),
         Who::UserA => may("self") || may("user"),
         Who::AdminB | Who::UserB if tenant_scoped => return Some(404),
-        Who::AdminB => false,
+        Who::AdminB => may("admin"),
         Who::UserB => may("user"),
     };
     if allowed { None } else { Some(403) }

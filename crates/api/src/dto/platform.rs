@@ -221,6 +221,35 @@ impl From<SystemRelay> for RelayView {
     }
 }
 
+/// What a token is: its role, and the tenant and user it is bound to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhoAmI {
+    /// `operator`, `admin` or `user`.
+    pub role: &'static str,
+    /// The tenant of an admin or user token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub tenant_id: Option<sendas_core::TenantId>,
+    /// The user of a user token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub user_id: Option<sendas_core::UserId>,
+}
+
+impl WhoAmI {
+    /// The view of `role`.
+    pub fn of(role: &sendas_core::model::Role) -> Self {
+        use sendas_core::model::Role;
+        match role {
+            Role::Operator => WhoAmI { role: "operator", tenant_id: None, user_id: None },
+            Role::Admin { tenant_id } => WhoAmI { role: "admin", tenant_id: Some(*tenant_id), user_id: None },
+            Role::User { tenant_id, user_id } => {
+                WhoAmI { role: "user", tenant_id: Some(*tenant_id), user_id: Some(*user_id) }
+            }
+        }
+    }
+}
+
 /// The caller of a user token.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeView {

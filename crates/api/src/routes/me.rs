@@ -1,5 +1,6 @@
 //! Area `me` (user tokens): the user itself, its two dropdowns and its
-//! own SMTP credentials.
+//! own SMTP credentials; and, for any token, what the token itself is
+//! (`/token`: a client such as the web app learns its role and tenant).
 
 use super::created;
 use super::directory::issue_credential;
@@ -18,10 +19,18 @@ use utoipa_axum::routes;
 /// The routes of this area.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(get_token))
         .routes(routes!(get_me))
         .routes(routes!(my_mailboxes))
         .routes(routes!(my_credentials, create_my_credential))
         .routes(routes!(revoke_my_credential))
+}
+
+/// The token itself: its role, and the tenant and user it is bound to (any token).
+#[utoipa::path(get, path = "/token", tag = "me", security(("bearer" = ["operator", "admin", "user"])),
+    responses((status = 200, body = WhoAmI), (status = "4XX", body = Problem)))]
+async fn get_token(Caller(c): Caller) -> Json<WhoAmI> {
+    Json(WhoAmI::of(&c))
 }
 
 /// The user of the token, with its tenant.
