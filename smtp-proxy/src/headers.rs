@@ -69,8 +69,10 @@ fn is_client_trace(name: &[u8]) -> bool {
 /// from the header section, continuation lines included; answers how many
 /// fields were removed. The body is never touched.
 pub fn strip_client_trace(message: &mut Vec<u8>) -> usize {
+    // The header section's lines that belong to a removed field (ranges); the message is
+    // changed, in place, only when there are any: the usual message costs one scan, no copy.
     let end = header_end(message);
-    let mut kept = Vec::with_capacity(message.len());
+    let mut drop: Vec<std::ops::Range<usize>> = Vec::new();
     let (mut removed, mut dropping, mut at) = (0, false, 0);
     while at < end {
         let line_end = memchr::memmem::find(&message[at..end], b"\r\n").map_or(end, |p| at + p + 2);
@@ -80,14 +82,16 @@ pub fn strip_client_trace(message: &mut Vec<u8>) -> usize {
             dropping = line.contains(&b':') && is_client_trace(name.trim_ascii_end());
             removed += usize::from(dropping);
         }
-        if !dropping {
-            kept.extend_from_slice(line);
+        if dropping {
+            match drop.last_mut() {
+                Some(last) if last.end == at => last.end = line_end,
+                _ => drop.push(at..line_end),
+            }
         }
         at = line_end;
     }
-    if removed > 0 {
-        kept.extend_from_slice(&message[end..]);
-        *message = kept;
+    for range in drop.into_iter().rev() {
+        message.drain(range);
     }
     removed
 }

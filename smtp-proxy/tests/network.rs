@@ -330,3 +330,21 @@ async fn over_tls_with_python_starttls_forgets_auth_bare_lf_closes_and_smtputf8_
     assert_eq!(python_probe(&net, net.implicit, "implicit", &script), vec![220, 250, 235, 250, 553, 250, 250, 250]);
     assert!(net.mailbox_upstream.delivered().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_non_ascii_recipient_is_relayed_with_smtputf8_to_an_upstream_that_offers_it() {
+    // The mailbox's upstream (aiosmtpd) offers SMTPUTF8: the recipient arrives as written.
+    let net =
+        start_with(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits_for_net(), true).await;
+    let mut c = connect(net.submission).await;
+    c.login("alice", &net.world.password).await;
+    c.expect("MAIL FROM:<a@tenant.example> SMTPUTF8", 250).await;
+    c.expect("RCPT TO:<jörg@exämple.net>", 250).await;
+    c.expect("DATA", 354).await;
+    c.send(b"From: <a@tenant.example>\r\nSubject: utf8\r\n\r\nHallo.\r\n.\r\n").await;
+    let (code, text) = c.reply().await;
+    assert_eq!(code, 250, "{text}");
+    let delivered = net.mailbox_upstream.delivered();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].rcpts, vec!["jörg@exämple.net".to_owned()]);
+}
