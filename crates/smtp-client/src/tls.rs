@@ -90,6 +90,11 @@ impl Trust {
         Ok(Trust { config: Arc::new(config), extra_roots })
     }
 
+    /// The rustls configuration (for other TLS clients that must trust the same roots, e.g. HTTPS to a token endpoint).
+    pub fn client_config(&self) -> Arc<ClientConfig> {
+        self.config.clone()
+    }
+
     /// A tokio-rustls connector with this trust.
     pub fn connector(&self) -> TlsConnector {
         TlsConnector::from(self.config.clone())

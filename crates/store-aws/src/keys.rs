@@ -55,5 +55,10 @@ pub(crate) fn audit_sk_ceiling_before(at: Timestamp) -> String {
     format!("{:020}#~", (at.millis() - 1).max(0))
 }
 
+/// Mailbox health items: their own partition per tenant, so the proxy may write them and nothing else.
+pub(crate) fn health_pk(t: impl Display) -> String {
+    format!("HEALTH#{t}")
+}
+
 pub(crate) const PLATFORM: &str = "PLATFORM";
 pub(crate) const SYSTEM_RELAY_SK: &str = "SYSTEM_RELAY";

@@ -24,6 +24,7 @@
 //! | SMTP credential | `TENANT#<t>` | `CRED#<u>#<c>` | | hash only |
 //! | API token | `TOKEN#<id>` | `TOKEN` | `TOKENS#<t>` or `TOKENS#OPERATOR` / `<id>` | hash only |
 //! | audit record | `AUDIT#<t>` | `<at, 20 digits>#<id>` | `AUDIT#<t>#<mailbox>` / same as SK | `ttl` |
+//! | mailbox health | `HEALTH#<t>` | `<m>` | | written by the relay when a login's outcome changes |
 //! | system relay | `PLATFORM` | `SYSTEM_RELAY` | | |
 //! | AUTH failure counter | `AUTHFAIL#<ip:… or login:…>` | `W#<window bucket, 20 digits>` | | `n`, `ttl` (see `DynamoFailureCounter`) |
 //!

@@ -1,6 +1,6 @@
 //! Mailboxes: the addresses a tenant may send from or take replies at.
 
-use super::Name;
+use super::{LoginMethod, LoginMethodError, Name};
 use crate::{CompanyId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -51,17 +51,21 @@ pub enum TlsMode {
     None,
 }
 
-/// SMTP submission settings of an `authenticated` mailbox. The password is
+/// SMTP submission settings of an `authenticated` mailbox and its login
+/// method. The secret (password, client secret, refresh token or key) is
 /// not here: it lives in the `SecretStore` under
 /// `SecretRef::mailbox(tenant, mailbox)`; `password_set` says whether one
-/// was written.
+/// was written (the name is kept from when passwords were the only secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmtpSettings {
     host: String,
     port: u16,
     tls: TlsMode,
     username: String,
-    /// Whether a password has been stored for this mailbox.
+    /// How the relay logs in (default: a password).
+    #[serde(default)]
+    login: LoginMethod,
+    /// Whether the login's secret has been stored for this mailbox.
     pub password_set: bool,
 }
 
@@ -107,7 +111,26 @@ impl SmtpSettings {
                 reason: "1..=256 characters, no control characters",
             });
         }
-        Ok(SmtpSettings { host, port, tls, username: username.to_owned(), password_set: false })
+        Ok(SmtpSettings {
+            host,
+            port,
+            tls,
+            username: username.to_owned(),
+            login: LoginMethod::Password,
+            password_set: false,
+        })
+    }
+
+    /// The same settings with another login method (validated).
+    pub fn with_login(mut self, login: LoginMethod) -> Result<Self, SmtpSettingsError> {
+        login.validate().map_err(|LoginMethodError { field, reason }| SmtpSettingsError { field, reason })?;
+        self.login = login;
+        Ok(self)
+    }
+
+    /// How the relay logs in.
+    pub fn login(&self) -> &LoginMethod {
+        &self.login
     }
 
     /// Host name or IP.

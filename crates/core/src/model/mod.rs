@@ -8,6 +8,8 @@
 mod audit;
 mod credential;
 mod directory;
+mod health;
+mod login;
 mod mailbox;
 mod names;
 mod settings;
@@ -16,6 +18,11 @@ mod tenant;
 pub use audit::{AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION};
 pub use credential::{ApiToken, Role, SmtpCredential};
 pub use directory::{Company, Group, User};
+pub use health::{HealthStage, MailboxHealth};
+pub use login::{
+    GOOGLE_MAIL_SCOPE, GOOGLE_TOKEN_URL, LoginMethod, LoginMethodError, MICROSOFT_SMTP_SCOPE, check_token_url,
+    microsoft_token_url,
+};
 pub use mailbox::{AccessList, Mailbox, MailboxFlags, MailboxScope, SmtpSettings, TlsMode};
 pub use names::{Login, Name, NameError};
 pub use settings::SystemRelay;

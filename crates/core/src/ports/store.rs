@@ -3,7 +3,8 @@
 use super::{Page, PageRequest};
 use crate::error::StoreError;
 use crate::model::{
-    ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, SmtpCredential, SystemRelay, Tenant, User,
+    ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, MailboxHealth, SmtpCredential, SystemRelay,
+    Tenant, User,
 };
 use crate::{CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, TokenId, UserId};
 use async_trait::async_trait;
@@ -96,6 +97,10 @@ pub trait MailboxStore: Send + Sync {
     async fn update_mailbox(&self, mailbox: &Mailbox) -> Result<(), StoreError>;
     /// Deletes a mailbox and frees its address and quota place.
     async fn delete_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<(), StoreError>;
+    /// Records a mailbox's last relay outcome (replaces the previous one).
+    async fn put_mailbox_health(&self, health: &MailboxHealth) -> Result<(), StoreError>;
+    /// The last relay outcomes of the tenant's mailboxes (those ever relayed through or verified).
+    async fn list_mailbox_health(&self, tenant: TenantId) -> Result<Vec<MailboxHealth>, StoreError>;
 }
 
 /// SMTP credentials (app passwords) of users.

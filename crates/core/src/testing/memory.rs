@@ -4,7 +4,8 @@
 
 use crate::error::StoreError;
 use crate::model::{
-    ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, SmtpCredential, SystemRelay, Tenant, User,
+    ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, MailboxHealth, SmtpCredential, SystemRelay,
+    Tenant, User,
 };
 use crate::ports::{
     AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, Page, PageRequest, SettingsStore,
@@ -29,6 +30,7 @@ struct Data {
     tokens: BTreeMap<TokenId, ApiToken>,
     audit: BTreeMap<(TenantId, Timestamp, crate::AuditId), AuditRecord>,
     system_relay: Option<SystemRelay>,
+    health: BTreeMap<(TenantId, MailboxId), MailboxHealth>,
 }
 
 /// An in-memory `Store`. It counts the requests made to it (every trait
@@ -244,7 +246,15 @@ impl MailboxStore for MemoryStore {
         let mut d = self.data();
         let m = d.mailboxes.remove(&(tenant, id)).ok_or(StoreError::NotFound)?;
         d.addresses.remove(&(tenant, m.address));
+        d.health.remove(&(tenant, id));
         Ok(())
+    }
+    async fn put_mailbox_health(&self, h: &MailboxHealth) -> Result<(), StoreError> {
+        self.data().health.insert((h.tenant_id, h.mailbox_id), h.clone());
+        Ok(())
+    }
+    async fn list_mailbox_health(&self, tenant: TenantId) -> Result<Vec<MailboxHealth>, StoreError> {
+        Ok(self.data().health.iter().filter(|((t, _), _)| *t == tenant).map(|(_, h)| h.clone()).collect())
     }
 }
 

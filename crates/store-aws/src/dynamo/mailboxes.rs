@@ -4,7 +4,7 @@
 use super::{DynamoStore, Item, decode, failed, item_with_keys, n, s, tx};
 use crate::keys::*;
 use async_trait::async_trait;
-use sendas_core::model::Mailbox;
+use sendas_core::model::{Mailbox, MailboxHealth};
 use sendas_core::ports::{MailboxStore, Page, PageRequest};
 use sendas_core::{EmailAddress, MailboxId, StoreError, TenantId};
 use std::collections::HashMap;
@@ -128,8 +128,40 @@ impl MailboxStore for DynamoStore {
             )?);
         }
         match self.transact(items).await? {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                // The health item is the relay's; a stale one is harmless (listed only beside its mailbox).
+                let _ = self
+                    .client
+                    .delete_item()
+                    .table_name(self.table())
+                    .key(PK, s(health_pk(tenant)))
+                    .key(SK, s(id.to_string()))
+                    .send()
+                    .await;
+                Ok(())
+            }
             Err(_) => Err(StoreError::NotFound),
         }
+    }
+    async fn put_mailbox_health(&self, h: &MailboxHealth) -> Result<(), StoreError> {
+        let item = item_with_keys(h, &[(PK, health_pk(h.tenant_id)), (SK, h.mailbox_id.to_string())])?;
+        self.client
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(drop)
+            .map_err(crate::error::unavailable)
+    }
+    async fn list_mailbox_health(&self, tenant: TenantId) -> Result<Vec<MailboxHealth>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(health_pk(tenant)))
+            .consistent_read(true);
+        self.query_all(query, None, None).await
     }
 }

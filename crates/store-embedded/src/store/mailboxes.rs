@@ -1,10 +1,10 @@
 //! Mailboxes: quota and per-tenant address uniqueness in one transaction.
 
 use super::{SqliteStore, scoped};
-use crate::db::{get_one, sql_err, to_body, touched};
+use crate::db::{get_all, get_one, sql_err, to_body, touched};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use sendas_core::model::{Mailbox, Tenant};
+use sendas_core::model::{Mailbox, MailboxHealth, Tenant};
 use sendas_core::ports::{MailboxStore, Page, PageRequest};
 use sendas_core::{EmailAddress, MailboxId, StoreError, TenantId};
 
@@ -69,6 +69,35 @@ impl MailboxStore for SqliteStore {
             .await
     }
     async fn delete_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<(), StoreError> {
-        scoped::delete(self, "mailboxes", tenant.to_string(), id.to_string()).await
+        scoped::delete(self, "mailboxes", tenant.to_string(), id.to_string()).await?;
+        let (t, m) = (tenant.to_string(), id.to_string());
+        self.db
+            .call(move |c| {
+                c.execute("DELETE FROM mailbox_health WHERE tenant_id = ?1 AND mailbox_id = ?2", params![t, m])
+                    .map(drop)
+                    .map_err(sql_err)
+            })
+            .await
+    }
+    async fn put_mailbox_health(&self, h: &MailboxHealth) -> Result<(), StoreError> {
+        let (t, m, body) = (h.tenant_id.to_string(), h.mailbox_id.to_string(), to_body(h)?);
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "INSERT OR REPLACE INTO mailbox_health (tenant_id, mailbox_id, body) VALUES (?1, ?2, ?3)",
+                    params![t, m, body],
+                )
+                .map(drop)
+                .map_err(sql_err)
+            })
+            .await
+    }
+    async fn list_mailbox_health(&self, tenant: TenantId) -> Result<Vec<MailboxHealth>, StoreError> {
+        let t = tenant.to_string();
+        self.db
+            .call(move |c| {
+                get_all(c, "SELECT body FROM mailbox_health WHERE tenant_id = ?1 ORDER BY mailbox_id", params![t])
+            })
+            .await
     }
 }

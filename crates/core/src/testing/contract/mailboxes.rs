@@ -96,3 +96,58 @@ pub async fn mailbox_update_moves_the_address(b: Backend) {
     assert_eq!(s.find_mailbox_by_address(t, &address("a@move.example")).await, Err(StoreError::NotFound));
     ok(s.create_mailbox(&mailbox(t, "a@move.example", MailboxScope::Global)).await, "old address is free");
 }
+
+/// Every login method round-trips; health is recorded per mailbox, replaced, kept per tenant, dropped with the mailbox.
+pub async fn login_methods_and_health_round_trip(b: Backend) {
+    use crate::model::{HealthStage, LoginMethod, MailboxHealth, SmtpSettings, TlsMode};
+    let s = &*b.store;
+    let new = new_tenant("health.example", 10);
+    ok(s.create_tenant(&new).await, "tenant");
+    let other = new_tenant("health-other.example", 10);
+    ok(s.create_tenant(&other).await, "other tenant");
+    let t = new.tenant.id;
+    let methods = [
+        LoginMethod::Password,
+        LoginMethod::OAuth2ClientCredentials {
+            token_url: crate::model::microsoft_token_url("contoso.example"),
+            client_id: "app".into(),
+            scope: crate::model::MICROSOFT_SMTP_SCOPE.into(),
+        },
+        LoginMethod::OAuth2RefreshToken {
+            token_url: crate::model::GOOGLE_TOKEN_URL.into(),
+            client_id: "c".into(),
+            scope: None,
+        },
+        LoginMethod::GoogleServiceAccount { scope: crate::model::GOOGLE_MAIL_SCOPE.into() },
+    ];
+    let mut ids = Vec::new();
+    for (i, method) in methods.iter().enumerate() {
+        let mut m = mailbox(t, &format!("m{i}@health.example"), MailboxScope::Global);
+        let settings = ok(SmtpSettings::new("smtp.health.example", 587, TlsMode::Starttls, "u"), "settings");
+        m.smtp = Some(ok(settings.with_login(method.clone()), "login"));
+        ok(s.create_mailbox(&m).await, "create");
+        assert_eq!(ok(s.get_mailbox(t, m.id).await, "get"), m, "{}", method.name());
+        ids.push(m.id);
+    }
+    assert!(ok(s.list_mailbox_health(t).await, "empty").is_empty());
+    let failed = MailboxHealth {
+        tenant_id: t,
+        mailbox_id: ids[1],
+        failed_stage: Some(HealthStage::Token),
+        detail: "invalid_grant".into(),
+        at: crate::Timestamp(1_000),
+    };
+    ok(s.put_mailbox_health(&failed).await, "put");
+    let healed =
+        MailboxHealth { failed_stage: None, detail: "250 ok".into(), at: crate::Timestamp(2_000), ..failed.clone() };
+    let second = MailboxHealth { mailbox_id: ids[2], ..failed.clone() };
+    ok(s.put_mailbox_health(&second).await, "put second");
+    assert_eq!(ok(s.list_mailbox_health(t).await, "two").len(), 2);
+    ok(s.put_mailbox_health(&healed).await, "replace");
+    let mut listed = ok(s.list_mailbox_health(t).await, "list");
+    listed.sort_by_key(|h| h.mailbox_id);
+    assert_eq!(listed, vec![healed, second]);
+    assert!(ok(s.list_mailbox_health(other.tenant.id).await, "other tenant sees none").is_empty());
+    ok(s.delete_mailbox(t, ids[2]).await, "delete");
+    assert_eq!(ok(s.list_mailbox_health(t).await, "after delete").len(), 1);
+}

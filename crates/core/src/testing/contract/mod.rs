@@ -48,6 +48,7 @@ macro_rules! store_contract_tests {
             quota_counts_only_non_system_mailboxes_and_frees_on_delete,
             address_race_twenty_creations_one_winner,
             mailbox_update_moves_the_address,
+            login_methods_and_health_round_trip,
             credentials_round_trip,
             tokens_round_trip,
             audit_newest_first_with_range_mailbox_and_paging,

@@ -1,0 +1,295 @@
+//! The SMTP route: a message goes to an SMTP server (the mailbox's own,
+//! or the system relay) through the proxy's own client — verified TLS,
+//! MAIL/RCPT/DATA pipelined where offered — logged in with the owner's
+//! login method.
+//!
+//! Connections are pooled per login (owner, server, TLS mode, username,
+//! login method — never per token or password, which change underneath).
+//! A connection goes back to the pool only after a complete, successful
+//! exchange; after any error or timeout it is dropped. A pooled connection
+//! the server closed while idle is noticed before use, or at MAIL before a
+//! byte of the message was sent, and a fresh one takes its place.
+//!
+//! An OAuth token the server refuses is refreshed once and the login
+//! retried once. Every login's outcome goes to the [`HealthBook`].
+
+use crate::health::HealthBook;
+use crate::login::{LoginFailure, Logins, Owner};
+use crate::{Envelope, RelayError, Relayed, Route};
+use async_trait::async_trait;
+use sendas_core::model::{HealthStage, SmtpSettings};
+use sendas_smtp_client::{Auth, Client, ConnectOptions, ErrorKind, SmtpError, Step, Timeouts, Trust, sanitise};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Idle connections kept per login.
+const MAX_IDLE_PER_LOGIN: usize = 8;
+
+/// Where a message goes on the SMTP route.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Whose login (and whose health).
+    pub owner: Owner,
+    /// The server and the login method.
+    pub settings: SmtpSettings,
+    /// Whether to log in at all (a system relay without a username does not).
+    pub authenticate: bool,
+}
+
+impl Target {
+    fn pool_key(&self) -> String {
+        let s = &self.settings;
+        let method = serde_json::to_string(s.login()).unwrap_or_default();
+        format!(
+            "{}|{}|{}|{:?}|{}|{}|{method}",
+            self.owner.secret_ref(),
+            s.host(),
+            s.port(),
+            s.tls(),
+            s.username(),
+            self.authenticate
+        )
+    }
+}
+
+/// Why an exchange failed.
+pub(crate) enum Failure {
+    /// Connect, TLS, AUTH, or the transaction: the client's error.
+    Smtp(SmtpError),
+    /// No login could be made (secret, token).
+    Login(LoginFailure),
+}
+
+/// How the SMTP route connects.
+#[derive(Debug, Clone)]
+pub struct SmtpRouteOptions {
+    /// The name sent with EHLO.
+    pub hello: String,
+    /// The CAs trusted for upstream TLS.
+    pub trust: Trust,
+    /// Per-step timeouts.
+    pub timeouts: Timeouts,
+    /// One deadline over connect, login and the whole transaction.
+    pub deadline: Duration,
+    /// How long an idle connection is reused.
+    pub max_idle: Duration,
+}
+
+/// The SMTP route with its pool.
+pub struct SmtpRoute {
+    logins: Arc<Logins>,
+    health: Arc<HealthBook>,
+    options: SmtpRouteOptions,
+    pools: Mutex<HashMap<String, Vec<(Instant, Client)>>>,
+}
+
+impl SmtpRoute {
+    /// A route logging in through `logins`, noting outcomes in `health`.
+    pub fn new(logins: Arc<Logins>, health: Arc<HealthBook>, options: SmtpRouteOptions) -> SmtpRoute {
+        SmtpRoute { logins, health, options, pools: Mutex::new(HashMap::new()) }
+    }
+
+    fn pools(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<(Instant, Client)>>> {
+        self.pools.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn idle(&self, key: &str) -> Option<Client> {
+        let mut pools = self.pools();
+        let list = pools.get_mut(key)?;
+        while let Some((at, client)) = list.pop() {
+            if at.elapsed() < self.options.max_idle && !client.is_broken() {
+                return Some(client);
+            }
+        }
+        None
+    }
+
+    fn put_back(&self, key: String, client: Client) {
+        if self.options.max_idle.is_zero() {
+            return;
+        }
+        let mut pools = self.pools();
+        let list = pools.entry(key).or_default();
+        if list.len() < MAX_IDLE_PER_LOGIN {
+            list.push((Instant::now(), client));
+        }
+    }
+
+    /// The connection options for `settings`.
+    pub fn connect_options(&self, settings: &SmtpSettings) -> ConnectOptions {
+        let mut opts = ConnectOptions::from_settings(settings);
+        opts.hello = self.options.hello.clone();
+        opts.trust = self.options.trust.clone();
+        opts.timeouts = self.options.timeouts;
+        opts
+    }
+
+    /// Connects and logs in: a refused OAuth token is refreshed once and the login retried once.
+    pub(crate) async fn login(&self, target: &Target) -> Result<(Client, Option<String>), Failure> {
+        let opts = self.connect_options(&target.settings);
+        let mut client = Client::connect(&opts).await.map_err(Failure::Smtp)?;
+        if !target.authenticate {
+            return Ok((client, None));
+        }
+        let auth = self.logins.auth(&target.owner, &target.settings, None).await.map_err(Failure::Login)?;
+        match client.authenticate(&auth).await {
+            Ok(reply) => Ok((client, Some(reply.to_string()))),
+            Err(e) if login_refused(&e) => {
+                let Auth::Bearer { token: stale, .. } = &auth else {
+                    return Err(Failure::Smtp(e));
+                };
+                tracing::info!(owner = ?target.owner, "the upstream refused the access token: refreshing it once");
+                let fresh =
+                    self.logins.auth(&target.owner, &target.settings, Some(stale)).await.map_err(Failure::Login)?;
+                if client.is_broken() {
+                    client = Client::connect(&opts).await.map_err(Failure::Smtp)?;
+                }
+                let reply = client.authenticate(&fresh).await.map_err(Failure::Smtp)?;
+                Ok((client, Some(reply.to_string())))
+            }
+            Err(e) => Err(Failure::Smtp(e)),
+        }
+    }
+
+    /// Notes a login outcome for a mailbox owner; returns the store write, if one started.
+    pub(crate) fn note(
+        &self,
+        owner: &Owner,
+        outcome: Result<&str, (HealthStage, &str)>,
+        force: bool,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let Owner::Mailbox { tenant, mailbox } = owner else {
+            return None;
+        };
+        match outcome {
+            Ok(detail) => self.health.note(*tenant, *mailbox, None, detail, force),
+            Err((stage, detail)) => self.health.note(*tenant, *mailbox, Some(stage), detail, force),
+        }
+    }
+
+    /// The deadline of one exchange.
+    pub(crate) fn deadline(&self) -> Duration {
+        self.options.deadline
+    }
+
+    /// Maps a failure to the relay's answer, noting the mailbox's health.
+    fn fail(&self, owner: &Owner, failure: Failure) -> RelayError {
+        match describe(failure) {
+            Described::Internal(why) => RelayError::Temporary(why),
+            Described::Login { stage, refused, detail } => {
+                self.note(owner, Err((stage, &detail)), false);
+                let text = format!("{}: {detail}", stage.as_str());
+                if refused { RelayError::LoginRefused(text) } else { RelayError::Temporary(text) }
+            }
+            Described::Transaction(error) => {
+                // The login worked; the transaction failed.
+                self.note(owner, Ok("logged in"), false);
+                error
+            }
+        }
+    }
+}
+
+/// A failure, sorted.
+pub(crate) enum Described {
+    /// Not the mailbox's fault.
+    Internal(String),
+    /// A login stage failed.
+    Login {
+        /// Which.
+        stage: HealthStage,
+        /// For good (an admin must fix it).
+        refused: bool,
+        /// What happened, sanitised.
+        detail: String,
+    },
+    /// MAIL, RCPT or DATA failed.
+    Transaction(RelayError),
+}
+
+pub(crate) fn describe(failure: Failure) -> Described {
+    match failure {
+        Failure::Login(LoginFailure::Internal(why)) => Described::Internal(why),
+        Failure::Login(LoginFailure::Stage { stage, refused, detail }) => Described::Login { stage, refused, detail },
+        Failure::Smtp(e) => {
+            let text = sanitise(&e.to_string());
+            match stage_of(&e) {
+                Some(stage) => {
+                    Described::Login { stage, refused: stage == HealthStage::Auth && login_refused(&e), detail: text }
+                }
+                None => Described::Transaction(transaction_error(&e, text)),
+            }
+        }
+    }
+}
+
+/// The health stage of a login step (`None` for MAIL, RCPT, DATA).
+fn stage_of(e: &SmtpError) -> Option<HealthStage> {
+    match e.step() {
+        Step::Connect => Some(HealthStage::Connect),
+        Step::Tls => Some(HealthStage::Tls),
+        Step::Auth => Some(HealthStage::Auth),
+        Step::Mail | Step::Rcpt | Step::Data => None,
+    }
+}
+
+/// The server refused the login for good (535 and the like), or offers no mechanism for it.
+fn login_refused(e: &SmtpError) -> bool {
+    e.step() == Step::Auth && (e.is_permanent() || matches!(e.kind(), ErrorKind::NotOffered(_)))
+}
+
+fn transaction_error(e: &SmtpError, text: String) -> RelayError {
+    match e.kind() {
+        ErrorKind::NeedsSmtpUtf8 => RelayError::Permanent {
+            code: 553,
+            text: "5.6.7 the mailbox's server does not offer SMTPUTF8, needed for a non-ASCII address".into(),
+        },
+        ErrorKind::TooBig { .. } => RelayError::Permanent { code: 552, text: format!("5.3.4 {text}") },
+        ErrorKind::Invalid(_) => RelayError::Permanent { code: 553, text: format!("5.1.3 {text}") },
+        _ if e.is_permanent() => RelayError::Permanent { code: e.code().unwrap_or(554), text },
+        _ => RelayError::Temporary(text),
+    }
+}
+
+/// A pooled connection that failed before the server took anything of the message.
+fn nothing_sent(e: &SmtpError) -> bool {
+    e.step() == Step::Mail && matches!(e.kind(), ErrorKind::Io(_) | ErrorKind::TimedOut)
+}
+
+#[async_trait]
+impl Route<Target> for SmtpRoute {
+    async fn deliver(&self, target: &Target, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
+        let key = target.pool_key();
+        let from = envelope.from.as_str();
+        let exchange = async {
+            // A pooled connection first (already logged in).
+            while let Some(mut client) = self.idle(&key) {
+                if !client.still_open().await {
+                    continue;
+                }
+                match client.send(from, &envelope.to, message).await {
+                    Ok(reply) => return Ok((client, reply, None)),
+                    Err(e) if nothing_sent(&e) => continue,
+                    Err(e) => return Err(Failure::Smtp(e)),
+                }
+            }
+            let (mut client, auth_reply) = self.login(target).await?;
+            let reply = client.send(from, &envelope.to, message).await.map_err(Failure::Smtp)?;
+            Ok((client, reply, auth_reply))
+        };
+        let Ok(result) = tokio::time::timeout(self.options.deadline, exchange).await else {
+            return Err(RelayError::Temporary("the upstream did not answer in time".into()));
+        };
+        match result {
+            Ok((client, reply, auth_reply)) => {
+                if let Some(auth) = auth_reply {
+                    self.note(&target.owner, Ok(&sanitise(&auth)), false);
+                }
+                self.put_back(key, client);
+                Ok(Relayed { upstream_reply: sanitise(&reply.to_string()) })
+            }
+            Err(failure) => Err(self.fail(&target.owner, failure)),
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! [`UpstreamRelay`], the production relay: the sending mailbox's own
+//! server when it is authenticated, else the system relay (an SMTP server
+//! or the outbox directory, read from the store and reused for 30 s).
+//! Built once per process by the composition root, with the process's
+//! caching secret store.
+
+use crate::health::HealthBook;
+use crate::http::TokenHttp;
+use crate::login::{Logins, Owner};
+use crate::oauth::Grants;
+use crate::outbox::OutboxRoute;
+use crate::smtp_route::{SmtpRoute, SmtpRouteOptions, Target};
+use crate::verify::Verifier;
+use crate::{Envelope, Relay, RelayError, Relayed, Route};
+use async_trait::async_trait;
+use sendas_core::model::{Mailbox, SmtpSettings, SystemRelay};
+use sendas_core::ports::{SecretStore, Store};
+use sendas_smtp_client::{Timeouts, Trust};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long the system relay's settings are reused.
+const SYSTEM_RELAY_TTL: Duration = Duration::from_secs(30);
+
+/// How the relay reaches upstreams.
+#[derive(Debug, Clone)]
+pub struct RelayOptions {
+    /// The name sent with EHLO.
+    pub hello: String,
+    /// The CAs trusted for TLS to upstream servers and token endpoints
+    /// (Web PKI roots, plus a configured CA bundle).
+    pub trust: Trust,
+    /// One deadline over connect, login and the whole transaction; also each step's limit.
+    pub deadline: Duration,
+    /// Each token request's limit.
+    pub token_timeout: Duration,
+    /// How long an idle upstream connection is reused (zero: never).
+    pub max_idle: Duration,
+}
+
+impl RelayOptions {
+    /// The Web PKI roots, a 10 s token timeout, idle connections reused for 30 s.
+    pub fn new(deadline: Duration) -> RelayOptions {
+        RelayOptions {
+            hello: "sendas.relay".into(),
+            trust: Trust::web_pki(),
+            deadline,
+            token_timeout: Duration::from_secs(10),
+            max_idle: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The production relay: per-mailbox upstreams and the system relay.
+pub struct UpstreamRelay {
+    store: Arc<dyn Store>,
+    smtp: Arc<SmtpRoute>,
+    outbox: OutboxRoute,
+    system: Mutex<Option<(Instant, SystemRelay)>>,
+}
+
+impl UpstreamRelay {
+    /// A relay reading routes from `store` and secrets from `secrets` (the process's one caching layer).
+    pub fn new(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>, options: RelayOptions) -> UpstreamRelay {
+        let grants = Grants::new(TokenHttp::new(&options.trust, options.token_timeout));
+        let logins = Arc::new(Logins::new(secrets, grants));
+        let health = Arc::new(HealthBook::new(store.clone()));
+        let route_options = SmtpRouteOptions {
+            hello: options.hello,
+            trust: options.trust,
+            timeouts: Timeouts::uniform(options.deadline),
+            deadline: options.deadline,
+            max_idle: options.max_idle,
+        };
+        UpstreamRelay {
+            store,
+            smtp: Arc::new(SmtpRoute::new(logins, health, route_options)),
+            outbox: OutboxRoute,
+            system: Mutex::new(None),
+        }
+    }
+
+    /// `verify` over the same logins, token cache and health book.
+    pub fn verifier(&self) -> Verifier {
+        Verifier::new(self.smtp.clone())
+    }
+
+    async fn system_relay(&self) -> Result<SystemRelay, RelayError> {
+        if let Some((at, relay)) = self.system.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && at.elapsed() < SYSTEM_RELAY_TTL
+        {
+            return Ok(relay.clone());
+        }
+        let relay = self
+            .store
+            .get_system_relay()
+            .await
+            .map_err(|e| RelayError::Temporary(format!("reading the system relay: {e}")))?
+            .ok_or_else(|| RelayError::Temporary("no system relay is configured".into()))?;
+        *self.system.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), relay.clone()));
+        Ok(relay)
+    }
+}
+
+#[async_trait]
+impl Relay for UpstreamRelay {
+    async fn relay(&self, mailbox: &Mailbox, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
+        if let Some(settings) = &mailbox.smtp {
+            let owner = Owner::Mailbox { tenant: mailbox.tenant_id, mailbox: mailbox.id };
+            let target = Target { owner, settings: settings.clone(), authenticate: true };
+            return self.smtp.deliver(&target, envelope, message).await;
+        }
+        match self.system_relay().await? {
+            SystemRelay::Outbox { dir } => self.outbox.deliver(Path::new(&dir), envelope, message).await,
+            SystemRelay::Smtp { host, port, tls, username, password_set } => {
+                let settings = SmtpSettings::new(&host, port, tls, username.as_deref().unwrap_or("none"))
+                    .map_err(|e| RelayError::Temporary(format!("system relay: {}", e.reason)))?;
+                let authenticate = username.is_some() && password_set;
+                let target = Target { owner: Owner::SystemRelay, settings, authenticate };
+                self.smtp.deliver(&target, envelope, message).await
+            }
+        }
+    }
+}
