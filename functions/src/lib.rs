@@ -14,6 +14,7 @@
 //! | `RUST_LOG` | log filter (JSON logs to stdout → CloudWatch) | `info` |
 
 use sendas_api::{AppState, Area};
+use sendas_relay::{CachedSecrets, RelayOptions};
 use sendas_store_aws::{DynamoStore, SecretsManagerStore};
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,15 +38,19 @@ pub struct FunctionConfig {
     pub secret_prefix: String,
     /// Secret cache TTL.
     pub secret_ttl: Duration,
+    /// How `verify` reaches upstreams (the CA bundle of `SENDAS_UPSTREAM_CA_BUNDLE`).
+    pub relay: RelayOptions,
 }
 
 impl FunctionConfig {
-    /// Reads `SENDAS_TABLE`, `SENDAS_SECRET_PREFIX`, `SENDAS_SECRET_TTL_SECONDS`.
+    /// Reads `SENDAS_TABLE`, `SENDAS_SECRET_PREFIX`, `SENDAS_SECRET_TTL_SECONDS`, `SENDAS_UPSTREAM_CA_BUNDLE`.
     pub fn from_env() -> Result<Self, Error> {
         let table = std::env::var("SENDAS_TABLE").map_err(|_| "SENDAS_TABLE is not set")?;
         let secret_prefix = std::env::var("SENDAS_SECRET_PREFIX").unwrap_or_else(|_| "sendas/".into());
-        let ttl = std::env::var("SENDAS_SECRET_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
-        Ok(FunctionConfig { table, secret_prefix, secret_ttl: Duration::from_secs(ttl) })
+        let ttl = std::env::var("SENDAS_SECRET_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+        // verify: 10 s for the whole login; the CA bundle from SENDAS_UPSTREAM_CA_BUNDLE.
+        let relay = RelayOptions::new(Duration::from_secs(10)).with_ca_bundle(None).map_err(|e| e.to_string())?;
+        Ok(FunctionConfig { table, secret_prefix, secret_ttl: Duration::from_secs(ttl), relay })
     }
 }
 
@@ -59,12 +64,9 @@ pub async fn aws_router(area: Area, config: &FunctionConfig) -> axum::Router {
 /// (the tests pass the function's IAM principal here).
 pub fn aws_router_with(area: Area, config: &FunctionConfig, aws: &aws_config::SdkConfig) -> axum::Router {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), config.table.clone());
-    let secrets = SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(aws),
-        config.secret_prefix.clone(),
-        config.secret_ttl,
-    );
-    sendas_api::router_for(&[area], AppState::new(Arc::new(store), Arc::new(secrets)))
+    let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(aws), config.secret_prefix.clone());
+    let secrets = Arc::new(CachedSecrets::new(Arc::new(secrets), config.secret_ttl));
+    sendas_api::router_for(&[area], AppState::standalone(Arc::new(store), secrets, config.relay.clone()))
 }
 
 /// The whole life of one function: logging, clients, then the Lambda runtime loop.

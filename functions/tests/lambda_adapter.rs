@@ -61,7 +61,12 @@ async fn every_function_answers_api_gateway_v2_events() {
     let (table, secret_prefix) = aws.fresh_names();
     let admin = aws.sdk_config(Principal::Admin).await;
     sendas_store_aws::create_table(&aws_sdk_dynamodb::Client::new(&admin), &table).await.unwrap();
-    let config = FunctionConfig { table: table.clone(), secret_prefix, secret_ttl: Duration::from_secs(60) };
+    let config = FunctionConfig {
+        table: table.clone(),
+        secret_prefix,
+        secret_ttl: Duration::from_secs(60),
+        relay: sendas_relay::RelayOptions::new(Duration::from_secs(10)),
+    };
     // Each function with its own principal's keys, as deployed.
     let mut functions = Vec::new();
     for area in [Area::Platform, Area::Directory, Area::Mailboxes, Area::Me] {

@@ -9,12 +9,11 @@ use sendas_core::model::{Mailbox, MailboxScope, Tenant};
 use sendas_core::policy::UsableMailboxes;
 use sendas_core::service::permissions::PermissionSnapshot;
 use sendas_core::testing::fixtures;
-use sendas_core::testing::MemoryStore;
+use sendas_core::testing::{MemorySecretStore, MemoryStore};
 use sendas_core::{StoreError, TenantId, Timestamp};
 use sendas_smtp_proxy::authn::{AuthOutcome, AuthedUser, Authenticator};
 use sendas_smtp_proxy::config::{Limits, ProxyConfig};
 use sendas_smtp_proxy::data::{DataLimits, DataReader};
-use sendas_smtp_proxy::metrics::Metrics;
 use sendas_smtp_proxy::relay::{Envelope, Relay, RelayError, Relayed};
 use sendas_smtp_proxy::session::Deps;
 use sendas_smtp_proxy::verdict::{Verdict, decide};
@@ -114,15 +113,11 @@ impl Relay for CheckingRelay {
 /// The session's dependencies: the fake authenticator, the checking relay,
 /// a memory store for the audit records.
 pub fn deps() -> Deps {
-    Deps {
-        authn: Arc::new(FuzzAuth),
-        relay: Arc::new(CheckingRelay),
-        audit: sendas_smtp_proxy::audit::AuditWriter::start(Arc::new(MemoryStore::new())).0,
-        metrics: Arc::new(Metrics::default()),
-        config: Arc::new(ProxyConfig {
-            hostname: "fuzz.test".into(),
-            limits: limits(),
-            plaintext_auth_insecure: true,
-        }),
-    }
+    let config = ProxyConfig { hostname: "fuzz.test".into(), limits: limits(), plaintext_auth_insecure: true };
+    let secrets = sendas_smtp_proxy::relay::CachedSecrets::with_default_ttl(Arc::new(MemorySecretStore::default()));
+    sendas_smtp_proxy::builder::ProxyBuilder::new(Arc::new(MemoryStore::new()), secrets, config)
+        .authenticator(Arc::new(FuzzAuth))
+        .relay(Arc::new(CheckingRelay))
+        .build()
+        .deps
 }

@@ -29,6 +29,10 @@ pub struct FileConfig {
     /// Secrets Manager prefix (env `SENDAS_SECRET_PREFIX` overrides).
     #[serde(default = "default_prefix")]
     pub secret_prefix: String,
+    /// A PEM bundle of extra CAs trusted for TLS to upstream SMTP servers
+    /// and token endpoints, besides the Web PKI roots (env
+    /// `SENDAS_UPSTREAM_CA_BUNDLE` overrides).
+    pub upstream_ca_bundle: Option<PathBuf>,
     /// Accept AUTH without TLS. Never in production.
     #[serde(default)]
     pub plaintext_auth_insecure: bool,
@@ -119,6 +123,11 @@ impl FileConfig {
     /// The limits, defaults filled in.
     pub fn limits(&self) -> Limits {
         self.limits.resolve()
+    }
+
+    /// How the relay reaches upstreams: the limits' relay timeout, the CA bundle.
+    pub fn relay_options(&self) -> Result<crate::relay::RelayOptions, sendas_smtp_client::TrustError> {
+        crate::relay::RelayOptions::new(self.limits().relay_timeout).with_ca_bundle(self.upstream_ca_bundle.as_deref())
     }
 
     /// The proxy configuration.

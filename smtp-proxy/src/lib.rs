@@ -14,15 +14,19 @@
 
 pub mod audit;
 pub mod authn;
+pub mod builder;
 pub mod config;
 pub mod data;
 pub mod file_config;
 pub mod headers;
 pub mod metrics;
-pub mod relay;
 pub mod reply;
 pub mod sasl;
 pub mod server;
 pub mod session;
+pub mod shutdown;
 pub mod tls;
 pub mod verdict;
+
+/// The relay (its own crate, shared with HTTP send).
+pub use sendas_relay as relay;

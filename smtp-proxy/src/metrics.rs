@@ -100,6 +100,6 @@ pub async fn serve_metrics(
         )
         .route("/healthz", get(|| async { "ok" }));
     axum::serve(listener, router)
-        .with_graceful_shutdown(async move { crate::session::stopped(&mut shutdown).await })
+        .with_graceful_shutdown(async move { crate::shutdown::stopped(&mut shutdown).await })
         .await
 }

@@ -77,7 +77,7 @@ pub async fn run(
         let (stream, peer, implicit) = tokio::select! {
             r = accept(listeners.submission.as_ref()) => match r { Ok((s, p)) => (s, p, false), Err(_) => continue },
             r = accept(listeners.implicit_tls.as_ref()) => match r { Ok((s, p)) => (s, p, true), Err(_) => continue },
-            _ = crate::session::stopped(&mut shutdown) => break,
+            _ = crate::shutdown::stopped(&mut shutdown) => break,
             Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
         };
         let Some(slot) = admit(&conns, &deps, peer.ip()) else {

@@ -20,7 +20,7 @@ async fn on_moto(
 ) -> (Arc<dyn sendas_core::ports::Store>, Arc<dyn sendas_core::ports::SecretStore>, String, String) {
     let aws = moto.aws();
     let (table, prefix) = aws.fresh_names();
-    let (store, secrets) = backends::aws_backends(&aws, &table, &prefix, Duration::from_secs(60), None).await;
+    let (store, secrets) = backends::aws_backends(&aws, &table, &prefix, None).await;
     (store, secrets, table, prefix)
 }
 

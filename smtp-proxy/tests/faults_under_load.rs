@@ -91,7 +91,7 @@ async fn no_message_is_lost_or_doubled_when_upstream_and_store_fail_under_load()
     // Setup as the admin, the proxy as its task role, both through the forwarder.
     let aws = moto.aws().at(&endpoint.url());
     let (table, prefix) = aws.fresh_names();
-    let (store, secrets) = support::backends::aws_backends(&aws, &table, &prefix, Duration::from_secs(1), None).await;
+    let (store, secrets) = support::backends::aws_backends(&aws, &table, &prefix, None).await;
     let mut limits = limits_for_net();
     limits.snapshot_ttl = Duration::from_secs(1);
     limits.relay_timeout = Duration::from_secs(3);

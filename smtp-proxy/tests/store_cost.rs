@@ -101,7 +101,7 @@ fn embedded(counted: &mut Vec<Arc<sendas_store_embedded::SqliteStore>>) -> Backe
 async fn aws(counter: &sendas_store_aws::RequestCounter) -> Backend {
     let aws = sendas_testkit::aws::AwsEndpoint::shared();
     let (table, prefix) = aws.fresh_names();
-    support::backends::aws_backends(aws, &table, &prefix, sendas_store_aws::DEFAULT_SECRET_TTL, Some(counter)).await
+    support::backends::aws_backends(aws, &table, &prefix, Some(counter)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

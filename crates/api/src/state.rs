@@ -1,23 +1,42 @@
-//! What every handler can reach: the store, the secret store and the SMTP verifier.
+//! What every handler can reach: the store, the secret store (the
+//! process's one caching layer, so a secret written here is what the relay
+//! reads next in the same process) and the relay's verifier.
 
-use crate::verify::SmtpVerifier;
 use sendas_core::ports::{SecretStore, Store};
+use sendas_relay::{CachedSecrets, RelayOptions, UpstreamRelay, Verifier};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Shared state of the router.
 #[derive(Clone)]
 pub struct AppState {
     /// The store.
     pub store: Arc<dyn Store>,
-    /// The secret store (mailbox passwords).
-    pub secrets: Arc<dyn SecretStore>,
+    /// The secret store (mailbox login secrets), through the credential cache.
+    pub secrets: Arc<CachedSecrets>,
     /// Logs in to a mailbox's SMTP server for `verify`.
-    pub verifier: Arc<dyn SmtpVerifier>,
+    pub verifier: Verifier,
 }
 
 impl AppState {
-    /// State with the lettre-based verifier.
-    pub fn new(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> Self {
-        AppState { store, secrets, verifier: Arc::new(crate::verify::LettreVerifier::default()) }
+    /// State sharing the process's credential cache and relay (as `sendas serve` does).
+    pub fn new(store: Arc<dyn Store>, secrets: Arc<CachedSecrets>, verifier: Verifier) -> Self {
+        AppState { store, secrets, verifier }
+    }
+
+    /// State for a process that runs only the API (a Lambda function, a
+    /// test): its own credential cache and a relay used only by `verify`.
+    pub fn standalone(store: Arc<dyn Store>, secrets: Arc<CachedSecrets>, options: RelayOptions) -> Self {
+        let relay = UpstreamRelay::new(store.clone(), secrets.clone(), options);
+        AppState { verifier: relay.verifier(), store, secrets }
+    }
+
+    /// [`AppState::standalone`] with the Web PKI roots and a 10 s deadline.
+    pub fn with_defaults(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> Self {
+        AppState::standalone(
+            store,
+            CachedSecrets::with_default_ttl(secrets),
+            RelayOptions::new(Duration::from_secs(10)),
+        )
     }
 }

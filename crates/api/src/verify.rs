@@ -1,15 +1,11 @@
-//! `verify`: log in to a mailbox's SMTP server (connect, STARTTLS or TLS,
-//! AUTH, QUIT) and report how far it got, without sending mail and without
-//! the password ever reaching the report or a log line.
+//! `verify`'s report: the relay's own login to a mailbox's server
+//! (`sendas_relay::Verifier`: connect, TLS, token, AUTH, QUIT), and the
+//! stage it got to. No mail is sent, and no secret reaches the report or
+//! a log line; the outcome also becomes the mailbox's health.
 
-use async_trait::async_trait;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::extension::ClientId;
-use secrecy::{ExposeSecret, SecretString};
-use sendas_core::model::SmtpSettings;
-use sendas_smtp_client::Stage;
+use sendas_core::model::HealthStage;
+use sendas_relay::Verified;
 use serde::Serialize;
-use std::time::Duration;
 use utoipa::ToSchema;
 
 /// How far a login attempt got.
@@ -18,8 +14,10 @@ use utoipa::ToSchema;
 pub enum VerifyStage {
     /// TCP connect and greeting (with implicit TLS: the handshake too).
     Connect,
-    /// STARTTLS.
+    /// The TLS handshake or STARTTLS: certificate, host name.
     Tls,
+    /// Getting an OAuth 2.0 access token from the token endpoint.
+    Token,
     /// AUTH.
     Auth,
     /// Logged in and said QUIT.
@@ -31,77 +29,24 @@ pub enum VerifyStage {
 pub struct VerifyReport {
     /// Whether the login succeeded.
     pub ok: bool,
-    /// The last stage reached (`done` when ok).
+    /// The stage that failed (`done` when ok).
     pub stage: VerifyStage,
     /// The server's answer or the failure, sanitised.
     pub detail: String,
 }
 
-/// Logs in to an SMTP server.
-#[async_trait]
-pub trait SmtpVerifier: Send + Sync {
-    /// Tries connect, TLS, AUTH and QUIT with these settings and password.
-    async fn verify(&self, settings: &SmtpSettings, password: &SecretString) -> VerifyReport;
-}
-
-/// The real verifier: `sendas_smtp_client::login` (lettre's SMTP client on our socket).
-#[derive(Debug, Clone)]
-pub struct LettreVerifier {
-    /// Timeout of each step (connect, TLS, AUTH).
-    pub timeout: Duration,
-}
-
-impl Default for LettreVerifier {
-    fn default() -> Self {
-        LettreVerifier { timeout: Duration::from_secs(10) }
-    }
-}
-
-/// Keeps an upstream text printable, short, and free of the password.
-pub fn sanitise(text: &str, password: &str) -> String {
-    let mut clean: String =
-        text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(300).collect::<String>().trim().to_owned();
-    if !password.is_empty() && clean.contains(password) {
-        clean = clean.replace(password, "[redacted]");
-    }
-    clean
-}
-
-#[async_trait]
-impl SmtpVerifier for LettreVerifier {
-    async fn verify(&self, settings: &SmtpSettings, password: &SecretString) -> VerifyReport {
-        let pw = password.expose_secret();
-        let hello = ClientId::Domain("sendas.verify".into());
-        let credentials = Credentials::new(settings.username().to_owned(), pw.to_owned());
-        let mut logged_in = match sendas_smtp_client::login(settings, Some(&credentials), &hello, self.timeout).await {
-            Ok(l) => l,
-            Err(e) => {
-                let stage = match e.stage() {
-                    Stage::Connect => VerifyStage::Connect,
-                    Stage::Tls => VerifyStage::Tls,
-                    Stage::Auth => VerifyStage::Auth,
-                };
-                return VerifyReport { ok: false, stage, detail: sanitise(&e.to_string(), pw) };
-            }
+impl VerifyReport {
+    /// The report of a verify; `None` when it failed for a reason outside
+    /// the mailbox's login (the secret store is unreachable).
+    pub fn from_verified(v: Verified) -> Option<VerifyReport> {
+        let stage = match (v.ok, v.failed_stage) {
+            (true, _) => VerifyStage::Done,
+            (false, Some(HealthStage::Connect)) => VerifyStage::Connect,
+            (false, Some(HealthStage::Tls)) => VerifyStage::Tls,
+            (false, Some(HealthStage::Token)) => VerifyStage::Token,
+            (false, Some(HealthStage::Auth)) => VerifyStage::Auth,
+            (false, None) => return None,
         };
-        let detail = logged_in
-            .auth_reply
-            .as_ref()
-            .map(|r| format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")))
-            .unwrap_or_default();
-        let report = VerifyReport { ok: true, stage: VerifyStage::Done, detail: sanitise(&detail, pw) };
-        let _ = logged_in.conn.quit().await;
-        report
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sanitise;
-
-    #[test]
-    fn sanitise_removes_controls_and_the_password() {
-        assert_eq!(sanitise("535 bad\r\nhunter2 seen", "hunter2"), "535 bad  [redacted] seen");
-        assert_eq!(sanitise(&"x".repeat(1000), "p").len(), 300);
+        Some(VerifyReport { ok: v.ok, stage, detail: v.detail })
     }
 }

@@ -39,7 +39,7 @@ pub use secret_format::{LoginSecret, ServiceAccountKey};
 pub use secrets::CachedSecrets;
 pub use smtp_route::{SmtpRoute, SmtpRouteOptions, Target};
 pub use tokens::TokenCache;
-pub use upstream::{RelayOptions, UpstreamRelay};
+pub use upstream::{CA_BUNDLE_ENV, RelayOptions, UpstreamRelay};
 pub use verify::{Verified, Verifier};
 
 use async_trait::async_trait;

@@ -15,7 +15,7 @@ use crate::{Envelope, Relay, RelayError, Relayed, Route};
 use async_trait::async_trait;
 use sendas_core::model::{Mailbox, SmtpSettings, SystemRelay};
 use sendas_core::ports::{SecretStore, Store};
-use sendas_smtp_client::{Timeouts, Trust};
+use sendas_smtp_client::{Timeouts, Trust, TrustError};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -50,7 +50,21 @@ impl RelayOptions {
             max_idle: Duration::from_secs(30),
         }
     }
+
+    /// The same options trusting, besides the Web PKI roots, the CAs of the
+    /// PEM bundle at `SENDAS_UPSTREAM_CA_BUNDLE`, else at `configured`
+    /// (every composition root reads the bundle this way).
+    pub fn with_ca_bundle(mut self, configured: Option<&Path>) -> Result<RelayOptions, TrustError> {
+        let from_env = std::env::var_os(CA_BUNDLE_ENV).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+        if let Some(path) = from_env.as_deref().or(configured) {
+            self.trust = Trust::with_pem_file(path)?;
+        }
+        Ok(self)
+    }
 }
+
+/// The environment variable naming the upstream CA bundle.
+pub const CA_BUNDLE_ENV: &str = "SENDAS_UPSTREAM_CA_BUNDLE";
 
 /// The production relay: per-mailbox upstreams and the system relay.
 pub struct UpstreamRelay {

@@ -3,8 +3,9 @@
 
 use anyhow::Context;
 use sendas_core::model::Role;
-use sendas_core::ports::{FailureCounter, PageRequest, SecretStore, Store};
+use sendas_core::ports::{FailureCounter, PageRequest, Store};
 use sendas_core::secret::ExposeSecret;
+use sendas_relay::CachedSecrets;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,8 +13,8 @@ use std::sync::Arc;
 pub struct Backends {
     /// The store.
     pub store: Arc<dyn Store>,
-    /// The secret store.
-    pub secrets: Arc<dyn SecretStore>,
+    /// The secret store, through the process's one credential cache (shared by the API and the relay).
+    pub secrets: Arc<CachedSecrets>,
     /// AUTH failure counters shared between proxy processes (DynamoDB); `None`: each process counts alone.
     pub shared_failures: Option<Arc<dyn FailureCounter>>,
 }
@@ -22,7 +23,11 @@ pub struct Backends {
 pub fn embedded(dir: &Path) -> anyhow::Result<Backends> {
     let (store, secrets) = sendas_store_embedded::open_data_dir(dir)
         .with_context(|| format!("opening the data directory {}", dir.display()))?;
-    Ok(Backends { store: Arc::new(store), secrets: Arc::new(secrets), shared_failures: None })
+    Ok(Backends {
+        store: Arc::new(store),
+        secrets: CachedSecrets::with_default_ttl(Arc::new(secrets)),
+        shared_failures: None,
+    })
 }
 
 /// Opens DynamoDB table `table` and Secrets Manager under `prefix` (standard AWS configuration).
@@ -31,12 +36,12 @@ pub async fn aws(table: &str, prefix: &str) -> Backends {
     let dynamo = aws_sdk_dynamodb::Client::new(&config);
     let failures = sendas_store_aws::DynamoFailureCounter::new(dynamo.clone(), table);
     let store = sendas_store_aws::DynamoStore::new(dynamo, table);
-    let secrets = sendas_store_aws::SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&config),
-        prefix,
-        sendas_store_aws::DEFAULT_SECRET_TTL,
-    );
-    Backends { store: Arc::new(store), secrets: Arc::new(secrets), shared_failures: Some(Arc::new(failures)) }
+    let secrets = sendas_store_aws::SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&config), prefix);
+    Backends {
+        store: Arc::new(store),
+        secrets: CachedSecrets::with_default_ttl(Arc::new(secrets)),
+        shared_failures: Some(Arc::new(failures)),
+    }
 }
 
 /// Writes a new operator token and answers its text (shown once).

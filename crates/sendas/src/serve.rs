@@ -87,7 +87,7 @@ pub async fn run(
         print_demo(&opts, &info);
     }
     let router = crate::web::with_web(
-        sendas_api::router(AppState::new(backends.store.clone(), backends.secrets.clone())),
+        sendas_api::router(AppState::new(backends.store.clone(), backends.secrets.clone(), proxy.verifier.clone())),
         crate::web::smtp_client_config(proxy.addr, proxy.tls_addr),
     );
     println!(
@@ -146,19 +146,5 @@ fn print_demo(opts: &ServeOptions, info: &demo::DemoInfo) {
 
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    sendas_smtp_proxy::shutdown::signal().await
 }

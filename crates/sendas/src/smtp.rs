@@ -6,16 +6,14 @@
 
 use crate::backend::Backends;
 use anyhow::Context;
-use sendas_smtp_proxy::audit::{AuditFlush, AuditWriter};
-use sendas_smtp_proxy::authn::StoreAuthenticator;
+use sendas_smtp_proxy::audit::AuditFlush;
+use sendas_smtp_proxy::builder::ProxyBuilder;
 use sendas_smtp_proxy::config::{Limits, ProxyConfig};
-use sendas_smtp_proxy::metrics::Metrics;
-use sendas_smtp_proxy::relay::UpstreamRelay;
+use sendas_smtp_proxy::relay::{RelayOptions, Verifier};
 use sendas_smtp_proxy::server::{Listeners, bind, run};
 use sendas_smtp_proxy::session::Deps;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -29,6 +27,8 @@ pub struct SmtpProxy {
     deps: Deps,
     acceptor: sendas_smtp_proxy::tls::TlsAcceptor,
     audit_flush: AuditFlush,
+    /// `verify` for the API, over the relay's own logins and token cache.
+    pub verifier: Verifier,
 }
 
 impl SmtpProxy {
@@ -51,22 +51,23 @@ impl SmtpProxy {
             // Plaintext AUTH only on loopback: nothing leaves the machine.
             plaintext_auth_insecure: addr.ip().is_loopback(),
         };
-        let (audit, audit_flush) = AuditWriter::start(backends.store.clone());
-        let deps = Deps {
-            authn: Arc::new(match &backends.shared_failures {
-                Some(shared) => {
-                    StoreAuthenticator::new(backends.store.clone(), limits.clone()).with_shared_failures(shared.clone())
-                }
-                None => StoreAuthenticator::new(backends.store.clone(), limits.clone()),
-            }),
-            relay: Arc::new(UpstreamRelay::new(backends.store.clone(), backends.secrets.clone(), limits.relay_timeout)),
-            audit: audit.clone(),
-            metrics: Arc::new(Metrics::default()),
-            config: Arc::new(config),
-        };
+        let relay_options =
+            RelayOptions::new(limits.relay_timeout).with_ca_bundle(None).context("the upstream CA bundle")?;
+        let proxy = ProxyBuilder::new(backends.store.clone(), backends.secrets.clone(), config)
+            .relay_options(relay_options)
+            .shared_failures(backends.shared_failures.clone())
+            .build();
+        let verifier = proxy.verifier.context("the proxy's relay")?;
         let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };
-        drop(audit);
-        Ok(SmtpProxy { addr, tls_addr, listeners, deps, acceptor, audit_flush })
+        Ok(SmtpProxy {
+            addr,
+            tls_addr,
+            listeners,
+            deps: proxy.deps,
+            acceptor,
+            audit_flush: proxy.audit_flush,
+            verifier,
+        })
     }
 
     /// Serves until `shutdown` turns true; transactions in flight finish.

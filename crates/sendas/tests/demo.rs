@@ -18,7 +18,7 @@ async fn the_dropdowns_of_every_demo_user_agree_with_the_policy() {
     let b = sendas::backend::embedded(dir.path()).unwrap();
     let op = sendas::backend::first_operator_token(b.store.as_ref()).await.unwrap().unwrap();
     let info = sendas::demo::seed(b.store.as_ref(), b.secrets.as_ref(), "http://x", &op).await.unwrap();
-    let router = sendas_api::router(sendas_api::AppState::new(b.store.clone(), b.secrets.clone()));
+    let router = sendas_api::router(sendas_api::AppState::with_defaults(b.store.clone(), b.secrets.clone()));
     let tenant = b.store.get_tenant(info.tenant_id).await.unwrap();
     let mailboxes = all_mailboxes(b.store.as_ref(), info.tenant_id).await.unwrap();
     assert_eq!(mailboxes.len(), 5, "system, global, restricted, authenticated, reply-only");

@@ -1,7 +1,7 @@
 //! sendas-store-aws: the AWS backend. [`DynamoStore`] keeps every
 //! aggregate in one DynamoDB table; [`SecretsManagerStore`] keeps mailbox
-//! passwords in AWS Secrets Manager, one secret per mailbox under a
-//! configurable prefix, cached for a short TTL. Endpoint, region and
+//! login secrets in AWS Secrets Manager, one secret per mailbox under a
+//! configurable prefix. Endpoint, region and
 //! credentials come from the standard AWS configuration chain, so
 //! `AWS_ENDPOINT_URL` points both at a local server (moto) in tests.
 //!
@@ -76,7 +76,7 @@ mod throttle;
 
 pub use counter::{RecordedRequest, RequestCounter, Target};
 pub use dynamo::DynamoStore;
-pub use secrets::{DEFAULT_SECRET_TTL, SecretsManagerStore};
+pub use secrets::SecretsManagerStore;
 pub use table::create_table;
 pub use throttle::DynamoFailureCounter;
 

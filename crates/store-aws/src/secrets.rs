@@ -1,8 +1,7 @@
 //! `SecretsManagerStore`: one AWS Secrets Manager secret per mailbox,
-//! named `<prefix><SecretRef>` (e.g. `sendas/mailbox/<tenant>/<mailbox>`),
-//! with reads cached for a short TTL so the relay does not call Secrets
-//! Manager for every message. Writes and deletes through this instance
-//! update its cache at once; other instances see them within the TTL.
+//! named `<prefix><SecretRef>` (e.g. `sendas/mailbox/<tenant>/<mailbox>`).
+//! No cache here: every composition root puts the one credential cache
+//! (`sendas_relay::CachedSecrets`) in front of it.
 
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
@@ -10,31 +9,15 @@ use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, S
 use secrecy::{ExposeSecret, SecretString};
 use sendas_core::StoreError;
 use sendas_core::ports::{SecretRef, SecretStore};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// How long a read secret is reused before Secrets Manager is asked again.
-pub const DEFAULT_SECRET_TTL: Duration = Duration::from_secs(60);
-
-type Cache = HashMap<String, (Instant, Option<SecretString>)>;
-
 /// The Secrets Manager `SecretStore`.
 pub struct SecretsManagerStore {
     client: Client,
     prefix: String,
-    ttl: Duration,
-    cache: Mutex<Cache>,
 }
 
 impl std::fmt::Debug for SecretsManagerStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cached = self.cache().len();
-        f.debug_struct("SecretsManagerStore")
-            .field("prefix", &self.prefix)
-            .field("ttl", &self.ttl)
-            .field("cached", &cached)
-            .finish_non_exhaustive()
+        f.debug_struct("SecretsManagerStore").field("prefix", &self.prefix).finish_non_exhaustive()
     }
 }
 
@@ -47,22 +30,13 @@ fn fail<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debu
 }
 
 impl SecretsManagerStore {
-    /// A store naming secrets `<prefix><name>`, caching reads for `ttl`.
-    pub fn new(client: Client, prefix: impl Into<String>, ttl: Duration) -> Self {
-        SecretsManagerStore { client, prefix: prefix.into(), ttl, cache: Mutex::new(HashMap::new()) }
-    }
-
-    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
-        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// A store naming secrets `<prefix><name>`.
+    pub fn new(client: Client, prefix: impl Into<String>) -> Self {
+        SecretsManagerStore { client, prefix: prefix.into() }
     }
 
     fn full_name(&self, name: &SecretRef) -> String {
         format!("{}{}", self.prefix, name.as_str())
-    }
-
-    fn remember(&self, id: String, value: Option<&SecretString>) {
-        let copy = value.map(|v| SecretString::from(v.expose_secret().to_owned()));
-        self.cache().insert(id, (Instant::now(), copy));
     }
 }
 
@@ -70,18 +44,12 @@ impl SecretsManagerStore {
 impl SecretStore for SecretsManagerStore {
     async fn get_secret(&self, name: &SecretRef) -> Result<Option<SecretString>, StoreError> {
         let id = self.full_name(name);
-        if let Some((at, value)) = self.cache().get(&id)
-            && at.elapsed() < self.ttl
-        {
-            return Ok(value.as_ref().map(|v| SecretString::from(v.expose_secret().to_owned())));
-        }
         let value = match self.client.get_secret_value().secret_id(&id).send().await {
             Ok(out) => out.secret_string.map(SecretString::from),
             // Missing, or deleted and pending removal: no secret.
             Err(e) if matches!(e.code(), Some("ResourceNotFoundException" | "InvalidRequestException")) => None,
             Err(e) => return Err(fail("GetSecretValue", e)),
         };
-        self.remember(id, value.as_ref());
         Ok(value)
     }
 
@@ -95,7 +63,7 @@ impl SecretStore for SecretsManagerStore {
                     .client
                     .create_secret()
                     .name(&id)
-                    .description("sendas mailbox SMTP password")
+                    .description("sendas mailbox login secret")
                     .secret_string(value.expose_secret())
                     .send()
                     .await;
@@ -116,7 +84,6 @@ impl SecretStore for SecretsManagerStore {
             }
             Err(e) => return Err(fail("PutSecretValue", e)),
         }
-        self.remember(id, Some(value));
         Ok(())
     }
 
@@ -128,7 +95,6 @@ impl SecretStore for SecretsManagerStore {
             Err(e) if e.code() == Some("ResourceNotFoundException") => {}
             Err(e) => return Err(fail("DeleteSecret", e)),
         }
-        self.remember(id, None);
         Ok(())
     }
 }

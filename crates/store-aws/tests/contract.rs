@@ -8,7 +8,7 @@
 
 mod dynamodb {
     use sendas_core::testing::contract::Backend;
-    use sendas_store_aws::{DEFAULT_SECRET_TTL, DynamoStore, SecretsManagerStore, create_table};
+    use sendas_store_aws::{DynamoStore, SecretsManagerStore, create_table};
     use sendas_testkit::aws::{AwsEndpoint, Principal};
     use std::sync::Arc;
 
@@ -21,7 +21,7 @@ mod dynamodb {
         let secrets = aws_sdk_secretsmanager::Client::new(&config);
         Backend {
             store: Arc::new(DynamoStore::new(client, table)),
-            secrets: Arc::new(SecretsManagerStore::new(secrets, prefix, DEFAULT_SECRET_TTL)),
+            secrets: Arc::new(SecretsManagerStore::new(secrets, prefix)),
         }
     }
 

@@ -14,9 +14,7 @@ use sendas_core::ports::{
 };
 use sendas_core::testing::fixtures::*;
 use sendas_core::{StoreError, Timestamp, UserId};
-use sendas_store_aws::{
-    DEFAULT_SECRET_TTL, DynamoFailureCounter, DynamoStore, RequestCounter, SecretsManagerStore, create_table,
-};
+use sendas_store_aws::{DynamoFailureCounter, DynamoStore, RequestCounter, SecretsManagerStore, create_table};
 use sendas_testkit::aws::{AwsEndpoint, Principal};
 use std::time::Duration;
 
@@ -34,7 +32,7 @@ async fn admin_table() -> (String, String, DynamoStore, SecretsManagerStore) {
     let config = aws.sdk_config(Principal::Admin).await;
     let client = aws_sdk_dynamodb::Client::new(&config);
     create_table(&client, &table).await.unwrap();
-    let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&config), &prefix, DEFAULT_SECRET_TTL);
+    let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&config), &prefix);
     (table.clone(), prefix, DynamoStore::new(client, table), secrets)
 }
 
@@ -48,7 +46,7 @@ async fn principal(who: Principal, table: &str, prefix: &str, log: &RequestCount
     );
     As {
         store: DynamoStore::new(dynamo.clone(), table),
-        secrets: SecretsManagerStore::new(sm, prefix, Duration::ZERO),
+        secrets: SecretsManagerStore::new(sm, prefix),
         counter: DynamoFailureCounter::new(dynamo, table),
     }
 }
@@ -93,7 +91,10 @@ async fn the_proxy_task_role_reads_counts_failures_appends_audit_and_nothing_els
                 && target.action.starts_with("dynamodb:")
             {
                 assert!(
-                    target.partition_keys.iter().all(|k| k.starts_with("AUTHFAIL#") || k.starts_with("AUDIT#")),
+                    target
+                        .partition_keys
+                        .iter()
+                        .all(|k| k.starts_with("AUTHFAIL#") || k.starts_with("AUDIT#") || k.starts_with("HEALTH#")),
                     "{r:?}"
                 );
             }
@@ -109,11 +110,17 @@ async fn the_proxy_task_role_reads_counts_failures_appends_audit_and_nothing_els
         "mint a credential",
     );
     denied(proxy.store.delete_token(new.admin_token.id).await, "delete a token");
-    denied(proxy.secrets.put_secret(&SecretRef::mailbox(t, m.id), &"evil".to_owned().into()).await, "write a password");
+    // The relay stores a rotated refresh token back (PutSecretValue on an existing secret), but
+    // creates and deletes no secret.
+    let unknown = sendas_core::MailboxId::generate();
+    denied(
+        proxy.secrets.put_secret(&SecretRef::mailbox(t, unknown), &"evil".to_owned().into()).await,
+        "create a secret",
+    );
+    denied(proxy.secrets.delete_secret(&SecretRef::mailbox(t, m.id)).await, "delete a secret");
     let elsewhere = SecretsManagerStore::new(
         aws_sdk_secretsmanager::Client::new(&AwsEndpoint::shared().sdk_config(Principal::ProxyTask).await),
         "elsewhere/",
-        Duration::ZERO,
     );
     denied(elsewhere.get_secret(&SecretRef::system_relay()).await, "a secret outside the prefix");
     let wrong = DynamoStore::new(

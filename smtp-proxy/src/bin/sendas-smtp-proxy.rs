@@ -1,19 +1,18 @@
 //! `sendas-smtp-proxy`: the production SMTP submission proxy over DynamoDB
 //! and Secrets Manager. Usage: `sendas-smtp-proxy [CONFIG.toml]` (default
-//! `/etc/sendas/proxy.toml`, or `SENDAS_PROXY_CONFIG`). `SENDAS_TABLE` and
-//! `SENDAS_SECRET_PREFIX` override the file, `SENDAS_TLS_CERT_PEM` and
+//! `/etc/sendas/proxy.toml`, or `SENDAS_PROXY_CONFIG`). `SENDAS_TABLE`,
+//! `SENDAS_SECRET_PREFIX` and `SENDAS_UPSTREAM_CA_BUNDLE` override the file, `SENDAS_TLS_CERT_PEM` and
 //! `SENDAS_TLS_KEY_PEM` replace the certificate files; AWS region, credentials and
 //! endpoint come from the standard AWS configuration. AUTH failure counters
 //! live in the same table, so every replica enforces the same lockouts. JSON logs to stdout,
 //! level from `RUST_LOG` (default `info`). SIGTERM drains gracefully.
 
 use anyhow::Context;
-use sendas_smtp_proxy::authn::StoreAuthenticator;
+use sendas_smtp_proxy::builder::ProxyBuilder;
 use sendas_smtp_proxy::file_config::FileConfig;
 use sendas_smtp_proxy::metrics::{Metrics, serve_metrics};
-use sendas_smtp_proxy::relay::UpstreamRelay;
+use sendas_smtp_proxy::relay::CachedSecrets;
 use sendas_smtp_proxy::server::{Listeners, run};
-use sendas_smtp_proxy::session::Deps;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -36,11 +35,11 @@ async fn main() -> anyhow::Result<()> {
     let dynamo = aws_sdk_dynamodb::Client::new(&aws);
     let failures = Arc::new(sendas_store_aws::DynamoFailureCounter::new(dynamo.clone(), table.clone()));
     let store: Arc<dyn sendas_core::ports::Store> = Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table));
-    let secrets = Arc::new(sendas_store_aws::SecretsManagerStore::new(
+    let secrets = CachedSecrets::with_default_ttl(Arc::new(sendas_store_aws::SecretsManagerStore::new(
         aws_sdk_secretsmanager::Client::new(&aws),
         prefix,
-        sendas_store_aws::DEFAULT_SECRET_TTL,
-    ));
+    )));
+    let relay_options = file.relay_options().context("upstream_ca_bundle")?;
     let config = file.proxy();
     // PEM from the environment (e.g. ECS secrets) wins over files.
     let tls = match (
@@ -67,31 +66,20 @@ async fn main() -> anyhow::Result<()> {
         Listeners { submission: bind(file.submission_addr).await?, implicit_tls: bind(file.implicit_tls_addr).await? };
     anyhow::ensure!(listeners.implicit_tls.is_none() || tls.is_some(), "implicit_tls_addr needs tls_cert and tls_key");
     let metrics = Arc::new(Metrics::default());
-    let (audit, audit_flush) = sendas_smtp_proxy::audit::AuditWriter::start(store.clone());
-    let deps = Deps {
-        authn: Arc::new(StoreAuthenticator::new(store.clone(), config.limits.clone()).with_shared_failures(failures)),
-        relay: Arc::new(UpstreamRelay::new(store.clone(), secrets, config.limits.relay_timeout)),
-        audit,
-        metrics: metrics.clone(),
-        config: Arc::new(config),
-    };
+    let proxy = ProxyBuilder::new(store, secrets, config)
+        .relay_options(relay_options)
+        .shared_failures(Some(failures))
+        .metrics(metrics.clone())
+        .build();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     if let Some(addr) = file.metrics_addr {
         let l = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         tokio::spawn(serve_metrics(l, metrics, stopped.clone()));
     }
-    tokio::spawn(async move {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {},
-            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {},
-        }
-        tracing::info!("shutting down: finishing transactions in flight");
-        let _ = stop.send(true);
-    });
+    tokio::spawn(sendas_smtp_proxy::shutdown::on_signal(stop));
     tracing::info!(submission = ?file.submission_addr, implicit_tls = ?file.implicit_tls_addr, "sendas SMTP proxy ready");
-    run(listeners, deps, tls, stopped, Duration::from_secs(60)).await;
+    run(listeners, proxy.deps, tls, stopped, Duration::from_secs(60)).await;
     // Every session is over: the audit writer writes what is queued and ends.
-    let _ = audit_flush.await;
+    let _ = proxy.audit_flush.await;
     Ok(())
 }

@@ -44,12 +44,7 @@ pub struct Deps {
     pub config: Arc<ProxyConfig>,
 }
 
-/// Completes when `shutdown` turns true; never, if its sender is gone.
-pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    if shutdown.wait_for(|stop| *stop).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
+use crate::shutdown::stopped;
 
 /// How `run` ended.
 #[derive(Debug, PartialEq, Eq)]

@@ -117,6 +117,14 @@ impl Session {
                 tracing::warn!(peer = %self.peer, mailbox = %mailbox.id, %why, "relay failed temporarily");
                 (Reply::new(451, "4.4.0", "Upstream temporarily unavailable, try again later"), Some(why))
             }
+            Err(RelayError::LoginRefused(why)) => {
+                tracing::warn!(peer = %self.peer, mailbox = %mailbox.id, %why, "the mailbox's own login was refused");
+                let text = format!(
+                    "The sending mailbox's login to its server was refused ({}); an administrator must fix it, try again later",
+                    sanitise(&why)
+                );
+                (Reply::new(451, "4.7.0", text), Some(why))
+            }
             Err(RelayError::Permanent { code, text }) => {
                 let code = if (500..600).contains(&code) { code } else { 554 };
                 let enhanced = upstream_enhanced(&text).unwrap_or_else(|| "5.0.0".into());

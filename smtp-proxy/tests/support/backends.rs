@@ -14,7 +14,6 @@ use sendas_core::ports::{SecretStore, Store};
 use sendas_store_aws::{DynamoStore, RequestCounter, SecretsManagerStore};
 use sendas_testkit::aws::{AwsEndpoint, Principal};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// The embedded store in a fresh data directory.
 pub fn embedded() -> (Arc<dyn Store>, Arc<dyn SecretStore>) {
@@ -33,18 +32,17 @@ pub async fn dynamodb() -> (Arc<dyn Store>, Arc<dyn SecretStore>) {
 pub async fn dynamodb_named() -> (Arc<dyn Store>, Arc<dyn SecretStore>, String, String) {
     let aws = AwsEndpoint::shared();
     let (table, prefix) = aws.fresh_names();
-    let (store, secrets) = aws_backends(aws, &table, &prefix, sendas_store_aws::DEFAULT_SECRET_TTL, None).await;
+    let (store, secrets) = aws_backends(aws, &table, &prefix, None).await;
     (store, secrets, table, prefix)
 }
 
 /// Creates `table` on `aws` as the admin and answers the admin's store on it and secret
-/// store under `prefix` (reads cached for `secret_ttl`); the proxy's face of both (as
+/// store under `prefix`; the proxy's face of both (as
 /// `proxy-task`) is registered for [`deployed`]. Every client counts through `counter`.
 pub async fn aws_backends(
     aws: &AwsEndpoint,
     table: &str,
     prefix: &str,
-    secret_ttl: Duration,
     counter: Option<&RequestCounter>,
 ) -> (Arc<dyn Store>, Arc<dyn SecretStore>) {
     let clients = |config: aws_config::SdkConfig| {
@@ -59,10 +57,10 @@ pub async fn aws_backends(
     let (dynamo, sm) = clients(aws.sdk_config(Principal::Admin).await);
     sendas_store_aws::create_table(&dynamo, table).await.unwrap();
     let store: Arc<dyn Store> = Arc::new(DynamoStore::new(dynamo, table));
-    let secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::new(sm, prefix, secret_ttl));
+    let secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::new(sm, prefix));
     let (dynamo, sm) = clients(aws.sdk_config(Principal::ProxyTask).await);
     let proxy_store: Arc<dyn Store> = Arc::new(DynamoStore::new(dynamo, table));
-    let proxy_secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::new(sm, prefix, secret_ttl));
+    let proxy_secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::new(sm, prefix));
     DEPLOYED.lock().unwrap().push(Faces { store: store.clone(), secrets: secrets.clone(), proxy_store, proxy_secrets });
     (store, secrets)
 }

@@ -7,14 +7,13 @@ pub mod net;
 
 use async_trait::async_trait;
 use sendas_core::model::{MailboxFlags, MailboxScope, Role};
-use sendas_core::ports::Store;
+use sendas_core::ports::{SecretStore, Store};
 use sendas_core::secret::ExposeSecret;
 use sendas_core::service::{credentials, directory, mailboxes, tenants};
 use sendas_core::testing::MemoryStore;
-use sendas_smtp_proxy::authn::StoreAuthenticator;
+use sendas_smtp_proxy::builder::ProxyBuilder;
 use sendas_smtp_proxy::config::{Limits, ProxyConfig};
-use sendas_smtp_proxy::metrics::Metrics;
-use sendas_smtp_proxy::relay::{Envelope, Relay, RelayError, Relayed};
+use sendas_smtp_proxy::relay::{CachedSecrets, Envelope, Relay, RelayError, Relayed};
 use sendas_smtp_proxy::session::Deps;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -142,18 +141,23 @@ pub fn limits_for_net() -> Limits {
     Limits { auth_failure_delay: Duration::from_millis(50), relay_timeout: Duration::from_secs(3), ..Limits::default() }
 }
 
-/// The proxy's components over `store`; on AWS they sign as the proxy's task role (backends::deployed).
+/// The production builder over `store` and `secrets`; on AWS both sign as the proxy's task role
+/// (backends::deployed). Secrets are cached as long as permission snapshots (`limits.snapshot_ttl`).
+pub fn builder(
+    store: &Arc<dyn Store>,
+    secrets: &Arc<dyn SecretStore>,
+    limits: Limits,
+    plaintext: bool,
+) -> ProxyBuilder {
+    let secrets = Arc::new(CachedSecrets::new(backends::deployed_secrets(secrets), limits.snapshot_ttl));
+    let config = ProxyConfig { hostname: "proxy.test".into(), limits, plaintext_auth_insecure: plaintext };
+    ProxyBuilder::new(backends::deployed(store), secrets, config)
+}
+
+/// The proxy's components over `store`, with `relay` in place of the upstream relay.
 pub fn deps(store: Arc<dyn Store>, relay: Arc<dyn Relay>, limits: Limits, plaintext: bool) -> Deps {
-    let store = backends::deployed(&store);
-    let config =
-        ProxyConfig { hostname: "proxy.test".into(), limits: limits.clone(), plaintext_auth_insecure: plaintext };
-    Deps {
-        authn: Arc::new(StoreAuthenticator::new(store.clone(), limits)),
-        relay,
-        audit: sendas_smtp_proxy::audit::AuditWriter::start(store).0,
-        metrics: Arc::new(Metrics::default()),
-        config: Arc::new(config),
-    }
+    let no_secrets: Arc<dyn SecretStore> = Arc::new(sendas_core::testing::MemorySecretStore::default());
+    builder(&store, &no_secrets, limits, plaintext).relay(relay).build().deps
 }
 
 /// An SMTP client over any stream.

@@ -6,7 +6,6 @@ use super::*;
 use sendas_core::model::{SmtpSettings, SystemRelay, TlsMode};
 use sendas_core::ports::{SecretRef, SecretStore};
 use sendas_core::secret::SecretString;
-use sendas_smtp_proxy::relay::UpstreamRelay;
 use sendas_smtp_proxy::server::{Listeners, run};
 use sendas_testkit::Upstream;
 use std::path::PathBuf;
@@ -75,13 +74,8 @@ pub async fn start_full(
     let implicit = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (sp, ip) = (submission.local_addr().unwrap().port(), implicit.local_addr().unwrap().port());
     // The proxy's components sign as its task role on AWS (backends::deployed).
-    let relay = Arc::new(UpstreamRelay::new(
-        super::backends::deployed(&store),
-        super::backends::deployed_secrets(&secrets),
-        limits.relay_timeout,
-    ));
-    let mut d = deps(store, relay, limits, plaintext);
-    d.audit = sendas_smtp_proxy::audit::AuditWriter::start(super::backends::deployed(&audit)).0;
+    let d =
+        super::builder(&store, &secrets, limits, plaintext).audit_store(super::backends::deployed(&audit)).build().deps;
     let metrics = d.metrics.clone();
     let (stop, rx) = watch::channel(false);
     let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };

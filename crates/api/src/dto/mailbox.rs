@@ -1,7 +1,7 @@
 //! Mailboxes, their access lists, dropdowns, audit records.
 
 use super::{TlsName, time};
-use sendas_core::model::{AuditOutcome, AuditRecord, Mailbox, MailboxScope};
+use sendas_core::model::{AuditOutcome, AuditRecord, HealthStage, LoginMethod, Mailbox, MailboxHealth, MailboxScope};
 use sendas_core::{AuditId, CompanyId, GroupId, MailboxId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -17,11 +17,132 @@ pub struct SmtpView {
     pub port: u16,
     /// TLS mode.
     pub tls: TlsName,
-    /// AUTH username.
+    /// AUTH username (for OAuth 2.0: the mailbox the token is for).
     pub username: String,
-    /// Whether a password is stored (read-only).
+    /// How the relay logs in (default: a password).
+    #[serde(default)]
+    pub login: LoginView,
+    /// Whether the login's secret is stored (read-only; the name is kept from when passwords were the only secret).
     #[serde(default)]
     pub password_set: bool,
+}
+
+/// How the relay logs in to the mailbox's server. Secrets are set at
+/// `/credentials` (write-only) and never shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LoginView {
+    /// AUTH PLAIN/LOGIN with the stored password.
+    #[default]
+    Password,
+    /// Microsoft 365: an Entra ID app's client credentials (`SMTP.SendAsApp`), SASL XOAUTH2.
+    #[serde(rename = "oauth2_client_credentials")]
+    OAuth2ClientCredentials {
+        /// The Entra ID directory (tenant) id or domain; sets `token_url` to its v2.0 token endpoint.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        directory: Option<String>,
+        /// The token endpoint (required without `directory`).
+        #[serde(default)]
+        token_url: Option<String>,
+        /// The application (client) id.
+        client_id: String,
+        /// Default `https://outlook.office365.com/.default`.
+        #[serde(default)]
+        scope: Option<String>,
+    },
+    /// Google (user consent) or a generic provider: a refresh token, rotated ones stored back.
+    #[serde(rename = "oauth2_refresh_token")]
+    OAuth2RefreshToken {
+        /// The token endpoint; default Google's `https://oauth2.googleapis.com/token`.
+        #[serde(default)]
+        token_url: Option<String>,
+        /// The OAuth client id.
+        client_id: String,
+        /// A scope to ask for on refresh (usually none).
+        #[serde(default)]
+        scope: Option<String>,
+    },
+    /// Google Workspace: a service account with domain-wide delegation (JWT bearer, `sub` = `username`).
+    GoogleServiceAccount {
+        /// Default `https://mail.google.com/`.
+        #[serde(default)]
+        scope: Option<String>,
+    },
+}
+
+impl LoginView {
+    /// The model's login method (defaults filled in).
+    pub fn to_method(&self) -> Result<LoginMethod, (&'static str, &'static str)> {
+        use sendas_core::model::{GOOGLE_MAIL_SCOPE, GOOGLE_TOKEN_URL, MICROSOFT_SMTP_SCOPE, microsoft_token_url};
+        Ok(match self.clone() {
+            LoginView::Password => LoginMethod::Password,
+            LoginView::OAuth2ClientCredentials { directory, token_url, client_id, scope } => {
+                let token_url = match (directory, token_url) {
+                    (Some(d), None) => {
+                        if d.is_empty() || !d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+                            return Err(("smtp.login.directory", "a directory (tenant) id or domain"));
+                        }
+                        microsoft_token_url(&d)
+                    }
+                    (None, Some(url)) => url,
+                    _ => return Err(("smtp.login.token_url", "give exactly one of directory and token_url")),
+                };
+                LoginMethod::OAuth2ClientCredentials {
+                    token_url,
+                    client_id,
+                    scope: scope.unwrap_or_else(|| MICROSOFT_SMTP_SCOPE.into()),
+                }
+            }
+            LoginView::OAuth2RefreshToken { token_url, client_id, scope } => LoginMethod::OAuth2RefreshToken {
+                token_url: token_url.unwrap_or_else(|| GOOGLE_TOKEN_URL.into()),
+                client_id,
+                scope,
+            },
+            LoginView::GoogleServiceAccount { scope } => {
+                LoginMethod::GoogleServiceAccount { scope: scope.unwrap_or_else(|| GOOGLE_MAIL_SCOPE.into()) }
+            }
+        })
+    }
+}
+
+impl From<&LoginMethod> for LoginView {
+    fn from(m: &LoginMethod) -> Self {
+        match m.clone() {
+            LoginMethod::Password => LoginView::Password,
+            LoginMethod::OAuth2ClientCredentials { token_url, client_id, scope } => {
+                LoginView::OAuth2ClientCredentials {
+                    directory: None,
+                    token_url: Some(token_url),
+                    client_id,
+                    scope: Some(scope),
+                }
+            }
+            LoginMethod::OAuth2RefreshToken { token_url, client_id, scope } => {
+                LoginView::OAuth2RefreshToken { token_url: Some(token_url), client_id, scope }
+            }
+            LoginMethod::GoogleServiceAccount { scope } => LoginView::GoogleServiceAccount { scope: Some(scope) },
+        }
+    }
+}
+
+/// The mailbox's last login to its server, as the relay or `verify` saw it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthView {
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// The stage that failed: `connect`, `tls`, `token` or `auth`.
+    #[schema(value_type = Option<String>)]
+    pub failed_stage: Option<HealthStage>,
+    /// The server's or the token endpoint's answer, sanitised.
+    pub detail: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+impl From<MailboxHealth> for HealthView {
+    fn from(h: MailboxHealth) -> Self {
+        HealthView { ok: h.ok(), failed_stage: h.failed_stage, detail: h.detail, at: time(h.at) }
+    }
 }
 
 /// A mailbox.
@@ -53,6 +174,8 @@ pub struct MailboxView {
     pub system: bool,
     /// SMTP settings when authenticated.
     pub smtp: Option<SmtpView>,
+    /// The last login to its server (authenticated mailboxes the relay or `verify` has used).
+    pub health: Option<HealthView>,
     /// Users allowed when restricted.
     #[schema(value_type = Vec<String>)]
     pub users: BTreeSet<UserId>,
@@ -86,8 +209,10 @@ impl From<Mailbox> for MailboxView {
                 port: s.port(),
                 tls: s.tls().into(),
                 username: s.username().to_owned(),
+                login: s.login().into(),
                 password_set: s.password_set,
             }),
+            health: None,
             users: m.access.users,
             groups: m.access.groups,
             created_at: time(m.created_at),
@@ -130,6 +255,48 @@ pub struct PasswordBody {
     /// The password; stored in the secret store, never returned.
     #[schema(value_type = String, write_only)]
     pub password: secrecy::SecretString,
+}
+
+/// Setting the write-only secrets of a mailbox's login; which fields are
+/// needed depends on its login method: `password`; `client_secret`
+/// (client credentials); `refresh_token` and, for confidential clients,
+/// `client_secret` (refresh token); `service_account_key`, the JSON key
+/// file as an object or as text (service account).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsBody {
+    /// The password (method `password`).
+    #[schema(value_type = Option<String>, write_only)]
+    pub password: Option<secrecy::SecretString>,
+    /// The OAuth client secret.
+    #[schema(value_type = Option<String>, write_only)]
+    pub client_secret: Option<secrecy::SecretString>,
+    /// The OAuth refresh token.
+    #[schema(value_type = Option<String>, write_only)]
+    pub refresh_token: Option<secrecy::SecretString>,
+    /// The Google service account's JSON key.
+    #[schema(value_type = Option<Object>, write_only)]
+    pub service_account_key: Option<ServiceAccountKeyInput>,
+}
+
+/// A JSON key file, as an object or as its text. `Debug` shows nothing.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum ServiceAccountKeyInput {
+    /// The file's text.
+    Text(secrecy::SecretString),
+    /// The file's object.
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+impl ServiceAccountKeyInput {
+    /// The file's text.
+    pub fn text(&self) -> secrecy::SecretString {
+        match self {
+            ServiceAccountKeyInput::Text(t) => t.clone(),
+            ServiceAccountKeyInput::Object(o) => serde_json::to_string(o).unwrap_or_default().into(),
+        }
+    }
 }
 
 /// Who may use a mailbox.

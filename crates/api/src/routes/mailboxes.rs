@@ -1,5 +1,5 @@
-//! Area `mailboxes` (admin of a tenant): mailboxes, their password and
-//! access lists, `verify`, and the audit log.
+//! Area `mailboxes` (admin of a tenant): mailboxes, their login secrets
+//! (write-only) and access lists, their health, `verify`, and the audit log.
 
 use super::created;
 use crate::dto::*;
@@ -10,10 +10,11 @@ use crate::verify::VerifyReport;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use sendas_core::model::{AuditFilter, MailboxFlags, MailboxScope, SmtpSettings};
-use sendas_core::ports::SecretRef;
+use sendas_core::model::{AuditFilter, LoginMethod, Mailbox, MailboxFlags, MailboxScope, SmtpSettings};
+use sendas_core::secret::SecretString;
 use sendas_core::service::{audit, mailboxes};
 use sendas_core::{MailboxId, TenantId, Timestamp};
+use sendas_relay::{LoginSecret, ServiceAccountKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_mailboxes, create_mailbox))
         .routes(routes!(get_mailbox, update_mailbox, delete_mailbox))
         .routes(routes!(set_password))
+        .routes(routes!(set_credentials))
         .routes(routes!(set_access))
         .routes(routes!(verify_mailbox))
         .routes(routes!(list_audit))
@@ -36,10 +38,14 @@ fn input(b: MailboxBody, restricted: bool) -> ApiResult<mailboxes::MailboxInput>
         (false, None) => return Err(ApiError::invalid("company_id", "required when the mailbox is not global")),
     };
     let smtp = match b.smtp {
-        Some(v) => Some(
-            SmtpSettings::new(&v.host, v.port, v.tls.into(), &v.username)
-                .map_err(|e| ApiError::invalid(e.field, e.reason))?,
-        ),
+        Some(v) => {
+            let login = v.login.to_method().map_err(|(field, reason)| ApiError::invalid(field, reason))?;
+            Some(
+                SmtpSettings::new(&v.host, v.port, v.tls.into(), &v.username)
+                    .and_then(|s| s.with_login(login))
+                    .map_err(|e| ApiError::invalid(e.field, e.reason))?,
+            )
+        }
         None => None,
     };
     Ok(mailboxes::MailboxInput {
@@ -62,7 +68,8 @@ async fn list_mailboxes(
     Params(p): Params<Paging>,
 ) -> ApiResult<Json<List<MailboxView>>> {
     let page = mailboxes::list(s.store.as_ref(), &c, t, &p.request()?).await?;
-    Ok(Json(List::from_page(page, MailboxView::from)))
+    let health = health_of(&s, t).await?;
+    Ok(Json(List::from_page(page, |m| with_health(m, &health))))
 }
 
 /// Creates a mailbox within the tenant's quota (`409 quota_exceeded` beyond it).
@@ -88,7 +95,29 @@ async fn get_mailbox(
     Caller(c): Caller,
     Ids((t, id)): Ids<(TenantId, MailboxId)>,
 ) -> ApiResult<Json<MailboxView>> {
-    Ok(Json(mailboxes::get(s.store.as_ref(), &c, t, id).await?.into()))
+    let mailbox = mailboxes::get(s.store.as_ref(), &c, t, id).await?;
+    let health = health_of(&s, t).await?;
+    Ok(Json(with_health(mailbox, &health)))
+}
+
+/// The tenant's mailbox health, by mailbox.
+async fn health_of(
+    s: &AppState,
+    t: TenantId,
+) -> ApiResult<std::collections::HashMap<MailboxId, sendas_core::model::MailboxHealth>> {
+    let all = s.store.list_mailbox_health(t).await.map_err(|e| ApiError(e.into()))?;
+    Ok(all.into_iter().map(|h| (h.mailbox_id, h)).collect())
+}
+
+/// The view of `m` with its health (authenticated mailboxes only).
+fn with_health(
+    m: Mailbox,
+    health: &std::collections::HashMap<MailboxId, sendas_core::model::MailboxHealth>,
+) -> MailboxView {
+    let h = health.get(&m.id).filter(|_| m.authenticated()).cloned();
+    let mut view = MailboxView::from(m);
+    view.health = h.map(HealthView::from);
+    view
 }
 
 /// Replaces a mailbox's address, name, scope, flags and SMTP settings
@@ -134,6 +163,110 @@ async fn set_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Sets the write-only secrets of an authenticated mailbox's login: the
+/// fields its login method needs (see `CredentialsBody`), no others.
+#[utoipa::path(put, path = "/tenants/{tenant_id}/mailboxes/{mailbox_id}/credentials", tag = "mailboxes",
+    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("mailbox_id" = String, Path)),
+    request_body = CredentialsBody, responses((status = 204), (status = "4XX", body = Problem)))]
+async fn set_credentials(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Ids((t, id)): Ids<(TenantId, MailboxId)>,
+    Body(b): Body<CredentialsBody>,
+) -> ApiResult<StatusCode> {
+    if let (Some(password), LoginKind::Password) = (&b.password, LoginKind::of(&b)) {
+        mailboxes::set_password(s.store.as_ref(), s.secrets.as_ref(), &c, t, id, password).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    mailboxes::set_login_secret(s.store.as_ref(), s.secrets.as_ref(), &c, t, id, |settings| {
+        login_secret(settings.login(), b).map(|secret| secret.encode())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which login the fields of a credentials body are for.
+#[derive(PartialEq, Eq)]
+enum LoginKind {
+    Password,
+    Other,
+}
+
+impl LoginKind {
+    fn of(b: &CredentialsBody) -> LoginKind {
+        if b.client_secret.is_none() && b.refresh_token.is_none() && b.service_account_key.is_none() {
+            LoginKind::Password
+        } else {
+            LoginKind::Other
+        }
+    }
+}
+
+/// The login secret from the body's fields, checked against `method`.
+fn login_secret(method: &LoginMethod, b: CredentialsBody) -> Result<LoginSecret, sendas_core::ServiceError> {
+    use sendas_core::ServiceError;
+    use sendas_core::secret::ExposeSecret;
+    let unwanted =
+        |field: &'static str| ServiceError::invalid(field, format!("not used by the {} login method", method.name()));
+    let text = |field: &'static str, v: Option<SecretString>| -> Result<SecretString, ServiceError> {
+        match v {
+            Some(v) if !v.expose_secret().is_empty() && v.expose_secret().len() <= 8192 => Ok(v),
+            Some(_) => Err(ServiceError::invalid(field, "1..=8192 characters")),
+            None => Err(ServiceError::invalid(field, format!("required by the {} login method", method.name()))),
+        }
+    };
+    match method {
+        LoginMethod::Password => Err(match (b.client_secret.is_some(), b.refresh_token.is_some()) {
+            (true, _) => unwanted("client_secret"),
+            (_, true) => unwanted("refresh_token"),
+            _ => unwanted("service_account_key"),
+        }),
+        LoginMethod::OAuth2ClientCredentials { .. } => {
+            for (field, given) in [
+                ("password", b.password.is_some()),
+                ("refresh_token", b.refresh_token.is_some()),
+                ("service_account_key", b.service_account_key.is_some()),
+            ] {
+                if given {
+                    return Err(unwanted(field));
+                }
+            }
+            Ok(LoginSecret::ClientSecret(text("client_secret", b.client_secret)?))
+        }
+        LoginMethod::OAuth2RefreshToken { .. } => {
+            for (field, given) in
+                [("password", b.password.is_some()), ("service_account_key", b.service_account_key.is_some())]
+            {
+                if given {
+                    return Err(unwanted(field));
+                }
+            }
+            let client_secret = b.client_secret.map(|c| text("client_secret", Some(c))).transpose()?;
+            Ok(LoginSecret::RefreshToken { client_secret, refresh_token: text("refresh_token", b.refresh_token)? })
+        }
+        LoginMethod::GoogleServiceAccount { .. } => {
+            for (field, given) in [
+                ("password", b.password.is_some()),
+                ("client_secret", b.client_secret.is_some()),
+                ("refresh_token", b.refresh_token.is_some()),
+            ] {
+                if given {
+                    return Err(unwanted(field));
+                }
+            }
+            let Some(key) = b.service_account_key else {
+                return Err(ServiceError::invalid(
+                    "service_account_key",
+                    "required by the google_service_account login method",
+                ));
+            };
+            let key = ServiceAccountKey::parse(key.text().expose_secret())
+                .map_err(|why| ServiceError::invalid("service_account_key", why))?;
+            Ok(LoginSecret::ServiceAccount(key))
+        }
+    }
+}
+
 /// Sets `restricted` and the users and groups who may use the mailbox.
 #[utoipa::path(put, path = "/tenants/{tenant_id}/mailboxes/{mailbox_id}/access", tag = "mailboxes",
     security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("mailbox_id" = String, Path)),
@@ -148,7 +281,9 @@ async fn set_access(
     Ok(Json(m.into()))
 }
 
-/// Logs in to the mailbox's SMTP server (connect, TLS, AUTH, QUIT) and reports the outcome.
+/// Logs in to the mailbox's SMTP server (connect, TLS, token, AUTH, QUIT)
+/// with its login method, reports the stage it got to, and records the
+/// outcome as the mailbox's health.
 #[utoipa::path(post, path = "/tenants/{tenant_id}/mailboxes/{mailbox_id}/verify", tag = "mailboxes",
     security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("mailbox_id" = String, Path)),
     responses((status = 200, body = VerifyReport), (status = "4XX", body = Problem)))]
@@ -158,14 +293,16 @@ async fn verify_mailbox(
     Ids((t, id)): Ids<(TenantId, MailboxId)>,
 ) -> ApiResult<Json<VerifyReport>> {
     let mailbox = mailboxes::get(s.store.as_ref(), &c, t, id).await?;
-    let Some(settings) = mailbox.smtp else {
+    let Some(settings) = &mailbox.smtp else {
         return Err(ApiError::invalid("smtp", "the mailbox has no SMTP settings (not authenticated)"));
     };
-    let password = s.secrets.get_secret(&SecretRef::mailbox(t, id)).await.map_err(|e| ApiError(e.into()))?;
-    let Some(password) = password else {
-        return Err(ApiError::invalid("password", "no password is set for this mailbox"));
-    };
-    Ok(Json(s.verifier.verify(&settings, &password).await))
+    if !settings.password_set {
+        return Err(ApiError::invalid("credentials", "no secret is set for this mailbox's login"));
+    }
+    match VerifyReport::from_verified(s.verifier.verify(&mailbox).await) {
+        Some(report) => Ok(Json(report)),
+        None => Err(ApiError(sendas_core::StoreError::Unavailable("the secret store".into()).into())),
+    }
 }
 
 /// Reads the audit log, newest first, filtered by time and mailbox.

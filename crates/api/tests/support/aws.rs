@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request};
 use sendas_api::{AppState, Area};
-use sendas_store_aws::{DEFAULT_SECRET_TTL, DynamoStore, SecretsManagerStore, create_table};
+use sendas_store_aws::{DynamoStore, SecretsManagerStore, create_table};
 use sendas_testkit::aws::{AwsEndpoint, Principal};
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
@@ -26,21 +26,13 @@ pub async fn dynamodb_api() -> TestApi {
     let dynamo = aws_sdk_dynamodb::Client::new(&admin);
     create_table(&dynamo, &table).await.unwrap();
     let store = Arc::new(DynamoStore::new(dynamo, table.clone()));
-    let secrets = Arc::new(SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&admin),
-        prefix.clone(),
-        DEFAULT_SECRET_TTL,
-    ));
+    let secrets = Arc::new(SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&admin), prefix.clone()));
     let mut areas = Vec::new();
     for area in Area::ALL {
         let config = aws.sdk_config(Principal::of_area(area.name())).await;
-        let state = AppState::new(
+        let state = AppState::with_defaults(
             Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone())),
-            Arc::new(SecretsManagerStore::new(
-                aws_sdk_secretsmanager::Client::new(&config),
-                prefix.clone(),
-                DEFAULT_SECRET_TTL,
-            )),
+            Arc::new(SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&config), prefix.clone())),
         );
         areas.push((area, sendas_api::router_for(&[area], state)));
     }

@@ -34,7 +34,7 @@ pub struct Answer {
 
 impl TestApi {
     pub fn new(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> Self {
-        let router = sendas_api::router(AppState::new(store.clone(), secrets.clone()));
+        let router = sendas_api::router(AppState::with_defaults(store.clone(), secrets.clone()));
         TestApi { router, store, secrets }
     }
 

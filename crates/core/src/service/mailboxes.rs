@@ -3,7 +3,7 @@
 
 use super::require_admin;
 use crate::error::{ServiceError, StoreError};
-use crate::model::{AccessList, Mailbox, MailboxFlags, MailboxScope, Name, Role, SmtpSettings};
+use crate::model::{AccessList, LoginMethod, Mailbox, MailboxFlags, MailboxScope, Name, Role, SmtpSettings};
 use crate::ports::{Page, PageRequest, SecretRef, SecretStore, Store};
 use crate::secret::{ExposeSecret, SecretString};
 use crate::{EmailAddress, GroupId, MailboxId, TenantId, Timestamp, UserId};
@@ -113,20 +113,21 @@ pub async fn update(
             ));
         }
     }
-    let password_set = mailbox.smtp.as_ref().is_some_and(|s| s.password_set);
+    // The stored secret stays valid while the login method keeps its kind.
+    let kept = mailbox.smtp.as_ref().filter(|s| s.password_set).map(|s| s.login().name());
     mailbox.address = address;
     mailbox.display_name = display_name;
     mailbox.scope = input.scope;
     mailbox.flags = input.flags;
     mailbox.smtp = input.smtp.map(|mut s| {
-        s.password_set = password_set;
+        s.password_set = kept == Some(s.login().name());
         s
     });
     store.update_mailbox(&mailbox).await?;
     Ok(mailbox)
 }
 
-/// Sets the write-only SMTP password of an `authenticated` mailbox.
+/// Sets the write-only SMTP password of an `authenticated` mailbox whose login method is `password`.
 pub async fn set_password(
     store: &dyn Store,
     secrets: &dyn SecretStore,
@@ -135,16 +136,38 @@ pub async fn set_password(
     id: MailboxId,
     password: &SecretString,
 ) -> Result<Mailbox, ServiceError> {
-    require_admin(caller, tenant)?;
     let pw = password.expose_secret();
     if pw.is_empty() || pw.len() > 1024 || pw.chars().any(char::is_control) {
         return Err(ServiceError::invalid("password", "1..=1024 characters, no control characters"));
     }
+    set_login_secret(store, secrets, caller, tenant, id, |settings| match settings.login() {
+        LoginMethod::Password => Ok(password.clone()),
+        other => Err(ServiceError::invalid(
+            "password",
+            format!("the mailbox logs in with {}: set its secrets at /credentials", other.name()),
+        )),
+    })
+    .await
+}
+
+/// Stores the write-only secret of an `authenticated` mailbox's login:
+/// `secret_for` checks it against the mailbox's settings and returns the
+/// form it is stored in.
+pub async fn set_login_secret(
+    store: &dyn Store,
+    secrets: &dyn SecretStore,
+    caller: &Role,
+    tenant: TenantId,
+    id: MailboxId,
+    secret_for: impl FnOnce(&SmtpSettings) -> Result<SecretString, ServiceError>,
+) -> Result<Mailbox, ServiceError> {
+    require_admin(caller, tenant)?;
     let mut mailbox = store.get_mailbox(tenant, id).await?;
     let Some(smtp) = mailbox.smtp.as_mut() else {
-        return Err(ServiceError::invalid("password", "the mailbox has no SMTP settings (not authenticated)"));
+        return Err(ServiceError::invalid("smtp", "the mailbox has no SMTP settings (not authenticated)"));
     };
-    secrets.put_secret(&SecretRef::mailbox(tenant, id), password).await?;
+    let secret = secret_for(smtp)?;
+    secrets.put_secret(&SecretRef::mailbox(tenant, id), &secret).await?;
     if !smtp.password_set {
         smtp.password_set = true;
         store.update_mailbox(&mailbox).await?;
