@@ -43,6 +43,7 @@ Other endpoints:
      {"pad": N}                    add a claim of N characters to new access tokens
                                    (long tokens, like Microsoft's)
      {"revoke": {"access_token": T} | {"refresh_token": T} | {"mailbox": M}
+                 | {"access_tokens_of": C} (the client's tokens issued so far only)
                 | {"client_id": C} | {"all": true}}
                                    revoked access tokens introspect as inactive;
                                    revoked refresh tokens give invalid_grant; a
@@ -667,7 +668,7 @@ def control_post():
                     r.revoked = True
             for a in STATE.access.values():
                 if revoke_all or a.token == rv.get("access_token") or a.claims["email"] == rv.get("mailbox") \
-                        or a.claims["client_id"] == rv.get("client_id"):
+                        or a.claims["client_id"] in (rv.get("client_id"), rv.get("access_tokens_of")):
                     a.revoked = True
     return control_get()
 

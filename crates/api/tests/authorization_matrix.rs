@@ -154,7 +154,7 @@ impl World {
             "create_token" => json!({"role": "user", "user_id": self.user_a.id, "name": "t"}),
             "create_mailbox" => mailbox_body("new@a.example"),
             "update_mailbox" => mailbox_body("renamed@a.example"),
-            "set_password" => json!({"password": "new password"}),
+            "set_password" | "set_credentials" => json!({"password": "new password"}),
             "set_access" => json!({"restricted": true, "users": [self.user_a.id], "groups": [self.group]}),
             _ => return None,
         })

@@ -25,6 +25,7 @@ mod http;
 mod login;
 pub mod oauth;
 mod outbox;
+mod pool;
 mod secret_format;
 mod secrets;
 mod smtp_route;

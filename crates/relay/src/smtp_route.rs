@@ -15,16 +15,13 @@
 
 use crate::health::HealthBook;
 use crate::login::{LoginFailure, Logins, Owner};
+use crate::pool::{Checkout, Conn, Pool};
 use crate::{Envelope, RelayError, Relayed, Route};
 use async_trait::async_trait;
 use sendas_core::model::{HealthStage, SmtpSettings};
 use sendas_smtp_client::{Auth, Client, ConnectOptions, ErrorKind, SmtpError, Step, Timeouts, Trust, sanitise};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// Idle connections kept per login.
-const MAX_IDLE_PER_LOGIN: usize = 8;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Where a message goes on the SMTP route.
 #[derive(Debug, Clone)]
@@ -74,6 +71,8 @@ pub struct SmtpRouteOptions {
     pub deadline: Duration,
     /// How long an idle connection is reused.
     pub max_idle: Duration,
+    /// Open connections per login at most (idle ones included).
+    pub max_connections_per_login: usize,
 }
 
 /// The SMTP route with its pool.
@@ -81,39 +80,14 @@ pub struct SmtpRoute {
     logins: Arc<Logins>,
     health: Arc<HealthBook>,
     options: SmtpRouteOptions,
-    pools: Mutex<HashMap<String, Vec<(Instant, Client)>>>,
+    pool: Pool,
 }
 
 impl SmtpRoute {
     /// A route logging in through `logins`, noting outcomes in `health`.
     pub fn new(logins: Arc<Logins>, health: Arc<HealthBook>, options: SmtpRouteOptions) -> SmtpRoute {
-        SmtpRoute { logins, health, options, pools: Mutex::new(HashMap::new()) }
-    }
-
-    fn pools(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<(Instant, Client)>>> {
-        self.pools.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn idle(&self, key: &str) -> Option<Client> {
-        let mut pools = self.pools();
-        let list = pools.get_mut(key)?;
-        while let Some((at, client)) = list.pop() {
-            if at.elapsed() < self.options.max_idle && !client.is_broken() {
-                return Some(client);
-            }
-        }
-        None
-    }
-
-    fn put_back(&self, key: String, client: Client) {
-        if self.options.max_idle.is_zero() {
-            return;
-        }
-        let mut pools = self.pools();
-        let list = pools.entry(key).or_default();
-        if list.len() < MAX_IDLE_PER_LOGIN {
-            list.push((Instant::now(), client));
-        }
+        let pool = Pool::new(options.max_connections_per_login, options.max_idle);
+        SmtpRoute { logins, health, options, pool }
     }
 
     /// The connection options for `settings`.
@@ -263,30 +237,36 @@ impl Route<Target> for SmtpRoute {
         let key = target.pool_key();
         let from = envelope.from.as_str();
         let exchange = async {
-            // A pooled connection first (already logged in).
-            while let Some(mut client) = self.idle(&key) {
-                if !client.still_open().await {
-                    continue;
-                }
-                match client.send(from, &envelope.to, message).await {
-                    Ok(reply) => return Ok((client, reply, None)),
-                    Err(e) if nothing_sent(&e) => continue,
-                    Err(e) => return Err(Failure::Smtp(e)),
+            loop {
+                match self.pool.checkout(&key).await {
+                    // A pooled connection (already logged in).
+                    Checkout::Idle(mut conn) => {
+                        if !conn.client.still_open().await {
+                            continue;
+                        }
+                        match conn.client.send(from, &envelope.to, message).await {
+                            Ok(reply) => return Ok((conn, reply, None)),
+                            Err(e) if nothing_sent(&e) => continue,
+                            Err(e) => return Err(Failure::Smtp(e)),
+                        }
+                    }
+                    Checkout::New(place) => {
+                        let (mut client, auth_reply) = self.login(target).await?;
+                        let reply = client.send(from, &envelope.to, message).await.map_err(Failure::Smtp)?;
+                        return Ok((Conn::new(client, place), reply, auth_reply));
+                    }
                 }
             }
-            let (mut client, auth_reply) = self.login(target).await?;
-            let reply = client.send(from, &envelope.to, message).await.map_err(Failure::Smtp)?;
-            Ok((client, reply, auth_reply))
         };
         let Ok(result) = tokio::time::timeout(self.options.deadline, exchange).await else {
             return Err(RelayError::Temporary("the upstream did not answer in time".into()));
         };
         match result {
-            Ok((client, reply, auth_reply)) => {
+            Ok((conn, reply, auth_reply)) => {
                 if let Some(auth) = auth_reply {
                     self.note(&target.owner, Ok(&sanitise(&auth)), false);
                 }
-                self.put_back(key, client);
+                self.pool.put_back(&key, conn);
                 Ok(Relayed { upstream_reply: sanitise(&reply.to_string()) })
             }
             Err(failure) => Err(self.fail(&target.owner, failure)),

@@ -37,10 +37,13 @@ pub struct RelayOptions {
     pub token_timeout: Duration,
     /// How long an idle upstream connection is reused (zero: never).
     pub max_idle: Duration,
+    /// Open connections per mailbox login at most, idle ones included
+    /// (servers limit them: Dovecot 10 per user and IP, Exchange Online 3 per mailbox).
+    pub max_connections_per_login: usize,
 }
 
 impl RelayOptions {
-    /// The Web PKI roots, a 10 s token timeout, idle connections reused for 30 s.
+    /// The Web PKI roots, a 10 s token timeout, idle connections reused for 30 s, 10 connections per login.
     pub fn new(deadline: Duration) -> RelayOptions {
         RelayOptions {
             hello: "sendas.relay".into(),
@@ -48,6 +51,7 @@ impl RelayOptions {
             deadline,
             token_timeout: Duration::from_secs(10),
             max_idle: Duration::from_secs(30),
+            max_connections_per_login: 10,
         }
     }
 
@@ -86,6 +90,7 @@ impl UpstreamRelay {
             timeouts: Timeouts::uniform(options.deadline),
             deadline: options.deadline,
             max_idle: options.max_idle,
+            max_connections_per_login: options.max_connections_per_login,
         };
         UpstreamRelay {
             store,

@@ -9,13 +9,11 @@
 //! sent. What arrived is read from the capture server, byte for byte.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod upstreams;
-
 use secrecy::SecretString;
 use sendas_smtp_client::{Auth, Client, ConnectOptions, ErrorKind, Mechanism, Security, Step, Trust};
+use sendas_testkit::upstreams::upstreams;
 use serde_json::json;
 use std::time::Duration;
-use upstreams::upstreams;
 
 fn options(port: u16, security: Security) -> ConnectOptions {
     let mut opts = ConnectOptions::new("localhost", port, security);

@@ -4,13 +4,16 @@
 //! [`Upstream`] runs a real SMTP server that enforces AUTH (aiosmtpd,
 //! `scripts/upstream_smtp.py`, from the project's `.venv`) and records what
 //! it accepted; [`Moto`] a private AWS-compatible server with IAM enforced
-//! (its principals: [`aws`], feature `aws`); [`Forwarder`] an endpoint that
+//! (its principals: [`aws`], feature `aws`); the real upstreams of
+//! `scripts/upstreams/` (Dovecot, Postfix, a token endpoint: [`upstreams`], feature `upstreams`); [`Forwarder`] an endpoint that
 //! can be cut and restored; [`free_port`] finds a loopback port; [`repo_root`] the checkout.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[cfg(feature = "aws")]
 pub mod aws;
 mod forwarder;
+#[cfg(feature = "upstreams")]
+pub mod upstreams;
 pub use forwarder::Forwarder;
 
 use std::io::{BufRead, BufReader};

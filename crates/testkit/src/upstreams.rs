@@ -26,7 +26,7 @@ pub fn upstreams() -> &'static Upstreams {
 }
 
 fn start() -> Upstreams {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = crate::repo_root();
     let python = root.join(".venv/bin/python");
     assert!(
         python.exists(),
@@ -95,6 +95,25 @@ impl Upstreams {
         assert_eq!(status, 200, "control: {answer}");
     }
 
+    /// `GET /stats`: the token endpoint's counters (`by_client`, `by_grant_type`, ...).
+    pub fn stats(&self) -> Value {
+        let (status, answer) = get(&self.str(&["token", "stats_url"]));
+        assert_eq!(status, 200, "stats: {answer}");
+        serde_json::from_str(&answer).expect("stats JSON")
+    }
+
+    /// How many token requests `client_id` made so far.
+    pub fn token_requests_of(&self, client_id: &str) -> u64 {
+        self.stats()["by_client"][client_id].as_u64().unwrap_or(0)
+    }
+
+    /// `GET /refresh_tokens`: every refresh token with `family`, `active`, `rotated`, `revoked`.
+    pub fn refresh_tokens(&self) -> Value {
+        let (status, answer) = get(&self.str(&["token", "refresh_tokens_url"]));
+        assert_eq!(status, 200, "refresh_tokens: {answer}");
+        serde_json::from_str(&answer).expect("refresh_tokens JSON")
+    }
+
     /// Serialises the tests that flip token-server switches.
     pub fn token_lock(&self) -> MutexGuard<'static, ()> {
         static LOCK: Mutex<()> = Mutex::new(());
@@ -136,13 +155,22 @@ fn read_capture(dir: &Path, recipient: &str) -> Vec<(Value, Vec<u8>)> {
         .collect()
 }
 
+/// A GET over HTTP/1.0: (status, body).
+pub fn get(url: &str) -> (u16, String) {
+    request("GET", url, &[], "")
+}
+
 /// A POST over HTTP/1.0 (the server closes after answering): (status, body).
 pub fn http(url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    request("POST", url, headers, body)
+}
+
+fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let rest = url.strip_prefix("http://").expect("an http:// URL");
     let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
     let mut stream = std::net::TcpStream::connect(authority).expect("connecting to the token server");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    let mut request = format!("POST {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Length: {}\r\n", body.len());
+    let mut request = format!("{method} {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Length: {}\r\n", body.len());
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
