@@ -14,7 +14,7 @@
 //! token expires or is refused, `451` when the endpoint is down or the
 //! grant revoked — with the audit record and the mailbox's health.
 //!
-//! The tests share one token endpoint: each holds `token_lock()`.
+//! The tests share one token endpoint: each holds [`TOKEN_SERVER`].
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -37,6 +37,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use support::*;
 use tokio::io::DuplexStream;
+
+/// Held by every test: they count the token endpoint's requests and flip its switches.
+static TOKEN_SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The proxy with a@tenant.example logging in to a real upstream.
 struct Rig {
@@ -177,7 +180,7 @@ async fn health(r: &Rig) -> Option<sendas_core::model::MailboxHealth> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn client_credentials_deliver_over_implicit_tls_and_to_an_oauthbearer_only_server() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let login = client_credentials("m365-app");
     let r = rig(
         settings("dovecot", "tls_port", TlsMode::Tls, "alice@example.test", login.clone()),
@@ -209,7 +212,7 @@ async fn client_credentials_deliver_over_implicit_tls_and_to_an_oauthbearer_only
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rotated_refresh_token_is_stored_back_and_used_by_the_next_process() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let (method, secret) = refresh_token("rt-alice-initial");
     let options = || relay_options(Duration::from_secs(30), Duration::from_secs(5));
     let r = rig(
@@ -240,7 +243,7 @@ async fn a_rotated_refresh_token_is_stored_back_and_used_by_the_next_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_service_account_delivers_as_the_mailbox_and_an_expired_token_is_refreshed() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let (method, secret, account) = service_account();
     // No pooling: each message logs in again, with the cached token while it is fresh.
     let r = rig(
@@ -269,7 +272,7 @@ async fn a_service_account_delivers_as_the_mailbox_and_an_expired_token_is_refre
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_sessions_on_a_cold_cache_make_one_token_request() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let r = rig(
         settings("dovecot", "tls_port", TlsMode::Tls, "bob@example.test", client_credentials("m365-app-bob")),
         client_secret_of(up, "m365-app-bob"),
@@ -303,7 +306,7 @@ async fn fifty_sessions_on_a_cold_cache_make_one_token_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_token_the_server_refuses_is_refreshed_once_and_the_login_retried() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let r = rig(
         settings("dovecot", "starttls_port", TlsMode::Starttls, "alice@example.test", client_credentials("m365-app")),
         client_secret_of(up, "m365-app"),
@@ -323,7 +326,7 @@ async fn a_token_the_server_refuses_is_refreshed_once_and_the_login_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_revoked_grant_gives_451_naming_the_login_an_audit_record_and_the_health() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let (method, secret) = refresh_token("rt-bob-initial");
     up.control(&json!({"revoke": {"refresh_token": "rt-bob-initial"}}));
     let r = rig(
@@ -358,7 +361,7 @@ async fn a_revoked_grant_gives_451_naming_the_login_an_audit_record_and_the_heal
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_token_endpoint_down_or_slow_gives_451_and_the_client_keeps_the_message() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let r = rig(
         settings("dovecot", "tls_port", TlsMode::Tls, "bob@example.test", client_credentials("m365-app-bob")),
         client_secret_of(up, "m365-app-bob"),
@@ -384,7 +387,7 @@ async fn the_token_endpoint_down_or_slow_gives_451_and_the_client_keeps_the_mess
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_password_login_to_postfix_and_bad_certificates_never_send_a_byte() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let password = LoginSecret::Password(up.str(&["postfix", "users", "relay@example.test"]).into());
     let r = rig(
         settings("postfix", "starttls_port", TlsMode::Starttls, "relay@example.test", LoginMethod::Password),
@@ -417,7 +420,7 @@ async fn a_password_login_to_postfix_and_bad_certificates_never_send_a_byte() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn verify_reports_each_stage_for_every_login_method() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let options = || relay_options(Duration::from_secs(30), Duration::from_secs(5));
     let check = |r: Rig, want: Option<HealthStage>| async move {
         let m = r.w.store.get_mailbox(r.w.tenant, r.mailbox).await.unwrap();
@@ -460,7 +463,7 @@ impl std::io::Write for Lines {
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_or_token_reaches_a_log_line_at_trace() {
     let up = upstreams();
-    let _lock = up.token_lock();
+    let _lock = TOKEN_SERVER.lock().await;
     let lines = Lines::default();
     let writer = lines.clone();
     let subscriber = tracing_subscriber::fmt()

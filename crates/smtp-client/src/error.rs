@@ -4,7 +4,6 @@
 //! proxy answers 451 and the client retries). Texts are sanitised and never
 //! carry a password or token: the client never puts one into an error.
 
-use crate::login::Stage;
 use crate::reply::{EnhancedCode, Reply, sanitise};
 use std::fmt;
 
@@ -35,16 +34,6 @@ impl Step {
             Step::Mail => "mail",
             Step::Rcpt => "rcpt",
             Step::Data => "data",
-        }
-    }
-
-    /// The login [`Stage`] of this step (`None` for the transaction's steps).
-    pub fn login_stage(self) -> Option<Stage> {
-        match self {
-            Step::Connect => Some(Stage::Connect),
-            Step::Tls => Some(Stage::Tls),
-            Step::Auth => Some(Stage::Auth),
-            Step::Mail | Step::Rcpt | Step::Data => None,
         }
     }
 }
@@ -203,7 +192,5 @@ mod tests {
                 .to_string(),
             "auth: 535 5.7.8 Failed. ({\"status\":\"401\"})"
         );
-        assert_eq!(Step::Tls.login_stage(), Some(Stage::Tls));
-        assert_eq!(Step::Data.login_stage(), None);
     }
 }

@@ -21,16 +21,12 @@
 //! client.quit().await;
 //! # Ok(()) }
 //! ```
-//!
-//! [`login`] is the older path that hands a logged-in socket to lettre
-//! (the API's `verify` uses it).
 
 mod auth;
 mod caps;
 mod client;
 mod data;
 mod error;
-mod login;
 mod options;
 mod reply;
 mod sasl;
@@ -43,7 +39,6 @@ pub use caps::Capabilities;
 pub use client::Client;
 pub use data::{dot_stuff_into, dot_stuffed};
 pub use error::{ErrorKind, SmtpError, Step};
-pub use login::{LoggedIn, LoginError, Stage, login};
 pub use options::{ConnectOptions, Security, Timeouts};
 pub use reply::{EnhancedCode, Reply, sanitise};
 pub use sasl::{Auth, Mechanism};

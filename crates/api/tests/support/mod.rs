@@ -38,6 +38,15 @@ impl TestApi {
         TestApi { router, store, secrets }
     }
 
+    /// Over memory stores; `verify` trusts the CAs of `options`.
+    pub fn memory_with(options: sendas_relay::RelayOptions) -> Self {
+        let store: Arc<dyn Store> = Arc::new(sendas_core::testing::MemoryStore::new());
+        let secrets: Arc<dyn SecretStore> = Arc::new(sendas_core::testing::MemorySecretStore::default());
+        let cached = sendas_relay::CachedSecrets::with_default_ttl(secrets.clone());
+        let router = sendas_api::router(AppState::standalone(store.clone(), cached, options));
+        TestApi { router, store, secrets }
+    }
+
     pub fn memory() -> Self {
         Self::new(
             Arc::new(sendas_core::testing::MemoryStore::new()),

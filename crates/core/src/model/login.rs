@@ -91,15 +91,15 @@ impl LoginMethod {
             LoginMethod::Password => Ok(()),
             LoginMethod::OAuth2ClientCredentials { token_url, client_id, scope } => {
                 check_token_url(token_url)?;
-                check_text("login.client_id", client_id)?;
-                check_text("login.scope", scope)
+                check_text("smtp.login.client_id", client_id)?;
+                check_text("smtp.login.scope", scope)
             }
             LoginMethod::OAuth2RefreshToken { token_url, client_id, scope } => {
                 check_token_url(token_url)?;
-                check_text("login.client_id", client_id)?;
-                scope.as_deref().map(|s| check_text("login.scope", s)).unwrap_or(Ok(()))
+                check_text("smtp.login.client_id", client_id)?;
+                scope.as_deref().map(|s| check_text("smtp.login.scope", s)).unwrap_or(Ok(()))
             }
-            LoginMethod::GoogleServiceAccount { scope } => check_text("login.scope", scope),
+            LoginMethod::GoogleServiceAccount { scope } => check_text("smtp.login.scope", scope),
         }
     }
 }
@@ -114,7 +114,7 @@ fn check_text(field: &'static str, value: &str) -> Result<(), LoginMethodError> 
 /// A token endpoint: `https://host/...`, or `http://` to a loopback host (tests, local development).
 pub fn check_token_url(url: &str) -> Result<(), LoginMethodError> {
     let bad = LoginMethodError {
-        field: "login.token_url",
+        field: "smtp.login.token_url",
         reason: "an https:// URL (http:// only to a loopback host), without user info or fragment",
     };
     if url.len() > 2048 || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(m.name(), "oauth2_client_credentials");
         let bad =
             LoginMethod::OAuth2RefreshToken { token_url: GOOGLE_TOKEN_URL.into(), client_id: "".into(), scope: None };
-        assert_eq!(bad.validate().err().map(|e| e.field), Some("login.client_id"));
+        assert_eq!(bad.validate().err().map(|e| e.field), Some("smtp.login.client_id"));
         assert!(LoginMethod::GoogleServiceAccount { scope: "a\nb".into() }.validate().is_err());
         assert!(!LoginMethod::Password.is_oauth() && m.is_oauth());
     }
