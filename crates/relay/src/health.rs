@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex};
 /// Records login outcomes per mailbox.
 pub struct HealthBook {
     store: Arc<dyn Store>,
-    written: Mutex<HashMap<(TenantId, MailboxId), Option<HealthStage>>>,
+    written: Arc<Mutex<HashMap<(TenantId, MailboxId), Option<HealthStage>>>>,
 }
 
 impl HealthBook {
     /// Writes to `store`.
     pub fn new(store: Arc<dyn Store>) -> HealthBook {
-        HealthBook { store, written: Mutex::new(HashMap::new()) }
+        HealthBook { store, written: Arc::new(Mutex::new(HashMap::new())) }
     }
 
     /// Notes an outcome; writes it when it changed (`force`: always, as `verify` does).
@@ -46,17 +46,14 @@ impl HealthBook {
             detail: detail.chars().filter(|c| !c.is_control()).take(300).collect(),
             at: Timestamp::now(),
         };
-        let store = self.store.clone();
+        let (store, written) = (self.store.clone(), self.written.clone());
         Some(tokio::spawn(async move {
             if let Err(e) = store.put_mailbox_health(&health).await {
                 tracing::warn!(mailbox = %health.mailbox_id, error = %e, "recording the mailbox's health failed");
+                // Not written: the next outcome is written again.
+                written.lock().unwrap_or_else(|p| p.into_inner()).remove(&(health.tenant_id, health.mailbox_id));
             }
         }))
-    }
-
-    /// Forgets what was written (the next outcome is written again), e.g. after a failed write.
-    pub fn forget(&self, tenant: TenantId, mailbox: MailboxId) {
-        self.written.lock().unwrap_or_else(|p| p.into_inner()).remove(&(tenant, mailbox));
     }
 }
 
