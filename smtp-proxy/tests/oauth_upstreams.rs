@@ -141,14 +141,19 @@ fn session(deps: Deps) -> Client<DuplexStream> {
 
 /// alice sends one message as a@tenant.example to `rcpt`; the final reply.
 async fn send(r: &Rig, rcpt: &str, marker: &str) -> (u16, String) {
+    send_as(r, "a@tenant.example", rcpt, marker).await
+}
+
+/// alice sends one message as `from` to `rcpt`; the final reply.
+async fn send_as(r: &Rig, from: &str, rcpt: &str, marker: &str) -> (u16, String) {
     let mut c = session(r.deps.clone());
     c.reply().await;
     c.login("alice", &r.w.password).await;
-    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
+    c.expect(&format!("MAIL FROM:<{from}>"), 250).await;
     c.expect(&format!("RCPT TO:<{rcpt}>"), 250).await;
     c.expect("DATA", 354).await;
     let body = format!(
-        "From: A <a@tenant.example>\r\nTo: <{rcpt}>\r\nSubject: {marker}\r\nMessage-ID: <{marker}@tenant.example>\r\n\
+        "From: A <{from}>\r\nTo: <{rcpt}>\r\nSubject: {marker}\r\nMessage-ID: <{marker}@tenant.example>\r\n\
          Date: Wed, 02 Dec 2026 05:00:00 +0000\r\n\r\nHello from {marker}.\r\n"
     );
     c.send(body.as_bytes()).await;
@@ -158,7 +163,7 @@ async fn send(r: &Rig, rcpt: &str, marker: &str) -> (u16, String) {
     reply
 }
 
-/// The message for `rcpt` arrived once, logged in upstream as `login`.
+/// The message for `rcpt` arrived once from a@tenant.example, logged in upstream (Dovecot) as `login`.
 fn arrived_as(rcpt: &str, login: &str) {
     let got = upstreams().wait_captured(rcpt, 1);
     assert_eq!(got[0].0["auth_login"].as_str(), Some(login), "{}", got[0].0);
@@ -415,6 +420,44 @@ async fn a_password_login_to_postfix_and_bad_certificates_never_send_a_byte() {
             assert!(up.captured(&rcpt).is_empty(), "{bad} {key}: nothing arrived");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_mailbox_without_its_own_server_goes_through_the_system_relay_over_tls() {
+    let up = upstreams();
+    let _lock = TOKEN_SERVER.lock().await;
+    let password = LoginSecret::Password(up.str(&["postfix", "users", "relay@example.test"]).into());
+    let r = rig(
+        settings("postfix", "starttls_port", TlsMode::Starttls, "relay@example.test", LoginMethod::Password),
+        password,
+        relay_options(Duration::from_secs(30), Duration::from_secs(5)),
+    )
+    .await;
+    let admin = Role::Admin { tenant_id: r.w.tenant };
+    let input = mailboxes::MailboxInput {
+        address: "plain@tenant.example".into(),
+        display_name: "Plain".into(),
+        scope: MailboxScope::Global,
+        flags: MailboxFlags { sender: true, reply: true, restricted: false, enabled: true },
+        smtp: None,
+    };
+    mailboxes::create(r.w.store.as_ref(), &admin, r.w.tenant, input).await.unwrap();
+    let relay = sendas_core::model::SystemRelay::Smtp {
+        host: "localhost".into(),
+        port: up.port(&["postfix", "tls_port"]),
+        tls: TlsMode::Tls,
+        username: Some("relay@example.test".into()),
+        password_set: true,
+    };
+    r.w.store.put_system_relay(&relay).await.unwrap();
+    let pw = up.str(&["postfix", "users", "relay@example.test"]);
+    r.secrets.put_secret(&SecretRef::system_relay(), &pw.into()).await.unwrap();
+    let (code, text) = send_as(&r, "plain@tenant.example", "system-relay@dest.example", "system-relay").await;
+    assert_eq!(code, 250, "{text}");
+    let got = up.wait_captured("system-relay@dest.example", 1);
+    assert_eq!(got[0].0["mail_from"].as_str(), Some("plain@tenant.example"));
+    let eml = String::from_utf8_lossy(&got[0].1).into_owned();
+    assert!(eml.contains("Authenticated sender: relay@example.test") && eml.contains("ESMTPSA"), "over TLS, logged in: {eml}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -49,12 +49,65 @@ export interface Group {
 
 export type TlsName = 'starttls' | 'tls' | 'none';
 
+/**
+ * How the relay logs in to a mailbox's SMTP server (`smtp.login`, tagged
+ * by `method`). Answers fill in the defaults (`token_url`, `scope`) and
+ * never carry `directory`; its secret is written at `/credentials` only.
+ */
+export type LoginMethod =
+  | { method: 'password' }
+  | {
+      /** Microsoft 365: an Entra ID app's client credentials (SASL XOAUTH2). */
+      method: 'oauth2_client_credentials';
+      /** Input only: the Entra directory (tenant) id or domain; exactly one of this and `token_url`. */
+      directory?: string;
+      token_url?: string | null;
+      client_id: string;
+      scope?: string | null;
+    }
+  | {
+      /** Google (user consent) or a generic provider: a stored refresh token. */
+      method: 'oauth2_refresh_token';
+      token_url?: string | null;
+      client_id: string;
+      scope?: string | null;
+    }
+  | {
+      /** Google Workspace: a service account with domain-wide delegation. */
+      method: 'google_service_account';
+      scope?: string | null;
+    };
+
+export type LoginMethodName = LoginMethod['method'];
+
 export interface SmtpSettings {
   host: string;
   port: number;
   tls: TlsName;
   username: string;
+  /** Absent means a password. */
+  login?: LoginMethod;
+  /** Read-only: the login's secret is stored (false again after the kind of method changes). */
   password_set?: boolean;
+}
+
+/** `PUT .../credentials` (write-only): exactly the fields the mailbox's login method needs. */
+export interface CredentialsBody {
+  password?: string;
+  client_secret?: string;
+  refresh_token?: string;
+  /** The JSON key file, as text or as its object. */
+  service_account_key?: string | Record<string, unknown>;
+}
+
+export type HealthStage = 'connect' | 'tls' | 'token' | 'auth';
+
+/** The relay's last login to the mailbox's server (written when it changes, and by verify). */
+export interface MailboxHealth {
+  ok: boolean;
+  failed_stage: HealthStage | null;
+  detail: string;
+  at: string;
 }
 
 export interface Mailbox {
@@ -70,6 +123,8 @@ export interface Mailbox {
   authenticated: boolean;
   system: boolean;
   smtp?: SmtpSettings | null;
+  /** Authenticated mailboxes the relay or verify has logged in with; null otherwise. */
+  health?: MailboxHealth | null;
   users: string[];
   groups: string[];
   created_at: string;
@@ -88,7 +143,7 @@ export interface MailboxBody {
 
 export interface VerifyReport {
   ok: boolean;
-  stage: 'connect' | 'tls' | 'auth' | 'done';
+  stage: HealthStage | 'done';
   detail: string;
 }
 

@@ -31,6 +31,9 @@ export interface Props {
   colspan?: string;
   datetime?: string;
   step?: string;
+  accept?: string;
+  rows?: string;
+  spellcheck?: string;
   checked?: boolean;
   disabled?: boolean;
   hidden?: boolean;

@@ -47,7 +47,7 @@ const SECTIONS: Record<Role, Record<string, Section>> = {
 const root = document.getElementById('app') as HTMLElement;
 let session: Session | null = null;
 let smtp: SmtpClientConfig | null = null;
-let flashes: string[] = [];
+let flashes: { text: string; kind: 'ok' | 'warn' }[] = [];
 let renderSeq = 0;
 let lastSection = '';
 
@@ -210,7 +210,7 @@ async function render(): Promise<void> {
         location.hash = `#${path}`;
       },
       refresh: () => void render(),
-      flash: (text) => flashes.push(text),
+      flash: (text, kind = 'ok') => flashes.push({ text, kind }),
     };
     try {
       content = await section.page(ctx.params)(ctx);
@@ -229,7 +229,7 @@ async function render(): Promise<void> {
   if (!navigated) mount(root, shell(s, main, name));
   const shown = flashes;
   flashes = [];
-  mount(main, shown.map((f) => notice('ok', f)), content);
+  mount(main, shown.map((f) => notice(f.kind, f.text)), content);
   const h1 = main.querySelector<HTMLElement>('h1');
   document.title = `${h1?.textContent ?? ''} – ${t('app_name')}`;
   if (navigated) {

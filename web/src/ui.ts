@@ -22,8 +22,8 @@ export interface Ctx {
   go(path: string): void;
   /** Re-renders the current page. */
   refresh(): void;
-  /** A message shown on the next rendered page. */
-  flash(text: string): void;
+  /** A message shown on the next rendered page (a success unless `kind` says otherwise). */
+  flash(text: string, kind?: 'ok' | 'warn'): void;
 }
 
 export type Page = (ctx: Ctx) => Promise<Node>;
@@ -132,6 +132,33 @@ export function textField(
     inputmode: opts.inputmode,
     min: opts.min,
     max: opts.max,
+    'aria-describedby': hintId,
+  });
+  const el = h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    input,
+    opts.hint ? h('p', { class: 'hint', id: hintId }, opts.hint) : null,
+  );
+  return { el, input };
+}
+
+/** A multi-line text field (e.g. a pasted key file); write-only secrets pass `secret`. */
+export function textAreaField(
+  label: string,
+  opts: { name: string; value?: string; hint?: string; rows?: number; secret?: boolean },
+): Field<HTMLTextAreaElement> {
+  const id = uid(opts.name);
+  const hintId = opts.hint ? `${id}-hint` : undefined;
+  const input = h('textarea', {
+    id,
+    name: opts.name,
+    rows: String(opts.rows ?? 4),
+    value: opts.value ?? '',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    class: opts.secret ? 'secret' : undefined,
     'aria-describedby': hintId,
   });
   const el = h(

@@ -421,6 +421,110 @@ await step('admin: all five ticked (restricted to a user), then the quota: the o
   await look(admin, 'admin-mailboxes-full-en');
 });
 
+await step('admin: an OAuth mailbox (Microsoft 365 client credentials): fields kept, secret write-only, verify fails at a stage, health shown', async () => {
+  const SECRET = 'm365-client-secret-Zq8v7Kp2-never-shown';
+  const TOKEN_URL = 'http://127.0.0.1:9/token'; // nothing listens on the discard port
+  const CLIENT_ID = '11111111-2222-3333-4444-web-test';
+  // The relay logs in to the proxy's own STARTTLS port without TLS (loopback): the greeting works, the token endpoint does not.
+  const cfg = await (await fetch(`${BASE}/config.json`)).json();
+  const apiBodies = [];
+  const onResponse = async (r) => {
+    if (!r.url().includes('/v1/')) return;
+    try {
+      apiBodies.push(await r.text());
+    } catch {
+      /* no body */
+    }
+  };
+  admin.on('response', onResponse);
+  try {
+    await nav(admin, 'Mailboxes');
+    await admin.locator(`tr[data-address="${MB.all}"] a`).click();
+    await waitH1(admin, `Mailbox ${MB.all}`);
+    const method = admin.getByLabel('Login method');
+    assert(await method.isVisible(), 'the login method select is shown');
+    eq(await method.inputValue(), 'password', 'a mailbox made without a method logs in with a password');
+    await method.selectOption('oauth2_client_credentials');
+    eq(await admin.getByLabel('Password', { exact: true }).count(), 0, 'no password field for client credentials');
+    eq(await admin.getByLabel('Token endpoint').inputValue(), 'directory', 'a new Microsoft 365 login starts with the Entra directory');
+    assert(await admin.getByLabel('Directory (tenant) id or domain').isVisible(), 'the directory field is shown');
+    await admin.getByLabel('Token endpoint').selectOption('url');
+    assert(await admin.getByLabel('Directory (tenant) id or domain').isHidden(), 'the directory field hides for a token URL');
+    await admin.getByLabel('Server (host)').fill('127.0.0.1');
+    await admin.getByLabel('Port').fill(String(cfg.smtp.starttls_port));
+    await admin.getByLabel('Encryption').selectOption('none');
+    await admin.getByLabel('Token URL').fill(TOKEN_URL);
+    await admin.getByLabel('Client (application) id').fill(CLIENT_ID);
+    await admin.getByLabel('Client secret', { exact: true }).fill(SECRET);
+    await look(admin, 'admin-mailbox-oauth-en');
+    await saveMailbox(admin);
+
+    // A real reload: what the form shows now comes from GET.
+    await admin.reload();
+    await waitH1(admin, `Mailbox ${MB.all}`);
+    const kept = async (what) => {
+      eq(await admin.getByLabel('Login method').inputValue(), 'oauth2_client_credentials', `${what}: method kept`);
+      eq(await admin.getByLabel('Token endpoint').inputValue(), 'url', `${what}: token endpoint kind`);
+      eq(await admin.getByLabel('Token URL').inputValue(), TOKEN_URL, `${what}: token URL kept`);
+      eq(await admin.getByLabel('Client (application) id').inputValue(), CLIENT_ID, `${what}: client id kept`);
+      eq(await admin.getByLabel('Scope', { exact: true }).inputValue(), 'https://outlook.office365.com/.default', `${what}: the default scope filled in`);
+      const secret = admin.getByLabel('Client secret', { exact: true });
+      eq(await secret.inputValue(), '', `${what}: the client secret is never shown again`);
+      const hint = await admin.locator(`[id="${await secret.getAttribute('aria-describedby')}"]`).textContent();
+      assert(/stored/i.test(hint), `${what}: the hint says it is stored: ${hint}`);
+      assert(!(await admin.content()).includes(SECRET), `${what}: the secret is nowhere in the page`);
+    };
+    await kept('after saving');
+
+    // Saving again without a secret keeps the method and the stored secret (the form sends smtp.login).
+    await admin.getByLabel('Display name').fill('Everything (Microsoft 365)');
+    await saveMailbox(admin);
+    await admin.reload();
+    await waitH1(admin, `Mailbox ${MB.all}`);
+    eq(await admin.getByLabel('Display name').inputValue(), 'Everything (Microsoft 365)', 'the edit is saved');
+    await kept('after an edit without a secret');
+
+    await admin.getByTestId('verify').click();
+    const res = admin.locator('[data-testid="verify-result"] [data-stage]');
+    await res.waitFor({ timeout: 30000 });
+    const stage = await res.getAttribute('data-stage');
+    assert(['token', 'connect'].includes(stage), `verify fails at the token or connect stage, not ${stage}`);
+    eq(await res.getAttribute('data-ok'), 'false', 'verify outcome');
+    const health = admin.locator('[data-testid="smtp-settings"] [data-testid="health"][data-ok="false"]');
+    await health.waitFor();
+    eq(await health.getAttribute('data-stage'), stage, 'the health notice shows the stage verify failed at');
+    await look(admin, 'admin-mailbox-oauth-verify-en');
+
+    // The other methods' fields (axe), and a key that is not JSON is refused before anything is written.
+    await admin.getByLabel('Login method').selectOption('oauth2_refresh_token');
+    assert(await admin.getByTestId('login-method-changed').isVisible(), 'switching methods warns that the stored secret no longer applies');
+    assert(await admin.getByLabel('Refresh token').isVisible(), 'refresh token field');
+    await look(admin, 'admin-mailbox-refresh-token-en');
+    await admin.getByLabel('Login method').selectOption('google_service_account');
+    await admin.getByLabel('Service account key (JSON)').fill('not a key file');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    const alert = admin.locator('[role="alert"]');
+    await alert.waitFor();
+    assert((await alert.textContent()).includes('not a JSON key file'), `the key is refused: ${await alert.textContent()}`);
+    eq(await admin.getByLabel('Service account key (JSON)').getAttribute('aria-invalid'), 'true', 'the key field is marked');
+    await look(admin, 'admin-mailbox-service-account-en');
+    await admin.reload();
+    await waitH1(admin, `Mailbox ${MB.all}`);
+    eq(await admin.getByLabel('Login method').inputValue(), 'oauth2_client_credentials', 'nothing was saved');
+
+    await nav(admin, 'Mailboxes');
+    const cell = admin.locator(`tr[data-address="${MB.all}"] [data-testid="health"]`);
+    eq(await cell.getAttribute('data-ok'), 'false', 'the list shows the failed login');
+    eq(await cell.getAttribute('data-stage'), stage, 'at its stage');
+    eq(await admin.locator(`tr[data-address="${MB.smtp}"] [data-testid="health"]`).getAttribute('data-stage'), 'connect', 'and the password mailbox\'s');
+    assert((await admin.locator('thead th').allTextContents()).includes('Last login'), 'a "Last login" column');
+    await look(admin, 'admin-mailboxes-health-en');
+  } finally {
+    admin.off('response', onResponse);
+  }
+  assert(apiBodies.length > 0 && !apiBodies.some((b) => b.includes(SECRET)), 'no API answer carries the secret');
+});
+
 await step('admin: users (create, disable, enable) and a user page with app passwords', async () => {
   await nav(admin, 'Users');
   await admin.getByLabel('Login').fill('carol');

@@ -161,7 +161,7 @@ fn mailbox_passwords_go_to_the_secret_store_only() {
         assert!(secrets.get_secret(&SecretRef::mailbox(t.tenant.id, m.id)).await.expect("get").is_none());
         let plain =
             mailboxes::set_password(&store, &secrets, &admin, t.tenant.id, t.system_mailbox.id, &password).await;
-        assert!(matches!(plain, Err(ServiceError::Validation { field: "password", .. })));
+        assert!(matches!(plain, Err(ServiceError::Validation { field: "smtp", .. })));
     });
 }
 

@@ -1,15 +1,30 @@
-// Admin: the mailbox list (the seed's five checkboxes as columns), the
-// quota, and the create/edit form.
+// Admin: the mailbox list (the seed's five checkboxes as columns, the
+// last login of authenticated mailboxes), the quota, and the create/edit
+// form (SMTP settings with the login method, verify, health).
 
-import { type Api, ApiError, type Company, type Group, type Mailbox, type MailboxBody, seg, type Tenant, type TlsName, type User, type VerifyReport } from '../../api';
+import {
+  type Api,
+  ApiError,
+  type Company,
+  type Group,
+  type Mailbox,
+  type MailboxBody,
+  type MailboxHealth,
+  seg,
+  type Tenant,
+  type TlsName,
+  type User,
+  type VerifyReport,
+} from '../../api';
 import { h } from '../../dom';
-import { t } from '../../i18n';
+import { formatDate, t } from '../../i18n';
 import {
   busy,
   button,
   checkField,
   checklist,
   type Ctx,
+  date,
   errorBox,
   linkButton,
   markInvalid,
@@ -21,7 +36,35 @@ import {
   textField,
   yesNo,
 } from '../../ui';
-import { loginMethodEditor } from './loginMethod';
+import { type LoginMethodValue, loginMethodEditor } from './loginMethod';
+
+/** The list's cell for a mailbox's last login: a badge and its time ('—' when not authenticated). */
+function healthCell(m: Mailbox): HTMLElement | string {
+  if (!m.authenticated) return '—';
+  const hl = m.health;
+  if (!hl) return h('span', { class: 'health-cell muted', 'data-testid': 'health' }, t('health_none'));
+  const stage = hl.failed_stage ? t(`stage_${hl.failed_stage}` as const) : '';
+  return h(
+    'span',
+    { class: 'health-cell', 'data-testid': 'health', 'data-ok': String(hl.ok), 'data-stage': hl.failed_stage ?? undefined, title: hl.ok ? undefined : hl.detail },
+    h('span', { class: hl.ok ? 'badge badge-on' : 'badge badge-off' }, hl.ok ? t('health_ok') : t('health_failed', { stage })),
+    date(hl.at),
+  );
+}
+
+/** The form's notice of the last login (next to "verify"). */
+function healthNotice(hl: MailboxHealth | null | undefined): HTMLElement {
+  if (!hl) return h('p', { class: 'health muted', 'data-testid': 'health' }, t('health_none_line'));
+  // `at` first: the detail is the server's text and is inserted last, as it is.
+  const at = formatDate(hl.at);
+  if (hl.ok) return h('div', { class: 'health notice notice-ok', 'data-testid': 'health', 'data-ok': 'true' }, t('health_ok_line', { at }));
+  const stage = hl.failed_stage ? t(`stage_${hl.failed_stage}` as const) : '';
+  return h(
+    'div',
+    { class: 'health notice notice-warn', 'data-testid': 'health', 'data-ok': 'false', 'data-stage': hl.failed_stage ?? undefined },
+    t('health_failed_line', { at, stage, detail: hl.detail }),
+  );
+}
 
 function admin(ctx: Ctx): { api: Api; tenant: Tenant; base: string } {
   if (ctx.session.role !== 'admin') throw new Error('admin page');
@@ -69,6 +112,7 @@ export async function mailboxesPage(ctx: Ctx): Promise<Node> {
         { head: t('flag_global'), cell: (m) => yesNo(m.global), class: 'center' },
         { head: t('flag_authenticated'), cell: (m) => yesNo(m.authenticated), class: 'center' },
         { head: t('flag_restricted'), cell: (m) => yesNo(m.restricted), class: 'center' },
+        { head: t('health'), cell: healthCell },
       ],
       mailboxes,
       (m) => ({ 'data-address': m.address }),
@@ -128,15 +172,16 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
     smtp?.tls ?? 'starttls',
   );
   const username = textField(t('smtp_username'), { name: 'username', value: smtp?.username ?? '', autocomplete: 'off' });
-  const loginMethod = loginMethodEditor(smtp?.password_set ?? false);
+  const loginMethod = loginMethodEditor(smtp);
   const verifyResult = h('div', { class: 'verify-result', role: 'status', 'aria-live': 'polite', 'data-testid': 'verify-result' });
   const verifyButton = button(t('verify'), () => void verify(), 'secondary', { 'data-testid': 'verify' });
+  const health = h('div', { class: 'contents' }, m?.authenticated ? healthNotice(m.health) : null);
   const smtpSet = h(
     'fieldset',
     { class: 'group', 'data-testid': 'smtp-settings' },
     h('legend', null, t('smtp_legend')),
     h('div', { class: 'grid-fill' }, host.el, port.el, tls.el, username.el, loginMethod.el),
-    m?.authenticated ? h('div', { class: 'verify' }, verifyButton, verifyResult) : null,
+    m?.authenticated ? [health, h('div', { class: 'verify' }, verifyButton, verifyResult)] : null,
   );
 
   // Access: user and group pickers, shown when "user rights" is ticked.
@@ -174,7 +219,7 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
   for (const f of [global, authenticated, restricted]) f.input.addEventListener('change', sync);
   sync();
 
-  const body = (): MailboxBody => ({
+  const body = (login: LoginMethodValue | null): MailboxBody => ({
     address: address.input.value.trim(),
     display_name: displayName.input.value.trim(),
     global: global.input.checked,
@@ -182,9 +227,10 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
     sender: sender.input.checked,
     reply: reply.input.checked,
     enabled: enabled.input.checked,
-    smtp: authenticated.input.checked
-      ? { host: host.input.value.trim(), port: Number(port.input.value), tls: tls.input.value as TlsName, username: username.input.value.trim() }
-      : null,
+    smtp:
+      authenticated.input.checked && login
+        ? { host: host.input.value.trim(), port: Number(port.input.value), tls: tls.input.value as TlsName, username: username.input.value.trim(), login: login.login }
+        : null,
   });
 
   const form: HTMLFormElement = h(
@@ -215,8 +261,11 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
     message.show(null);
     await busy(form, async () => {
       try {
-        const saved = await save();
-        ctx.flash(t('mailbox_saved'));
+        const { saved, secretError } = await save();
+        // The mailbox is saved even when its secret is refused: the page
+        // shows it as stored now (with the API's reason for the secret).
+        if (secretError !== null) ctx.flash(t('mailbox_saved_secret_failed', { detail: problemText(secretError) }), 'warn');
+        else ctx.flash(t('mailbox_saved'));
         if (isNew) ctx.go(`/mailboxes/${saved.id}`);
         else ctx.refresh();
       } catch (e) {
@@ -227,8 +276,11 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
     });
   }
 
-  async function save(): Promise<Mailbox> {
-    const b = body();
+  /** Saves the mailbox, then its secret; `secretError`: the mailbox was saved but the secret was refused. */
+  async function save(): Promise<{ saved: Mailbox; secretError: unknown }> {
+    // Everything the browser can check first: nothing is written when the login is wrong.
+    const login = authenticated.input.checked && !system ? loginMethod.value() : null;
+    const b = body(login);
     const wantRestricted = restricted.input.checked;
     const access = { restricted: wantRestricted, users: userPicker.selected(), groups: groupPicker.selected() };
     let saved: Mailbox;
@@ -247,11 +299,16 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
       }
       saved = await api.put<Mailbox>(`${base}/mailboxes/${seg(m.id)}`, system ? { ...b, global: true, company_id: null, sender: true, enabled: true, smtp: null } : b);
     }
-    const method = loginMethod.value();
-    if (b.smtp && method.kind === 'password' && method.password !== null) {
-      await api.put(`${base}/mailboxes/${seg(saved.id)}/password`, { password: method.password });
+    let secretError: unknown = null;
+    if (b.smtp && login?.credentials) {
+      // Write-only: the secret goes to /credentials with exactly the fields of the login method.
+      try {
+        await api.put(`${base}/mailboxes/${seg(saved.id)}/credentials`, login.credentials);
+      } catch (e) {
+        secretError = e;
+      }
     }
-    return saved;
+    return { saved, secretError };
   }
 
   async function verify(): Promise<void> {
@@ -268,11 +325,23 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
           r.ok ? t('verify_ok', { stage }) : t('verify_failed', { stage, detail: r.detail }),
         ),
       );
+      // Verify records its outcome as the mailbox's health.
+      try {
+        const fresh = await api.get<Mailbox>(`${base}/mailboxes/${seg(m.id)}`);
+        health.replaceChildren(healthNotice(fresh.health));
+      } catch {
+        /* the report above says it already */
+      }
     } catch (e) {
       verifyResult.replaceChildren(errorBox(e));
     } finally {
       verifyButton.disabled = false;
     }
+  }
+
+  function problemText(e: unknown): string {
+    if (e instanceof ApiError) return e.problem.detail || e.problem.title;
+    return e instanceof Error ? e.message : String(e);
   }
 
   async function remove(): Promise<void> {
