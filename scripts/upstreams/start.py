@@ -66,6 +66,9 @@ DEFAULTS = {
              "scope": GOOGLE_SCOPE},
             {"refresh_token": "rt-bob-initial", "client_id": "google-app", "mailbox": "bob@example.test",
              "scope": GOOGLE_SCOPE},
+            # A third family, for tests that must not disturb the two above (e.g. the log check).
+            {"refresh_token": "rt-carol-initial", "client_id": "google-app", "mailbox": "alice@example.test",
+             "scope": GOOGLE_SCOPE},
         ],
         # Google service account with domain-wide delegation; its key pair is generated at
         # start (unless public_key_pem/public_key_file is given) and written as a Google

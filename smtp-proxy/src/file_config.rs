@@ -33,6 +33,9 @@ pub struct FileConfig {
     /// and token endpoints, besides the Web PKI roots (env
     /// `SENDAS_UPSTREAM_CA_BUNDLE` overrides).
     pub upstream_ca_bundle: Option<PathBuf>,
+    /// Open connections per mailbox login at most, idle ones included
+    /// (default 10; Exchange Online allows 3 per mailbox).
+    pub upstream_connections_per_login: Option<usize>,
     /// Accept AUTH without TLS. Never in production.
     #[serde(default)]
     pub plaintext_auth_insecure: bool,
@@ -127,7 +130,11 @@ impl FileConfig {
 
     /// How the relay reaches upstreams: the limits' relay timeout, the CA bundle.
     pub fn relay_options(&self) -> Result<crate::relay::RelayOptions, sendas_smtp_client::TrustError> {
-        crate::relay::RelayOptions::new(self.limits().relay_timeout).with_ca_bundle(self.upstream_ca_bundle.as_deref())
+        let mut options = crate::relay::RelayOptions::new(self.limits().relay_timeout);
+        if let Some(n) = self.upstream_connections_per_login {
+            options.max_connections_per_login = n.max(1);
+        }
+        options.with_ca_bundle(self.upstream_ca_bundle.as_deref())
     }
 
     /// The proxy configuration.
@@ -150,6 +157,9 @@ mod tests {
         assert_eq!(c.limits().max_recipients, 100);
         assert!(!c.plaintext_auth_insecure);
         assert_eq!(c.secret_prefix, "sendas/");
+        assert_eq!(c.relay_options().map(|o| o.max_connections_per_login).ok(), Some(10));
+        let c = FileConfig::parse("upstream_connections_per_login = 3").expect("parses");
+        assert_eq!(c.relay_options().map(|o| o.max_connections_per_login).ok(), Some(3));
     }
 
     #[test]

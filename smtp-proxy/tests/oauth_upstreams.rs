@@ -457,7 +457,10 @@ async fn a_mailbox_without_its_own_server_goes_through_the_system_relay_over_tls
     let got = up.wait_captured("system-relay@dest.example", 1);
     assert_eq!(got[0].0["mail_from"].as_str(), Some("plain@tenant.example"));
     let eml = String::from_utf8_lossy(&got[0].1).into_owned();
-    assert!(eml.contains("Authenticated sender: relay@example.test") && eml.contains("ESMTPSA"), "over TLS, logged in: {eml}");
+    assert!(
+        eml.contains("Authenticated sender: relay@example.test") && eml.contains("ESMTPSA"),
+        "over TLS, logged in: {eml}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -529,6 +532,9 @@ async fn no_secret_or_token_reaches_a_log_line_at_trace() {
     let r =
         rig(settings("dovecot", "starttls_port", TlsMode::Starttls, "alice@example.test", sa), key, options()).await;
     assert_eq!(send(&r, "trace-sa@dest.example", "trace-sa").await.0, 250);
+    let (rt, secret) = refresh_token("rt-carol-initial");
+    let carol = rig(settings("dovecot", "tls_port", TlsMode::Tls, "alice@example.test", rt), secret, options()).await;
+    assert_eq!(send(&carol, "trace-rt@dest.example", "trace-rt").await.0, 250, "refresh token, rotated");
     let cc = settings("dovecot", "tls_port", TlsMode::Tls, "alice@example.test", client_credentials("m365-app"));
     let r = rig(cc, LoginSecret::ClientSecret("a-wrong-client-secret".into()), options()).await;
     assert_eq!(send(&r, "trace-bad@dest.example", "trace-bad").await.0, 451);
@@ -538,6 +544,12 @@ async fn no_secret_or_token_reaches_a_log_line_at_trace() {
     assert_eq!(send(&r, "trace-pw@dest.example", "trace-pw").await.0, 451);
     let logged = String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned();
     assert!(logged.contains("TRACE") && logged.contains("smtp reply"), "TRACE lines were captured");
+    let rotated = carol.secrets.get_secret(&SecretRef::mailbox(carol.w.tenant, carol.mailbox)).await.unwrap().unwrap();
+    let rotated = rotated.expose_secret().to_owned();
+    assert!(!rotated.contains("rt-carol-initial"), "rotated and stored back");
+    let rotated: serde_json::Value = serde_json::from_str(&rotated).unwrap();
+    let rotated = rotated["refresh_token"].as_str().unwrap().to_owned();
+    assert!(rotated.len() > 10 && !logged.contains(&rotated), "the rotated refresh token is not logged");
     for secret in [
         "eyJ",                   // any JWT: access tokens, assertions
         "m365-secret",           // client secret
@@ -546,7 +558,7 @@ async fn no_secret_or_token_reaches_a_log_line_at_trace() {
         "PRIVATE KEY",
         "dXNlcj1",  // base64 of "user=": an XOAUTH2 initial response
         "Bearer ",  // a SASL OAuth payload in clear
-        "rt-alice", // refresh tokens
+        "rt-carol", // the refresh token used (the rotated one is checked above)
     ] {
         assert!(!logged.contains(secret), "{secret:?} appears in the log:\n{logged}");
     }

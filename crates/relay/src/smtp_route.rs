@@ -153,7 +153,9 @@ impl SmtpRoute {
             Described::Internal(why) => RelayError::Temporary(why),
             Described::Login { stage, refused, detail } => {
                 self.note(owner, Err((stage, &detail)), false);
-                let text = format!("{}: {detail}", stage.as_str());
+                // The client's errors name their step already ("auth: 535 ...").
+                let text =
+                    if detail.starts_with(stage.as_str()) { detail } else { format!("{}: {detail}", stage.as_str()) };
                 if refused { RelayError::LoginRefused(text) } else { RelayError::Temporary(text) }
             }
             Described::Transaction(error) => {

@@ -55,11 +55,6 @@ impl TokenCache {
         *cached = Some(token);
         Ok(secret)
     }
-
-    /// Forgets a slot's token (its login changed).
-    pub fn forget(&self, key: &str) {
-        self.slots.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
-    }
 }
 
 #[cfg(test)]

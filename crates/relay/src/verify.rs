@@ -49,9 +49,11 @@ impl Verifier {
                     Verified { ok: false, failed_stage: None, detail: "unexpected failure after login".into() }
                 }
             },
-            Err(_) => {
-                return Verified { ok: false, failed_stage: None, detail: "the server did not answer in time".into() };
-            }
+            Err(_) => Verified {
+                ok: false,
+                failed_stage: Some(HealthStage::Connect),
+                detail: format!("no login within {:?}", self.route.deadline()),
+            },
         };
         let outcome = match verified.failed_stage {
             None => Ok(verified.detail.as_str()),

@@ -133,7 +133,7 @@ async fn update_mailbox(
 ) -> ApiResult<Json<MailboxView>> {
     let current = mailboxes::get(s.store.as_ref(), &c, t, id).await?;
     let updated = mailboxes::update(s.store.as_ref(), &c, t, id, input(b, current.flags.restricted)?).await?;
-    Ok(Json(updated.into()))
+    Ok(Json(with_health(updated, &health_of(&s, t).await?)))
 }
 
 /// Deletes a mailbox and its stored password (never the system mailbox).
@@ -216,11 +216,14 @@ fn login_secret(method: &LoginMethod, b: CredentialsBody) -> Result<LoginSecret,
         }
     };
     match method {
-        LoginMethod::Password => Err(match (b.client_secret.is_some(), b.refresh_token.is_some()) {
-            (true, _) => unwanted("client_secret"),
-            (_, true) => unwanted("refresh_token"),
-            _ => unwanted("service_account_key"),
-        }),
+        LoginMethod::Password => {
+            Err(match (b.client_secret.is_some(), b.refresh_token.is_some(), b.service_account_key.is_some()) {
+                (true, _, _) => unwanted("client_secret"),
+                (_, true, _) => unwanted("refresh_token"),
+                (_, _, true) => unwanted("service_account_key"),
+                _ => ServiceError::invalid("password", "required by the password login method"),
+            })
+        }
         LoginMethod::OAuth2ClientCredentials { .. } => {
             for (field, given) in [
                 ("password", b.password.is_some()),
@@ -278,7 +281,7 @@ async fn set_access(
     Body(b): Body<AccessBody>,
 ) -> ApiResult<Json<MailboxView>> {
     let m = mailboxes::set_access(s.store.as_ref(), &c, t, id, b.restricted, b.users, b.groups).await?;
-    Ok(Json(m.into()))
+    Ok(Json(with_health(m, &health_of(&s, t).await?)))
 }
 
 /// Logs in to the mailbox's SMTP server (connect, TLS, token, AUTH, QUIT)
