@@ -10,10 +10,13 @@ use sendas_core::{MailboxId, TenantId, Timestamp};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// What this process last wrote per mailbox: `None` ok, else the failed stage.
+type Written = Arc<Mutex<HashMap<(TenantId, MailboxId), Option<HealthStage>>>>;
+
 /// Records login outcomes per mailbox.
 pub struct HealthBook {
     store: Arc<dyn Store>,
-    written: Arc<Mutex<HashMap<(TenantId, MailboxId), Option<HealthStage>>>>,
+    written: Written,
 }
 
 impl HealthBook {
