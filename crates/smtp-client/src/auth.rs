@@ -22,7 +22,7 @@ const MAX_CONTINUATIONS: usize = 4;
 impl Client {
     /// Logs in with the best mechanism the server offers for `auth`
     /// (PLAIN, else LOGIN for a password; XOAUTH2, else OAUTHBEARER for a
-    /// token). Returns the server's 235.
+    /// token). Returns the server's 235 (or another 2xx).
     pub async fn authenticate(&mut self, auth: &Auth) -> Result<Reply, SmtpError> {
         let Some(mechanism) = auth.choose(&self.caps) else {
             let wanted = match auth {
@@ -58,7 +58,8 @@ impl Client {
         for _ in 0..MAX_CONTINUATIONS {
             let reply = self.read(Step::Auth, self.timeouts.command).await?;
             if reply.code() != 334 {
-                return self.expect(Step::Auth, reply, |c| c == 235).map_err(|e| e.with_detail(detail));
+                // 235 by RFC 4954; any 2xx is taken as success, as lettre did (Postfix's smtp-sink says 250).
+                return self.expect(Step::Auth, reply, |c| (200..300).contains(&c)).map_err(|e| e.with_detail(detail));
             }
             let answer = if let Some(ir) = pending.take() {
                 ir

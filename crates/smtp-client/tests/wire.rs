@@ -221,6 +221,14 @@ async fn a_long_token_goes_after_334() {
 }
 
 #[tokio::test]
+async fn any_2xx_to_auth_is_success_as_smtp_sink_answers() {
+    let mut fake = Fake::start(Script { auth: AuthMode::Sink, ..Script::default() });
+    let mut client = fake.client(Security::None).await.unwrap();
+    assert_eq!(client.authenticate(&bearer("tok")).await.unwrap().code(), 250);
+    client.quit().await;
+}
+
+#[tokio::test]
 async fn passwords_plain_and_login() {
     let pw = Auth::Password { username: "u@x.test".into(), password: SecretString::from("pw-secret") };
     let mut fake = Fake::start(Script::default());

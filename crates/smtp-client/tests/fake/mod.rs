@@ -21,6 +21,8 @@ pub enum AuthMode {
     OAuthRefuse,
     /// Keeps answering 334.
     Endless,
+    /// Answers every AUTH line with `250 2.0.0 Ok`, as Postfix's smtp-sink does.
+    Sink,
 }
 
 /// The fake's behaviour.
@@ -216,6 +218,7 @@ async fn serve(io: DuplexStream, script: Script) -> Seen {
                 let mechanism = words.next().unwrap_or("").to_ascii_uppercase();
                 let inline = words.next().is_some();
                 match (script.auth, inline, mechanism.as_str()) {
+                    (AuthMode::Sink, _, _) => "250 2.0.0 Ok\r\n".into(),
                     (AuthMode::Accept, true, _) => "235 2.7.0 Authenticated\r\n".into(),
                     (AuthMode::OAuthRefuse, true, _) => {
                         auth_pending = Some((mechanism, 1));
