@@ -111,12 +111,21 @@ impl Wire {
             return false;
         }
         let mut probe = [0u8; 512];
-        // Timeout polls the read once before the zero deadline: data or EOF ready now → seen.
-        match tokio::time::timeout(std::time::Duration::ZERO, self.io.read(&mut probe)).await {
-            Err(_) => true,
-            Ok(Ok(0)) | Ok(Err(_)) => false,
-            Ok(Ok(n)) => {
-                self.buf.extend_from_slice(&probe[..n]);
+        // Poll the read exactly once: data or EOF ready now → seen; pending → idle and open.
+        // (A zero timeout would wait for the timer's next millisecond tick: +1 ms per reused connection.)
+        let mut read = tokio::io::ReadBuf::new(&mut probe);
+        let io = &mut self.io;
+        let ready = std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *io).poll_read(cx, &mut read) {
+            std::task::Poll::Pending => std::task::Poll::Ready(None),
+            std::task::Poll::Ready(r) => std::task::Poll::Ready(Some(r)),
+        })
+        .await;
+        match ready {
+            None => true,
+            Some(Err(_)) => false,
+            // EOF (nothing filled), or something the server said unasked (kept for the caller to see).
+            Some(Ok(())) => {
+                self.buf.extend_from_slice(read.filled());
                 false
             }
         }
