@@ -285,6 +285,7 @@ async fn upstream_answers_map_to_451_and_5xx() {
         (RelayError::Temporary("connection refused".into()), 451, "4."),
         (RelayError::Permanent { code: 550, text: "550 5.1.1 no such user".into() }, 550, "5.1.1"),
         (RelayError::Permanent { code: 552, text: "552 mailbox full".into() }, 552, "5.0.0"),
+        (RelayError::LoginRefused("auth: 535 5.7.8 bad credentials".into()), 451, "4.7.0"),
     ] {
         let mut o = open(&w).await;
         *o.relay.answer.lock().unwrap() = Some(answer);
@@ -295,6 +296,24 @@ async fn upstream_answers_map_to_451_and_5xx() {
         assert_eq!(code, want, "{text}");
         assert!(text.contains(enhanced), "{text}");
     }
+    // Every end is audited, 451s too, as `deferred`; the log filters by outcome and by user.
+    use sendas_core::model::{AuditFilter, AuditOutcome};
+    let by = |outcome| AuditFilter { outcome: Some(outcome), user_id: Some(w.alice), ..AuditFilter::default() };
+    let mut counts = (0, 0);
+    for _ in 0..100 {
+        let deferred = w.store.query_audit(w.tenant, &by(AuditOutcome::Deferred), &Default::default()).await.unwrap();
+        let rejected = w.store.query_audit(w.tenant, &by(AuditOutcome::Rejected), &Default::default()).await.unwrap();
+        assert!(deferred.items.iter().all(|r| r.smtp_code == 451 && r.user_id == Some(w.alice)));
+        assert!(rejected.items.iter().all(|r| r.smtp_code >= 500));
+        counts = (deferred.items.len(), rejected.items.len());
+        if counts == (2, 2) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(counts, (2, 2), "deferred, rejected");
+    let nobody = AuditFilter { user_id: Some(sendas_core::UserId::generate()), ..AuditFilter::default() };
+    assert!(w.store.query_audit(w.tenant, &nobody, &Default::default()).await.unwrap().items.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,7 +35,7 @@ impl Session {
         };
         let snapshot = match self.deps.authn.snapshot(&user).await {
             Ok(s) => s,
-            Err(_) => return Reply::new(451, "4.3.0", "Temporary failure reading permissions, try again later"),
+            Err(_) => return self.refuse(permissions_unavailable(), address, None).await,
         };
         if snapshot.usable.find(Usage::From, &parsed).is_none() {
             return self.refuse(denied, address, None).await;
@@ -88,7 +88,7 @@ impl Session {
         };
         let snapshot = match self.deps.authn.snapshot(&user).await {
             Ok(s) => s,
-            Err(_) => return Reply::new(451, "4.3.0", "Temporary failure reading permissions, try again later"),
+            Err(_) => return self.close_tx(permissions_unavailable(), None, None, received.size, None).await,
         };
         let limits = &self.deps.config.limits;
         let verdict = decide(
@@ -170,7 +170,7 @@ impl Session {
             recipients: self.tx.rcpts.len() as u32,
             message_id: message_id.map(|m| m.chars().take(200).collect()),
             size: size as u64,
-            outcome: if accepted { AuditOutcome::Accepted } else { AuditOutcome::Rejected },
+            outcome: AuditOutcome::of_reply(reply.code),
             smtp_code: reply.code,
             smtp_reply: reply.lines.join(" "),
             upstream_reply: upstream.map(|u| sanitise(&u)),
@@ -186,6 +186,11 @@ impl Session {
 }
 
 /// The enhanced status code in an upstream's text, e.g. `5.7.1` in "550 5.7.1 rejected".
+/// The permission snapshot could not be read (store down): the client retries.
+fn permissions_unavailable() -> Reply {
+    Reply::new(451, "4.3.0", "Temporary failure reading permissions, try again later")
+}
+
 fn upstream_enhanced(text: &str) -> Option<String> {
     text.split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')').find_map(|w| {
         let parts: Vec<&str> = w.split('.').collect();

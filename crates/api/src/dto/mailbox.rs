@@ -1,7 +1,7 @@
 //! Mailboxes, their access lists, dropdowns, audit records.
 
 use super::{TlsName, time};
-use sendas_core::model::{AuditOutcome, AuditRecord, HealthStage, LoginMethod, Mailbox, MailboxHealth, MailboxScope};
+use sendas_core::model::{AuditRecord, HealthStage, LoginMethod, Mailbox, MailboxHealth, MailboxScope};
 use sendas_core::{AuditId, CompanyId, GroupId, MailboxId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -361,6 +361,10 @@ pub struct AuditQuery {
     pub to: Option<String>,
     /// Only this mailbox.
     pub mailbox_id: Option<String>,
+    /// Only this user's transactions.
+    pub user_id: Option<String>,
+    /// Only this outcome: `accepted`, `rejected` or `deferred`.
+    pub outcome: Option<String>,
     /// Page size, 1..=500.
     pub limit: Option<u32>,
     /// The `next` value of the previous page.
@@ -391,7 +395,7 @@ pub struct AuditView {
     pub message_id: Option<String>,
     /// Size in bytes.
     pub size: u64,
-    /// `accepted` or `rejected`.
+    /// `accepted` (250), `rejected` (5xx) or `deferred` (4xx: the client retries).
     pub outcome: String,
     /// SMTP code the client got.
     pub smtp_code: u16,
@@ -413,10 +417,7 @@ impl From<AuditRecord> for AuditView {
             recipients: r.recipients,
             message_id: r.message_id,
             size: r.size,
-            outcome: match r.outcome {
-                AuditOutcome::Accepted => "accepted".into(),
-                AuditOutcome::Rejected => "rejected".into(),
-            },
+            outcome: r.outcome.as_str().into(),
             smtp_code: r.smtp_code,
             smtp_reply: r.smtp_reply,
             upstream_reply: r.upstream_reply,

@@ -10,7 +10,7 @@ use crate::verify::VerifyReport;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use sendas_core::model::{AuditFilter, LoginMethod, Mailbox, MailboxFlags, MailboxScope, SmtpSettings};
+use sendas_core::model::{AuditFilter, AuditOutcome, LoginMethod, Mailbox, MailboxFlags, MailboxScope, SmtpSettings};
 use sendas_core::secret::SecretString;
 use sendas_core::service::{audit, mailboxes};
 use sendas_core::{MailboxId, TenantId, Timestamp};
@@ -326,7 +326,18 @@ async fn list_audit(
         .mailbox_id
         .map(|m| MailboxId::parse(&m).map_err(|_| ApiError::invalid("mailbox_id", "not a mailbox id")))
         .transpose()?;
-    let filter = AuditFilter { from: time("from", q.from)?, to: time("to", q.to)?, mailbox_id };
+    let user_id = q
+        .user_id
+        .map(|u| sendas_core::UserId::parse(&u).map_err(|_| ApiError::invalid("user_id", "not a user id")))
+        .transpose()?;
+    let outcome = match q.outcome.as_deref() {
+        None => None,
+        Some("accepted") => Some(AuditOutcome::Accepted),
+        Some("rejected") => Some(AuditOutcome::Rejected),
+        Some("deferred") => Some(AuditOutcome::Deferred),
+        Some(_) => return Err(ApiError::invalid("outcome", "accepted, rejected or deferred")),
+    };
+    let filter = AuditFilter { from: time("from", q.from)?, to: time("to", q.to)?, mailbox_id, user_id, outcome };
     let page = page_request(q.limit, q.after.as_deref())?;
     let records = audit::query(s.store.as_ref(), &c, t, &filter, &page).await?;
     Ok(Json(List::from_page(records, AuditView::from)))

@@ -108,6 +108,24 @@ pub async fn validation_isolation_and_audit(api: TestApi) {
         r.smtp_code = 250 + i as u16;
         api.store.append_audit(&r).await.unwrap();
     }
+    let mut deferred = sendas_core::testing::fixtures::audit(tenant, sendas_core::Timestamp(now.millis() - 5000), None);
+    (deferred.smtp_code, deferred.outcome) = (451, sendas_core::model::AuditOutcome::Deferred);
+    api.store.append_audit(&deferred).await.unwrap();
+    let user = deferred.user_id.unwrap();
+    let by_outcome = api.get(&format!("/v1/tenants/{}/audit?outcome=deferred", a.id), &a.admin).await;
+    let items = expect(&by_outcome, 200)["items"].as_array().unwrap().clone();
+    assert_eq!(
+        (items.len(), items[0]["outcome"].as_str(), items[0]["smtp_code"].as_u64()),
+        (1, Some("deferred"), Some(451))
+    );
+    let by_user = api.get(&format!("/v1/tenants/{}/audit?user_id={user}&outcome=accepted", a.id), &a.admin).await;
+    assert!(expect(&by_user, 200)["items"].as_array().unwrap().is_empty(), "{}", by_user.raw);
+    let by_user = api.get(&format!("/v1/tenants/{}/audit?user_id={user}", a.id), &a.admin).await;
+    assert_eq!(expect(&by_user, 200)["items"].as_array().unwrap().len(), 1, "{}", by_user.raw);
+    let bad = api.get(&format!("/v1/tenants/{}/audit?outcome=lost", a.id), &a.admin).await;
+    assert_eq!(expect(&bad, 422)["field"], "outcome");
+    let bad = api.get(&format!("/v1/tenants/{}/audit?user_id=alice", a.id), &a.admin).await;
+    assert_eq!(expect(&bad, 422)["field"], "user_id");
     let page = api.get(&format!("/v1/tenants/{}/audit?limit=2", a.id), &a.admin).await;
     let v = expect(&page, 200);
     assert_eq!(v["items"].as_array().unwrap().len(), 2);

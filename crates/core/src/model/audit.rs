@@ -14,8 +14,31 @@ pub const DEFAULT_AUDIT_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600
 pub enum AuditOutcome {
     /// Accepted by the upstream and answered 250.
     Accepted,
-    /// Rejected (by policy, limits or the upstream) or failed temporarily.
+    /// Refused for good (a 5xx: policy, size, the upstream).
     Rejected,
+    /// Failed for now (a 4xx: upstream or store unavailable, the mailbox's
+    /// login refused, a limit reached); the client keeps the message and retries.
+    Deferred,
+}
+
+impl AuditOutcome {
+    /// The outcome of a transaction answered with `code`.
+    pub fn of_reply(code: u16) -> AuditOutcome {
+        match code {
+            200..=299 => AuditOutcome::Accepted,
+            400..=499 => AuditOutcome::Deferred,
+            _ => AuditOutcome::Rejected,
+        }
+    }
+
+    /// `accepted`, `rejected`, `deferred`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Accepted => "accepted",
+            AuditOutcome::Rejected => "rejected",
+            AuditOutcome::Deferred => "deferred",
+        }
+    }
 }
 
 /// One SMTP transaction.
@@ -53,7 +76,8 @@ pub struct AuditRecord {
     pub expires_at: Timestamp,
 }
 
-/// Which records to read: a tenant's, optionally in `[from, to)` and of one mailbox.
+/// Which records to read: a tenant's, optionally in `[from, to)`, of one
+/// mailbox, of one user, with one outcome.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
     /// Inclusive lower bound.
@@ -62,4 +86,16 @@ pub struct AuditFilter {
     pub to: Option<Timestamp>,
     /// Only this mailbox.
     pub mailbox_id: Option<MailboxId>,
+    /// Only this user's transactions.
+    pub user_id: Option<UserId>,
+    /// Only this outcome.
+    pub outcome: Option<AuditOutcome>,
+}
+
+impl AuditFilter {
+    /// Whether `r` passes the user and outcome conditions (time and mailbox
+    /// are the backends' key conditions).
+    pub fn matches_user_and_outcome(&self, r: &AuditRecord) -> bool {
+        self.user_id.is_none_or(|u| r.user_id == Some(u)) && self.outcome.is_none_or(|o| r.outcome == o)
+    }
 }

@@ -341,6 +341,7 @@ impl AuditStore for MemoryStore {
             .filter(|r| r.tenant_id == tenant && r.expires_at > now)
             .filter(|r| f.from.is_none_or(|from| r.at >= from) && f.to.is_none_or(|to| r.at < to))
             .filter(|r| f.mailbox_id.is_none_or(|m| r.mailbox_id == Some(m)))
+            .filter(|r| f.matches_user_and_outcome(r))
             .filter(|r| page.after.as_ref().is_none_or(|a| audit_cursor(r) < *a))
             .take(page.limit() as usize + 1)
             .cloned()

@@ -95,13 +95,24 @@ impl AuditStore for DynamoStore {
             None => None,
         };
         let now = Timestamp::now().millis();
-        let query = self
+        // User and outcome are filters on the time range (read, then dropped: the cost is the range read).
+        let mut filter = String::from("expires_at > :now");
+        let mut values = Vec::new();
+        if let Some(u) = f.user_id {
+            filter.push_str(" AND user_id = :user");
+            values.push((":user", s(u.to_string())));
+        }
+        if let Some(o) = f.outcome {
+            filter.push_str(" AND outcome = :outcome");
+            values.push((":outcome", s(o.as_str())));
+        }
+        let mut query = self
             .client()
             .query()
             .table_name(self.table())
             .set_index_name(index.map(str::to_owned))
             .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
-            .filter_expression("expires_at > :now")
+            .filter_expression(filter)
             .expression_attribute_names("#pk", pk_name)
             .expression_attribute_names("#sk", sk_name)
             .expression_attribute_values(":pk", s(pk.clone()))
@@ -109,7 +120,10 @@ impl AuditStore for DynamoStore {
             .expression_attribute_values(":hi", s(hi))
             .expression_attribute_values(":now", n(now))
             .scan_index_forward(false);
-        // Expired records are filtered after DynamoDB counted them against `Limit`: follow up until full.
+        for (name, value) in values {
+            query = query.expression_attribute_values(name, value);
+        }
+        // Expired (and filtered) records are filtered after DynamoDB counted them against `Limit`: follow up until full.
         let items: Vec<AuditRecord> = self.query_all(query, start, Some(page.limit() as usize + 1)).await?;
         Ok(Page::from_overfetch(items, page.limit(), cursor))
     }

@@ -67,6 +67,8 @@ impl AuditStore for SqliteStore {
         let from = f.from.map_or(i64::MIN, Timestamp::millis);
         let to = f.to.map_or(i64::MAX, Timestamp::millis);
         let mailbox = f.mailbox_id.map(|m| m.to_string());
+        let user = f.user_id.map(|u| u.to_string());
+        let outcome = f.outcome.map(|o| o.as_str());
         let (after_at, after_id) = match &page.after {
             Some(c) => parse_cursor(c)?,
             None => (i64::MAX, String::new()),
@@ -77,9 +79,12 @@ impl AuditStore for SqliteStore {
             .call(move |c| {
                 let sql = "SELECT body FROM audit WHERE tenant_id = ?1 AND expires_at > ?2 AND at >= ?3 AND at < ?4 \
                            AND (?5 IS NULL OR mailbox_id = ?5) \
+                           AND (?9 IS NULL OR json_extract(body, '$.user_id') = ?9) \
+                           AND (?10 IS NULL OR json_extract(body, '$.outcome') = ?10) \
                            AND (at < ?6 OR (at = ?6 AND (?7 = '' OR id < ?7))) \
                            ORDER BY at DESC, id DESC LIMIT ?8";
-                let items = get_all(c, sql, params![t, now, from, to, mailbox, after_at, after_id, limit + 1])?;
+                let p = params![t, now, from, to, mailbox, after_at, after_id, limit + 1, user, outcome];
+                let items = get_all(c, sql, p)?;
                 Ok(Page::from_overfetch(items, limit, cursor))
             })
             .await

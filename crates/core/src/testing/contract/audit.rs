@@ -1,7 +1,7 @@
 //! Contract cases: the audit log's order, filters, paging and retention.
 
 use super::{Backend, ok};
-use crate::model::AuditFilter;
+use crate::model::{AuditFilter, AuditOutcome};
 use crate::ports::PageRequest;
 use crate::testing::fixtures::*;
 use crate::{MailboxId, TenantId, Timestamp};
@@ -14,9 +14,13 @@ pub async fn audit_newest_first_with_range_mailbox_and_paging(b: Backend) {
     let (m1, m2) = (MailboxId::generate(), MailboxId::generate());
     let base = Timestamp::now().minus(Duration::from_secs(3600));
     let mut records = Vec::new();
+    let users = [crate::UserId::generate(), crate::UserId::generate()];
     for i in 0..7i64 {
         let mailbox = if i % 2 == 0 { m1 } else { m2 };
-        let r = audit(t, Timestamp(base.millis() + i * 1000), Some(mailbox));
+        let mut r = audit(t, Timestamp(base.millis() + i * 1000), Some(mailbox));
+        // Two users, three outcomes, mixed over the mailboxes.
+        r.outcome = [AuditOutcome::Accepted, AuditOutcome::Rejected, AuditOutcome::Deferred][(i % 3) as usize];
+        r.user_id = Some(users[(i % 2) as usize]);
         ok(s.append_audit(&r).await, "append");
         records.push(r);
     }
@@ -31,7 +35,7 @@ pub async fn audit_newest_first_with_range_mailbox_and_paging(b: Backend) {
     assert!(all.items.iter().all(|r| r.tenant_id == t));
     assert_eq!(all.items.iter().find(|r| r.id == records[3].id), Some(&records[3]));
 
-    let range = AuditFilter { from: Some(records[2].at), to: Some(records[5].at), mailbox_id: None };
+    let range = AuditFilter { from: Some(records[2].at), to: Some(records[5].at), ..AuditFilter::default() };
     let ranged = ok(s.query_audit(t, &range, &PageRequest::first()).await, "range");
     let ids: Vec<_> = ranged.items.iter().map(|r| r.id).collect();
     assert_eq!(ids, vec![records[4].id, records[3].id, records[2].id]);
@@ -42,6 +46,35 @@ pub async fn audit_newest_first_with_range_mailbox_and_paging(b: Backend) {
         m2_items.items.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![records[5].id, records[3].id, records[1].id]
     );
+
+    // By user and by outcome, also combined with a mailbox, and paged through.
+    let user_of = |r: &crate::model::AuditRecord| r.user_id;
+    let u = user_of(&records[1]).expect("fixture records have a user");
+    let by_user = AuditFilter { user_id: Some(u), ..AuditFilter::default() };
+    let mine = ok(s.query_audit(t, &by_user, &PageRequest::first()).await, "user");
+    assert!(mine.items.len() >= 3 && mine.items.iter().all(|r| r.user_id == Some(u)));
+    let expected_mine = all.items.iter().filter(|r| r.user_id == Some(u)).count();
+    assert_eq!(mine.items.len(), expected_mine);
+    for outcome in [AuditOutcome::Accepted, AuditOutcome::Rejected, AuditOutcome::Deferred] {
+        let f = AuditFilter { outcome: Some(outcome), ..AuditFilter::default() };
+        let got = ok(s.query_audit(t, &f, &PageRequest::first()).await, "outcome");
+        let want: Vec<_> = all.items.iter().filter(|r| r.outcome == outcome).map(|r| r.id).collect();
+        assert_eq!(got.items.iter().map(|r| r.id).collect::<Vec<_>>(), want, "{outcome:?}");
+        let f = AuditFilter { outcome: Some(outcome), mailbox_id: Some(m1), ..AuditFilter::default() };
+        let mut paged = Vec::new();
+        let mut req = PageRequest::new(1, None);
+        for _ in 0..10 {
+            let page = ok(s.query_audit(t, &f, &req).await, "outcome page");
+            paged.extend(page.items.iter().map(|r| r.id));
+            match page.next {
+                Some(n) => req = PageRequest::new(1, Some(n)),
+                None => break,
+            }
+        }
+        let want: Vec<_> =
+            all.items.iter().filter(|r| r.outcome == outcome && r.mailbox_id == Some(m1)).map(|r| r.id).collect();
+        assert_eq!(paged, want, "{outcome:?} of m1, page by page");
+    }
 
     let mut seen = Vec::new();
     let mut req = PageRequest::new(2, None);
