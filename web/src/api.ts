@@ -201,7 +201,8 @@ export interface AuditRecord {
   recipients: number;
   message_id?: string | null;
   size: number;
-  outcome: 'accepted' | 'rejected';
+  /** accepted: 250; rejected: 5xx; deferred: 4xx (the client keeps the message and retries). */
+  outcome: 'accepted' | 'rejected' | 'deferred';
   smtp_code: number;
   smtp_reply: string;
   upstream_reply?: string | null;

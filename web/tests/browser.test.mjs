@@ -638,6 +638,17 @@ await step('alice sends through the proxy with that app password (swaks, STARTTL
   assert(/550 5\.7\.1/.test(refused), `From: all@ refused for alice: ${refused}`);
 });
 
+await step('alice sends as smtp@, whose own server is down: 451 4.4.0, the client keeps it (a deferred record)', async () => {
+  let deferred = '';
+  try {
+    execFileSync('swaks', ['--server', `${settings.host}:${settings.port}`, '--tls', '--auth', 'PLAIN', '--auth-user', 'alice', '--auth-password', appPassword,
+      '--from', MB.smtp, '--to', 'someone@example.net', '--header', `From: Own server <${MB.smtp}>`], { encoding: 'utf8', timeout: 30000 });
+  } catch (e) {
+    deferred = String(e.stdout);
+  }
+  assert(/451 4\.4\.0/.test(deferred), `From: smtp@ (upstream 127.0.0.1:9) deferred: ${deferred}`);
+});
+
 await step('alice: the language switch turns the page English', async () => {
   await al.getByTestId('lang-switch').click();
   await waitH1(al, 'App passwords');
@@ -665,11 +676,11 @@ await step('admin: audit log (filter by mailbox, paging by one)', async () => {
   let rows = [];
   for (let i = 0; i < 30; i++) {
     rows = await admin.locator('tr[data-audit]').evaluateAll((r) => r.map((x) => x.dataset.code));
-    if (rows.length >= 2) break;
+    if (['250', '550', '451'].every((c) => rows.includes(c))) break;
     await new Promise((r) => setTimeout(r, 200));
     await admin.getByRole('button', { name: 'Apply filters' }).click();
   }
-  assert(rows.includes('250') && rows.includes('550'), `audit codes: ${rows}`);
+  assert(rows.includes('250') && rows.includes('550') && rows.includes('451'), `audit codes: ${rows}`);
   await look(admin, 'admin-audit-en');
   await admin.getByLabel('Mailbox', { exact: true }).selectOption({ label: MB.news });
   await admin.getByRole('button', { name: 'Apply filters' }).click();
@@ -693,6 +704,54 @@ await step('admin: audit log (filter by mailbox, paging by one)', async () => {
   await admin.getByTestId('newer').click();
   await admin.locator('section[data-query="limit=1"]').waitFor();
   eq(await admin.locator('tr[data-audit]').getAttribute('data-audit'), first, 'back to page 1');
+});
+
+await step('admin: audit log (filter by outcome and by user; deferred has its own badge)', async () => {
+  const rowsOf = () => admin.locator('tr[data-audit]').evaluateAll((r) => r.map((x) => ({ code: x.dataset.code, outcome: x.dataset.outcome, user: x.dataset.user })));
+  const apply = async (q) => {
+    await admin.getByRole('button', { name: 'Apply filters' }).click();
+    await admin.locator(`section[data-query="${q}"]`).waitFor();
+  };
+  const outcome = admin.getByLabel('Outcome', { exact: true });
+  const user = admin.getByLabel('User', { exact: true });
+  await admin.getByLabel('Per page').selectOption('20');
+
+  await outcome.selectOption({ label: 'refused' });
+  await apply('limit=20&outcome=rejected');
+  let rows = await rowsOf();
+  assert(rows.some((r) => r.code === '550'), `the 550 is listed as refused: ${JSON.stringify(rows)}`);
+  assert(rows.every((r) => r.outcome === 'rejected' && r.code.startsWith('5')), `only refused: ${JSON.stringify(rows)}`);
+
+  await outcome.selectOption({ label: 'deferred (retried)' });
+  await apply('limit=20&outcome=deferred');
+  rows = await rowsOf();
+  assert(rows.some((r) => r.code === '451'), `the 451 is listed as deferred: ${JSON.stringify(rows)}`);
+  assert(rows.every((r) => r.outcome === 'deferred' && r.code.startsWith('4')), `only deferred: ${JSON.stringify(rows)}`);
+  eq(await admin.locator('tr[data-audit] .badge-warn').first().textContent(), 'deferred (retried)', 'the deferred badge');
+  eq(await admin.locator('tr[data-audit] .badge-off').count(), 0, 'no refused badge among deferred rows');
+  await look(admin, 'admin-audit-deferred-en');
+
+  await outcome.selectOption({ label: 'All outcomes' });
+  await user.selectOption({ label: 'Alice Academy (alice)' });
+  await apply(`limit=20&user_id=${alice.id}`);
+  rows = await rowsOf();
+  for (const c of ['250', '550', '451']) assert(rows.some((r) => r.code === c), `alice's ${c}: ${JSON.stringify(rows)}`);
+  assert(rows.every((r) => r.user === alice.id), `only alice's: ${JSON.stringify(rows)}`);
+
+  await outcome.selectOption({ label: 'accepted' });
+  await apply(`limit=20&user_id=${alice.id}&outcome=accepted`);
+  rows = await rowsOf();
+  assert(rows.length >= 1 && rows.every((r) => r.user === alice.id && r.outcome === 'accepted' && r.code === '250'), `alice's accepted: ${JSON.stringify(rows)}`);
+
+  await outcome.selectOption({ label: 'All outcomes' });
+  await user.selectOption({ label: 'Bob Events (bob)' });
+  await apply(`limit=20&user_id=${bob.id}`);
+  await admin.locator('main .empty').waitFor();
+  eq(await admin.locator('tr[data-audit]').count(), 0, 'bob sent nothing');
+
+  await user.selectOption({ label: 'All users' });
+  await apply('limit=20');
+  assert((await rowsOf()).length >= 3, 'all records again');
 });
 
 await step('admin in German: the seed\'s checkboxes (Antwort, Absender, Global, mit Authentifizierung, Benutzerrechte)', async () => {

@@ -1,5 +1,5 @@
-// Admin: the audit log with filters (time range, mailbox, page size) and
-// paging by the API's `next` cursor.
+// Admin: the audit log with filters (time range, mailbox, user, outcome,
+// page size) and paging by the API's `next` cursor.
 
 import type { AuditRecord, ListPage, Mailbox, User } from '../../api';
 import { h } from '../../dom';
@@ -18,13 +18,33 @@ interface Query {
   from: string;
   to: string;
   mailbox: string;
+  user: string;
+  outcome: '' | AuditRecord['outcome'];
   limit: string;
 }
 
-let query: Query = { from: '', to: '', mailbox: '', limit: '20' };
+let query: Query = { from: '', to: '', mailbox: '', user: '', outcome: '', limit: '20' };
 /** Cursors of the pages before the current one (for "newer"). */
 let cursors: (string | undefined)[] = [];
 let cursor: string | undefined;
+
+const OUTCOMES: AuditRecord['outcome'][] = ['accepted', 'rejected', 'deferred'];
+
+function isOutcome(v: string): v is AuditRecord['outcome'] {
+  return (OUTCOMES as string[]).includes(v);
+}
+
+/** The outcome as a badge: accepted (green), refused (red), deferred (amber: the client retries). */
+function outcomeBadge(outcome: AuditRecord['outcome']): HTMLElement {
+  switch (outcome) {
+    case 'accepted':
+      return h('span', { class: 'badge badge-on' }, t('outcome_accepted'));
+    case 'deferred':
+      return h('span', { class: 'badge badge-warn' }, t('outcome_deferred'));
+    default:
+      return h('span', { class: 'badge badge-off' }, t('outcome_rejected'));
+  }
+}
 
 export async function auditPage(ctx: Ctx): Promise<Node> {
   const { api, base } = adminOf(ctx);
@@ -39,6 +59,23 @@ export async function auditPage(ctx: Ctx): Promise<Node> {
     [{ value: '', label: t('audit_all_mailboxes') }, ...mailboxes.map((m) => ({ value: m.id, label: m.address }))],
     query.mailbox,
   );
+  const user = selectField(
+    t('user'),
+    'user_id',
+    [{ value: '', label: t('audit_all_users') }, ...users.map((u) => ({ value: u.id, label: `${u.name} (${u.login})` }))],
+    query.user,
+  );
+  const outcome = selectField(
+    t('audit_outcome'),
+    'outcome',
+    [
+      { value: '', label: t('audit_all_outcomes') },
+      { value: 'accepted', label: t('outcome_accepted') },
+      { value: 'rejected', label: t('outcome_rejected') },
+      { value: 'deferred', label: t('outcome_deferred') },
+    ],
+    query.outcome,
+  );
   const limit = selectField(t('audit_page_size'), 'limit', ['1', '20', '50', '100'].map((v) => ({ value: v, label: v })), query.limit);
 
   const params = new URLSearchParams({ limit: query.limit });
@@ -47,6 +84,8 @@ export async function auditPage(ctx: Ctx): Promise<Node> {
   if (f) params.set('from', f);
   if (tt) params.set('to', tt);
   if (query.mailbox) params.set('mailbox_id', query.mailbox);
+  if (query.user) params.set('user_id', query.user);
+  if (query.outcome) params.set('outcome', query.outcome);
   if (cursor) params.set('after', cursor);
 
   let page: ListPage<AuditRecord> | null = null;
@@ -63,13 +102,21 @@ export async function auditPage(ctx: Ctx): Promise<Node> {
       class: 'card filters',
       onsubmit: (ev) => {
         ev.preventDefault();
-        query = { from: from.input.value, to: to.input.value, mailbox: mailbox.input.value, limit: limit.input.value };
+        const o = outcome.input.value;
+        query = {
+          from: from.input.value,
+          to: to.input.value,
+          mailbox: mailbox.input.value,
+          user: user.input.value,
+          outcome: isOutcome(o) ? o : '',
+          limit: limit.input.value,
+        };
         cursors = [];
         cursor = undefined;
         ctx.refresh();
       },
     },
-    h('div', { class: 'grid-4' }, from.el, to.el, mailbox.el, limit.el),
+    h('div', { class: 'grid-filters' }, from.el, to.el, mailbox.el, user.el, outcome.el, limit.el),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('audit_apply'))),
   );
 
@@ -102,7 +149,7 @@ export async function auditPage(ctx: Ctx): Promise<Node> {
         { head: t('audit_time'), cell: (r: AuditRecord) => date(r.at), class: 'nowrap' },
         {
           head: t('audit_outcome'),
-          cell: (r) => h('span', { class: r.outcome === 'accepted' ? 'badge badge-on' : 'badge badge-off' }, r.outcome === 'accepted' ? t('outcome_accepted') : t('outcome_rejected')),
+          cell: (r) => outcomeBadge(r.outcome),
         },
         { head: t('audit_code'), cell: (r) => String(r.smtp_code) },
         { head: t('user'), cell: (r) => (r.user_id ? (login.get(r.user_id) ?? r.user_id) : '—') },
@@ -113,7 +160,7 @@ export async function auditPage(ctx: Ctx): Promise<Node> {
         { head: t('audit_reply'), cell: (r) => h('span', { class: 'reply-text' }, r.smtp_reply, r.upstream_reply ? h('span', { class: 'muted' }, ` (${r.upstream_reply})`) : null) },
       ],
       records,
-      (r) => ({ 'data-audit': r.id, 'data-code': String(r.smtp_code) }),
+      (r) => ({ 'data-audit': r.id, 'data-code': String(r.smtp_code), 'data-outcome': r.outcome, 'data-user': r.user_id ?? '' }),
     ),
     pager,
   );
