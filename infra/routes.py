@@ -42,8 +42,8 @@ NEEDS = {
     "directory": DYNAMO_READ | DYNAMO_WRITE,
     # mailboxes (quota transactions), passwords (secrets), verify (reads the password), audit
     "mailboxes": DYNAMO_READ | DYNAMO_WRITE | SECRETS_WRITE | {"secretsmanager:GetSecretValue"},
-    # me: reads, and the user's own credentials
-    "me": DYNAMO_READ | {"dynamodb:PutItem", "dynamodb:DeleteItem"},
+    # me: reads, and the user's own credentials (with the user's credential counter: UpdateItem)
+    "me": DYNAMO_READ | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
 }
 
 

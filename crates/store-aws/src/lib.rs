@@ -22,6 +22,7 @@
 //! | mailbox | `TENANT#<t>` | `MAILBOX#<m>` | | access list and SMTP settings inline |
 //! | address claim | `TENANT#<t>` | `ADDRESS#<address>` | | `mailbox_id` |
 //! | SMTP credential | `TENANT#<t>` | `CRED#<u>#<c>` | | hash only |
+//! | a user's credential count | `CREDCOUNT#<t>#<u>` | `COUNT` | | `n` (the cap of 20, also under races) |
 //! | API token | `TOKEN#<id>` | `TOKEN` | `TOKENS#<t>` or `TOKENS#OPERATOR` / `<id>` | hash only |
 //! | audit record | `AUDIT#<t>` | `<at, 20 digits>#<id>` | `AUDIT#<t>#<mailbox>` / same as SK | `ttl` |
 //! | mailbox health | `HEALTH#<t>` | `<m>` | | written by the relay when a login's outcome changes |
@@ -43,6 +44,9 @@
 //! | delete mailbox | 1 GetItem + 1 TransactWriteItems (mailbox, claim, count) |
 //! | find mailbox by address | 2 GetItem (claim, mailbox) |
 //! | a user's credentials | 1 Query (one more per further MB) |
+//! | create / revoke a credential | 1 TransactWriteItems (credential, the user's count conditioned on `n < 20` / `n > 0`) |
+//! | mailbox health of a tenant / record one | 1 Query / 1 PutItem |
+//! | audit by user or outcome | the time-range Query with a filter (reads the range, returns the matches) |
 //! | permission snapshot (tenant, user, all mailboxes) | 2 GetItem + 1 Query per 500 mailboxes or per MB of them, whichever is more |
 //! | append audit record | 1 PutItem |
 //! | audit by tenant and time range, newest first | 1+ Query (`SK BETWEEN`, backwards; expired items filtered) |
@@ -57,9 +61,9 @@
 //! BatchGetItem leaves unprocessed and items a BatchWriteItem leaves
 //! unprocessed are sent again.
 //!
-//! Quota and address uniqueness are conditions inside one
-//! TransactWriteItems, so concurrent creations cannot exceed the quota or
-//! claim an address twice. A transaction cancelled because of a
+//! Quota, the app-password cap and address uniqueness are conditions
+//! inside one TransactWriteItems, so concurrent creations cannot exceed
+//! the quota or the cap, or claim an address twice. A transaction cancelled because of a
 //! concurrent transaction (`TransactionConflict`) is retried with backoff.
 //! Reads of single items and base-table queries are strongly consistent;
 //! queries on GSI1 (tenant list, token list, audit by mailbox) are

@@ -106,7 +106,7 @@ async fn the_proxy_task_role_reads_counts_failures_appends_audit_and_nothing_els
     changed.mailbox_quota = 100;
     denied(proxy.store.update_tenant(&changed).await, "raise its own quota");
     denied(
-        proxy.store.create_credential(&credential(&user(t, "x", &[new.company.id]), "p")).await,
+        proxy.store.create_credential(&credential(&user(t, "x", &[new.company.id]), "p"), 20).await,
         "mint a credential",
     );
     denied(proxy.store.delete_token(new.admin_token.id).await, "delete a token");
@@ -162,7 +162,7 @@ async fn each_function_may_touch_only_its_own_secrets_and_me_writes_no_mailbox()
     );
     let u = user(t, "iam-user", &[new.company.id]);
     admin.create_user(&u).await.unwrap();
-    me.store.create_credential(&credential(&u, "p")).await.expect("me: its own app passwords");
+    me.store.create_credential(&credential(&u, "p"), 20).await.expect("me: its own app passwords");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

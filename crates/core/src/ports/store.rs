@@ -106,8 +106,9 @@ pub trait MailboxStore: Send + Sync {
 /// SMTP credentials (app passwords) of users.
 #[async_trait]
 pub trait CredentialStore: Send + Sync {
-    /// `Conflict` if the id exists.
-    async fn create_credential(&self, credential: &SmtpCredential) -> Result<(), StoreError>;
+    /// Creates a credential unless its user holds `max_per_user` already
+    /// (`QuotaExceeded`; atomic, also under races); `Conflict` if the id exists.
+    async fn create_credential(&self, credential: &SmtpCredential, max_per_user: usize) -> Result<(), StoreError>;
     /// All credentials of one user, ordered by id.
     async fn list_credentials(&self, tenant: TenantId, user: UserId) -> Result<Vec<SmtpCredential>, StoreError>;
     /// Revokes one credential; `NotFound` if absent.

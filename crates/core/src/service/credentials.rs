@@ -31,11 +31,6 @@ pub async fn issue(
     require_admin_or_self(caller, tenant, user)?;
     let name = parse_name("name", name)?;
     store.get_user(tenant, user).await?;
-    if store.list_credentials(tenant, user).await?.len() >= MAX_CREDENTIALS_PER_USER {
-        return Err(ServiceError::Conflict(format!(
-            "a user holds at most {MAX_CREDENTIALS_PER_USER} app passwords; revoke one first"
-        )));
-    }
     let password = generate_secret();
     let credential = SmtpCredential {
         tenant_id: tenant,
@@ -45,7 +40,14 @@ pub async fn issue(
         hash: SecretHash::of(password.expose_secret()),
         created_at: Timestamp::now(),
     };
-    store.create_credential(&credential).await?;
+    match store.create_credential(&credential, MAX_CREDENTIALS_PER_USER).await {
+        Err(StoreError::QuotaExceeded) => {
+            return Err(ServiceError::Conflict(format!(
+                "a user holds at most {MAX_CREDENTIALS_PER_USER} app passwords; revoke one first"
+            )));
+        }
+        other => other?,
+    }
     Ok(IssuedCredential { credential, password })
 }
 

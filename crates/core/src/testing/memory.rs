@@ -260,11 +260,15 @@ impl MailboxStore for MemoryStore {
 
 #[async_trait]
 impl CredentialStore for MemoryStore {
-    async fn create_credential(&self, c: &SmtpCredential) -> Result<(), StoreError> {
+    async fn create_credential(&self, c: &SmtpCredential, max_per_user: usize) -> Result<(), StoreError> {
         let mut d = self.data();
         let key = (c.tenant_id, c.user_id, c.id);
         if d.credentials.contains_key(&key) {
             return Err(StoreError::Conflict("credential exists".into()));
+        }
+        let held = d.credentials.keys().filter(|(t, u, _)| (*t, *u) == (c.tenant_id, c.user_id)).count();
+        if held >= max_per_user {
+            return Err(StoreError::QuotaExceeded);
         }
         d.credentials.insert(key, c.clone());
         Ok(())

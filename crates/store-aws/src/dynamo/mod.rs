@@ -343,7 +343,8 @@ pub(crate) mod tx {
     ) -> Result<TransactWriteItem, StoreError> {
         let mut b = Delete::builder().table_name(table).key("PK", super::s(pk)).key("SK", super::s(sk));
         if let Some((expr, values)) = condition {
-            b = b.condition_expression(expr).set_expression_attribute_values(Some(values));
+            // DynamoDB refuses an empty ExpressionAttributeValues map.
+            b = b.condition_expression(expr).set_expression_attribute_values((!values.is_empty()).then_some(values));
         }
         Ok(TransactWriteItem::builder().delete(built(b.build())?).build())
     }
@@ -364,7 +365,7 @@ pub(crate) mod tx {
                 .key("SK", super::s(sk))
                 .update_expression(expression)
                 .condition_expression(condition)
-                .set_expression_attribute_values(Some(values))
+                .set_expression_attribute_values((!values.is_empty()).then_some(values))
                 .build(),
         )?;
         Ok(TransactWriteItem::builder().update(u).build())

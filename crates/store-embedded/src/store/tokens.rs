@@ -4,23 +4,35 @@ use super::tenants::insert_token;
 use super::{SqliteStore, page_by_id};
 use crate::db::{get_all, get_one, sql_err, to_body, touched};
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::{TransactionBehavior, params};
 use sendas_core::model::{ApiToken, SmtpCredential};
 use sendas_core::ports::{CredentialStore, Page, PageRequest, TokenStore};
 use sendas_core::{CredentialId, StoreError, TenantId, TokenId, UserId};
 
 #[async_trait]
 impl CredentialStore for SqliteStore {
-    async fn create_credential(&self, c: &SmtpCredential) -> Result<(), StoreError> {
+    async fn create_credential(&self, c: &SmtpCredential, max_per_user: usize) -> Result<(), StoreError> {
         let (t, u, id, body) = (c.tenant_id.to_string(), c.user_id.to_string(), c.id.to_string(), to_body(c)?);
         self.db
             .call(move |conn| {
-                conn.execute(
+                // Count and insert in one write transaction: the cap holds under races.
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
+                let held: i64 = tx
+                    .query_row(
+                        "SELECT COUNT(*) FROM credentials WHERE tenant_id = ?1 AND user_id = ?2",
+                        params![t, u],
+                        |r| r.get(0),
+                    )
+                    .map_err(sql_err)?;
+                if usize::try_from(held).unwrap_or(usize::MAX) >= max_per_user {
+                    return Err(StoreError::QuotaExceeded);
+                }
+                tx.execute(
                     "INSERT INTO credentials (tenant_id, user_id, id, body) VALUES (?1, ?2, ?3, ?4)",
                     params![t, u, id, body],
                 )
-                .map(|_| ())
-                .map_err(sql_err)
+                .map_err(sql_err)?;
+                tx.commit().map_err(sql_err)
             })
             .await
     }

@@ -210,7 +210,7 @@ pub async fn tenants_cannot_see_each_other(b: Backend) {
     ok(s.create_group(&g).await, "group");
     let m = mailbox(ta, "shared@iso.example", MailboxScope::Global);
     ok(s.create_mailbox(&m).await, "mailbox");
-    ok(s.create_credential(&credential(&u, "pw")).await, "credential");
+    ok(s.create_credential(&credential(&u, "pw"), 20).await, "credential");
 
     assert_eq!(s.get_company(tb, a.company.id).await, Err(StoreError::NotFound));
     assert_eq!(s.get_user(tb, u.id).await, Err(StoreError::NotFound));

@@ -50,6 +50,7 @@ macro_rules! store_contract_tests {
             mailbox_update_moves_the_address,
             login_methods_and_health_round_trip,
             credentials_round_trip,
+            credential_cap_holds_under_a_race,
             tokens_round_trip,
             audit_newest_first_with_range_mailbox_and_paging,
             audit_retention_hides_and_purges_expired,

@@ -15,10 +15,10 @@ pub async fn credentials_round_trip(b: Backend) {
     ok(s.create_user(&u1).await, "u1");
     ok(s.create_user(&u2).await, "u2");
     let (a, c) = (credential(&u1, "pw-a"), credential(&u1, "pw-b"));
-    ok(s.create_credential(&a).await, "a");
-    ok(s.create_credential(&c).await, "b");
-    ok(s.create_credential(&credential(&u2, "pw-c")).await, "c");
-    assert!(matches!(s.create_credential(&a).await, Err(StoreError::Conflict(_))));
+    ok(s.create_credential(&a, 20).await, "a");
+    ok(s.create_credential(&c, 20).await, "b");
+    ok(s.create_credential(&credential(&u2, "pw-c"), 20).await, "c");
+    assert!(matches!(s.create_credential(&a, 20).await, Err(StoreError::Conflict(_))));
     let listed = ok(s.list_credentials(new.tenant.id, u1.id).await, "list");
     assert_eq!(listed, vec![a.clone(), c.clone()]);
     assert!(listed[0].hash.verify("pw-a"));
@@ -71,4 +71,25 @@ pub async fn system_relay_round_trip(b: Backend) {
     };
     ok(s.put_system_relay(&smtp).await, "smtp");
     assert_eq!(ok(s.get_system_relay().await, "get"), Some(smtp));
+}
+
+/// 20 concurrent app passwords for one user with a cap of 5: exactly 5; a revoked one frees its place.
+pub async fn credential_cap_holds_under_a_race(b: Backend) {
+    let new = new_tenant("credrace.example", 1);
+    ok(b.store.create_tenant(&new).await, "tenant");
+    let u = user(new.tenant.id, "racer", &[new.company.id]);
+    ok(b.store.create_user(&u).await, "user");
+    let tasks = (0..20).map(|i| {
+        let (store, c) = (b.store.clone(), credential(&u, &format!("pw-{i}")));
+        async move { store.create_credential(&c, 5).await }
+    });
+    let results = futures::future::join_all(tasks).await;
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    let capped = results.iter().filter(|r| **r == Err(StoreError::QuotaExceeded)).count();
+    assert_eq!((wins, capped), (5, 15), "{results:?}");
+    let held = ok(b.store.list_credentials(new.tenant.id, u.id).await, "list");
+    assert_eq!(held.len(), 5);
+    ok(b.store.delete_credential(new.tenant.id, u.id, held[0].id).await, "revoke one");
+    ok(b.store.create_credential(&credential(&u, "pw-again"), 5).await, "its place is free");
+    assert_eq!(b.store.create_credential(&credential(&u, "pw-over"), 5).await, Err(StoreError::QuotaExceeded));
 }
