@@ -115,6 +115,11 @@ export interface Field<E extends HTMLElement> {
   input: E;
 }
 
+/** The box of a form field: its label, the control, and the hint the control's `aria-describedby` names (`<id>-hint`). */
+function fieldBox(id: string, label: string, control: HTMLElement, hint?: string): HTMLElement {
+  return h('div', { class: 'field' }, h('label', { for: id }, label), control, hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null);
+}
+
 export function textField(
   label: string,
   opts: { name: string; value?: string; type?: string; required?: boolean; hint?: string; placeholder?: string; autocomplete?: string; inputmode?: string; min?: string; max?: string },
@@ -134,14 +139,7 @@ export function textField(
     max: opts.max,
     'aria-describedby': hintId,
   });
-  const el = h(
-    'div',
-    { class: 'field' },
-    h('label', { for: id }, label),
-    input,
-    opts.hint ? h('p', { class: 'hint', id: hintId }, opts.hint) : null,
-  );
-  return { el, input };
+  return { el: fieldBox(id, label, input, opts.hint), input };
 }
 
 /** A multi-line text field (e.g. a pasted key file); write-only secrets pass `secret`. */
@@ -161,14 +159,7 @@ export function textAreaField(
     class: opts.secret ? 'secret' : undefined,
     'aria-describedby': hintId,
   });
-  const el = h(
-    'div',
-    { class: 'field' },
-    h('label', { for: id }, label),
-    input,
-    opts.hint ? h('p', { class: 'hint', id: hintId }, opts.hint) : null,
-  );
-  return { el, input };
+  return { el: fieldBox(id, label, input, opts.hint), input };
 }
 
 export function selectField(
@@ -185,8 +176,7 @@ export function selectField(
     { id, name, 'aria-describedby': hintId },
     options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.label)),
   );
-  const el = h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('p', { class: 'hint', id: hintId }, hint) : null);
-  return { el, input };
+  return { el: fieldBox(id, label, input, hint), input };
 }
 
 export function checkField(label: string, name: string, checked: boolean, hint?: string): Field<HTMLInputElement> {

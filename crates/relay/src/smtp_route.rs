@@ -153,10 +153,7 @@ impl SmtpRoute {
             Described::Internal(why) => RelayError::Temporary(why),
             Described::Login { stage, refused, detail } => {
                 self.note(owner, Err((stage, &detail)), false);
-                // The client's errors name their step already ("auth: 535 ...").
-                let text =
-                    if detail.starts_with(stage.as_str()) { detail } else { format!("{}: {detail}", stage.as_str()) };
-                if refused { RelayError::LoginRefused(text) } else { RelayError::Temporary(text) }
+                if refused { RelayError::LoginRefused(detail) } else { RelayError::Temporary(detail) }
             }
             Described::Transaction(error) => {
                 // The login worked; the transaction failed.
@@ -177,7 +174,7 @@ pub(crate) enum Described {
         stage: HealthStage,
         /// For good (an admin must fix it).
         refused: bool,
-        /// What happened, sanitised.
+        /// What happened, sanitised, starting with the stage ("token: invalid_grant", "auth: 535 ...").
         detail: String,
     },
     /// MAIL, RCPT or DATA failed.
@@ -187,8 +184,11 @@ pub(crate) enum Described {
 pub(crate) fn describe(failure: Failure) -> Described {
     match failure {
         Failure::Login(LoginFailure::Internal(why)) => Described::Internal(why),
-        Failure::Login(LoginFailure::Stage { stage, refused, detail }) => Described::Login { stage, refused, detail },
+        Failure::Login(LoginFailure::Stage { stage, refused, detail }) => {
+            Described::Login { stage, refused, detail: format!("{}: {detail}", stage.as_str()) }
+        }
         Failure::Smtp(e) => {
+            // The client's errors name their step ("auth: 535 ..."), as the stages are named.
             let text = sanitise(&e.to_string());
             match stage_of(&e) {
                 Some(stage) => {

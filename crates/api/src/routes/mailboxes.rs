@@ -174,7 +174,7 @@ async fn set_credentials(
     Ids((t, id)): Ids<(TenantId, MailboxId)>,
     Body(b): Body<CredentialsBody>,
 ) -> ApiResult<StatusCode> {
-    if let (Some(password), LoginKind::Password) = (&b.password, LoginKind::of(&b)) {
+    if let Some(password) = only_password(&b) {
         mailboxes::set_password(s.store.as_ref(), s.secrets.as_ref(), &c, t, id, password).await?;
         return Ok(StatusCode::NO_CONTENT);
     }
@@ -185,84 +185,53 @@ async fn set_credentials(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Which login the fields of a credentials body are for.
-#[derive(PartialEq, Eq)]
-enum LoginKind {
-    Password,
-    Other,
+/// The password of a body that holds nothing else.
+fn only_password(b: &CredentialsBody) -> Option<&SecretString> {
+    let others = b.client_secret.is_some() || b.refresh_token.is_some() || b.service_account_key.is_some();
+    b.password.as_ref().filter(|_| !others)
 }
 
-impl LoginKind {
-    fn of(b: &CredentialsBody) -> LoginKind {
-        if b.client_secret.is_none() && b.refresh_token.is_none() && b.service_account_key.is_none() {
-            LoginKind::Password
-        } else {
-            LoginKind::Other
-        }
-    }
-}
-
-/// The login secret from the body's fields, checked against `method`.
+/// The login secret from the body's fields, checked against `method`: only
+/// the fields the method uses, and those it needs.
 fn login_secret(method: &LoginMethod, b: CredentialsBody) -> Result<LoginSecret, sendas_core::ServiceError> {
     use sendas_core::ServiceError;
     use sendas_core::secret::ExposeSecret;
-    let unwanted =
-        |field: &'static str| ServiceError::invalid(field, format!("not used by the {} login method", method.name()));
+    let uses: &[&str] = match method {
+        LoginMethod::Password => &["password"],
+        LoginMethod::OAuth2ClientCredentials { .. } => &["client_secret"],
+        LoginMethod::OAuth2RefreshToken { .. } => &["client_secret", "refresh_token"],
+        LoginMethod::GoogleServiceAccount { .. } => &["service_account_key"],
+    };
+    let given = [
+        ("password", b.password.is_some()),
+        ("client_secret", b.client_secret.is_some()),
+        ("refresh_token", b.refresh_token.is_some()),
+        ("service_account_key", b.service_account_key.is_some()),
+    ];
+    if let Some((field, _)) = given.iter().find(|(field, given)| *given && !uses.contains(field)) {
+        return Err(ServiceError::invalid(field, format!("not used by the {} login method", method.name())));
+    }
+    let missing =
+        |field: &'static str| ServiceError::invalid(field, format!("required by the {} login method", method.name()));
     let text = |field: &'static str, v: Option<SecretString>| -> Result<SecretString, ServiceError> {
         match v {
             Some(v) if !v.expose_secret().is_empty() && v.expose_secret().len() <= 8192 => Ok(v),
             Some(_) => Err(ServiceError::invalid(field, "1..=8192 characters")),
-            None => Err(ServiceError::invalid(field, format!("required by the {} login method", method.name()))),
+            None => Err(missing(field)),
         }
     };
     match method {
-        LoginMethod::Password => {
-            Err(match (b.client_secret.is_some(), b.refresh_token.is_some(), b.service_account_key.is_some()) {
-                (true, _, _) => unwanted("client_secret"),
-                (_, true, _) => unwanted("refresh_token"),
-                (_, _, true) => unwanted("service_account_key"),
-                _ => ServiceError::invalid("password", "required by the password login method"),
-            })
-        }
+        // A password alone goes through `mailboxes::set_password` (its own checks).
+        LoginMethod::Password => Err(missing("password")),
         LoginMethod::OAuth2ClientCredentials { .. } => {
-            for (field, given) in [
-                ("password", b.password.is_some()),
-                ("refresh_token", b.refresh_token.is_some()),
-                ("service_account_key", b.service_account_key.is_some()),
-            ] {
-                if given {
-                    return Err(unwanted(field));
-                }
-            }
             Ok(LoginSecret::ClientSecret(text("client_secret", b.client_secret)?))
         }
         LoginMethod::OAuth2RefreshToken { .. } => {
-            for (field, given) in
-                [("password", b.password.is_some()), ("service_account_key", b.service_account_key.is_some())]
-            {
-                if given {
-                    return Err(unwanted(field));
-                }
-            }
             let client_secret = b.client_secret.map(|c| text("client_secret", Some(c))).transpose()?;
             Ok(LoginSecret::RefreshToken { client_secret, refresh_token: text("refresh_token", b.refresh_token)? })
         }
         LoginMethod::GoogleServiceAccount { .. } => {
-            for (field, given) in [
-                ("password", b.password.is_some()),
-                ("client_secret", b.client_secret.is_some()),
-                ("refresh_token", b.refresh_token.is_some()),
-            ] {
-                if given {
-                    return Err(unwanted(field));
-                }
-            }
-            let Some(key) = b.service_account_key else {
-                return Err(ServiceError::invalid(
-                    "service_account_key",
-                    "required by the google_service_account login method",
-                ));
-            };
+            let key = b.service_account_key.ok_or_else(|| missing("service_account_key"))?;
             let key = ServiceAccountKey::parse(key.text().expose_secret())
                 .map_err(|why| ServiceError::invalid("service_account_key", why))?;
             Ok(LoginSecret::ServiceAccount(key))
