@@ -83,6 +83,22 @@ async fn the_proxy_task_role_reads_counts_failures_appends_audit_and_nothing_els
     proxy.store.append_audits(&records).await.expect("the audit writer's BatchWriteItem");
     proxy.store.append_audit(&audit(t, now, None)).await.expect("a single audit record");
     assert_eq!(admin.query_audit(t, &Default::default(), &PageRequest::new(100, None)).await.unwrap().items.len(), 31);
+    // The relay: the mailbox's health, and a rotated refresh token stored over the existing secret.
+    let health = sendas_core::model::MailboxHealth {
+        tenant_id: t,
+        mailbox_id: m.id,
+        failed_stage: Some(sendas_core::model::HealthStage::Token),
+        detail: "token: invalid_grant".into(),
+        at: now,
+    };
+    proxy.store.put_mailbox_health(&health).await.expect("the relay's health write");
+    assert_eq!(admin.list_mailbox_health(t).await.unwrap(), vec![health]);
+    let rotated = "rotated".to_owned().into();
+    proxy
+        .secrets
+        .put_secret(&SecretRef::mailbox(t, m.id), &rotated)
+        .await
+        .expect("a rotated refresh token stored back");
 
     // The recorded requests: every write of the proxy is under AUTHFAIL# or AUDIT#.
     for r in log.requests() {
@@ -142,6 +158,15 @@ async fn each_function_may_touch_only_its_own_secrets_and_me_writes_no_mailbox()
 
     let mailboxes = principal(Principal::FnMailboxes, &table, &prefix, &log).await;
     mailboxes.secrets.put_secret(&mb, &pw).await.unwrap();
+    let health = sendas_core::model::MailboxHealth {
+        tenant_id: t,
+        mailbox_id: sendas_core::MailboxId::generate(),
+        failed_stage: None,
+        detail: "235 ok".into(),
+        at: Timestamp::now(),
+    };
+    mailboxes.store.put_mailbox_health(&health).await.expect("mailboxes: verify records the health");
+    assert_eq!(mailboxes.store.list_mailbox_health(t).await.unwrap(), vec![health]);
     assert!(mailboxes.secrets.get_secret(&mb).await.unwrap().is_some());
     denied(mailboxes.secrets.put_secret(&SecretRef::system_relay(), &pw).await, "mailboxes: the system relay");
 
