@@ -334,6 +334,7 @@ async fn a_removed_grant_and_a_revoked_password_stop_working_within_the_ttl() {
         true,
         Default::default(),
         Default::default(),
+        &Default::default(),
     )
     .await
     .unwrap();
@@ -353,12 +354,12 @@ async fn a_disabled_user_or_tenant_cannot_authenticate() {
     let token = data_encoding::BASE64.encode(format!("\0alice\0{}", w.password).as_bytes());
     let admin = sendas_core::model::Role::Admin { tenant_id: w.tenant };
     let off = sendas_core::service::directory::UpdateUser { enabled: Some(false), ..Default::default() };
-    sendas_core::service::directory::update_user(w.store.as_ref(), &admin, w.tenant, w.alice, off).await.unwrap();
+    sendas_core::service::directory::update_user(w.store.as_ref(), &admin, w.tenant, w.alice, off, &Default::default()).await.unwrap();
     let mut o = open(&w).await;
     o.client.expect("EHLO c", 250).await;
     o.client.expect(&format!("AUTH PLAIN {token}"), 535).await;
     let on = sendas_core::service::directory::UpdateUser { enabled: Some(true), ..Default::default() };
-    sendas_core::service::directory::update_user(w.store.as_ref(), &admin, w.tenant, w.alice, on).await.unwrap();
+    sendas_core::service::directory::update_user(w.store.as_ref(), &admin, w.tenant, w.alice, on, &Default::default()).await.unwrap();
     sendas_core::service::tenants::set_enabled(w.store.as_ref(), &sendas_core::model::Role::Operator, w.tenant, false)
         .await
         .unwrap();

@@ -14,6 +14,7 @@
 
 pub mod authorize;
 pub mod dto;
+pub mod etag;
 pub mod extract;
 pub mod problem;
 pub mod routes;

@@ -83,6 +83,13 @@ impl IntoResponse for ApiError {
                 Some(field.to_owned()),
             ),
             ServiceError::Conflict(m) => (StatusCode::CONFLICT, "conflict", "Conflict", m, None),
+            ServiceError::PreconditionFailed => (
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                "Precondition failed",
+                "it changed since the version named in If-Match; read it again (ETag) and redo the edit".to_owned(),
+                None,
+            ),
             ServiceError::QuotaExceeded => (
                 StatusCode::CONFLICT,
                 "quota_exceeded",

@@ -28,6 +28,14 @@ pub enum StoreError {
     /// A page cursor that this backend did not hand out.
     #[error("invalid page cursor")]
     InvalidCursor,
+    /// A versioned write found another version stored: the item changed
+    /// since it was read.
+    #[error("changed since it was read")]
+    VersionMismatch,
+    /// A write that adds a group to a user or an access list found the
+    /// group gone (or being deleted).
+    #[error("no such group")]
+    MissingGroup,
 }
 
 /// What a use-case answers besides success.
@@ -53,6 +61,10 @@ pub enum ServiceError {
     /// A unique value is taken or the item exists.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// `If-Match` named a version that is no longer current (HTTP 412),
+    /// or, inside a use-case, a write raced another one.
+    #[error("the resource changed since that version; read it again")]
+    PreconditionFailed,
     /// The tenant's mailbox quota is used up.
     #[error("the mailbox quota of this tenant is used up; ask the operator to raise it")]
     QuotaExceeded,
@@ -80,6 +92,8 @@ impl From<StoreError> for ServiceError {
             StoreError::Unavailable(m) => ServiceError::Unavailable(m),
             StoreError::Corrupt(m) => ServiceError::Internal(m),
             StoreError::InvalidCursor => ServiceError::invalid("after", "not a cursor from a previous page"),
+            StoreError::VersionMismatch => ServiceError::PreconditionFailed,
+            StoreError::MissingGroup => ServiceError::invalid("groups", "no such group in this tenant"),
         }
     }
 }

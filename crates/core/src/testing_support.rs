@@ -25,6 +25,7 @@ fn mailbox(address: &str) -> Mailbox {
         access: AccessList::default(),
         system: false,
         created_at: Timestamp(0),
+        version: 1,
     }
 }
 

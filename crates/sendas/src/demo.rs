@@ -148,9 +148,18 @@ pub async fn seed(store: &dyn Store, secrets: &dyn SecretStore, api: &str, opera
     )
     .await
     .map_err(err)?;
-    mailboxes::set_access(store, &admin, t, restricted.id, true, BTreeSet::new(), BTreeSet::from([sales]))
-        .await
-        .map_err(err)?;
+    mailboxes::set_access(
+        store,
+        &admin,
+        t,
+        restricted.id,
+        true,
+        BTreeSet::new(),
+        BTreeSet::from([sales]),
+        &Default::default(),
+    )
+    .await
+    .map_err(err)?;
     let smtp = SmtpSettings::new("smtp.demo.example", 587, TlsMode::Starttls, "billing@demo.example")
         .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?;
     let billing = mailboxes::create(

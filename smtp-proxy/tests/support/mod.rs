@@ -102,9 +102,18 @@ pub async fn seed(store: Arc<dyn Store>) -> World {
         mailboxes::create(store.as_ref(), &admin, tid, mb(a, true)).await.unwrap();
     }
     let restricted = mailboxes::create(store.as_ref(), &admin, tid, mb("admin@tenant.example", true)).await.unwrap();
-    mailboxes::set_access(store.as_ref(), &admin, tid, restricted.id, true, BTreeSet::from([bob.id]), BTreeSet::new())
-        .await
-        .unwrap();
+    mailboxes::set_access(
+        store.as_ref(),
+        &admin,
+        tid,
+        restricted.id,
+        true,
+        BTreeSet::from([bob.id]),
+        BTreeSet::new(),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     mailboxes::create(store.as_ref(), &admin, tid, mb("replies@tenant.example", false)).await.unwrap();
     let pw = credentials::issue(store.as_ref(), &admin, tid, alice.id, "t").await.unwrap();
     let bob_pw = credentials::issue(store.as_ref(), &admin, tid, bob.id, "t").await.unwrap();

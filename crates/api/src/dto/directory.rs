@@ -56,6 +56,8 @@ pub struct UserView {
     pub enabled: bool,
     /// Creation time.
     pub created_at: String,
+    /// Raised by every change; also the `ETag` (`"<version>"`) to send as `If-Match`.
+    pub version: u64,
 }
 
 impl From<User> for UserView {
@@ -69,6 +71,7 @@ impl From<User> for UserView {
             groups: u.groups,
             enabled: u.enabled,
             created_at: time(u.created_at),
+            version: u.version,
         }
     }
 }
@@ -116,11 +119,13 @@ pub struct GroupView {
     pub name: String,
     /// Creation time.
     pub created_at: String,
+    /// Raised by every change; also the `ETag` (`"<version>"`) to send as `If-Match`.
+    pub version: u64,
 }
 
 impl From<Group> for GroupView {
     fn from(g: Group) -> Self {
-        GroupView { id: g.id, name: g.name.to_string(), created_at: time(g.created_at) }
+        GroupView { id: g.id, name: g.name.to_string(), created_at: time(g.created_at), version: g.version }
     }
 }
 

@@ -184,6 +184,8 @@ pub struct MailboxView {
     pub groups: BTreeSet<GroupId>,
     /// Creation time.
     pub created_at: String,
+    /// Raised by every change; also the `ETag` (`"<version>"`) to send as `If-Match`.
+    pub version: u64,
 }
 
 impl From<Mailbox> for MailboxView {
@@ -216,6 +218,7 @@ impl From<Mailbox> for MailboxView {
             users: m.access.users,
             groups: m.access.groups,
             created_at: time(m.created_at),
+            version: m.version,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::created;
 use crate::dto::*;
+use crate::etag::{Precondition, Tagged};
 use crate::extract::{Body, Caller, Ids, Params};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -121,22 +122,28 @@ async fn get_user(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, id)): Ids<(TenantId, UserId)>,
-) -> ApiResult<Json<UserView>> {
-    Ok(Json(directory::get_user(s.store.as_ref(), &c, t, id).await?.into()))
+) -> ApiResult<Tagged<Json<UserView>>> {
+    Ok(tagged_user(directory::get_user(s.store.as_ref(), &c, t, id).await?))
+}
+
+/// A user's view with its `ETag`.
+fn tagged_user(u: sendas_core::model::User) -> Tagged<Json<UserView>> {
+    Tagged(u.version, Json(u.into()))
 }
 
 /// Enables or disables a user, or changes its name, companies or groups.
 #[utoipa::path(patch, path = "/tenants/{tenant_id}/users/{user_id}", tag = "directory",
-    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("user_id" = String, Path)),
+    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("user_id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag this edit was made from: 412 if it is no longer current")),
     request_body = UserPatch, responses((status = 200, body = UserView), (status = "4XX", body = Problem)))]
 async fn update_user(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, id)): Ids<(TenantId, UserId)>,
+    Precondition(p): Precondition,
     Body(b): Body<UserPatch>,
-) -> ApiResult<Json<UserView>> {
+) -> ApiResult<Tagged<Json<UserView>>> {
     let change = directory::UpdateUser { name: b.name, enabled: b.enabled, companies: b.companies, groups: b.groups };
-    Ok(Json(directory::update_user(s.store.as_ref(), &c, t, id, change).await?.into()))
+    Ok(tagged_user(directory::update_user(s.store.as_ref(), &c, t, id, change, &p).await?))
 }
 
 /// The mailboxes a user may use as From and as Reply-To.
@@ -239,33 +246,37 @@ async fn get_group(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, id)): Ids<(TenantId, GroupId)>,
-) -> ApiResult<Json<GroupView>> {
-    Ok(Json(directory::get_group(s.store.as_ref(), &c, t, id).await?.into()))
+) -> ApiResult<Tagged<Json<GroupView>>> {
+    let g = directory::get_group(s.store.as_ref(), &c, t, id).await?;
+    Ok(Tagged(g.version, Json(g.into())))
 }
 
 /// Renames a group.
 #[utoipa::path(patch, path = "/tenants/{tenant_id}/groups/{group_id}", tag = "directory",
-    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("group_id" = String, Path)),
+    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("group_id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag this edit was made from: 412 if it is no longer current")),
     request_body = NameBody, responses((status = 200, body = GroupView), (status = "4XX", body = Problem)))]
 async fn update_group(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, id)): Ids<(TenantId, GroupId)>,
+    Precondition(p): Precondition,
     Body(b): Body<NameBody>,
-) -> ApiResult<Json<GroupView>> {
-    Ok(Json(directory::rename_group(s.store.as_ref(), &c, t, id, &b.name).await?.into()))
+) -> ApiResult<Tagged<Json<GroupView>>> {
+    let g = directory::rename_group(s.store.as_ref(), &c, t, id, &b.name, &p).await?;
+    Ok(Tagged(g.version, Json(g.into())))
 }
 
 /// Deletes a group (and removes it from members and mailbox access lists).
 #[utoipa::path(delete, path = "/tenants/{tenant_id}/groups/{group_id}", tag = "directory",
-    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("group_id" = String, Path)),
+    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("group_id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag this edit was made from: 412 if it is no longer current")),
     responses((status = 204), (status = "4XX", body = Problem)))]
 async fn delete_group(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, id)): Ids<(TenantId, GroupId)>,
+    Precondition(p): Precondition,
 ) -> ApiResult<StatusCode> {
-    directory::delete_group(s.store.as_ref(), &c, t, id).await?;
+    directory::delete_group(s.store.as_ref(), &c, t, id, &p).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -291,8 +302,8 @@ async fn add_member(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, g, u)): Ids<(TenantId, GroupId, UserId)>,
-) -> ApiResult<Json<UserView>> {
-    Ok(Json(directory::set_membership(s.store.as_ref(), &c, t, g, u, true).await?.into()))
+) -> ApiResult<Tagged<Json<UserView>>> {
+    Ok(tagged_user(directory::set_membership(s.store.as_ref(), &c, t, g, u, true).await?))
 }
 
 /// Removes a user from a group.
@@ -304,8 +315,8 @@ async fn remove_member(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, g, u)): Ids<(TenantId, GroupId, UserId)>,
-) -> ApiResult<Json<UserView>> {
-    Ok(Json(directory::set_membership(s.store.as_ref(), &c, t, g, u, false).await?.into()))
+) -> ApiResult<Tagged<Json<UserView>>> {
+    Ok(tagged_user(directory::set_membership(s.store.as_ref(), &c, t, g, u, false).await?))
 }
 
 /// Lists the tenant's API tokens.

@@ -3,6 +3,7 @@
 
 use super::created;
 use crate::dto::*;
+use crate::etag::{Precondition, Tagged};
 use crate::extract::{Body, Caller, Ids, Params};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -94,10 +95,18 @@ async fn get_mailbox(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, id)): Ids<(TenantId, MailboxId)>,
-) -> ApiResult<Json<MailboxView>> {
+) -> ApiResult<Tagged<Json<MailboxView>>> {
     let mailbox = mailboxes::get(s.store.as_ref(), &c, t, id).await?;
     let health = health_of(&s, t).await?;
-    Ok(Json(with_health(mailbox, &health)))
+    Ok(tagged(mailbox, &health))
+}
+
+/// The view of `m` with its health and its `ETag`.
+fn tagged(
+    m: Mailbox,
+    health: &std::collections::HashMap<MailboxId, sendas_core::model::MailboxHealth>,
+) -> Tagged<Json<MailboxView>> {
+    Tagged(m.version, Json(with_health(m, health)))
 }
 
 /// The tenant's mailbox health, by mailbox.
@@ -123,17 +132,18 @@ fn with_health(
 /// Replaces a mailbox's address, name, scope, flags and SMTP settings
 /// (`restricted` and the access list are set at `/access`, the password at `/password`).
 #[utoipa::path(put, path = "/tenants/{tenant_id}/mailboxes/{mailbox_id}", tag = "mailboxes",
-    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("mailbox_id" = String, Path)),
+    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("mailbox_id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag this edit was made from: 412 if it is no longer current")),
     request_body = MailboxBody, responses((status = 200, body = MailboxView), (status = "4XX", body = Problem)))]
 async fn update_mailbox(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, id)): Ids<(TenantId, MailboxId)>,
+    Precondition(p): Precondition,
     Body(b): Body<MailboxBody>,
-) -> ApiResult<Json<MailboxView>> {
+) -> ApiResult<Tagged<Json<MailboxView>>> {
     let current = mailboxes::get(s.store.as_ref(), &c, t, id).await?;
-    let updated = mailboxes::update(s.store.as_ref(), &c, t, id, input(b, current.flags.restricted)?).await?;
-    Ok(Json(with_health(updated, &health_of(&s, t).await?)))
+    let updated = mailboxes::update(s.store.as_ref(), &c, t, id, input(b, current.flags.restricted)?, &p).await?;
+    Ok(tagged(updated, &health_of(&s, t).await?))
 }
 
 /// Deletes a mailbox and its stored password (never the system mailbox).
@@ -241,16 +251,17 @@ fn login_secret(method: &LoginMethod, b: CredentialsBody) -> Result<LoginSecret,
 
 /// Sets `restricted` and the users and groups who may use the mailbox.
 #[utoipa::path(put, path = "/tenants/{tenant_id}/mailboxes/{mailbox_id}/access", tag = "mailboxes",
-    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("mailbox_id" = String, Path)),
+    security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("mailbox_id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag this edit was made from: 412 if it is no longer current")),
     request_body = AccessBody, responses((status = 200, body = MailboxView), (status = "4XX", body = Problem)))]
 async fn set_access(
     State(s): State<AppState>,
     Caller(c): Caller,
     Ids((t, id)): Ids<(TenantId, MailboxId)>,
+    Precondition(p): Precondition,
     Body(b): Body<AccessBody>,
-) -> ApiResult<Json<MailboxView>> {
-    let m = mailboxes::set_access(s.store.as_ref(), &c, t, id, b.restricted, b.users, b.groups).await?;
-    Ok(Json(with_health(m, &health_of(&s, t).await?)))
+) -> ApiResult<Tagged<Json<MailboxView>>> {
+    let m = mailboxes::set_access(s.store.as_ref(), &c, t, id, b.restricted, b.users, b.groups, &p).await?;
+    Ok(tagged(m, &health_of(&s, t).await?))
 }
 
 /// Logs in to the mailbox's SMTP server (connect, TLS, token, AUTH, QUIT)

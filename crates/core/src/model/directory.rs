@@ -38,6 +38,9 @@ pub struct User {
     pub enabled: bool,
     /// When it was created.
     pub created_at: Timestamp,
+    /// Raised by every change (the API's `ETag`); 1 when created.
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// A named set of users, e.g. a department. Membership is stored on the
@@ -53,4 +56,7 @@ pub struct Group {
     pub name: Name,
     /// When it was created.
     pub created_at: Timestamp,
+    /// Raised by every change (the API's `ETag`); 1 when created.
+    #[serde(default)]
+    pub version: u64,
 }

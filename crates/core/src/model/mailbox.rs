@@ -180,6 +180,9 @@ pub struct Mailbox {
     pub system: bool,
     /// When it was created.
     pub created_at: Timestamp,
+    /// Raised by every change (the API's `ETag`); 1 when created.
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl Mailbox {

@@ -83,6 +83,7 @@ impl Inputs {
             groups: BTreeSet::from([user_group]),
             enabled: self.user_enabled,
             created_at: Timestamp(0),
+            version: 1,
         };
         let mut access = AccessList::default();
         access.users.insert(UserId::generate());
@@ -109,6 +110,7 @@ impl Inputs {
             access,
             system: false,
             created_at: Timestamp(0),
+            version: 1,
         };
         let _ = other_company;
         (tenant, user, mailbox, if self.use_from { Usage::From } else { Usage::ReplyTo })

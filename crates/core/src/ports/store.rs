@@ -60,8 +60,13 @@ pub trait UserStore: Send + Sync {
     async fn find_user_by_login(&self, login: &Login) -> Result<User, StoreError>;
     /// The tenant's users, ordered by id.
     async fn list_users(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<User>, StoreError>;
-    /// Replaces a user (the login must not change); `NotFound` if absent.
-    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Replaces `before` by `after` (same tenant, id and login) if the
+    /// stored user is still at `before.version`; `after` is written as
+    /// given (its version one higher). Groups in `after` but not in
+    /// `before` must exist in the same atomic step (`MissingGroup`).
+    /// `NotFound` if absent, `VersionMismatch` if it changed since read,
+    /// `Conflict` if the login would change.
+    async fn update_user(&self, before: &User, after: &User) -> Result<(), StoreError>;
 }
 
 /// Groups of a tenant.
@@ -73,10 +78,15 @@ pub trait GroupStore: Send + Sync {
     async fn get_group(&self, tenant: TenantId, id: GroupId) -> Result<Group, StoreError>;
     /// The tenant's groups, ordered by id.
     async fn list_groups(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Group>, StoreError>;
-    /// Replaces a group; `NotFound` if absent.
-    async fn update_group(&self, group: &Group) -> Result<(), StoreError>;
-    /// Deletes a group; `NotFound` if absent.
-    async fn delete_group(&self, tenant: TenantId, id: GroupId) -> Result<(), StoreError>;
+    /// Replaces `before` by `after` if the stored group is still at
+    /// `before.version`; `NotFound` if absent, `VersionMismatch` otherwise.
+    async fn update_group(&self, before: &Group, after: &Group) -> Result<(), StoreError>;
+    /// Deletes a group still at `group.version` and removes it from every
+    /// user and mailbox access list that names it, as one atomic step
+    /// where the backend can (see each backend's docs for the limit);
+    /// nothing can name the group any more once this returns.
+    /// `NotFound` if absent, `VersionMismatch` if the group changed.
+    async fn delete_group(&self, group: &Group) -> Result<(), StoreError>;
 }
 
 /// Mailboxes of a tenant; addresses are unique per tenant.
@@ -92,9 +102,12 @@ pub trait MailboxStore: Send + Sync {
     async fn find_mailbox_by_address(&self, tenant: TenantId, address: &EmailAddress) -> Result<Mailbox, StoreError>;
     /// The tenant's mailboxes, ordered by id.
     async fn list_mailboxes(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, StoreError>;
-    /// Replaces a mailbox, moving its address when it changed (`Conflict`
-    /// if the new one is taken); `NotFound` if absent.
-    async fn update_mailbox(&self, mailbox: &Mailbox) -> Result<(), StoreError>;
+    /// Replaces `before` by `after` if the stored mailbox is still at
+    /// `before.version`, moving its address when it changed (`Conflict` if
+    /// the new one is taken); groups added to the access list must exist
+    /// in the same atomic step (`MissingGroup`). `NotFound` if absent,
+    /// `VersionMismatch` if it changed since read.
+    async fn update_mailbox(&self, before: &Mailbox, after: &Mailbox) -> Result<(), StoreError>;
     /// Deletes a mailbox and frees its address and quota place.
     async fn delete_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<(), StoreError>;
     /// Records a mailbox's last relay outcome (replaces the previous one).

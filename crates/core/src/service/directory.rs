@@ -1,6 +1,7 @@
 //! Companies, users, groups and group membership of a tenant (admin only;
 //! a user may read itself).
 
+use super::edit::{IfMatch, retry_raced};
 use super::{parse_name, require_admin, require_admin_or_self};
 use crate::error::{ServiceError, StoreError};
 use crate::model::{Company, Group, Login, Role, User};
@@ -81,7 +82,20 @@ async fn check_companies(store: &dyn Store, tenant: TenantId, ids: &BTreeSet<Com
     Ok(())
 }
 
-async fn check_groups(store: &dyn Store, tenant: TenantId, ids: &BTreeSet<GroupId>) -> Result<(), ServiceError> {
+/// The most groups one user may be in, and one access list may name: the
+/// stores check every group a write adds inside the write itself (one
+/// DynamoDB transaction holds at most 100 items).
+pub const MAX_GROUPS: usize = 64;
+
+/// Checks that the groups exist (and are not too many).
+pub(crate) async fn check_groups(
+    store: &dyn Store,
+    tenant: TenantId,
+    ids: &BTreeSet<GroupId>,
+) -> Result<(), ServiceError> {
+    if ids.len() > MAX_GROUPS {
+        return Err(ServiceError::invalid("groups", format!("at most {MAX_GROUPS} groups")));
+    }
     for id in ids {
         store.get_group(tenant, *id).await.map_err(missing_as_invalid("groups", "group"))?;
     }
@@ -122,6 +136,7 @@ pub async fn create_user(
         groups: input.groups,
         enabled: true,
         created_at: Timestamp::now(),
+        version: 1,
     };
     store.create_user(&user).await?;
     Ok(user)
@@ -157,32 +172,54 @@ pub struct UpdateUser {
     pub groups: Option<BTreeSet<GroupId>>,
 }
 
-/// Updates a user (admin only). The login never changes.
+/// Updates a user (admin only). The login never changes. Fields left
+/// `None` keep what is stored when the write happens (a concurrent edit of
+/// another field is never lost); `if_match` pins the version edited.
 pub async fn update_user(
     store: &dyn Store,
     caller: &Role,
     tenant: TenantId,
     id: UserId,
     change: UpdateUser,
+    if_match: &IfMatch,
 ) -> Result<User, ServiceError> {
     require_admin(caller, tenant)?;
-    let mut user = store.get_user(tenant, id).await?;
-    if let Some(name) = change.name {
-        user.name = parse_name("name", &name)?;
+    let name = change.name.as_deref().map(|n| parse_name("name", n)).transpose()?;
+    if let Some(companies) = &change.companies {
+        check_companies(store, tenant, companies).await?;
     }
-    if let Some(enabled) = change.enabled {
-        user.enabled = enabled;
+    if let Some(groups) = &change.groups {
+        check_groups(store, tenant, groups).await?;
     }
-    if let Some(companies) = change.companies {
-        check_companies(store, tenant, &companies).await?;
-        user.companies = companies;
+    retry_raced(if_match, || async {
+        let before = store.get_user(tenant, id).await?;
+        if_match.check(before.version)?;
+        let mut after = before.clone();
+        if let Some(name) = &name {
+            after.name = name.clone();
+        }
+        if let Some(enabled) = change.enabled {
+            after.enabled = enabled;
+        }
+        if let Some(companies) = &change.companies {
+            after.companies = companies.clone();
+        }
+        if let Some(groups) = &change.groups {
+            after.groups = groups.clone();
+        }
+        write_user(store, &before, after).await
+    })
+    .await
+}
+
+/// Writes `after` over `before` as the next version (unchanged: no write).
+async fn write_user(store: &dyn Store, before: &User, mut after: User) -> Result<User, ServiceError> {
+    if after == *before {
+        return Ok(after);
     }
-    if let Some(groups) = change.groups {
-        check_groups(store, tenant, &groups).await?;
-        user.groups = groups;
-    }
-    store.update_user(&user).await?;
-    Ok(user)
+    after.version = before.version + 1;
+    store.update_user(before, &after).await?;
+    Ok(after)
 }
 
 /// Creates a group.
@@ -198,6 +235,7 @@ pub async fn create_group(
         id: GroupId::generate(),
         name: parse_name("name", name)?,
         created_at: Timestamp::now(),
+        version: 1,
     };
     store.create_group(&group).await?;
     Ok(group)
@@ -209,19 +247,28 @@ pub async fn get_group(store: &dyn Store, caller: &Role, tenant: TenantId, id: G
     Ok(store.get_group(tenant, id).await?)
 }
 
-/// Renames a group.
+/// Renames a group; `if_match` pins the version renamed.
 pub async fn rename_group(
     store: &dyn Store,
     caller: &Role,
     tenant: TenantId,
     id: GroupId,
     name: &str,
+    if_match: &IfMatch,
 ) -> Result<Group, ServiceError> {
     require_admin(caller, tenant)?;
-    let mut group = store.get_group(tenant, id).await?;
-    group.name = parse_name("name", name)?;
-    store.update_group(&group).await?;
-    Ok(group)
+    let name = parse_name("name", name)?;
+    retry_raced(if_match, || async {
+        let before = store.get_group(tenant, id).await?;
+        if_match.check(before.version)?;
+        if before.name == name {
+            return Ok(before);
+        }
+        let after = Group { name: name.clone(), version: before.version + 1, ..before.clone() };
+        store.update_group(&before, &after).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// Lists groups.
@@ -252,7 +299,9 @@ pub async fn group_members(
     Ok(all_users(store, tenant).await?.into_iter().filter(|u| u.groups.contains(&id)).collect())
 }
 
-/// Adds (`member = true`) or removes a user from a group.
+/// Adds (`member = true`) or removes a user from a group. Adding checks
+/// the group in the same atomic write, so a user never joins a group that
+/// a concurrent deletion removed.
 pub async fn set_membership(
     store: &dyn Store,
     caller: &Role,
@@ -263,27 +312,40 @@ pub async fn set_membership(
 ) -> Result<User, ServiceError> {
     require_admin(caller, tenant)?;
     store.get_group(tenant, group).await?;
-    let mut u = store.get_user(tenant, user).await?;
-    let changed = if member { u.groups.insert(group) } else { u.groups.remove(&group) };
-    if changed {
-        store.update_user(&u).await?;
-    }
-    Ok(u)
+    retry_raced(&IfMatch::Any, || async {
+        let before = store.get_user(tenant, user).await?;
+        let mut after = before.clone();
+        if member {
+            after.groups.insert(group);
+            if after.groups.len() > MAX_GROUPS {
+                return Err(ServiceError::invalid("groups", format!("at most {MAX_GROUPS} groups")));
+            }
+        } else {
+            after.groups.remove(&group);
+        }
+        write_user(store, &before, after).await.map_err(|e| match e {
+            // The group went away between the check above and the write.
+            ServiceError::Validation { field: "groups", .. } => ServiceError::NotFound,
+            other => other,
+        })
+    })
+    .await
 }
 
-/// Deletes a group and removes it from its members and from mailbox access lists.
-pub async fn delete_group(store: &dyn Store, caller: &Role, tenant: TenantId, id: GroupId) -> Result<(), ServiceError> {
+/// Deletes a group and removes it from its members and from mailbox access
+/// lists in one atomic step; `if_match` pins the group's version.
+pub async fn delete_group(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    id: GroupId,
+    if_match: &IfMatch,
+) -> Result<(), ServiceError> {
     require_admin(caller, tenant)?;
-    store.get_group(tenant, id).await?;
-    for mut user in all_users(store, tenant).await? {
-        if user.groups.remove(&id) {
-            store.update_user(&user).await?;
-        }
-    }
-    for mut mailbox in super::mailboxes::all_mailboxes(store, tenant).await? {
-        if mailbox.access.groups.remove(&id) {
-            store.update_mailbox(&mailbox).await?;
-        }
-    }
-    Ok(store.delete_group(tenant, id).await?)
+    retry_raced(if_match, || async {
+        let group = store.get_group(tenant, id).await?;
+        if_match.check(group.version)?;
+        Ok(store.delete_group(&group).await?)
+    })
+    .await
 }

@@ -1,6 +1,7 @@
 //! Mailboxes: create within the quota, update flags and SMTP settings, the
 //! write-only password, access lists, delete (never the system mailbox).
 
+use super::edit::{IfMatch, retry_raced};
 use super::require_admin;
 use crate::error::{ServiceError, StoreError};
 use crate::model::{AccessList, LoginMethod, Mailbox, MailboxFlags, MailboxScope, Name, Role, SmtpSettings};
@@ -65,6 +66,7 @@ pub async fn create(
         access: AccessList::default(),
         system: false,
         created_at: Timestamp::now(),
+        version: 1,
     };
     store.create_mailbox(&mailbox).await?;
     Ok(mailbox)
@@ -94,37 +96,53 @@ pub async fn all_mailboxes(store: &dyn Store, tenant: TenantId) -> Result<Vec<Ma
 
 /// Replaces the editable fields. The system mailbox stays `sender`,
 /// global, not `restricted`, enabled and without SMTP settings.
+/// `if_match` pins the version replaced.
 pub async fn update(
     store: &dyn Store,
     caller: &Role,
     tenant: TenantId,
     id: MailboxId,
     input: MailboxInput,
+    if_match: &IfMatch,
 ) -> Result<Mailbox, ServiceError> {
     require_admin(caller, tenant)?;
     let (address, display_name) = validate(store, tenant, &input).await?;
-    let mut mailbox = store.get_mailbox(tenant, id).await?;
-    if mailbox.system {
-        let f = input.flags;
-        if input.scope != MailboxScope::Global || !f.sender || f.restricted || !f.enabled || input.smtp.is_some() {
-            return Err(ServiceError::invalid(
-                "flags",
-                "the system mailbox stays sender, global, enabled, unrestricted and on the system relay",
-            ));
+    retry_raced(if_match, || async {
+        let before = store.get_mailbox(tenant, id).await?;
+        if_match.check(before.version)?;
+        if before.system {
+            let f = input.flags;
+            if input.scope != MailboxScope::Global || !f.sender || f.restricted || !f.enabled || input.smtp.is_some() {
+                return Err(ServiceError::invalid(
+                    "flags",
+                    "the system mailbox stays sender, global, enabled, unrestricted and on the system relay",
+                ));
+            }
         }
+        // The stored secret stays valid while the login method keeps its kind.
+        let kept = before.smtp.as_ref().filter(|s| s.password_set).map(|s| s.login().name());
+        let mut after = before.clone();
+        after.address = address.clone();
+        after.display_name = display_name.clone();
+        after.scope = input.scope;
+        after.flags = input.flags;
+        after.smtp = input.smtp.clone().map(|mut s| {
+            s.password_set = kept == Some(s.login().name());
+            s
+        });
+        write(store, &before, after).await
+    })
+    .await
+}
+
+/// Writes `after` over `before` as the next version (unchanged: no write).
+async fn write(store: &dyn Store, before: &Mailbox, mut after: Mailbox) -> Result<Mailbox, ServiceError> {
+    if after == *before {
+        return Ok(after);
     }
-    // The stored secret stays valid while the login method keeps its kind.
-    let kept = mailbox.smtp.as_ref().filter(|s| s.password_set).map(|s| s.login().name());
-    mailbox.address = address;
-    mailbox.display_name = display_name;
-    mailbox.scope = input.scope;
-    mailbox.flags = input.flags;
-    mailbox.smtp = input.smtp.map(|mut s| {
-        s.password_set = kept == Some(s.login().name());
-        s
-    });
-    store.update_mailbox(&mailbox).await?;
-    Ok(mailbox)
+    after.version = before.version + 1;
+    store.update_mailbox(before, &after).await?;
+    Ok(after)
 }
 
 /// Sets the write-only SMTP password of an `authenticated` mailbox whose login method is `password`.
@@ -162,20 +180,28 @@ pub async fn set_login_secret(
     secret_for: impl FnOnce(&SmtpSettings) -> Result<SecretString, ServiceError>,
 ) -> Result<Mailbox, ServiceError> {
     require_admin(caller, tenant)?;
-    let mut mailbox = store.get_mailbox(tenant, id).await?;
-    let Some(smtp) = mailbox.smtp.as_mut() else {
+    let mailbox = store.get_mailbox(tenant, id).await?;
+    let Some(smtp) = mailbox.smtp.as_ref() else {
         return Err(ServiceError::invalid("smtp", "the mailbox has no SMTP settings (not authenticated)"));
     };
     let secret = secret_for(smtp)?;
     secrets.put_secret(&SecretRef::mailbox(tenant, id), &secret).await?;
-    if !smtp.password_set {
-        smtp.password_set = true;
-        store.update_mailbox(&mailbox).await?;
-    }
-    Ok(mailbox)
+    retry_raced(&IfMatch::Any, || async {
+        let before = store.get_mailbox(tenant, id).await?;
+        let mut after = before.clone();
+        match after.smtp.as_mut() {
+            Some(smtp) => smtp.password_set = true,
+            None => return Err(ServiceError::invalid("smtp", "the mailbox has no SMTP settings (not authenticated)")),
+        }
+        write(store, &before, after).await
+    })
+    .await
 }
 
-/// Sets `restricted` and the users and groups allowed to use the mailbox.
+/// Sets `restricted` and the users and groups allowed to use the mailbox;
+/// the groups are checked again inside the write (a group deleted meanwhile
+/// is never listed). `if_match` pins the version replaced.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_access(
     store: &dyn Store,
     caller: &Role,
@@ -184,28 +210,28 @@ pub async fn set_access(
     restricted: bool,
     users: BTreeSet<UserId>,
     groups: BTreeSet<GroupId>,
+    if_match: &IfMatch,
 ) -> Result<Mailbox, ServiceError> {
     require_admin(caller, tenant)?;
-    let mut mailbox = store.get_mailbox(tenant, id).await?;
-    if mailbox.system && restricted {
-        return Err(ServiceError::invalid("restricted", "the system mailbox cannot be restricted"));
-    }
     for u in &users {
         store.get_user(tenant, *u).await.map_err(|e| match e {
             StoreError::NotFound => ServiceError::invalid("users", "no such user in this tenant"),
             other => other.into(),
         })?;
     }
-    for g in &groups {
-        store.get_group(tenant, *g).await.map_err(|e| match e {
-            StoreError::NotFound => ServiceError::invalid("groups", "no such group in this tenant"),
-            other => other.into(),
-        })?;
-    }
-    mailbox.flags.restricted = restricted;
-    mailbox.access = AccessList { users, groups };
-    store.update_mailbox(&mailbox).await?;
-    Ok(mailbox)
+    super::directory::check_groups(store, tenant, &groups).await?;
+    retry_raced(if_match, || async {
+        let before = store.get_mailbox(tenant, id).await?;
+        if_match.check(before.version)?;
+        if before.system && restricted {
+            return Err(ServiceError::invalid("restricted", "the system mailbox cannot be restricted"));
+        }
+        let mut after = before.clone();
+        after.flags.restricted = restricted;
+        after.access = AccessList { users: users.clone(), groups: groups.clone() };
+        write(store, &before, after).await
+    })
+    .await
 }
 
 /// Deletes a mailbox and its password; the system mailbox cannot be deleted.

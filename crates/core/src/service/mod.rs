@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod credentials;
 pub mod directory;
+pub mod edit;
 pub mod mailboxes;
 pub mod permissions;
 pub mod settings;

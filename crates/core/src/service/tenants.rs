@@ -62,6 +62,7 @@ pub async fn create(store: &dyn Store, caller: &Role, input: CreateTenant) -> Re
         access: AccessList::default(),
         system: true,
         created_at: now,
+        version: 1,
     };
     let token_name = parse_name("name", "first admin token")?;
     let admin_token = mint(Role::Admin { tenant_id: tenant.id }, token_name);

@@ -1,6 +1,7 @@
 //! Use-case tests on the in-memory store: roles, quota, secrets, AUTH, dropdowns.
 
 use super::credentials::{self, AuthFailure};
+use super::edit::IfMatch;
 use super::mailboxes::{self, MailboxInput};
 use super::tenants::{self, CreateTenant, CreatedTenant};
 use super::{directory, permissions, settings, tokens};
@@ -127,15 +128,25 @@ fn the_system_mailbox_is_never_deleted_or_restricted() {
             mailboxes::delete(&store, &secrets, &admin, t.tenant.id, id).await,
             Err(ServiceError::Conflict(_))
         ));
-        let restrict =
-            mailboxes::set_access(&store, &admin, t.tenant.id, id, true, BTreeSet::new(), BTreeSet::new()).await;
+        let restrict = mailboxes::set_access(
+            &store,
+            &admin,
+            t.tenant.id,
+            id,
+            true,
+            BTreeSet::new(),
+            BTreeSet::new(),
+            &IfMatch::Any,
+        )
+        .await;
         assert!(matches!(restrict, Err(ServiceError::Validation { field: "restricted", .. })));
         let mut change = input("system@sys.example", MailboxScope::Company(t.company.id));
-        let scoped = mailboxes::update(&store, &admin, t.tenant.id, id, change.clone()).await;
+        let scoped = mailboxes::update(&store, &admin, t.tenant.id, id, change.clone(), &IfMatch::Any).await;
         assert!(matches!(scoped, Err(ServiceError::Validation { .. })));
         change.scope = MailboxScope::Global;
         change.display_name = "Renamed".into();
-        let renamed = mailboxes::update(&store, &admin, t.tenant.id, id, change).await.expect("rename is fine");
+        let renamed =
+            mailboxes::update(&store, &admin, t.tenant.id, id, change, &IfMatch::Any).await.expect("rename is fine");
         assert_eq!(renamed.display_name.as_str(), "Renamed");
     });
 }
@@ -196,10 +207,10 @@ fn smtp_auth_accepts_only_live_credentials_of_enabled_users_and_tenants() {
         assert_eq!(credentials::authenticate(&store, "nobody", &pw).await.err(), Some(AuthFailure::Invalid));
         assert_eq!(credentials::authenticate(&store, "bad login!", &pw).await.err(), Some(AuthFailure::Invalid));
         let off = directory::UpdateUser { enabled: Some(false), ..Default::default() };
-        directory::update_user(&store, &admin, t.tenant.id, u.id, off).await.expect("disable");
+        directory::update_user(&store, &admin, t.tenant.id, u.id, off, &IfMatch::Any).await.expect("disable");
         assert_eq!(credentials::authenticate(&store, "carol", &pw).await.err(), Some(AuthFailure::Invalid));
         let on = directory::UpdateUser { enabled: Some(true), ..Default::default() };
-        directory::update_user(&store, &admin, t.tenant.id, u.id, on).await.expect("enable");
+        directory::update_user(&store, &admin, t.tenant.id, u.id, on, &IfMatch::Any).await.expect("enable");
         tenants::set_enabled(&store, &OP, t.tenant.id, false).await.expect("disable tenant");
         assert_eq!(credentials::authenticate(&store, "carol", &pw).await.err(), Some(AuthFailure::Invalid));
         tenants::set_enabled(&store, &OP, t.tenant.id, true).await.expect("enable tenant");
@@ -248,9 +259,18 @@ fn dropdowns_follow_groups_and_cost_three_store_requests() {
         directory::set_membership(&store, &admin, tid, sales.id, alice.id, true).await.expect("member");
         let restricted =
             mailboxes::create(&store, &admin, tid, input("sales@dd.example", MailboxScope::Global)).await.expect("m");
-        mailboxes::set_access(&store, &admin, tid, restricted.id, true, BTreeSet::new(), BTreeSet::from([sales.id]))
-            .await
-            .expect("grant");
+        mailboxes::set_access(
+            &store,
+            &admin,
+            tid,
+            restricted.id,
+            true,
+            BTreeSet::new(),
+            BTreeSet::from([sales.id]),
+            &IfMatch::Any,
+        )
+        .await
+        .expect("grant");
         let mut reply_only = input("noreply@dd.example", MailboxScope::Company(t.company.id));
         reply_only.flags.sender = false;
         mailboxes::create(&store, &admin, tid, reply_only).await.expect("reply only");
@@ -269,7 +289,7 @@ fn dropdowns_follow_groups_and_cost_three_store_requests() {
         assert!(bobs.from.iter().all(|m| m.address.as_str() != "sales@dd.example"));
         assert!(matches!(permissions::usable_by(&store, &me, tid, alice.id).await, Err(ServiceError::Forbidden(_))));
 
-        directory::delete_group(&store, &admin, tid, sales.id).await.expect("delete group");
+        directory::delete_group(&store, &admin, tid, sales.id, &IfMatch::Any).await.expect("delete group");
         let alice_after = directory::get_user(&store, &admin, tid, alice.id).await.expect("alice");
         assert!(alice_after.groups.is_empty());
         let m_after = mailboxes::get(&store, &admin, tid, restricted.id).await.expect("mailbox");

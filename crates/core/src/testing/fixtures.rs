@@ -54,6 +54,7 @@ pub fn mailbox(tenant: TenantId, addr: &str, scope: MailboxScope) -> Mailbox {
         access: AccessList::default(),
         system: false,
         created_at: Timestamp::now(),
+        version: 1,
     }
 }
 
@@ -64,7 +65,7 @@ pub fn company(tenant: TenantId, n: &str) -> Company {
 
 /// A group.
 pub fn group(tenant: TenantId, n: &str) -> Group {
-    Group { tenant_id: tenant, id: GroupId::generate(), name: name(n), created_at: Timestamp::now() }
+    Group { tenant_id: tenant, id: GroupId::generate(), name: name(n), created_at: Timestamp::now(), version: 1 }
 }
 
 /// An enabled user in the given companies.
@@ -78,6 +79,7 @@ pub fn user(tenant: TenantId, l: &str, companies: &[CompanyId]) -> User {
         groups: BTreeSet::new(),
         enabled: true,
         created_at: Timestamp::now(),
+        version: 1,
     }
 }
 

@@ -147,6 +147,9 @@ impl UserStore for MemoryStore {
         if d.users.contains_key(&(u.tenant_id, u.id)) || d.logins.contains_key(&u.login) {
             return Err(StoreError::Conflict("login taken".into()));
         }
+        if u.groups.iter().any(|g| !d.groups.contains_key(&(u.tenant_id, *g))) {
+            return Err(StoreError::MissingGroup);
+        }
         d.logins.insert(u.login.clone(), (u.tenant_id, u.id));
         d.users.insert((u.tenant_id, u.id), u.clone());
         Ok(())
@@ -162,13 +165,21 @@ impl UserStore for MemoryStore {
     async fn list_users(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<User>, StoreError> {
         Ok(page_of(&self.data().users, tenant, page))
     }
-    async fn update_user(&self, u: &User) -> Result<(), StoreError> {
+    async fn update_user(&self, before: &User, after: &User) -> Result<(), StoreError> {
         let mut d = self.data();
-        let slot = d.users.get_mut(&(u.tenant_id, u.id)).ok_or(StoreError::NotFound)?;
-        if slot.login != u.login {
+        let key = (before.tenant_id, before.id);
+        let stored = d.users.get(&key).ok_or(StoreError::NotFound)?;
+        if stored.login != after.login {
             return Err(StoreError::Conflict("a login cannot change".into()));
         }
-        *slot = u.clone();
+        if stored.version != before.version {
+            return Err(StoreError::VersionMismatch);
+        }
+        let t = before.tenant_id;
+        if after.groups.difference(&before.groups).any(|g| !d.groups.contains_key(&(t, *g))) {
+            return Err(StoreError::MissingGroup);
+        }
+        d.users.insert(key, after.clone());
         Ok(())
     }
 }
@@ -189,14 +200,32 @@ impl GroupStore for MemoryStore {
     async fn list_groups(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Group>, StoreError> {
         Ok(page_of(&self.data().groups, tenant, page))
     }
-    async fn update_group(&self, g: &Group) -> Result<(), StoreError> {
+    async fn update_group(&self, before: &Group, after: &Group) -> Result<(), StoreError> {
         let mut d = self.data();
-        let slot = d.groups.get_mut(&(g.tenant_id, g.id)).ok_or(StoreError::NotFound)?;
-        *slot = g.clone();
+        let slot = d.groups.get_mut(&(before.tenant_id, before.id)).ok_or(StoreError::NotFound)?;
+        if slot.version != before.version {
+            return Err(StoreError::VersionMismatch);
+        }
+        *slot = after.clone();
         Ok(())
     }
-    async fn delete_group(&self, tenant: TenantId, id: GroupId) -> Result<(), StoreError> {
-        self.data().groups.remove(&(tenant, id)).map(|_| ()).ok_or(StoreError::NotFound)
+    async fn delete_group(&self, g: &Group) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let (t, id) = (g.tenant_id, g.id);
+        let stored = d.groups.get(&(t, id)).ok_or(StoreError::NotFound)?;
+        if stored.version != g.version {
+            return Err(StoreError::VersionMismatch);
+        }
+        d.groups.remove(&(t, id));
+        for ((_, _), u) in d.users.iter_mut().filter(|((ut, _), u)| *ut == t && u.groups.contains(&id)) {
+            u.groups.remove(&id);
+            u.version += 1;
+        }
+        for ((_, _), m) in d.mailboxes.iter_mut().filter(|((mt, _), m)| *mt == t && m.access.groups.contains(&id)) {
+            m.access.groups.remove(&id);
+            m.version += 1;
+        }
+        Ok(())
     }
 }
 
@@ -228,16 +257,23 @@ impl MailboxStore for MemoryStore {
     async fn list_mailboxes(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, StoreError> {
         Ok(page_of(&self.data().mailboxes, tenant, page))
     }
-    async fn update_mailbox(&self, m: &Mailbox) -> Result<(), StoreError> {
+    async fn update_mailbox(&self, before: &Mailbox, m: &Mailbox) -> Result<(), StoreError> {
         let mut d = self.data();
-        let key = (m.tenant_id, m.id);
-        let old = d.mailboxes.get(&key).ok_or(StoreError::NotFound)?.address.clone();
+        let (t, key) = (m.tenant_id, (m.tenant_id, m.id));
+        let stored = d.mailboxes.get(&key).ok_or(StoreError::NotFound)?;
+        if stored.version != before.version {
+            return Err(StoreError::VersionMismatch);
+        }
+        let old = stored.address.clone();
+        if m.access.groups.difference(&before.access.groups).any(|g| !d.groups.contains_key(&(t, *g))) {
+            return Err(StoreError::MissingGroup);
+        }
         if old != m.address {
-            if d.addresses.contains_key(&(m.tenant_id, m.address.clone())) {
+            if d.addresses.contains_key(&(t, m.address.clone())) {
                 return Err(StoreError::Conflict("address taken".into()));
             }
-            d.addresses.remove(&(m.tenant_id, old));
-            d.addresses.insert((m.tenant_id, m.address.clone()), m.id);
+            d.addresses.remove(&(t, old));
+            d.addresses.insert((t, m.address.clone()), m.id);
         }
         d.mailboxes.insert(key, m.clone());
         Ok(())

@@ -1,6 +1,7 @@
 //! Companies, users (with their platform-wide login claims) and groups.
 
-use super::{DynamoStore, decode, failed, item_with_keys, s, tx};
+use super::versioned::{at_version, claim_group, group_sk, put_user, user_sk};
+use super::{DynamoStore, encode, failed, item_with_keys, s, tx};
 use crate::error::unavailable;
 use crate::keys::*;
 use async_trait::async_trait;
@@ -10,12 +11,6 @@ use sendas_core::{CompanyId, GroupId, StoreError, TenantId, UserId};
 
 fn company_sk(id: CompanyId) -> String {
     format!("COMPANY#{id}")
-}
-fn user_sk(id: UserId) -> String {
-    format!("USER#{id}")
-}
-fn group_sk(id: GroupId) -> String {
-    format!("GROUP#{id}")
 }
 
 #[async_trait]
@@ -45,11 +40,41 @@ impl GroupStore for DynamoStore {
     async fn list_groups(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Group>, StoreError> {
         self.query_prefix(tenant_pk(tenant), "GROUP#", page, |g: &Group| g.id.to_string()).await
     }
-    async fn update_group(&self, g: &Group) -> Result<(), StoreError> {
-        self.update_existing(tenant_pk(g.tenant_id), &group_sk(g.id), g).await
+    async fn update_group(&self, before: &Group, after: &Group) -> Result<(), StoreError> {
+        // SET keeps the group's `refs` and `deleting` (see `versioned`).
+        let (cond, mut values) = at_version(before.version);
+        let mut sets = Vec::new();
+        let mut names = std::collections::HashMap::new();
+        for (i, (name, value)) in encode(after)?.into_iter().enumerate() {
+            sets.push(format!("#a{i} = :v{i}"));
+            names.insert(format!("#a{i}"), name);
+            values.insert(format!(":v{i}"), value);
+        }
+        let (pk, sk) = (tenant_pk(before.tenant_id), group_sk(before.id));
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .key(PK, s(pk.clone()))
+            .key(SK, s(sk.clone()))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists(deleting) AND {cond}"))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match result.map_err(unavailable) {
+            Ok(_) => Ok(()),
+            Err(StoreError::Conflict(_)) => Err(self
+                .why_not_written(pk, sk, |stored: Group| {
+                    if stored.version == before.version { StoreError::NotFound } else { StoreError::VersionMismatch }
+                })
+                .await),
+            Err(e) => Err(e),
+        }
     }
-    async fn delete_group(&self, tenant: TenantId, id: GroupId) -> Result<(), StoreError> {
-        self.delete_existing(tenant_pk(tenant), group_sk(id)).await
+    async fn delete_group(&self, g: &Group) -> Result<(), StoreError> {
+        self.delete_group_with_references(g).await
     }
 }
 
@@ -62,11 +87,15 @@ impl UserStore for DynamoStore {
         claim.insert(SK.into(), s(LOGIN_SK));
         claim.insert("tenant_id".into(), s(u.tenant_id.to_string()));
         claim.insert("user_id".into(), s(u.id.to_string()));
-        let items = vec![tx::put_new(self.table(), user)?, tx::put_new(self.table(), claim)?];
+        let mut items = vec![tx::put_new(self.table(), user)?, tx::put_new(self.table(), claim)?];
+        for g in &u.groups {
+            items.push(claim_group(self.table(), u.tenant_id, *g)?);
+        }
         match self.transact(items).await? {
             Ok(()) => Ok(()),
             Err(r) if failed(&r, 1) => Err(StoreError::Conflict("login taken".into())),
-            Err(_) => Err(StoreError::Conflict("user exists".into())),
+            Err(r) if failed(&r, 0) => Err(StoreError::Conflict("user exists".into())),
+            Err(_) => Err(StoreError::MissingGroup),
         }
     }
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<User, StoreError> {
@@ -82,27 +111,23 @@ impl UserStore for DynamoStore {
     async fn list_users(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<User>, StoreError> {
         self.query_prefix(tenant_pk(tenant), "USER#", page, |u: &User| u.id.to_string()).await
     }
-    async fn update_user(&self, u: &User) -> Result<(), StoreError> {
-        let item = item_with_keys(u, &[(PK, tenant_pk(u.tenant_id)), (SK, user_sk(u.id))])?;
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_exists(PK) AND login = :login")
-            .expression_attribute_values(":login", s(u.login.to_string()))
-            .send()
-            .await;
-        match result.map_err(unavailable) {
-            Ok(_) => Ok(()),
-            Err(StoreError::Conflict(_)) => match self.get_item(tenant_pk(u.tenant_id), user_sk(u.id)).await? {
-                None => Err(StoreError::NotFound),
-                Some(existing) => {
-                    let stored: User = decode(existing)?;
-                    Err(StoreError::Conflict(format!("a login cannot change (is {})", stored.login)))
-                }
-            },
-            Err(e) => Err(e),
+    async fn update_user(&self, before: &User, after: &User) -> Result<(), StoreError> {
+        let mut items = vec![put_user(self.table(), before, after)?];
+        for g in after.groups.difference(&before.groups) {
+            items.push(claim_group(self.table(), after.tenant_id, *g)?);
+        }
+        match self.write_items(items).await? {
+            Ok(()) => Ok(()),
+            Err(r) if failed(&r, 0) => Err(self
+                .why_not_written(tenant_pk(before.tenant_id), user_sk(before.id), |stored: User| {
+                    if stored.login != after.login {
+                        StoreError::Conflict(format!("a login cannot change (is {})", stored.login))
+                    } else {
+                        StoreError::VersionMismatch
+                    }
+                })
+                .await),
+            Err(_) => Err(StoreError::MissingGroup),
         }
     }
 }

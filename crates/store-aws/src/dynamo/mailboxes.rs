@@ -1,6 +1,7 @@
 //! Mailboxes: the quota counter on the tenant item and the per-tenant
 //! address claims, both enforced inside one transaction.
 
+use super::versioned::{claim_group, mailbox_sk, put_mailbox};
 use super::{DynamoStore, Item, decode, failed, item_with_keys, n, s, tx};
 use crate::keys::*;
 use async_trait::async_trait;
@@ -8,10 +9,6 @@ use sendas_core::model::{Mailbox, MailboxHealth};
 use sendas_core::ports::{MailboxStore, Page, PageRequest};
 use sendas_core::{EmailAddress, MailboxId, StoreError, TenantId};
 use std::collections::HashMap;
-
-fn mailbox_sk(id: MailboxId) -> String {
-    format!("MAILBOX#{id}")
-}
 
 /// The mailbox item with its keys.
 pub(crate) fn mailbox_item(m: &Mailbox) -> Result<Item, StoreError> {
@@ -86,24 +83,29 @@ impl MailboxStore for DynamoStore {
         self.query_prefix(tenant_pk(tenant), "MAILBOX#", page, |m: &Mailbox| m.id.to_string()).await
     }
 
-    async fn update_mailbox(&self, m: &Mailbox) -> Result<(), StoreError> {
-        let old: Mailbox = match self.get_item(tenant_pk(m.tenant_id), mailbox_sk(m.id)).await? {
-            Some(item) => decode(item)?,
-            None => return Err(StoreError::NotFound),
-        };
-        if old.address == m.address {
-            let result = self.transact(vec![tx::put_existing(self.table(), mailbox_item(m)?)?]).await?;
-            return result.map_err(|_| StoreError::NotFound);
+    async fn update_mailbox(&self, before: &Mailbox, m: &Mailbox) -> Result<(), StoreError> {
+        let t = m.tenant_id;
+        let mut items = vec![put_mailbox(self.table(), before, m)?];
+        let moves = before.address != m.address;
+        if moves {
+            items.push(tx::delete(
+                self.table(),
+                tenant_pk(t),
+                address_sk(&before.address),
+                Some(claim_is_mine(before)),
+            )?);
+            items.push(tx::put_new(self.table(), address_claim(m)?)?);
         }
-        let items = vec![
-            tx::put_existing(self.table(), mailbox_item(m)?)?,
-            tx::delete(self.table(), tenant_pk(m.tenant_id), address_sk(&old.address), Some(claim_is_mine(&old)))?,
-            tx::put_new(self.table(), address_claim(m)?)?,
-        ];
-        match self.transact(items).await? {
+        for g in m.access.groups.difference(&before.access.groups) {
+            items.push(claim_group(self.table(), t, *g)?);
+        }
+        match self.write_items(items).await? {
             Ok(()) => Ok(()),
-            Err(r) if failed(&r, 0) => Err(StoreError::NotFound),
-            Err(_) => Err(StoreError::Conflict("address taken".into())),
+            Err(r) if failed(&r, 0) => Err(self
+                .why_not_written(tenant_pk(t), mailbox_sk(m.id), |_: Mailbox| StoreError::VersionMismatch)
+                .await),
+            Err(r) if moves && (failed(&r, 1) || failed(&r, 2)) => Err(StoreError::Conflict("address taken".into())),
+            Err(_) => Err(StoreError::MissingGroup),
         }
     }
 

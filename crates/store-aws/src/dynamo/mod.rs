@@ -6,6 +6,7 @@ mod directory;
 mod mailboxes;
 mod tenants;
 mod tokens;
+mod versioned;
 
 use crate::error::{corrupt, unavailable};
 use crate::keys::{PK, SK};
@@ -326,10 +327,20 @@ pub(crate) mod tx {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    /// Put that replaces an existing item (fails if it does not exist).
-    pub(crate) fn put_existing(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    /// Put on a condition (with its values).
+    pub(crate) fn put_if(
+        table: &str,
+        item: Item,
+        condition: &str,
+        values: HashMap<String, AttributeValue>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let put = built(
-            Put::builder().table_name(table).set_item(Some(item)).condition_expression("attribute_exists(PK)").build(),
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .set_expression_attribute_values((!values.is_empty()).then_some(values))
+                .build(),
         )?;
         Ok(TransactWriteItem::builder().put(put).build())
     }

@@ -1,6 +1,6 @@
 //! Mailboxes: quota and per-tenant address uniqueness in one transaction.
 
-use super::{SqliteStore, scoped};
+use super::{SqliteStore, scoped, versioned};
 use crate::db::{get_all, get_one, sql_err, to_body, touched};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -59,12 +59,18 @@ impl MailboxStore for SqliteStore {
     async fn list_mailboxes(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, StoreError> {
         scoped::list(self, "mailboxes", tenant.to_string(), page, |x: &Mailbox| x.id.to_string()).await
     }
-    async fn update_mailbox(&self, m: &Mailbox) -> Result<(), StoreError> {
+    async fn update_mailbox(&self, before: &Mailbox, m: &Mailbox) -> Result<(), StoreError> {
         let (t, id, address, body) = (m.tenant_id.to_string(), m.id.to_string(), m.address.to_string(), to_body(m)?);
+        let expected = before.version;
+        let added: Vec<_> = m.access.groups.difference(&before.access.groups).copied().collect();
         self.db
             .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
+                versioned::require_version(&tx, "mailboxes", &t, &id, expected)?;
+                versioned::require_groups(&tx, &t, &added)?;
                 let sql = "UPDATE mailboxes SET address = ?3, body = ?4 WHERE tenant_id = ?1 AND id = ?2";
-                touched(conn.execute(sql, params![t, id, address, body]).map_err(sql_err)?)
+                touched(tx.execute(sql, params![t, id, address, body]).map_err(sql_err)?)?;
+                tx.commit().map_err(sql_err)
             })
             .await
     }

@@ -5,6 +5,7 @@ mod directory;
 mod mailboxes;
 mod tenants;
 mod tokens;
+mod versioned;
 
 use crate::db::{Db, EmbeddedError, get_all};
 use rusqlite::Connection;

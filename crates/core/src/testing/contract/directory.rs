@@ -2,7 +2,7 @@
 
 use super::{Backend, ok};
 use crate::error::StoreError;
-use crate::model::MailboxScope;
+use crate::model::{Group, MailboxScope, User};
 use crate::ports::PageRequest;
 use crate::testing::fixtures::*;
 use crate::{CompanyId, GroupId, MailboxId, TenantId, UserId};
@@ -62,10 +62,13 @@ pub async fn missing_items_are_not_found(b: Backend) {
     ghost_tenant.id = TenantId::generate();
     nf(s.update_tenant(&ghost_tenant).await, "update tenant");
     nf(s.update_company(&company(t, "x")).await, "update company");
-    nf(s.update_user(&user(t, "ghost", &[new.company.id])).await, "update user");
-    nf(s.update_group(&group(t, "x")).await, "update group");
-    nf(s.update_mailbox(&mailbox(t, "x@nf.example", MailboxScope::Global)).await, "update mailbox");
-    nf(s.delete_group(t, GroupId::generate()).await, "delete group");
+    let ghost = user(t, "ghost", &[new.company.id]);
+    nf(s.update_user(&ghost, &ghost).await, "update user");
+    let ghost = group(t, "x");
+    nf(s.update_group(&ghost, &ghost).await, "update group");
+    let ghost = mailbox(t, "x@nf.example", MailboxScope::Global);
+    nf(s.update_mailbox(&ghost, &ghost).await, "update mailbox");
+    nf(s.delete_group(&group(t, "x")).await, "delete group");
     nf(s.delete_mailbox(t, MailboxId::generate()).await, "delete mailbox");
     nf(s.delete_token(crate::TokenId::generate()).await, "delete token");
     nf(s.delete_credential(t, UserId::generate(), crate::CredentialId::generate()).await, "delete credential");
@@ -88,14 +91,17 @@ pub async fn companies_and_groups_round_trip(b: Backend) {
     let companies = ok(s.list_companies(t, &PageRequest::first()).await, "list companies");
     assert_eq!(companies.items.len(), 2);
 
-    let mut g = group(t, "Sales");
-    ok(s.create_group(&g).await, "group");
-    assert!(matches!(s.create_group(&g).await, Err(StoreError::Conflict(_))));
-    g.name = name("Sales EU");
-    ok(s.update_group(&g).await, "update group");
+    let g0 = group(t, "Sales");
+    ok(s.create_group(&g0).await, "group");
+    assert!(matches!(s.create_group(&g0).await, Err(StoreError::Conflict(_))));
+    let g = Group { name: name("Sales EU"), version: 2, ..g0.clone() };
+    ok(s.update_group(&g0, &g).await, "update group");
     assert_eq!(ok(s.get_group(t, g.id).await, "get group"), g);
+    let lost = Group { name: name("Sales DE"), version: 2, ..g0.clone() };
+    assert_eq!(s.update_group(&g0, &lost).await, Err(StoreError::VersionMismatch), "a stale rename");
     assert_eq!(ok(s.list_groups(t, &PageRequest::first()).await, "list groups").items, vec![g.clone()]);
-    ok(s.delete_group(t, g.id).await, "delete group");
+    assert_eq!(s.delete_group(&g0).await, Err(StoreError::VersionMismatch), "a stale deletion");
+    ok(s.delete_group(&g).await, "delete group");
     assert_eq!(s.get_group(t, g.id).await, Err(StoreError::NotFound));
 }
 
@@ -123,14 +129,27 @@ pub async fn users_update_but_keep_their_login(b: Backend) {
     ok(s.create_group(&g).await, "group");
     let mut bob = user(t, "bob", &[new.company.id]);
     ok(s.create_user(&bob).await, "bob");
+    let first = bob.clone();
     bob.groups.insert(g.id);
     bob.enabled = false;
-    ok(s.update_user(&bob).await, "update");
+    bob.version = 2;
+    ok(s.update_user(&first, &bob).await, "update");
     assert_eq!(ok(s.get_user(t, bob.id).await, "get"), bob);
     assert_eq!(ok(s.find_user_by_login(&bob.login).await, "find"), bob);
+    let stale = User { enabled: true, version: 2, ..first.clone() };
+    assert_eq!(s.update_user(&first, &stale).await, Err(StoreError::VersionMismatch), "a stale write");
     let mut renamed = bob.clone();
     renamed.login = login("robert");
-    assert!(s.update_user(&renamed).await.is_err(), "a login change must be refused");
+    renamed.version = 3;
+    assert!(s.update_user(&bob, &renamed).await.is_err(), "a login change must be refused");
+    let mut joins_nothing = bob.clone();
+    joins_nothing.groups.insert(GroupId::generate());
+    joins_nothing.version = 3;
+    assert_eq!(s.update_user(&bob, &joins_nothing).await, Err(StoreError::MissingGroup), "a missing group");
+    let mut born_in_nothing = user(t, "carol", &[new.company.id]);
+    born_in_nothing.groups.insert(GroupId::generate());
+    assert_eq!(s.create_user(&born_in_nothing).await, Err(StoreError::MissingGroup), "created in a missing group");
+    assert_eq!(ok(s.get_user(t, bob.id).await, "unchanged"), bob);
     assert_eq!(s.find_user_by_login(&login("robert")).await, Err(StoreError::NotFound));
 }
 
@@ -218,7 +237,7 @@ pub async fn tenants_cannot_see_each_other(b: Backend) {
     assert_eq!(s.get_mailbox(tb, m.id).await, Err(StoreError::NotFound));
     assert_eq!(s.find_mailbox_by_address(tb, &m.address).await, Err(StoreError::NotFound));
     assert_eq!(s.delete_mailbox(tb, m.id).await, Err(StoreError::NotFound));
-    assert_eq!(s.delete_group(tb, g.id).await, Err(StoreError::NotFound));
+    assert_eq!(s.delete_group(&Group { tenant_id: tb, ..g.clone() }).await, Err(StoreError::NotFound));
     assert!(ok(s.list_credentials(tb, u.id).await, "creds").is_empty());
     let b_users = ok(s.list_users(tb, &PageRequest::first()).await, "users b");
     assert!(b_users.items.is_empty());

@@ -3,7 +3,7 @@
 //! DynamoDB ends every Query response at 1 MB, whatever its `Limit`, and
 //! says so only through `LastEvaluatedKey`; a store that stops there hands
 //! the service a short page without a `next` cursor. Here the tenant's
-//! mailboxes (long access lists) and users (many groups) each take well
+//! mailboxes (long access lists) and users (many companies) each take well
 //! over 1 MB, and every reader that needs all of them — permission
 //! snapshots, the dropdowns, group member lists, group deletion, list pages
 //! of the largest size — must see every one.
@@ -11,15 +11,16 @@
 use super::{Backend, ok};
 use crate::model::{MailboxScope, Role, User};
 use crate::ports::PageRequest;
+use crate::service::edit::IfMatch;
 use crate::service::{directory, mailboxes, permissions};
 use crate::testing::fixtures::*;
-use crate::{GroupId, UserId};
+use crate::{CompanyId, UserId};
 use futures::future::join_all;
 use std::collections::BTreeSet;
 
 /// Users and mailboxes each.
 const ITEMS: usize = 140;
-/// Ids on each user's group list and each mailbox's user list (36-byte UUIDs).
+/// Ids on each user's company list and each mailbox's user list (36-byte UUIDs).
 const LONG_LIST: usize = 250;
 /// The ids alone (36 bytes each) make each list exceed one DynamoDB page (1 MB) by far.
 const _: () = assert!(ITEMS * LONG_LIST * 36 > 1_200_000);
@@ -35,12 +36,13 @@ pub async fn lists_past_one_backend_page_are_complete(b: Backend) {
     let sales = group(t, "Sales");
     ok(s.create_group(&sales).await, "group");
 
-    // Users: each in `sales` and in LONG_LIST other groups. `listed` is named on every
+    // Users: each in `sales` and LONG_LIST companies besides. `listed` is named on every
     // mailbox; `member` may use them only through `sales`.
     let users: Vec<User> = (0..ITEMS)
         .map(|i| {
             let mut u = user(t, &format!("large-{i:04}"), &[new.company.id]);
-            u.groups = (0..LONG_LIST).map(|_| GroupId::generate()).chain([sales.id]).collect();
+            u.companies.extend((0..LONG_LIST).map(|_| CompanyId::generate()));
+            u.groups = BTreeSet::from([sales.id]);
             u
         })
         .collect();
@@ -85,11 +87,12 @@ pub async fn lists_past_one_backend_page_are_complete(b: Backend) {
     // Member list, then group deletion reaches every member and every access list.
     let members = ok(directory::group_members(s, &admin, t, sales.id).await, "members");
     assert_eq!(members.len(), ITEMS, "every member of the group");
-    ok(directory::delete_group(s, &admin, t, sales.id).await, "delete group");
+    ok(directory::delete_group(s, &admin, t, sales.id, &IfMatch::Any).await, "delete group");
     let after = ok(directory::all_users(s, t).await, "users after");
     assert_eq!(after.len(), ITEMS);
     assert_eq!(after.iter().filter(|u| u.groups.contains(&sales.id)).count(), 0, "a user kept the deleted group");
-    assert!(after.iter().all(|u| u.groups.len() == LONG_LIST), "other memberships stay");
+    assert!(after.iter().all(|u| u.groups.is_empty() && u.companies.len() == LONG_LIST + 1), "the rest stays");
+    assert!(after.iter().all(|u| u.version == 2), "each member's version is raised once");
     let boxes = ok(mailboxes::all_mailboxes(s, t).await, "mailboxes after");
     assert_eq!(boxes.len(), every_mailbox);
     assert!(boxes.iter().all(|m| !m.access.groups.contains(&sales.id)), "an access list kept the deleted group");

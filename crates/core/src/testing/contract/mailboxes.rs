@@ -80,17 +80,26 @@ pub async fn mailbox_update_moves_the_address(b: Backend) {
     let other = mailbox(t, "b@move.example", MailboxScope::Global);
     ok(s.create_mailbox(&a).await, "a");
     ok(s.create_mailbox(&other).await, "b");
+    let first = a.clone();
+    a.version = 2;
     a.address = address("b@move.example");
-    assert!(matches!(s.update_mailbox(&a).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(s.update_mailbox(&first, &a).await, Err(StoreError::Conflict(_))));
     a.address = address("c@move.example");
     a.flags.restricted = true;
     a.access.users.insert(crate::UserId::generate());
     a.access.groups.insert(crate::GroupId::generate());
+    assert_eq!(s.update_mailbox(&first, &a).await, Err(StoreError::MissingGroup), "a missing group");
+    let g = group(t, "Movers");
+    ok(s.create_group(&g).await, "group");
+    a.access.groups = [g.id].into();
     a.smtp = Some(ok(
         crate::model::SmtpSettings::new("smtp.move.example", 587, crate::model::TlsMode::Starttls, "a"),
         "smtp",
     ));
-    ok(s.update_mailbox(&a).await, "move");
+    ok(s.update_mailbox(&first, &a).await, "move");
+    let mut stale = first.clone();
+    stale.version = 2;
+    assert_eq!(s.update_mailbox(&first, &stale).await, Err(StoreError::VersionMismatch), "a stale write");
     assert_eq!(ok(s.get_mailbox(t, a.id).await, "get"), a);
     assert_eq!(ok(s.find_mailbox_by_address(t, &address("c@move.example")).await, "new address").id, a.id);
     assert_eq!(s.find_mailbox_by_address(t, &address("a@move.example")).await, Err(StoreError::NotFound));

@@ -10,6 +10,7 @@ mod large;
 mod mailboxes;
 mod secrets;
 mod tokens;
+mod versions;
 
 pub use audit::*;
 pub use directory::*;
@@ -17,6 +18,7 @@ pub use large::*;
 pub use mailboxes::*;
 pub use secrets::*;
 pub use tokens::*;
+pub use versions::*;
 
 use crate::ports::{SecretStore, Store};
 use std::sync::Arc;
@@ -57,7 +59,9 @@ macro_rules! store_contract_tests {
             audit_batches_are_appended_whole,
             system_relay_round_trip,
             secrets_round_trip,
-            lists_past_one_backend_page_are_complete
+            lists_past_one_backend_page_are_complete,
+            concurrent_edits_never_lose_one,
+            group_deletion_leaves_nothing_naming_the_group
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
