@@ -29,6 +29,10 @@ mod embedded {
     async fn validation_isolation_and_audit() {
         support::suite::validation_isolation_and_audit(api()).await;
     }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn etags_and_if_match() {
+        support::suite::etags_and_if_match(api()).await;
+    }
 }
 
 mod dynamodb {
@@ -50,5 +54,9 @@ mod dynamodb {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn validation_isolation_and_audit() {
         support::suite::validation_isolation_and_audit(api().await).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn etags_and_if_match() {
+        support::suite::etags_and_if_match(api().await).await;
     }
 }

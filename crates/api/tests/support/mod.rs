@@ -30,6 +30,8 @@ pub struct Answer {
     pub content_type: String,
     pub body: Value,
     pub raw: String,
+    /// The `ETag` header, if any.
+    pub etag: Option<String>,
 }
 
 impl TestApi {
@@ -55,7 +57,22 @@ impl TestApi {
     }
 
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+        self.call_with(method, path, token, body, &[]).await
+    }
+
+    /// A request with extra headers.
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut req = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
@@ -68,10 +85,11 @@ impl TestApi {
         let status = resp.status();
         let content_type =
             resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let etag = resp.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let raw = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer { status, content_type, body, raw }
+        Answer { status, content_type, body, raw, etag }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
