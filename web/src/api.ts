@@ -39,12 +39,15 @@ export interface User {
   groups: string[];
   enabled: boolean;
   created_at: string;
+  /** The version shown; sent back as If-Match so a concurrent edit is never overwritten. */
+  version: number;
 }
 
 export interface Group {
   id: string;
   name: string;
   created_at: string;
+  version: number;
 }
 
 export type TlsName = 'starttls' | 'tls' | 'none';
@@ -112,6 +115,7 @@ export interface MailboxHealth {
 
 export interface Mailbox {
   id: string;
+  version: number;
   address: string;
   display_name: string;
   global: boolean;
@@ -244,8 +248,10 @@ export class NetworkError extends Error {}
 export class Api {
   constructor(private readonly token: string) {}
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** `version`: the version the edit was made from (If-Match); a newer one stored answers 412. */
+  async call<T>(method: string, path: string, body?: unknown, version?: number): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json' };
+    if (version !== undefined) headers['If-Match'] = `"${version}"`;
     const init: RequestInit = { method, headers, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -285,14 +291,14 @@ export class Api {
   post<T>(path: string, body: unknown): Promise<T> {
     return this.call<T>('POST', path, body);
   }
-  put<T>(path: string, body?: unknown): Promise<T> {
-    return this.call<T>('PUT', path, body);
+  put<T>(path: string, body?: unknown, version?: number): Promise<T> {
+    return this.call<T>('PUT', path, body, version);
   }
-  patch<T>(path: string, body: unknown): Promise<T> {
-    return this.call<T>('PATCH', path, body);
+  patch<T>(path: string, body: unknown, version?: number): Promise<T> {
+    return this.call<T>('PATCH', path, body, version);
   }
-  del(path: string): Promise<void> {
-    return this.call<void>('DELETE', path);
+  del(path: string, version?: number): Promise<void> {
+    return this.call<void>('DELETE', path, undefined, version);
   }
 
   /** Every item of a paged list (follows `next`; at most 50 pages). */

@@ -43,6 +43,14 @@ export function notice(kind: 'info' | 'ok' | 'warn', text: Child): HTMLElement {
 
 /** An error as the user should read it: the API's problem detail. */
 export function errorBox(e: unknown, title?: string): HTMLElement {
+  if (e instanceof ApiError && e.problem.type === 'precondition_failed') {
+    return h(
+      'div',
+      { class: 'notice notice-error', role: 'alert', 'data-problem-type': e.problem.type },
+      h('strong', null, t('changed_meanwhile_title')),
+      h('p', null, t('changed_meanwhile')),
+    );
+  }
   if (e instanceof ApiError) {
     const p = e.problem;
     return h(

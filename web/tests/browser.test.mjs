@@ -547,6 +547,30 @@ await step('admin: users (create, disable, enable) and a user page with app pass
   await look(admin, 'admin-user-en');
 });
 
+await step('admin: a form opened before someone else\'s edit saves nothing over it (If-Match, 412)', async () => {
+  // The admin is on alice's page; meanwhile another admin renames her through the API.
+  const path = new URL(admin.url()).hash.replace(/^#/, '').split('?')[0];
+  const id = path.split('/').pop();
+  const api = `${BASE}/v1/tenants/${demo.tenant_id}/users/${id}`;
+  const auth = { Authorization: `Bearer ${demo.tokens.admin}`, 'Content-Type': 'application/json' };
+  const before = await fetch(api, { headers: auth });
+  const original = await before.json();
+  assert(before.headers.get('etag') === `"${original.version}"`, 'ETag is the version');
+  const other = await fetch(api, { method: 'PATCH', headers: auth, body: JSON.stringify({ name: 'Alice (renamed elsewhere)' }) });
+  assert(other.status === 200, `the other admin's edit: ${other.status}`);
+  await admin.getByLabel('Name', { exact: true }).first().fill('Alice from a stale form');
+  await admin.getByRole('button', { name: 'Save' }).first().click();
+  await admin.locator('[data-problem-type="precondition_failed"]').waitFor();
+  const stored = await (await fetch(api, { headers: auth })).json();
+  assert(stored.name === 'Alice (renamed elsewhere)', `the stale form overwrote the other edit: ${stored.name}`);
+  await admin.reload();
+  await waitH1(admin, 'User alice');
+  const shown = await admin.getByLabel('Name', { exact: true }).first().inputValue();
+  assert(shown === 'Alice (renamed elsewhere)', `after reloading the form shows ${shown}`);
+  const back = await fetch(api, { method: 'PATCH', headers: auth, body: JSON.stringify({ name: original.name }) });
+  assert(back.status === 200, 'name restored for the later steps');
+});
+
 await step('admin: API tokens (issue a user token for bob: shown once, with a sign-in link)', async () => {
   await nav(admin, 'API tokens');
   await admin.getByLabel('Name', { exact: true }).fill('bob laptop');

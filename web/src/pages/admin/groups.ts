@@ -127,7 +127,7 @@ export async function groupPage(ctx: Ctx): Promise<Node> {
       (u) => ({ 'data-login': u.login }),
     ),
     addForm,
-    nameForm(ctx, t('rename'), t('save'), group.name, (name) => api.patch(path, { name }), message),
+    nameForm(ctx, t('rename'), t('save'), group.name, (name) => api.patch(path, { name }, group.version), message),
   );
 }
 

@@ -293,11 +293,15 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
       if (wantRestricted) saved = await api.put<Mailbox>(`${base}/mailboxes/${seg(saved.id)}/access`, access);
       if (staged) saved = await api.put<Mailbox>(`${base}/mailboxes/${seg(saved.id)}`, b);
     } else {
+      // Each write names the version it was made from: an edit by someone
+      // else since the form was opened answers 412 and overwrites nothing.
+      let version = m.version;
       if (!system && (wantRestricted || m.restricted)) {
         // Narrow access before widening anything else.
-        saved = await api.put<Mailbox>(`${base}/mailboxes/${seg(m.id)}/access`, access);
+        saved = await api.put<Mailbox>(`${base}/mailboxes/${seg(m.id)}/access`, access, version);
+        version = saved.version;
       }
-      saved = await api.put<Mailbox>(`${base}/mailboxes/${seg(m.id)}`, system ? { ...b, global: true, company_id: null, sender: true, enabled: true, smtp: null } : b);
+      saved = await api.put<Mailbox>(`${base}/mailboxes/${seg(m.id)}`, system ? { ...b, global: true, company_id: null, sender: true, enabled: true, smtp: null } : b, version);
     }
     let secretError: unknown = null;
     if (b.smtp && login?.credentials) {

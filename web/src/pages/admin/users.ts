@@ -136,12 +136,16 @@ export async function userPage(ctx: Ctx): Promise<Node> {
         void busy(form, async () => {
           message.show(null);
           try {
-            await api.patch<User>(path, {
-              name: name.input.value.trim(),
-              enabled: enabled.input.checked,
-              companies: companyPicker.selected(),
-              groups: groupPicker.selected(),
-            });
+            await api.patch<User>(
+              path,
+              {
+                name: name.input.value.trim(),
+                enabled: enabled.input.checked,
+                companies: companyPicker.selected(),
+                groups: groupPicker.selected(),
+              },
+              user.version,
+            );
             ctx.flash(t('saved'));
             ctx.refresh();
           } catch (e) {
