@@ -14,6 +14,11 @@ pub(crate) fn tenant_pk(t: impl Display) -> String {
     format!("TENANT#{t}")
 }
 pub(crate) const TENANT_SK: &str = "TENANT";
+/// The tenant's mailbox counter item (same partition, own item): `n`
+/// non-system mailboxes and a copy of the tenant's `quota`, so creating or
+/// deleting a mailbox never rewrites the tenant item (and its GSI1 entry
+/// under the one `TENANTS` key).
+pub(crate) const MAILBOX_COUNT_SK: &str = "MAILBOXCOUNT";
 pub(crate) const TENANTS: &str = "TENANTS";
 
 pub(crate) fn login_pk(login: impl Display) -> String {
@@ -36,11 +41,22 @@ pub(crate) fn tokens_gsi(tenant: Option<impl Display>) -> String {
     }
 }
 
-pub(crate) fn audit_pk(t: impl Display) -> String {
-    format!("AUDIT#{t}")
+/// Audit partitions per tenant, and per mailbox on GSI1. A record goes to
+/// the shard its id picks, so a busy tenant's (or mailbox's) appends spread
+/// over this many partition keys instead of capping near the ~1,000
+/// writes/s of one; a page by time reads every shard and merges.
+pub(crate) const AUDIT_SHARDS: u8 = 8;
+
+/// The shard of an audit record: the low bits of its id (UUIDv7: random).
+pub(crate) fn audit_shard(id: AuditId) -> u8 {
+    let last = id.as_string().bytes().last().unwrap_or(b'0');
+    (last as char).to_digit(16).map_or(0, |d| d as u8) % AUDIT_SHARDS
 }
-pub(crate) fn audit_mailbox_gsi(t: impl Display, m: impl Display) -> String {
-    format!("AUDIT#{t}#{m}")
+pub(crate) fn audit_pk(t: impl Display, shard: u8) -> String {
+    format!("AUDIT#{t}#{shard}")
+}
+pub(crate) fn audit_mailbox_gsi(t: impl Display, m: impl Display, shard: u8) -> String {
+    format!("AUDIT#{t}#{m}#{shard}")
 }
 /// Sort key of an audit record: zero-padded millis so that string order is time order.
 pub(crate) fn audit_sk(at: Timestamp, id: AuditId) -> String {

@@ -14,44 +14,65 @@
 //!
 //! | item | PK | SK | GSI1PK / GSI1SK | extra |
 //! |---|---|---|---|---|
-//! | tenant | `TENANT#<t>` | `TENANT` | `TENANTS` / `<t>` | `mailbox_count` (non-system mailboxes) |
+//! | tenant | `TENANT#<t>` | `TENANT` | `TENANTS` / `<t>` | written only when the tenant itself changes |
+//! | a tenant's mailbox count | `TENANT#<t>` | `MAILBOXCOUNT` | | `n` (non-system mailboxes), `quota` (copy of the tenant's) |
 //! | company | `TENANT#<t>` | `COMPANY#<c>` | | |
-//! | user | `TENANT#<t>` | `USER#<u>` | | |
+//! | user | `TENANT#<t>` | `USER#<u>` | | `version` |
 //! | login claim | `LOGIN#<login>` | `LOGIN` | | `tenant_id`, `user_id` |
-//! | group | `TENANT#<t>` | `GROUP#<g>` | | |
-//! | mailbox | `TENANT#<t>` | `MAILBOX#<m>` | | access list and SMTP settings inline |
+//! | group | `TENANT#<t>` | `GROUP#<g>` | | `version`; `refs` (raised by every write that adds it somewhere), `deleting` |
+//! | mailbox | `TENANT#<t>` | `MAILBOX#<m>` | | `version`; access list and SMTP settings inline |
 //! | address claim | `TENANT#<t>` | `ADDRESS#<address>` | | `mailbox_id` |
 //! | SMTP credential | `TENANT#<t>` | `CRED#<u>#<c>` | | hash only |
 //! | a user's credential count | `CREDCOUNT#<t>#<u>` | `COUNT` | | `n` (the cap of 20, also under races) |
 //! | API token | `TOKEN#<id>` | `TOKEN` | `TOKENS#<t>` or `TOKENS#OPERATOR` / `<id>` | hash only |
-//! | audit record | `AUDIT#<t>` | `<at, 20 digits>#<id>` | `AUDIT#<t>#<mailbox>` / same as SK | `ttl` |
+//! | audit record | `AUDIT#<t>#<shard>` | `<at, 20 digits>#<id>` | `AUDIT#<t>#<mailbox>#<shard>` / same as SK | `ttl`; shard 0..8 from the id |
 //! | mailbox health | `HEALTH#<t>` | `<m>` | | written by the relay when a login's outcome changes |
 //! | system relay | `PLATFORM` | `SYSTEM_RELAY` | | |
 //! | AUTH failure counter | `AUTHFAIL#<ip:… or login:…>` | `W#<window bucket, 20 digits>` | | `n`, `ttl` (see `DynamoFailureCounter`) |
 //!
 //! # Access patterns and what each costs
 //!
+//! Every row is measured by `tests/access_patterns.rs` (the SDK
+//! interceptor [`RequestCounter`] records each request on moto). "per
+//! page" rows assume the page's items fit in one 1 MB response; each
+//! further MB costs one more Query.
+//!
 //! | pattern | requests |
 //! |---|---|
-//! | create tenant (tenant, company, system mailbox, address claim, admin token) | 1 TransactWriteItems (5 items) |
+//! | create tenant (tenant, mailbox count, company, system mailbox, address claim, admin token) | 1 TransactWriteItems (6 items) |
+//! | update tenant (name, `enabled`, quota copied to the count) | 1 TransactWriteItems (2 items) |
 //! | get tenant / company / user / group / mailbox / token | 1 GetItem |
-//! | list a tenant's companies / users / groups / mailboxes | 1 Query per page (`begins_with(SK, ...)`), one more per further MB of items |
-//! | list tenants; list a tenant's tokens | 1 Query per page on GSI1, one more per further MB |
+//! | list a tenant's companies / users / groups / mailboxes | 1 Query per page (`begins_with(SK, ...)`) |
+//! | list tenants; list a tenant's tokens | 1 Query per page on GSI1 |
 //! | user by login (SMTP AUTH) | 2 GetItem (claim, user) |
-//! | create user | 1 TransactWriteItems (user + login claim) |
-//! | create mailbox within quota | 1 TransactWriteItems (tenant count update conditioned on `mailbox_count < mailbox_quota`, address claim, mailbox); +1 GetItem only when it fails, to tell quota from a missing tenant |
-//! | update mailbox, same address / new address | 1 UpdateItem / 1 GetItem + 1 TransactWriteItems (3 items) |
-//! | delete mailbox | 1 GetItem + 1 TransactWriteItems (mailbox, claim, count) |
+//! | create user in k groups | 1 TransactWriteItems (2 + k items: user, login claim, each group's `refs`) |
+//! | update user / joining k groups | 1 conditional PutItem / 1 TransactWriteItems (1 + k items) |
+//! | a versioned write that lost a race | the write + 1 GetItem to tell a stale version from a missing item |
+//! | rename group | 1 UpdateItem (conditioned on `version`, not `deleting`) |
+//! | delete group with r ≤ 99 references | 1 GetItem + 2 Query (users, mailboxes) + 1 TransactWriteItems (r + 1 items) |
+//! | delete group with r > 99 references | 1 GetItem + 2 Query + 1 TransactWriteItems (the `deleting` mark) + 2 Query + ⌈r/100⌉ TransactWriteItems + 2 Query (none left) + 1 DeleteItem |
+//! | create mailbox within quota | 1 TransactWriteItems (count update conditioned on `n < quota`, address claim, mailbox); +1 GetItem only when it fails, to tell quota from a missing tenant |
+//! | update mailbox, same address, no group added | 1 conditional PutItem |
+//! | update mailbox, new address and/or k groups added | 1 TransactWriteItems (1 + 2 for a new address + k items) |
+//! | delete mailbox | 1 GetItem + 1 TransactWriteItems (mailbox, claim, count) + 1 DeleteItem (its health) |
 //! | find mailbox by address | 2 GetItem (claim, mailbox) |
-//! | a user's credentials | 1 Query (one more per further MB) |
+//! | a user's credentials | 1 Query |
 //! | create / revoke a credential | 1 TransactWriteItems (credential, the user's count conditioned on `n < 20` / `n > 0`) |
+//! | create / get / list tokens | 1 PutItem / 1 GetItem / 1 Query on GSI1 per page |
 //! | mailbox health of a tenant / record one | 1 Query / 1 PutItem |
-//! | audit by user or outcome | the time-range Query with a filter (reads the range, returns the matches) |
 //! | permission snapshot (tenant, user, all mailboxes) | 2 GetItem + 1 Query per 500 mailboxes or per MB of them, whichever is more |
-//! | append audit record | 1 PutItem |
-//! | audit by tenant and time range, newest first | 1+ Query (`SK BETWEEN`, backwards; expired items filtered) |
-//! | audit by mailbox | 1+ Query on GSI1 |
+//! | append one audit record / a batch | 1 PutItem / 1 BatchWriteItem per 25 (unprocessed items sent again) |
+//! | audit page by time range, newest first (any filter) | 8 Query, one per shard, in parallel (`SK BETWEEN`, backwards); user and outcome are filters on the range |
+//! | audit page by mailbox | 8 Query on GSI1, one per shard |
 //! | AUTH lockout check (IP and login) / one failed AUTH | 1 BatchGetItem (again for unprocessed keys) / 2 UpdateItem |
+//! | system relay: set / read | 1 PutItem / 1 GetItem |
+//!
+//! Hot keys: a tenant's audit appends spread over 8 partition keys (and a
+//! mailbox's over 8 GSI1 keys), so one busy tenant is not capped near the
+//! ~1,000 writes/s of one key; the price is a read fan-out of 8 Query per
+//! page, which only the audit page pays. Mailbox creation and deletion
+//! write the tenant's count item, never the tenant item, whose GSI1 entry
+//! shares the single `TENANTS` key with every other tenant.
 //!
 //! DynamoDB ends every Query response at 1 MB, whatever `Limit` says, and
 //! reports the rest only through `LastEvaluatedKey`: every list follows it
@@ -63,7 +84,10 @@
 //!
 //! Quota, the app-password cap and address uniqueness are conditions
 //! inside one TransactWriteItems, so concurrent creations cannot exceed
-//! the quota or the cap, or claim an address twice. A transaction cancelled because of a
+//! the quota or the cap, or claim an address twice. Users, groups and
+//! mailboxes are replaced only while their `version` is the one read (no
+//! lost update; see `dynamo/versioned.rs` for how group references stay
+//! consistent with a concurrent group deletion). A transaction cancelled because of a
 //! concurrent transaction (`TransactionConflict`) is retried with backoff.
 //! Reads of single items and base-table queries are strongly consistent;
 //! queries on GSI1 (tenant list, token list, audit by mailbox) are

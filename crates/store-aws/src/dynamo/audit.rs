@@ -8,7 +8,6 @@ use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use sendas_core::model::{AuditFilter, AuditRecord, SystemRelay};
 use sendas_core::ports::{AuditStore, Page, PageRequest, SettingsStore};
 use sendas_core::{StoreError, TenantId, Timestamp};
-use std::collections::HashMap;
 
 /// Cursor: the SK of the last record of the page (both indexes sort by it).
 fn cursor(r: &AuditRecord) -> String {
@@ -16,10 +15,10 @@ fn cursor(r: &AuditRecord) -> String {
 }
 
 fn audit_item(r: &AuditRecord) -> Result<Item, StoreError> {
-    let sk = audit_sk(r.at, r.id);
-    let mut keys = vec![(PK, audit_pk(r.tenant_id)), (SK, sk.clone())];
+    let (sk, shard) = (audit_sk(r.at, r.id), audit_shard(r.id));
+    let mut keys = vec![(PK, audit_pk(r.tenant_id, shard)), (SK, sk.clone())];
     if let Some(m) = r.mailbox_id {
-        keys.push((GSI1PK, audit_mailbox_gsi(r.tenant_id, m)));
+        keys.push((GSI1PK, audit_mailbox_gsi(r.tenant_id, m, shard)));
         keys.push((GSI1SK, sk));
     }
     let mut item = item_with_keys(r, &keys)?;
@@ -68,31 +67,57 @@ impl AuditStore for DynamoStore {
         Ok(())
     }
 
+    /// One Query per shard, in parallel, each reading at most a page of the
+    /// range below the cursor; the newest `limit` of their union is the page.
     async fn query_audit(
         &self,
         tenant: TenantId,
         f: &AuditFilter,
         page: &PageRequest,
     ) -> Result<Page<AuditRecord>, StoreError> {
-        let (index, pk_name, sk_name, pk) = match f.mailbox_id {
-            Some(m) => (Some(GSI1), GSI1PK, GSI1SK, audit_mailbox_gsi(tenant, m)),
-            None => (None, PK, SK, audit_pk(tenant)),
-        };
         let lo = f.from.map_or_else(|| "0".repeat(20), audit_sk_floor);
-        let hi = f.to.map_or_else(|| "~".into(), audit_sk_ceiling_before);
-        // Resume after the cursor: rebuild the exclusive start key from the record's SK
-        // (on GSI1 the GSI sort key equals the SK and the base PK is the tenant's audit PK).
-        let start = match &page.after {
-            Some(after) if after.len() > 21 && after.is_ascii() => {
-                let mut key = HashMap::from([(PK.to_owned(), s(audit_pk(tenant))), (SK.to_owned(), s(after.clone()))]);
-                if index.is_some() {
-                    key.insert(GSI1PK.to_owned(), s(pk.clone()));
-                    key.insert(GSI1SK.to_owned(), s(after.clone()));
-                }
-                Some(key)
+        let mut hi = f.to.map_or_else(|| "~".into(), audit_sk_ceiling_before);
+        // The cursor is the SK of the last record shown (unique across shards):
+        // every shard resumes at it, and the record itself is dropped below.
+        if let Some(after) = &page.after {
+            if after.len() <= 21 || !after.is_ascii() {
+                return Err(StoreError::InvalidCursor);
             }
-            Some(_) => return Err(StoreError::InvalidCursor),
-            None => None,
+            hi = hi.min(after.clone());
+        }
+        let want = page.limit() as usize + 1;
+        let shards = (0..AUDIT_SHARDS).map(|shard| self.audit_shard_query(tenant, f, shard, &lo, &hi, want));
+        let mut items: Vec<AuditRecord> = Vec::new();
+        for shard in futures::future::join_all(shards).await {
+            items.extend(shard?);
+        }
+        items.retain(|r| page.after.as_deref() != Some(cursor(r).as_str()));
+        items.sort_by_key(|r| std::cmp::Reverse(cursor(r)));
+        items.truncate(want);
+        Ok(Page::from_overfetch(items, page.limit(), cursor))
+    }
+
+    async fn purge_expired_audit(&self, _now: Timestamp) -> Result<u64, StoreError> {
+        // DynamoDB TTL deletes expired records; reads already hide them.
+        Ok(0)
+    }
+}
+
+impl DynamoStore {
+    /// The newest `want` matching records of one shard in `[lo, hi]`
+    /// (one more than asked, as `hi` may be the cursor's own record).
+    async fn audit_shard_query(
+        &self,
+        tenant: TenantId,
+        f: &AuditFilter,
+        shard: u8,
+        lo: &str,
+        hi: &str,
+        want: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let (index, pk_name, sk_name, pk) = match f.mailbox_id {
+            Some(m) => (Some(GSI1), GSI1PK, GSI1SK, audit_mailbox_gsi(tenant, m, shard)),
+            None => (None, PK, SK, audit_pk(tenant, shard)),
         };
         let now = Timestamp::now().millis();
         // User and outcome are filters on the time range (read, then dropped: the cost is the range read).
@@ -115,7 +140,7 @@ impl AuditStore for DynamoStore {
             .filter_expression(filter)
             .expression_attribute_names("#pk", pk_name)
             .expression_attribute_names("#sk", sk_name)
-            .expression_attribute_values(":pk", s(pk.clone()))
+            .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":lo", s(lo))
             .expression_attribute_values(":hi", s(hi))
             .expression_attribute_values(":now", n(now))
@@ -124,13 +149,7 @@ impl AuditStore for DynamoStore {
             query = query.expression_attribute_values(name, value);
         }
         // Expired (and filtered) records are filtered after DynamoDB counted them against `Limit`: follow up until full.
-        let items: Vec<AuditRecord> = self.query_all(query, start, Some(page.limit() as usize + 1)).await?;
-        Ok(Page::from_overfetch(items, page.limit(), cursor))
-    }
-
-    async fn purge_expired_audit(&self, _now: Timestamp) -> Result<u64, StoreError> {
-        // DynamoDB TTL deletes expired records; reads already hide them.
-        Ok(0)
+        self.query_all(query, None, Some(want + 1)).await
     }
 }
 

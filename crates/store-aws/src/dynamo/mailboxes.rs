@@ -37,9 +37,9 @@ impl MailboxStore for DynamoStore {
             items.push(tx::update(
                 self.table(),
                 tenant_pk(t),
-                TENANT_SK,
-                "SET mailbox_count = mailbox_count + :one",
-                "mailbox_count < mailbox_quota",
+                MAILBOX_COUNT_SK,
+                "SET n = n + :one",
+                "n < quota",
                 HashMap::from([(":one".to_owned(), n(1))]),
             )?);
         } else {
@@ -47,8 +47,8 @@ impl MailboxStore for DynamoStore {
             items.push(tx::update(
                 self.table(),
                 tenant_pk(t),
-                TENANT_SK,
-                "SET mailbox_count = mailbox_count + :zero",
+                MAILBOX_COUNT_SK,
+                "SET n = n + :zero",
                 "attribute_exists(PK)",
                 HashMap::from([(":zero".to_owned(), n(0))]),
             )?);
@@ -123,9 +123,9 @@ impl MailboxStore for DynamoStore {
             items.push(tx::update(
                 self.table(),
                 tenant_pk(tenant),
-                TENANT_SK,
-                "SET mailbox_count = mailbox_count - :one",
-                "mailbox_count > :zero",
+                MAILBOX_COUNT_SK,
+                "SET n = n - :one",
+                "n > :zero",
                 HashMap::from([(":one".to_owned(), n(1)), (":zero".to_owned(), n(0))]),
             )?);
         }

@@ -360,6 +360,30 @@ pub(crate) mod tx {
         Ok(TransactWriteItem::builder().delete(built(b.build())?).build())
     }
 
+    /// Update with an expression, a condition and attribute-name aliases.
+    pub(crate) fn update_named(
+        table: &str,
+        pk: String,
+        sk: &str,
+        expression: &str,
+        condition: &str,
+        names: HashMap<String, String>,
+        values: HashMap<String, AttributeValue>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let u = built(
+            Update::builder()
+                .table_name(table)
+                .key("PK", super::s(pk))
+                .key("SK", super::s(sk))
+                .update_expression(expression)
+                .condition_expression(condition)
+                .set_expression_attribute_names((!names.is_empty()).then_some(names))
+                .set_expression_attribute_values((!values.is_empty()).then_some(values))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().update(u).build())
+    }
+
     /// Update with an expression and a condition.
     pub(crate) fn update(
         table: &str,

@@ -1,0 +1,239 @@
+//! Every row of the crate docs' access-pattern table (`src/lib.rs`),
+//! measured: each operation runs on moto with the SDK interceptor
+//! recording what it sent, and the requests (operation, and the items of
+//! each transaction) must be exactly what the table says.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sendas_core::Timestamp;
+use sendas_core::model::{AuditFilter, Group, MailboxHealth, MailboxScope, SystemRelay};
+use sendas_core::ports::*;
+use sendas_core::service::permissions;
+use sendas_core::testing::fixtures::*;
+use sendas_store_aws::{DynamoFailureCounter, DynamoStore, RequestCounter, create_table};
+use sendas_testkit::aws::{AwsEndpoint, Principal};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// The requests recorded since the last call, as `Operation` or `TransactWriteItems(items)`; clears the log.
+fn sent(log: &RequestCounter) -> Vec<String> {
+    let out = log
+        .requests()
+        .into_iter()
+        .map(|r| {
+            let op = r.operation.trim_start_matches("dynamodb:").to_owned();
+            if op == "TransactWriteItems" { format!("{op}({})", r.targets.len()) } else { op }
+        })
+        .collect();
+    log.clear();
+    out
+}
+
+fn times(op: &str, n: usize) -> Vec<String> {
+    vec![op.to_owned(); n]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
+    let aws = AwsEndpoint::shared();
+    let (table, _) = aws.fresh_names();
+    let config = aws.sdk_config(Principal::Admin).await;
+    let log = RequestCounter::default();
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config).interceptor(log.clone()).build(),
+    );
+    create_table(&client, &table).await.unwrap();
+    let s = DynamoStore::new(client.clone(), &table);
+    let first = PageRequest::first();
+    sent(&log);
+
+    // Tenants.
+    let new = new_tenant("cost.example", 5);
+    s.create_tenant(&new).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(6)"], "create tenant");
+    let t = new.tenant.id;
+    s.get_tenant(t).await.unwrap();
+    assert_eq!(sent(&log), ["GetItem"], "get tenant");
+    let mut tenant = new.tenant.clone();
+    tenant.mailbox_quota = 6;
+    s.update_tenant(&tenant).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)"], "update tenant (quota copied to the counter)");
+    s.list_tenants(&first).await.unwrap();
+    assert_eq!(sent(&log), ["Query"], "list tenants (GSI1)");
+
+    // Groups and users.
+    let g = group(t, "Cost");
+    s.create_group(&g).await.unwrap();
+    sent(&log);
+    let renamed = Group { name: name("Cost 2"), version: 2, ..g.clone() };
+    s.update_group(&g, &renamed).await.unwrap();
+    assert_eq!(sent(&log), ["UpdateItem"], "rename group");
+    let mut u = user(t, "cost-user", &[new.company.id]);
+    s.create_user(&u).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)"], "create user");
+    let mut joined = user(t, "cost-joined", &[new.company.id]);
+    joined.groups.insert(g.id);
+    s.create_user(&joined).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(3)"], "create user in one group");
+    s.get_user(t, u.id).await.unwrap();
+    s.get_company(t, new.company.id).await.unwrap();
+    s.get_group(t, g.id).await.unwrap();
+    assert_eq!(sent(&log), times("GetItem", 3), "get user, company, group");
+    s.find_user_by_login(&u.login).await.unwrap();
+    assert_eq!(sent(&log), times("GetItem", 2), "user by login");
+    let before = u.clone();
+    u.enabled = false;
+    u.version = 2;
+    s.update_user(&before, &u).await.unwrap();
+    assert_eq!(sent(&log), ["PutItem"], "update user");
+    let before = u.clone();
+    u.groups.insert(g.id);
+    u.version = 3;
+    s.update_user(&before, &u).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)"], "update user joining one group");
+    assert!(s.update_user(&before, &u).await.is_err());
+    assert_eq!(sent(&log), ["TransactWriteItems(2)", "GetItem"], "a raced update tells why with one read");
+    for list in [
+        s.list_companies(t, &first).await.map(drop),
+        s.list_users(t, &first).await.map(drop),
+        s.list_groups(t, &first).await.map(drop),
+        s.list_mailboxes(t, &first).await.map(drop),
+    ] {
+        list.unwrap();
+    }
+    assert_eq!(sent(&log), times("Query", 4), "list companies, users, groups, mailboxes");
+
+    // Mailboxes.
+    let mut m = mailbox(t, "desk@cost.example", MailboxScope::Global);
+    s.create_mailbox(&m).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(3)"], "create mailbox within quota");
+    s.get_mailbox(t, m.id).await.unwrap();
+    assert_eq!(sent(&log), ["GetItem"], "get mailbox");
+    s.find_mailbox_by_address(t, &m.address).await.unwrap();
+    assert_eq!(sent(&log), times("GetItem", 2), "find mailbox by address");
+    let before = m.clone();
+    m.display_name = name("Desk");
+    m.version = 2;
+    s.update_mailbox(&before, &m).await.unwrap();
+    assert_eq!(sent(&log), ["PutItem"], "update mailbox, same address");
+    let before = m.clone();
+    m.address = address("front@cost.example");
+    m.access.groups = BTreeSet::from([g.id]);
+    m.version = 3;
+    s.update_mailbox(&before, &m).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(4)"], "update mailbox, new address and one new group");
+    let h = MailboxHealth {
+        tenant_id: t,
+        mailbox_id: m.id,
+        failed_stage: None,
+        detail: String::new(),
+        at: Timestamp::now(),
+    };
+    s.put_mailbox_health(&h).await.unwrap();
+    s.list_mailbox_health(t).await.unwrap();
+    assert_eq!(sent(&log), ["PutItem", "Query"], "record / list mailbox health");
+    permissions::snapshot(&s, t, u.id).await.unwrap();
+    assert_eq!(sent(&log), ["GetItem", "GetItem", "Query"], "permission snapshot");
+
+    // Group deletion: three references (two users, one mailbox), one transaction.
+    let g = s.get_group(t, g.id).await.unwrap();
+    sent(&log);
+    s.delete_group(&g).await.unwrap();
+    assert_eq!(sent(&log), ["GetItem", "Query", "Query", "TransactWriteItems(4)"], "delete group");
+    let spare = mailbox(t, "spare@cost.example", MailboxScope::Global);
+    s.create_mailbox(&spare).await.unwrap();
+    sent(&log);
+    s.delete_mailbox(t, spare.id).await.unwrap();
+    assert_eq!(sent(&log), ["GetItem", "TransactWriteItems(3)", "DeleteItem"], "delete mailbox");
+
+    // Credentials and tokens.
+    let c = credential(&u, "pw");
+    s.create_credential(&c, 20).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)"], "create credential");
+    s.list_credentials(t, u.id).await.unwrap();
+    assert_eq!(sent(&log), ["Query"], "a user's credentials");
+    s.delete_credential(t, u.id, c.id).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)"], "revoke credential");
+    let tok = token(sendas_core::model::Role::Admin { tenant_id: t });
+    s.create_token(&tok).await.unwrap();
+    s.get_token(tok.id).await.unwrap();
+    s.list_tokens(Some(t), &first).await.unwrap();
+    assert_eq!(sent(&log), ["PutItem", "GetItem", "Query"], "create, get, list tokens");
+
+    // Audit: one PutItem; batches of 25; a page reads every shard once.
+    let now = Timestamp::now().millis();
+    let record = |i: i64| audit(t, Timestamp(now - i), Some(m.id));
+    s.append_audit(&record(0)).await.unwrap();
+    assert_eq!(sent(&log), ["PutItem"], "append audit record");
+    let batch: Vec<_> = (1..=30).map(record).collect();
+    s.append_audits(&batch).await.unwrap();
+    assert_eq!(sent(&log), times("BatchWriteItem", 2), "append 30 audit records");
+    let page = s.query_audit(t, &AuditFilter::default(), &PageRequest::new(10, None)).await.unwrap();
+    assert_eq!((page.items.len(), sent(&log)), (10, times("Query", 8)), "audit page by time: one Query per shard");
+    let by_mailbox = AuditFilter { mailbox_id: Some(m.id), ..AuditFilter::default() };
+    let page = s.query_audit(t, &by_mailbox, &PageRequest::new(10, page.next)).await.unwrap();
+    assert_eq!((page.items.len(), sent(&log)), (10, times("Query", 8)), "audit page by mailbox (GSI1)");
+
+    // AUTH lockouts and the system relay.
+    let counter = DynamoFailureCounter::new(client.clone(), &table);
+    let keys = vec!["ip:192.0.2.9".to_owned(), "login:cost".to_owned()];
+    counter.counts(&keys, Duration::from_secs(900)).await.unwrap();
+    assert_eq!(sent(&log), ["BatchGetItem"], "lockout check");
+    counter.record(&keys, Duration::from_secs(900)).await.unwrap();
+    assert_eq!(sent(&log), times("UpdateItem", 2), "one failed AUTH");
+    s.put_system_relay(&SystemRelay::Outbox { dir: "/tmp/cost-outbox".into() }).await.unwrap();
+    s.get_system_relay().await.unwrap();
+    assert_eq!(sent(&log), ["PutItem", "GetItem"], "system relay");
+}
+
+/// A group named by more references than one transaction holds: marked,
+/// references removed in transactions of 100, then the group deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_deletion_past_one_transaction_costs_what_the_table_says() {
+    let aws = AwsEndpoint::shared();
+    let (table, _) = aws.fresh_names();
+    let config = aws.sdk_config(Principal::Admin).await;
+    let log = RequestCounter::default();
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config).interceptor(log.clone()).build(),
+    );
+    create_table(&client, &table).await.unwrap();
+    let store = DynamoStore::new(client, &table);
+    let s = &store;
+    let new = new_tenant("cost-big.example", 1);
+    s.create_tenant(&new).await.unwrap();
+    let t = new.tenant.id;
+    let g = group(t, "Everyone");
+    s.create_group(&g).await.unwrap();
+    for chunk in (0..150).collect::<Vec<_>>().chunks(15) {
+        let creations = chunk.iter().map(|i| {
+            let mut u = user(t, &format!("member-{i:03}"), &[new.company.id]);
+            u.groups.insert(g.id);
+            async move { s.create_user(&u).await }
+        });
+        for r in futures::future::join_all(creations).await {
+            r.unwrap();
+        }
+    }
+    let g = s.get_group(t, g.id).await.unwrap();
+    sent(&log);
+    s.delete_group(&g).await.unwrap();
+    assert_eq!(
+        sent(&log),
+        [
+            "GetItem",
+            "Query",
+            "Query",
+            "TransactWriteItems(1)",
+            "Query",
+            "Query",
+            "TransactWriteItems(100)",
+            "TransactWriteItems(50)",
+            "Query",
+            "Query",
+            "DeleteItem"
+        ],
+        "mark, remove 150 references in two transactions, confirm none is left, delete"
+    );
+    let users = s.list_users(t, &PageRequest::new(500, None)).await.unwrap().items;
+    assert!(users.iter().all(|u| u.groups.is_empty() && u.version == 2));
+}
