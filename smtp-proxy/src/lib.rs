@@ -16,17 +16,14 @@ pub mod audit;
 pub mod authn;
 pub mod builder;
 pub mod config;
-pub mod data;
 pub mod file_config;
-pub mod headers;
 pub mod metrics;
-pub mod reply;
 pub mod sasl;
 pub mod server;
 pub mod session;
 pub mod shutdown;
 pub mod tls;
-pub mod verdict;
 
 /// The relay (its own crate, shared with HTTP send).
+pub use sendas_message::{data, headers, reply, verdict};
 pub use sendas_relay as relay;

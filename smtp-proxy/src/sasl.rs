@@ -1,8 +1,6 @@
 //! SASL PLAIN and LOGIN decoding (RFC 4616, draft-murchison-sasl-login),
 //! pure: base64 text in, login and password out, or nothing.
 
-use data_encoding::BASE64;
-
 /// A decoded login and password.
 #[derive(PartialEq, Eq)]
 pub struct SaslCredentials {
@@ -27,12 +25,7 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     canonical_base64(text)
 }
 
-/// Base64 in its one canonical form only: data-encoding alone also reads
-/// concatenated padded blocks (`YQ==YQ==`). Also used for RFC 2047 `B` words.
-pub fn canonical_base64(text: &str) -> Option<Vec<u8>> {
-    let raw = BASE64.decode(text.as_bytes()).ok()?;
-    (BASE64.encode(&raw) == text).then_some(raw)
-}
+pub use sendas_message::encoding::canonical_base64;
 
 /// `authzid NUL authcid NUL passwd`; an authzid other than the login, an
 /// empty login or anything but UTF-8 is refused.

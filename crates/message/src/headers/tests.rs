@@ -32,7 +32,7 @@ fn receive(message: &[u8]) -> crate::data::Received {
 }
 
 fn shared(name: &str) -> serde_json::Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/security").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/security").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("json")
 }

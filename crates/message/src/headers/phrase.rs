@@ -11,7 +11,7 @@
 //! read as UTF-8 with anything undecodable and every control character
 //! replaced by U+FFFD, so the checks still see any `@` the raw bytes hold.
 
-use crate::sasl::canonical_base64;
+use crate::encoding::canonical_base64;
 
 /// The decoded display name of `phrase` (structure already checked).
 pub fn decode(phrase: &str) -> String {

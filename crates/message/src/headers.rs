@@ -418,7 +418,7 @@ fn check_encoded_word(word: &str) -> Result<(), &'static str> {
         return Err(BAD);
     }
     let valid = match encoding {
-        "B" | "b" => crate::sasl::canonical_base64(text).is_some(),
+        "B" | "b" => crate::encoding::canonical_base64(text).is_some(),
         "Q" | "q" => {
             let b = text.as_bytes();
             b.iter().enumerate().all(|(i, &c)| match c {
