@@ -105,6 +105,10 @@ define_id!(
     /// One audit record.
     AuditId
 );
+define_id!(
+    /// A message template.
+    TemplateId
+);
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod model;
 pub mod policy;
 pub mod ports;
+pub mod render;
 pub mod secret;
 pub mod service;
 pub mod time;
@@ -30,5 +31,5 @@ mod testing_support;
 
 pub use address::{AddressError, EmailAddress};
 pub use error::{ServiceError, StoreError};
-pub use ids::{AuditId, CompanyId, CredentialId, GroupId, IdError, MailboxId, TenantId, TokenId, UserId};
+pub use ids::{AuditId, CompanyId, CredentialId, GroupId, IdError, MailboxId, TemplateId, TenantId, TokenId, UserId};
 pub use time::Timestamp;

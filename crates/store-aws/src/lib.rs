@@ -25,6 +25,7 @@
 //! | SMTP credential | `TENANT#<t>` | `CRED#<u>#<c>` | | hash only |
 //! | a user's credential count | `CREDCOUNT#<t>#<u>` | `COUNT` | | `n` (the cap of 20, also under races) |
 //! | API token | `TOKEN#<id>` | `TOKEN` | `TOKENS#<t>` or `TOKENS#OPERATOR` / `<id>` | hash only |
+//! | template | `TENANT#<t>` | `TEMPLATE#<id>` | | `version` |
 //! | audit record | `AUDIT#<t>#<shard>` | `<at, 20 digits>#<id>` | `AUDIT#<t>#<mailbox>#<shard>` / same as SK | `ttl`; shard 0..8 from the id |
 //! | mailbox health | `HEALTH#<t>` | `<m>` | | written by the relay when a login's outcome changes |
 //! | system relay | `PLATFORM` | `SYSTEM_RELAY` | | |
@@ -58,6 +59,7 @@
 //! | find mailbox by address | 2 GetItem (claim, mailbox) |
 //! | a user's credentials | 1 Query |
 //! | create / revoke a credential | 1 TransactWriteItems (credential, the user's count conditioned on `n < 20` / `n > 0`) |
+//! | create / get / list / update / delete templates | 1 PutItem / 1 GetItem / 1 Query per page / 1 conditional PutItem / 1 conditional DeleteItem |
 //! | create / get / list tokens | 1 PutItem / 1 GetItem / 1 Query on GSI1 per page |
 //! | mailbox health of a tenant / record one | 1 Query / 1 PutItem |
 //! | permission snapshot (tenant, user, all mailboxes) | 2 GetItem + 1 Query per 500 mailboxes or per MB of them, whichever is more |

@@ -173,6 +173,16 @@ async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
     let page = s.query_audit(t, &by_mailbox, &PageRequest::new(10, page.next)).await.unwrap();
     assert_eq!((page.items.len(), sent(&log)), (10, times("Query", 8)), "audit page by mailbox (GSI1)");
 
+    // Templates.
+    let tpl = template(t, "Hi {{ name }}", "Dear {{ name }}", None);
+    s.create_template(&tpl).await.unwrap();
+    s.get_template(t, tpl.id).await.unwrap();
+    s.list_templates(t, &first).await.unwrap();
+    let edited = sendas_core::model::Template { subject: "Hello {{ name }}".into(), version: 2, ..tpl.clone() };
+    s.update_template(&tpl, &edited).await.unwrap();
+    s.delete_template(&edited).await.unwrap();
+    assert_eq!(sent(&log), ["PutItem", "GetItem", "Query", "PutItem", "DeleteItem"], "templates");
+
     // AUTH lockouts and the system relay.
     let counter = DynamoFailureCounter::new(client.clone(), &table);
     let keys = vec!["ip:192.0.2.9".to_owned(), "login:cost".to_owned()];

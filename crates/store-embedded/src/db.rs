@@ -46,6 +46,8 @@ CREATE INDEX IF NOT EXISTS audit_by_expiry ON audit (expires_at);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS mailbox_health (tenant_id TEXT NOT NULL, mailbox_id TEXT NOT NULL, body TEXT NOT NULL,
   PRIMARY KEY (tenant_id, mailbox_id));
+CREATE TABLE IF NOT EXISTS templates (tenant_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id));
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL);
 "#;
 

@@ -13,6 +13,7 @@ mod login;
 mod mailbox;
 mod names;
 mod settings;
+mod template;
 mod tenant;
 
 pub use audit::{AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION};
@@ -26,4 +27,5 @@ pub use login::{
 pub use mailbox::{AccessList, Mailbox, MailboxFlags, MailboxScope, SmtpSettings, TlsMode};
 pub use names::{Login, Name, NameError};
 pub use settings::SystemRelay;
+pub use template::Template;
 pub use tenant::{DEFAULT_MAILBOX_QUOTA, Tenant};

@@ -4,9 +4,11 @@ use super::{Page, PageRequest};
 use crate::error::StoreError;
 use crate::model::{
     ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, MailboxHealth, SmtpCredential, SystemRelay,
-    Tenant, User,
+    Template, Tenant, User,
 };
-use crate::{CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, TokenId, UserId};
+use crate::{
+    CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
+};
 use async_trait::async_trait;
 
 /// Everything that comes into being with a tenant, written atomically.
@@ -116,6 +118,22 @@ pub trait MailboxStore: Send + Sync {
     async fn list_mailbox_health(&self, tenant: TenantId) -> Result<Vec<MailboxHealth>, StoreError>;
 }
 
+/// Message templates of a tenant.
+#[async_trait]
+pub trait TemplateStore: Send + Sync {
+    /// `Conflict` if the id exists.
+    async fn create_template(&self, template: &Template) -> Result<(), StoreError>;
+    /// One template of the tenant.
+    async fn get_template(&self, tenant: TenantId, id: TemplateId) -> Result<Template, StoreError>;
+    /// The tenant's templates, ordered by id.
+    async fn list_templates(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Template>, StoreError>;
+    /// Replaces `before` by `after` if the stored template is still at
+    /// `before.version`; `NotFound` if absent, `VersionMismatch` otherwise.
+    async fn update_template(&self, before: &Template, after: &Template) -> Result<(), StoreError>;
+    /// Deletes a template still at `template.version`; `NotFound`, `VersionMismatch`.
+    async fn delete_template(&self, template: &Template) -> Result<(), StoreError>;
+}
+
 /// SMTP credentials (app passwords) of users.
 #[async_trait]
 pub trait CredentialStore: Send + Sync {
@@ -184,6 +202,7 @@ pub trait Store:
     + UserStore
     + GroupStore
     + MailboxStore
+    + TemplateStore
     + CredentialStore
     + TokenStore
     + AuditStore
@@ -197,6 +216,7 @@ impl<T> Store for T where
         + UserStore
         + GroupStore
         + MailboxStore
+        + TemplateStore
         + CredentialStore
         + TokenStore
         + AuditStore

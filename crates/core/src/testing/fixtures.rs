@@ -121,3 +121,28 @@ pub fn audit(tenant: TenantId, at: Timestamp, mailbox: Option<MailboxId>) -> Aud
         expires_at: at.plus(std::time::Duration::from_secs(86_400)),
     }
 }
+
+/// An enabled global template without presets; its variables found from the sources.
+pub fn template(tenant: TenantId, subject: &str, text: &str, html: Option<&str>) -> crate::model::Template {
+    use crate::render::{Part, variables_of};
+    let mut variables = variables_of(Part::Subject, subject).unwrap_or_default();
+    variables.extend(variables_of(Part::Text, text).unwrap_or_default());
+    if let Some(h) = html {
+        variables.extend(variables_of(Part::Html, h).unwrap_or_default());
+    }
+    crate::model::Template {
+        tenant_id: tenant,
+        id: crate::TemplateId::generate(),
+        name: name("Template"),
+        scope: MailboxScope::Global,
+        subject: subject.to_owned(),
+        text_body: text.to_owned(),
+        html_body: html.map(str::to_owned),
+        variables,
+        from_mailbox: None,
+        reply_to_mailbox: None,
+        enabled: true,
+        created_at: Timestamp::now(),
+        version: 1,
+    }
+}

@@ -5,13 +5,15 @@
 use crate::error::StoreError;
 use crate::model::{
     ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, MailboxHealth, SmtpCredential, SystemRelay,
-    Tenant, User,
+    Template, Tenant, User,
 };
 use crate::ports::{
     AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, Page, PageRequest, SettingsStore,
-    TenantStore, TokenStore, UserStore,
+    TemplateStore, TenantStore, TokenStore, UserStore,
 };
-use crate::{CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, TokenId, UserId};
+use crate::{
+    CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
+};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +33,7 @@ struct Data {
     audit: BTreeMap<(TenantId, Timestamp, crate::AuditId), AuditRecord>,
     system_relay: Option<SystemRelay>,
     health: BTreeMap<(TenantId, MailboxId), MailboxHealth>,
+    templates: BTreeMap<(TenantId, TemplateId), Template>,
 }
 
 /// An in-memory `Store`. It counts the requests made to it (every trait
@@ -291,6 +294,42 @@ impl MailboxStore for MemoryStore {
     }
     async fn list_mailbox_health(&self, tenant: TenantId) -> Result<Vec<MailboxHealth>, StoreError> {
         Ok(self.data().health.iter().filter(|((t, _), _)| *t == tenant).map(|(_, h)| h.clone()).collect())
+    }
+}
+
+#[async_trait]
+impl TemplateStore for MemoryStore {
+    async fn create_template(&self, t: &Template) -> Result<(), StoreError> {
+        let mut d = self.data();
+        if d.templates.contains_key(&(t.tenant_id, t.id)) {
+            return Err(StoreError::Conflict("template exists".into()));
+        }
+        d.templates.insert((t.tenant_id, t.id), t.clone());
+        Ok(())
+    }
+    async fn get_template(&self, tenant: TenantId, id: TemplateId) -> Result<Template, StoreError> {
+        found(self.data().templates.get(&(tenant, id)))
+    }
+    async fn list_templates(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Template>, StoreError> {
+        Ok(page_of(&self.data().templates, tenant, page))
+    }
+    async fn update_template(&self, before: &Template, after: &Template) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let slot = d.templates.get_mut(&(before.tenant_id, before.id)).ok_or(StoreError::NotFound)?;
+        if slot.version != before.version {
+            return Err(StoreError::VersionMismatch);
+        }
+        *slot = after.clone();
+        Ok(())
+    }
+    async fn delete_template(&self, t: &Template) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let stored = d.templates.get(&(t.tenant_id, t.id)).ok_or(StoreError::NotFound)?;
+        if stored.version != t.version {
+            return Err(StoreError::VersionMismatch);
+        }
+        d.templates.remove(&(t.tenant_id, t.id));
+        Ok(())
     }
 }
 

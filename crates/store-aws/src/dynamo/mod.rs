@@ -4,6 +4,7 @@
 mod audit;
 mod directory;
 mod mailboxes;
+mod templates;
 mod tenants;
 mod tokens;
 mod versioned;

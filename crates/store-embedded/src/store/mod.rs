@@ -3,6 +3,7 @@
 mod audit;
 mod directory;
 mod mailboxes;
+mod templates;
 mod tenants;
 mod tokens;
 mod versioned;

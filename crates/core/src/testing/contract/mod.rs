@@ -9,6 +9,7 @@ mod directory;
 mod large;
 mod mailboxes;
 mod secrets;
+mod templates;
 mod tokens;
 mod versions;
 
@@ -17,6 +18,7 @@ pub use directory::*;
 pub use large::*;
 pub use mailboxes::*;
 pub use secrets::*;
+pub use templates::*;
 pub use tokens::*;
 pub use versions::*;
 
@@ -61,7 +63,8 @@ macro_rules! store_contract_tests {
             secrets_round_trip,
             lists_past_one_backend_page_are_complete,
             concurrent_edits_never_lose_one,
-            group_deletion_leaves_nothing_naming_the_group
+            group_deletion_leaves_nothing_naming_the_group,
+            templates_round_trip
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
