@@ -37,6 +37,7 @@ struct World {
     user_b: User,
     group: String,
     mailbox: String,
+    template: String,
     cred_a: String,
     cred_b: String,
     spare_token_a: String,
@@ -85,6 +86,8 @@ async fn world(backend: Backend) -> World {
         .put(&format!("/v1/tenants/{}/mailboxes/{mailbox}/password", a.id), &a.admin, json!({"password": "pw"}))
         .await;
     expect(&pw, 204);
+    let tpl = api.post(&format!("/v1/tenants/{}/templates", a.id), &a.admin, template_body()).await;
+    let template = expect(&tpl, 201)["id"].as_str().unwrap().to_owned();
     let ca = api.post("/v1/me/smtp-credentials", &user_a.token, json!({"name": "c"})).await;
     let cred_a = expect(&ca, 201)["id"].as_str().unwrap().to_owned();
     let cb = api.post("/v1/me/smtp-credentials", &user_b.token, json!({"name": "c"})).await;
@@ -106,6 +109,7 @@ async fn world(backend: Backend) -> World {
         user_b,
         group,
         mailbox,
+        template,
         cred_a,
         cred_b,
         spare_token_a,
@@ -136,6 +140,7 @@ impl World {
             .replace("{company_id}", &self.a.company)
             .replace("{group_id}", &self.group)
             .replace("{mailbox_id}", &self.mailbox)
+            .replace("{template_id}", &self.template)
             .replace("{credential_id}", cred)
             .replace("{token_id}", token_id)
     }
@@ -156,9 +161,15 @@ impl World {
             "update_mailbox" => mailbox_body("renamed@a.example"),
             "set_password" | "set_credentials" => json!({"password": "new password"}),
             "set_access" => json!({"restricted": true, "users": [self.user_a.id], "groups": [self.group]}),
+            "create_template" | "replace_template" => template_body(),
             _ => return None,
         })
     }
+}
+
+/// A global template body without presets.
+fn template_body() -> Value {
+    json!({"name": "Welcome", "global": true, "subject": "Hello {{ name }}", "text_body": "Dear {{ name }}"})
 }
 
 /// What `who` must get: `None` for success (2xx), else the status.

@@ -33,6 +33,10 @@ mod embedded {
     async fn etags_and_if_match() {
         support::suite::etags_and_if_match(api()).await;
     }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn templates_offered_by_the_rule() {
+        support::suite::templates_offered_by_the_rule(api()).await;
+    }
 }
 
 mod dynamodb {
@@ -58,5 +62,9 @@ mod dynamodb {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn etags_and_if_match() {
         support::suite::etags_and_if_match(api().await).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn templates_offered_by_the_rule() {
+        support::suite::templates_offered_by_the_rule(api().await).await;
     }
 }

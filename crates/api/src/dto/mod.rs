@@ -6,10 +6,12 @@
 mod directory;
 mod mailbox;
 mod platform;
+mod template;
 
 pub use directory::*;
 pub use mailbox::*;
 pub use platform::*;
+pub use template::*;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_member, remove_member))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
+        .merge(super::templates::routes())
 }
 
 /// Lists companies.

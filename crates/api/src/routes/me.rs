@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sendas_core::CredentialId;
-use sendas_core::service::{credentials, directory, permissions, require_user};
+use sendas_core::service::{credentials, directory, permissions, require_user, templates};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(my_mailboxes))
         .routes(routes!(my_credentials, create_my_credential))
         .routes(routes!(revoke_my_credential))
+        .routes(routes!(my_templates))
 }
 
 /// The token itself: its role, and the tenant and user it is bound to (any token).
@@ -83,4 +84,14 @@ async fn revoke_my_credential(
     let (t, u) = require_user(&c)?;
     credentials::revoke(s.store.as_ref(), &c, t, u, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The templates offered to the user: enabled, of its tenant (global or of
+/// one of its companies), whose preset From and Reply-To are in its dropdowns.
+#[utoipa::path(get, path = "/me/templates", tag = "me", security(("bearer" = ["user"])),
+    responses((status = 200, body = Vec<TemplateView>), (status = "4XX", body = Problem)))]
+async fn my_templates(State(s): State<AppState>, Caller(c): Caller) -> ApiResult<Json<Vec<TemplateView>>> {
+    let (t, u) = require_user(&c)?;
+    let offered = templates::offered_to(s.store.as_ref(), &c, t, u).await?;
+    Ok(Json(offered.into_iter().map(TemplateView::from).collect()))
 }

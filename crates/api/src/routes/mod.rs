@@ -11,6 +11,7 @@ pub mod directory;
 pub mod mailboxes;
 pub mod me;
 pub mod platform;
+pub mod templates;
 
 /// `201 Created` with a JSON body.
 pub(crate) fn created<T: serde::Serialize>(v: T) -> (axum::http::StatusCode, axum::Json<T>) {

@@ -219,3 +219,72 @@ pub async fn etags_and_if_match(api: TestApi) {
         .await;
     assert_eq!((expect(&fresh, 200)["restricted"].as_bool(), fresh.etag.as_deref()), (Some(true), Some("\"3\"")));
 }
+
+/// Templates over HTTP: an admin's templates are offered to a user exactly
+/// when the rule allows (enabled, scope, presets in the user's dropdowns);
+/// a preset that is not a sender (or reply) mailbox and a source that does
+/// not parse are `422` naming the field; replacing is versioned.
+pub async fn templates_offered_by_the_rule(api: TestApi) {
+    use axum::http::Method;
+    let op = api.operator_token().await;
+    let t = create_tenant(&api, &op, "tpl.example", 5).await;
+    let u = create_user(&api, &t, "tpl-user").await;
+    let mailboxes = format!("/v1/tenants/{}/mailboxes", t.id);
+    let id_of = |a: &Answer| expect(a, 201)["id"].as_str().unwrap().to_owned();
+    let open = id_of(&api.post(&mailboxes, &t.admin, mailbox_body("open@tpl.example")).await);
+    let mut reply_only = mailbox_body("replies@tpl.example");
+    reply_only["sender"] = json!(false);
+    let reply_only = id_of(&api.post(&mailboxes, &t.admin, reply_only).await);
+    let closed = id_of(&api.post(&mailboxes, &t.admin, mailbox_body("closed@tpl.example")).await);
+    let access = json!({"restricted": true, "users": [], "groups": []});
+    expect(&api.put(&format!("{mailboxes}/{closed}/access"), &t.admin, access).await, 200);
+    let other = api.post(&format!("/v1/tenants/{}/companies", t.id), &t.admin, json!({"name": "Other"})).await;
+    let other = id_of(&other);
+
+    let templates = format!("/v1/tenants/{}/templates", t.id);
+    let body = |name: &str, from: &str, reply: &str| {
+        json!({"name": name, "global": true, "subject": "Hello {{ name }}", "text_body": "Dear {{ name }},\n{{ text }}",
+               "html_body": "<p>{{ text }}</p>", "from_mailbox_id": from, "reply_to_mailbox_id": reply})
+    };
+    let offered = api.post(&templates, &t.admin, body("Offered", &open, &reply_only)).await;
+    let offered_view = expect(&offered, 201).clone();
+    assert_eq!(offered_view["variables"], json!(["name", "text"]));
+    assert_eq!(offered.etag.as_deref(), Some("\"1\""));
+    id_of(&api.post(&templates, &t.admin, body("Closed From", &closed, &open)).await);
+    id_of(&api.post(&templates, &t.admin, body("Closed Reply-To", &open, &closed)).await);
+    let mut disabled = body("Disabled", &open, &open);
+    disabled["enabled"] = json!(false);
+    id_of(&api.post(&templates, &t.admin, disabled).await);
+    let mut elsewhere = body("Other company", &open, &open);
+    (elsewhere["global"], elsewhere["company_id"]) = (json!(false), json!(other));
+    id_of(&api.post(&templates, &t.admin, elsewhere).await);
+
+    let not_a_sender = api.post(&templates, &t.admin, body("Bad", &reply_only, &open)).await;
+    assert_eq!(expect(&not_a_sender, 422)["field"], "from_mailbox_id");
+    let mut broken = body("Broken", &open, &open);
+    broken["subject"] = json!("Hello {{ name");
+    assert_eq!(expect(&api.post(&templates, &t.admin, broken).await, 422)["field"], "subject");
+    let mut includes = body("Includes", &open, &open);
+    includes["text_body"] = json!("{% include '/etc/passwd' %}");
+    assert_eq!(expect(&api.post(&templates, &t.admin, includes).await, 422)["field"], "text_body");
+
+    let mine = api.get("/v1/me/templates", &u.token).await;
+    let names: Vec<&str> = expect(&mine, 200).as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Offered"], "only the template whose every part the rule allows");
+    let listed = expect(&api.get(&templates, &t.admin).await, 200)["items"].as_array().unwrap().len();
+    assert_eq!(listed, 5, "the admin sees every template");
+
+    let path = format!("{templates}/{}", offered_view["id"].as_str().unwrap());
+    let stale = api
+        .call_with(Method::PUT, &path, Some(&t.admin), Some(body("Renamed", &open, &open)), &[("if-match", "\"0\"")])
+        .await;
+    expect(&stale, 412);
+    let fresh = api
+        .call_with(Method::PUT, &path, Some(&t.admin), Some(body("Renamed", &open, &open)), &[("if-match", "\"1\"")])
+        .await;
+    assert_eq!((expect(&fresh, 200)["name"].as_str(), fresh.etag.as_deref()), (Some("Renamed"), Some("\"2\"")));
+    expect(&api.get(&path, &u.token).await, 403);
+    expect(&api.delete(&path, &t.admin).await, 204);
+    expect(&api.get(&path, &t.admin).await, 404);
+    assert!(expect(&api.get("/v1/me/templates", &u.token).await, 200).as_array().unwrap().is_empty());
+}

@@ -9,9 +9,11 @@
 
 mod message;
 mod permission;
+mod template;
 
 pub use message::{Entry, Field, MessageDenial, Originators, ResentBlock, check_message};
 pub use permission::{Decision, Denial, UsableMailboxes, Usage, may_use, usable_mailboxes};
+pub use template::template_offered;
 
 #[cfg(test)]
 mod message_tests;

@@ -12,6 +12,7 @@ pub mod edit;
 pub mod mailboxes;
 pub mod permissions;
 pub mod settings;
+pub mod templates;
 pub mod tenants;
 pub mod tokens;
 
