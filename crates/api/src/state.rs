@@ -3,7 +3,7 @@
 //! reads next in the same process) and the relay's verifier.
 
 use sendas_core::ports::{SecretStore, Store};
-use sendas_relay::{CachedSecrets, RelayOptions, UpstreamRelay, Verifier};
+use sendas_relay::{CachedSecrets, Relay, RelayOptions, UpstreamRelay, Verifier};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,21 +14,23 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The secret store (mailbox login secrets), through the credential cache.
     pub secrets: Arc<CachedSecrets>,
+    /// Sends HTTP messages: the process's one relay (in `sendas serve`, the proxy's).
+    pub relay: Arc<dyn Relay>,
     /// Logs in to a mailbox's SMTP server for `verify`.
     pub verifier: Verifier,
 }
 
 impl AppState {
     /// State sharing the process's credential cache and relay (as `sendas serve` does).
-    pub fn new(store: Arc<dyn Store>, secrets: Arc<CachedSecrets>, verifier: Verifier) -> Self {
-        AppState { store, secrets, verifier }
+    pub fn new(store: Arc<dyn Store>, secrets: Arc<CachedSecrets>, relay: Arc<dyn Relay>, verifier: Verifier) -> Self {
+        AppState { store, secrets, relay, verifier }
     }
 
     /// State for a process that runs only the API (a Lambda function, a
-    /// test): its own credential cache and a relay used only by `verify`.
+    /// test): its own credential cache and relay.
     pub fn standalone(store: Arc<dyn Store>, secrets: Arc<CachedSecrets>, options: RelayOptions) -> Self {
         let relay = UpstreamRelay::new(store.clone(), secrets.clone(), options);
-        AppState { verifier: relay.verifier(), store, secrets }
+        AppState { verifier: relay.verifier(), relay: Arc::new(relay), store, secrets }
     }
 
     /// [`AppState::standalone`] with the Web PKI roots and a 10 s deadline.

@@ -87,7 +87,12 @@ pub async fn run(
         print_demo(&opts, &info);
     }
     let router = crate::web::with_web(
-        sendas_api::router(AppState::new(backends.store.clone(), backends.secrets.clone(), proxy.verifier.clone())),
+        sendas_api::router(AppState::new(
+            backends.store.clone(),
+            backends.secrets.clone(),
+            proxy.relay.clone(),
+            proxy.verifier.clone(),
+        )),
         crate::web::smtp_client_config(proxy.addr, proxy.tls_addr),
     );
     println!(

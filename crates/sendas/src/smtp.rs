@@ -29,6 +29,8 @@ pub struct SmtpProxy {
     audit_flush: AuditFlush,
     /// `verify` for the API, over the relay's own logins and token cache.
     pub verifier: Verifier,
+    /// The relay, shared with the API's HTTP send (one relay, two doors).
+    pub relay: std::sync::Arc<dyn sendas_smtp_proxy::relay::Relay>,
 }
 
 impl SmtpProxy {
@@ -59,7 +61,9 @@ impl SmtpProxy {
             .build();
         let verifier = proxy.verifier.context("the proxy's relay")?;
         let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };
+        let relay = proxy.deps.relay.clone();
         Ok(SmtpProxy {
+            relay,
             addr,
             tls_addr,
             listeners,

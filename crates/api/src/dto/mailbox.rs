@@ -406,6 +406,8 @@ pub struct AuditView {
     pub smtp_reply: String,
     /// The upstream's reply.
     pub upstream_reply: Option<String>,
+    /// The door: `smtp` (the proxy) or `http` (`POST /v1/me/messages`).
+    pub channel: String,
 }
 
 impl From<AuditRecord> for AuditView {
@@ -424,6 +426,10 @@ impl From<AuditRecord> for AuditView {
             smtp_code: r.smtp_code,
             smtp_reply: r.smtp_reply,
             upstream_reply: r.upstream_reply,
+            channel: match r.channel {
+                sendas_core::model::AuditChannel::Smtp => "smtp".into(),
+                sendas_core::model::AuditChannel::Http => "http".into(),
+            },
         }
     }
 }

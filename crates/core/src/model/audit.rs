@@ -41,7 +41,18 @@ impl AuditOutcome {
     }
 }
 
-/// One SMTP transaction.
+/// Which door a message came through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditChannel {
+    /// The SMTP submission proxy.
+    #[default]
+    Smtp,
+    /// `POST /v1/me/messages`.
+    Http,
+}
+
+/// One SMTP transaction, or one message sent over HTTP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// Tenant of the authenticated user.
@@ -74,6 +85,9 @@ pub struct AuditRecord {
     pub upstream_reply: Option<String>,
     /// When the backend may delete it (retention).
     pub expires_at: Timestamp,
+    /// The door it came through (records from before channels: SMTP).
+    #[serde(default)]
+    pub channel: AuditChannel,
 }
 
 /// Which records to read: a tenant's, optionally in `[from, to)`, of one

@@ -16,7 +16,7 @@ mod settings;
 mod template;
 mod tenant;
 
-pub use audit::{AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION};
+pub use audit::{AuditChannel, AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION};
 pub use credential::{ApiToken, Role, SmtpCredential};
 pub use directory::{Company, Group, User};
 pub use health::{HealthStage, MailboxHealth};

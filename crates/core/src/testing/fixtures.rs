@@ -119,6 +119,7 @@ pub fn audit(tenant: TenantId, at: Timestamp, mailbox: Option<MailboxId>) -> Aud
         smtp_reply: "2.0.0 queued".into(),
         upstream_reply: Some("250 2.0.0 Ok: queued as ABC".into()),
         expires_at: at.plus(std::time::Duration::from_secs(86_400)),
+        channel: crate::model::AuditChannel::Smtp,
     }
 }
 
