@@ -76,5 +76,10 @@ pub(crate) fn health_pk(t: impl Display) -> String {
     format!("HEALTH#{t}")
 }
 
+/// A user's `Idempotency-Key` records (HTTP send), expired by TTL.
+pub(crate) fn idempotency_pk(t: impl Display, u: impl Display) -> String {
+    format!("IDEMP#{t}#{u}")
+}
+
 pub(crate) const PLATFORM: &str = "PLATFORM";
 pub(crate) const SYSTEM_RELAY_SK: &str = "SYSTEM_RELAY";

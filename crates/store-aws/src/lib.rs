@@ -27,6 +27,7 @@
 //! | API token | `TOKEN#<id>` | `TOKEN` | `TOKENS#<t>` or `TOKENS#OPERATOR` / `<id>` | hash only |
 //! | template | `TENANT#<t>` | `TEMPLATE#<id>` | | `version` |
 //! | audit record | `AUDIT#<t>#<shard>` | `<at, 20 digits>#<id>` | `AUDIT#<t>#<mailbox>#<shard>` / same as SK | `ttl`; shard 0..8 from the id |
+//! | idempotency key (HTTP send) | `IDEMP#<t>#<u>` | `<key>` | | `expires_ms`, `ttl` |
 //! | mailbox health | `HEALTH#<t>` | `<m>` | | written by the relay when a login's outcome changes |
 //! | system relay | `PLATFORM` | `SYSTEM_RELAY` | | |
 //! | AUTH failure counter | `AUTHFAIL#<ip:… or login:…>` | `W#<window bucket, 20 digits>` | | `n`, `ttl` (see `DynamoFailureCounter`) |
@@ -60,6 +61,8 @@
 //! | a user's credentials | 1 Query |
 //! | create / revoke a credential | 1 TransactWriteItems (credential, the user's count conditioned on `n < 20` / `n > 0`) |
 //! | create / get / list / update / delete templates | 1 PutItem / 1 GetItem / 1 Query per page / 1 conditional PutItem / 1 conditional DeleteItem |
+//! | claim an `Idempotency-Key` (free or expired / taken) | 1 conditional PutItem / + 1 GetItem |
+//! | store a key's answer / release a key | 1 PutItem / 1 DeleteItem |
 //! | create / get / list tokens | 1 PutItem / 1 GetItem / 1 Query on GSI1 per page |
 //! | mailbox health of a tenant / record one | 1 Query / 1 PutItem |
 //! | permission snapshot (tenant, user, all mailboxes) | 2 GetItem + 1 Query per 500 mailboxes or per MB of them, whichever is more |

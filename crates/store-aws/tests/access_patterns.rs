@@ -183,6 +183,23 @@ async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
     s.delete_template(&edited).await.unwrap();
     assert_eq!(sent(&log), ["PutItem", "GetItem", "Query", "PutItem", "DeleteItem"], "templates");
 
+    // Idempotency keys of HTTP send.
+    let idem = sendas_core::model::IdempotencyRecord {
+        tenant_id: t,
+        user_id: u.id,
+        key: "k".into(),
+        request_hash: "h".into(),
+        state: sendas_core::model::IdempotencyState::Pending,
+        expires_at: Timestamp::now().plus(Duration::from_secs(60)),
+    };
+    s.claim_idempotency(&idem, Timestamp::now()).await.unwrap();
+    assert_eq!(sent(&log), ["PutItem"], "claim a free key");
+    s.claim_idempotency(&idem, Timestamp::now()).await.unwrap();
+    assert_eq!(sent(&log), ["PutItem", "GetItem"], "claim a taken key");
+    s.put_idempotency(&idem).await.unwrap();
+    s.release_idempotency(t, u.id, "k").await.unwrap();
+    assert_eq!(sent(&log), ["PutItem", "DeleteItem"], "store an answer, release a key");
+
     // AUTH lockouts and the system relay.
     let counter = DynamoFailureCounter::new(client.clone(), &table);
     let keys = vec!["ip:192.0.2.9".to_owned(), "login:cost".to_owned()];

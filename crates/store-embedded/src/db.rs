@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS mailbox_health (tenant_id TEXT NOT NULL, mailbox_id T
   PRIMARY KEY (tenant_id, mailbox_id));
 CREATE TABLE IF NOT EXISTS templates (tenant_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
   PRIMARY KEY (tenant_id, id));
+CREATE TABLE IF NOT EXISTS idempotency (tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, key TEXT NOT NULL,
+  expires_at INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (tenant_id, user_id, key));
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL);
 "#;
 

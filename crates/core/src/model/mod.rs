@@ -9,6 +9,7 @@ mod audit;
 mod credential;
 mod directory;
 mod health;
+mod idempotency;
 mod login;
 mod mailbox;
 mod names;
@@ -20,6 +21,9 @@ pub use audit::{AuditChannel, AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AU
 pub use credential::{ApiToken, Role, SmtpCredential};
 pub use directory::{Company, Group, User};
 pub use health::{HealthStage, MailboxHealth};
+pub use idempotency::{
+    IDEMPOTENCY_PENDING, IDEMPOTENCY_RETENTION, IdempotencyClaim, IdempotencyRecord, IdempotencyState,
+};
 pub use login::{
     GOOGLE_MAIL_SCOPE, GOOGLE_TOKEN_URL, LoginMethod, LoginMethodError, MICROSOFT_SMTP_SCOPE, check_token_url,
     microsoft_token_url,

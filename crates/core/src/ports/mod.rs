@@ -15,7 +15,7 @@ mod throttle;
 pub use page::{Page, PageRequest, read_all};
 pub use secrets::{SecretRef, SecretStore};
 pub use store::{
-    AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, SettingsStore, Store,
-    TemplateStore, TenantStore, TokenStore, UserStore,
+    AuditStore, CompanyStore, CredentialStore, GroupStore, IdempotencyStore, MailboxStore, NewTenant, SettingsStore,
+    Store, TemplateStore, TenantStore, TokenStore, UserStore,
 };
 pub use throttle::{FailureCounter, MemoryFailureCounter};

@@ -3,8 +3,8 @@
 use super::{Page, PageRequest};
 use crate::error::StoreError;
 use crate::model::{
-    ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, MailboxHealth, SmtpCredential, SystemRelay,
-    Template, Tenant, User,
+    ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord, Login, Mailbox,
+    MailboxHealth, SmtpCredential, SystemRelay, Template, Tenant, User,
 };
 use crate::{
     CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
@@ -134,6 +134,23 @@ pub trait TemplateStore: Send + Sync {
     async fn delete_template(&self, template: &Template) -> Result<(), StoreError>;
 }
 
+/// `Idempotency-Key` records of HTTP send.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `record.key` for `record.user_id` with a pending record,
+    /// atomically: `Claimed` if no record exists or the one there expired
+    /// before `now`, else `Taken` with the record there.
+    async fn claim_idempotency(
+        &self,
+        record: &IdempotencyRecord,
+        now: Timestamp,
+    ) -> Result<IdempotencyClaim, StoreError>;
+    /// Replaces the record of the key (its answer, or a longer expiry).
+    async fn put_idempotency(&self, record: &IdempotencyRecord) -> Result<(), StoreError>;
+    /// Forgets a key (a request that sent nothing may be retried with it).
+    async fn release_idempotency(&self, tenant: TenantId, user: UserId, key: &str) -> Result<(), StoreError>;
+}
+
 /// SMTP credentials (app passwords) of users.
 #[async_trait]
 pub trait CredentialStore: Send + Sync {
@@ -203,6 +220,7 @@ pub trait Store:
     + GroupStore
     + MailboxStore
     + TemplateStore
+    + IdempotencyStore
     + CredentialStore
     + TokenStore
     + AuditStore
@@ -217,6 +235,7 @@ impl<T> Store for T where
         + GroupStore
         + MailboxStore
         + TemplateStore
+        + IdempotencyStore
         + CredentialStore
         + TokenStore
         + AuditStore

@@ -4,12 +4,12 @@
 
 use crate::error::StoreError;
 use crate::model::{
-    ApiToken, AuditFilter, AuditRecord, Company, Group, Login, Mailbox, MailboxHealth, SmtpCredential, SystemRelay,
-    Template, Tenant, User,
+    ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord, Login, Mailbox,
+    MailboxHealth, SmtpCredential, SystemRelay, Template, Tenant, User,
 };
 use crate::ports::{
-    AuditStore, CompanyStore, CredentialStore, GroupStore, MailboxStore, NewTenant, Page, PageRequest, SettingsStore,
-    TemplateStore, TenantStore, TokenStore, UserStore,
+    AuditStore, CompanyStore, CredentialStore, GroupStore, IdempotencyStore, MailboxStore, NewTenant, Page,
+    PageRequest, SettingsStore, TemplateStore, TenantStore, TokenStore, UserStore,
 };
 use crate::{
     CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
@@ -34,6 +34,7 @@ struct Data {
     system_relay: Option<SystemRelay>,
     health: BTreeMap<(TenantId, MailboxId), MailboxHealth>,
     templates: BTreeMap<(TenantId, TemplateId), Template>,
+    idempotency: BTreeMap<(TenantId, UserId, String), IdempotencyRecord>,
 }
 
 /// An in-memory `Store`. It counts the requests made to it (every trait
@@ -329,6 +330,29 @@ impl TemplateStore for MemoryStore {
             return Err(StoreError::VersionMismatch);
         }
         d.templates.remove(&(t.tenant_id, t.id));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn claim_idempotency(&self, r: &IdempotencyRecord, now: Timestamp) -> Result<IdempotencyClaim, StoreError> {
+        let mut d = self.data();
+        let key = (r.tenant_id, r.user_id, r.key.clone());
+        match d.idempotency.get(&key) {
+            Some(existing) if existing.expires_at >= now => Ok(IdempotencyClaim::Taken(existing.clone())),
+            _ => {
+                d.idempotency.insert(key, r.clone());
+                Ok(IdempotencyClaim::Claimed)
+            }
+        }
+    }
+    async fn put_idempotency(&self, r: &IdempotencyRecord) -> Result<(), StoreError> {
+        self.data().idempotency.insert((r.tenant_id, r.user_id, r.key.clone()), r.clone());
+        Ok(())
+    }
+    async fn release_idempotency(&self, tenant: TenantId, user: UserId, key: &str) -> Result<(), StoreError> {
+        self.data().idempotency.remove(&(tenant, user, key.to_owned()));
         Ok(())
     }
 }

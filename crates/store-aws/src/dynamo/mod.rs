@@ -3,6 +3,7 @@
 
 mod audit;
 mod directory;
+mod idempotency;
 mod mailboxes;
 mod templates;
 mod tenants;

@@ -2,6 +2,7 @@
 
 mod audit;
 mod directory;
+mod idempotency;
 mod mailboxes;
 mod templates;
 mod tenants;

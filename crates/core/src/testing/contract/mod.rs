@@ -6,6 +6,7 @@
 
 mod audit;
 mod directory;
+mod idempotency;
 mod large;
 mod mailboxes;
 mod secrets;
@@ -15,6 +16,7 @@ mod versions;
 
 pub use audit::*;
 pub use directory::*;
+pub use idempotency::*;
 pub use large::*;
 pub use mailboxes::*;
 pub use secrets::*;
@@ -64,7 +66,8 @@ macro_rules! store_contract_tests {
             lists_past_one_backend_page_are_complete,
             concurrent_edits_never_lose_one,
             group_deletion_leaves_nothing_naming_the_group,
-            templates_round_trip
+            templates_round_trip,
+            idempotency_keys_are_claimed_once
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
