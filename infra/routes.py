@@ -23,7 +23,7 @@ from pathlib import Path
 from cfnlint.decode import decode_str
 
 TEMPLATE = Path(__file__).with_name("template.yaml")
-FUNCTION_OF_AREA = {"platform": "PlatformFunction", "directory": "DirectoryFunction", "mailboxes": "MailboxesFunction", "me": "MeFunction"}
+FUNCTION_OF_AREA = {"platform": "PlatformFunction", "directory": "DirectoryFunction", "mailboxes": "MailboxesFunction", "me": "MeFunction", "send": "SendFunction"}
 
 PROXY = Path(__file__).with_name("proxy.yaml")
 # Names that look like IAM actions but are not: DynamoDB authorises each item of a
@@ -44,6 +44,9 @@ NEEDS = {
     "mailboxes": DYNAMO_READ | DYNAMO_WRITE | SECRETS_WRITE | {"secretsmanager:GetSecretValue"},
     # me: reads, and the user's own credentials (with the user's credential counter: UpdateItem)
     "me": DYNAMO_READ | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    # send: reads, audit/health/idempotency puts, key release, the login secret (a rotated refresh token stored back)
+    "send": DYNAMO_READ
+    | {"dynamodb:PutItem", "dynamodb:DeleteItem", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"},
 }
 
 

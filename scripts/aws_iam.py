@@ -57,7 +57,7 @@ ID_WILDCARD = "?" * 32
 # The test naming: `Stage` names the API stack's table; the proxy stack takes the table's name.
 TEST_STAGE = f"test-{ID_PLACEHOLDER}"
 TEST_SECRET_PREFIX = f"sendas-test-{ID_PLACEHOLDER}/"
-PRINCIPALS = ["admin", "fn-platform", "fn-directory", "fn-mailboxes", "fn-me", "proxy-task"]
+PRINCIPALS = ["admin", "fn-platform", "fn-directory", "fn-mailboxes", "fn-me", "fn-send", "proxy-task"]
 ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 

@@ -42,10 +42,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_message_size: 25 * 1024 * 1024,
-            max_recipients: 100,
-            max_line_length: 998,
-            max_header_size: 64 * 1024,
+            max_message_size: sendas_message::limits::MAX_MESSAGE_SIZE,
+            max_recipients: sendas_message::limits::MAX_RECIPIENTS,
+            max_line_length: sendas_message::limits::MAX_LINE,
+            max_header_size: sendas_message::limits::MAX_HEADER_SIZE,
             max_command_line: 2048,
             max_connections: 2000,
             max_connections_per_ip: 100,

@@ -18,6 +18,7 @@ pub mod etag;
 pub mod extract;
 pub mod problem;
 pub mod routes;
+pub mod send;
 pub mod state;
 pub mod verify;
 
@@ -41,13 +42,15 @@ pub enum Area {
     Directory,
     /// Admin: mailboxes, access, verify, audit.
     Mailboxes,
-    /// User: itself, dropdowns, own credentials.
+    /// User: itself, dropdowns, own credentials, templates offered.
     Me,
+    /// User: sending a message over HTTP (the only area with outbound SMTP).
+    Send,
 }
 
 impl Area {
     /// Every area.
-    pub const ALL: [Area; 4] = [Area::Platform, Area::Directory, Area::Mailboxes, Area::Me];
+    pub const ALL: [Area; 5] = [Area::Platform, Area::Directory, Area::Mailboxes, Area::Me, Area::Send];
 
     /// The area's name (also the function's name suffix).
     pub fn name(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Area {
             Area::Directory => "directory",
             Area::Mailboxes => "mailboxes",
             Area::Me => "me",
+            Area::Send => "send",
         }
     }
 
@@ -65,6 +69,7 @@ impl Area {
             Area::Directory => routes::directory::routes(),
             Area::Mailboxes => routes::mailboxes::routes(),
             Area::Me => routes::me::routes(),
+            Area::Send => send::routes(),
         }
     }
 }

@@ -37,6 +37,10 @@ mod embedded {
     async fn templates_offered_by_the_rule() {
         support::suite::templates_offered_by_the_rule(api()).await;
     }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn send_over_http() {
+        support::suite::send_over_http(api()).await;
+    }
 }
 
 mod dynamodb {
@@ -66,5 +70,9 @@ mod dynamodb {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn templates_offered_by_the_rule() {
         support::suite::templates_offered_by_the_rule(api().await).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn send_over_http() {
+        support::suite::send_over_http(api().await).await;
     }
 }

@@ -139,6 +139,33 @@ impl DataReader {
     }
 }
 
+/// A whole message as DATA would carry it: the same reader, the same
+/// checks, so a message built elsewhere (HTTP send) meets exactly the rules
+/// of a message a client sends. `message` must end with CRLF.
+pub fn read_whole(message: &[u8], limits: DataLimits) -> Received {
+    let mut wire = Vec::with_capacity(message.len() + message.len() / 64 + 5);
+    let mut at_line_start = true;
+    for &b in message {
+        if at_line_start && b == b'.' {
+            wire.push(b'.');
+        }
+        wire.push(b);
+        at_line_start = b == b'\n';
+    }
+    if !wire.ends_with(b"\r\n") {
+        wire.extend_from_slice(b"\r\n");
+    }
+    wire.extend_from_slice(b".\r\n");
+    let mut reader = DataReader::new(limits);
+    match reader.feed(&wire) {
+        (_, Some(received)) => received,
+        // Unreachable: the wire ends with the terminator just written.
+        (_, None) => {
+            Received { message: Vec::new(), size: 0, flaws: DataFlaws { too_big: true, ..DataFlaws::default() } }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,3 +12,15 @@ pub mod encoding;
 pub mod headers;
 pub mod reply;
 pub mod verdict;
+
+/// The default limits of one message, the proxy's and HTTP send's alike.
+pub mod limits {
+    /// Largest message, in bytes.
+    pub const MAX_MESSAGE_SIZE: usize = 25 * 1024 * 1024;
+    /// Most recipients of one message.
+    pub const MAX_RECIPIENTS: usize = 100;
+    /// Longest line, without its CRLF (RFC 5322's 998).
+    pub const MAX_LINE: usize = 998;
+    /// Largest header section, in bytes.
+    pub const MAX_HEADER_SIZE: usize = 64 * 1024;
+}

@@ -31,18 +31,21 @@ pub enum Principal {
     FnMailboxes,
     /// The `me` Lambda function.
     FnMe,
+    /// The `send` Lambda function.
+    FnSend,
     /// The SMTP proxy's ECS task role.
     ProxyTask,
 }
 
 impl Principal {
     /// Every principal.
-    pub const ALL: [Principal; 6] = [
+    pub const ALL: [Principal; 7] = [
         Principal::Admin,
         Principal::FnPlatform,
         Principal::FnDirectory,
         Principal::FnMailboxes,
         Principal::FnMe,
+        Principal::FnSend,
         Principal::ProxyTask,
     ];
 
@@ -54,6 +57,7 @@ impl Principal {
             Principal::FnDirectory => "fn-directory",
             Principal::FnMailboxes => "fn-mailboxes",
             Principal::FnMe => "fn-me",
+            Principal::FnSend => "fn-send",
             Principal::ProxyTask => "proxy-task",
         }
     }
@@ -65,6 +69,7 @@ impl Principal {
             "directory" => Principal::FnDirectory,
             "mailboxes" => Principal::FnMailboxes,
             "me" => Principal::FnMe,
+            "send" => Principal::FnSend,
             other => panic!("no function for API area {other}"),
         }
     }

@@ -8,7 +8,7 @@ use crate::relay::{Envelope, RelayError};
 use crate::reply::{Reply, sanitise};
 use crate::verdict::{Verdict, decide};
 use sendas_core::EmailAddress;
-use sendas_core::model::{AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox};
+use sendas_core::model::{AuditChannel, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox};
 use sendas_core::policy::Usage;
 use sendas_core::{AuditId, Timestamp};
 use std::sync::atomic::Ordering;
@@ -175,6 +175,7 @@ impl Session {
             smtp_reply: reply.lines.join(" "),
             upstream_reply: upstream.map(|u| sanitise(&u)),
             expires_at: now.plus(DEFAULT_AUDIT_RETENTION),
+            channel: AuditChannel::Smtp,
         };
         tracing::info!(
             peer = %self.peer, login = %user.login, code = reply.code, recipients = record.recipients, size,

@@ -288,3 +288,93 @@ pub async fn templates_offered_by_the_rule(api: TestApi) {
     expect(&api.get(&path, &t.admin).await, 404);
     assert!(expect(&api.get("/v1/me/templates", &u.token).await, 200).as_array().unwrap().is_empty());
 }
+
+/// Sending over HTTP through the system relay (an outbox directory): a
+/// template with preset From and Reply-To, the Reply-To changed by the user
+/// to another of its dropdown, an attachment; the message read back by
+/// mail-parser holds exactly that; the audit record says `http`; a From the
+/// user may not use is `403 sender_not_allowed` and sends nothing; an
+/// `Idempotency-Key` sends once and replays the answer.
+pub async fn send_over_http(api: TestApi) {
+    use axum::http::Method;
+    use mail_parser::{MessageParser, MimeHeaders};
+    let outbox = tempfile::tempdir().unwrap();
+    let op = api.operator_token().await;
+    let relay = json!({"kind": "outbox", "dir": outbox.path().to_str().unwrap()});
+    expect(&api.put("/v1/system-relay", &op, relay).await, 200);
+    let t = create_tenant(&api, &op, "send.example", 5).await;
+    let u = create_user(&api, &t, "sender").await;
+    let mailboxes = format!("/v1/tenants/{}/mailboxes", t.id);
+    let id_of = |a: &Answer| expect(a, 201)["id"].as_str().unwrap().to_owned();
+    let info = id_of(&api.post(&mailboxes, &t.admin, mailbox_body("info@send.example")).await);
+    let support = id_of(&api.post(&mailboxes, &t.admin, mailbox_body("support@send.example")).await);
+    let closed = id_of(&api.post(&mailboxes, &t.admin, mailbox_body("ceo@send.example")).await);
+    let access = json!({"restricted": true, "users": [], "groups": []});
+    expect(&api.put(&format!("{mailboxes}/{closed}/access"), &t.admin, access).await, 200);
+    let tpl = json!({"name": "Welcome", "global": true, "subject": "Willkommen, {{ name }}",
+        "text_body": "Hallo {{ name }},\n\n{{ line }}\n", "html_body": "<p>Hallo {{ name }}</p><p>{{ line }}</p>",
+        "from_mailbox_id": info, "reply_to_mailbox_id": info});
+    let template = id_of(&api.post(&format!("/v1/tenants/{}/templates", t.id), &t.admin, tpl).await);
+
+    let attachment = data_encoding::BASE64.encode(b"%PDF-1.4\nhello\n%%EOF\n");
+    let message = json!({"template_id": template, "variables": {"name": "Jürgen", "line": "<b>5 > 3</b>"},
+        "reply_to_mailbox_id": support, "to": ["kunde@example.net"], "cc": ["copy@example.net"],
+        "bcc": ["hidden@example.net"],
+        "attachments": [{"filename": "info.pdf", "content_base64": attachment}]});
+    let sent = api.post("/v1/me/messages", &u.token, message.clone()).await;
+    let view = expect(&sent, 201).clone();
+    assert_eq!((view["from_mailbox_id"].as_str(), view["recipients"].as_u64()), (Some(info.as_str()), Some(3)));
+    let files: Vec<_> = std::fs::read_dir(outbox.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "one message in the outbox: {files:?}");
+    let raw = std::fs::read(&files[0]).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let envelope = text.lines().find(|l| l.starts_with("X-Sendas-Envelope-To:")).unwrap_or_default();
+    assert!(envelope.contains("<hidden@example.net>"), "Bcc is a recipient: {envelope}");
+    let headers: String = text.lines().filter(|l| !l.starts_with("X-Sendas-Envelope-")).collect();
+    assert!(!headers.contains("hidden@example.net"), "Bcc is only in the envelope:\n{text}");
+    let parsed = MessageParser::default().parse(&raw).unwrap();
+    let first =
+        |a: Option<&mail_parser::Address>| a.and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_owned);
+    assert_eq!(first(parsed.from()).as_deref(), Some("info@send.example"));
+    assert_eq!(first(parsed.reply_to()).as_deref(), Some("support@send.example"), "the user's Reply-To");
+    assert_eq!(first(parsed.to()).as_deref(), Some("kunde@example.net"));
+    assert_eq!(parsed.subject(), Some("Willkommen, Jürgen"));
+    assert_eq!(parsed.message_id(), view["message_id"].as_str().map(|m| m.trim_matches(['<', '>'])));
+    let body = parsed.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(body.contains("Hallo Jürgen,\n\n<b>5 > 3</b>"), "{body}");
+    assert!(parsed.body_html(0).unwrap().contains("<p>&lt;b&gt;5 &gt; 3&lt;&#x2f;b&gt;</p>"), "escaped in HTML");
+    let att = parsed.attachment(0).expect("the attachment");
+    assert_eq!((att.attachment_name(), att.contents()), (Some("info.pdf"), &b"%PDF-1.4\nhello\n%%EOF\n"[..]));
+    assert_eq!(att.content_type().map(|c| (c.ctype(), c.subtype())), Some(("application", Some("pdf"))), "sniffed");
+
+    let audit = api.get(&format!("/v1/tenants/{}/audit?mailbox_id={info}", t.id), &t.admin).await;
+    let record = expect(&audit, 200)["items"][0].clone();
+    assert_eq!((record["channel"].as_str(), record["outcome"].as_str()), (Some("http"), Some("accepted")));
+    assert_eq!(record["user_id"].as_str(), Some(u.id.as_str()));
+
+    let mut forbidden = message.clone();
+    forbidden["from_mailbox_id"] = json!(closed);
+    let refused = api.post("/v1/me/messages", &u.token, forbidden).await;
+    assert_eq!(expect(&refused, 403)["type"], "sender_not_allowed");
+    let mut forbidden = message.clone();
+    forbidden["reply_to_mailbox_id"] = json!(closed);
+    assert_eq!(expect(&api.post("/v1/me/messages", &u.token, forbidden).await, 403)["type"], "sender_not_allowed");
+    let mut missing = message.clone();
+    missing["variables"] = json!({"name": "x"});
+    assert_eq!(expect(&api.post("/v1/me/messages", &u.token, missing).await, 422)["field"], "variables");
+    let mut exe = message.clone();
+    exe["attachments"] =
+        json!([{"filename": "run.exe", "content_base64": data_encoding::BASE64.encode(b"MZ\x90\x00")}]);
+    assert_eq!(expect(&api.post("/v1/me/messages", &u.token, exe).await, 422)["field"], "attachments");
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 1, "nothing refused was sent");
+
+    let key = [("idempotency-key", "order-4711")];
+    let once = api.call_with(Method::POST, "/v1/me/messages", Some(&u.token), Some(message.clone()), &key).await;
+    let again = api.call_with(Method::POST, "/v1/me/messages", Some(&u.token), Some(message.clone()), &key).await;
+    assert_eq!(expect(&once, 201)["message_id"], expect(&again, 201)["message_id"], "the answer is replayed");
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 2, "a retried request sends once");
+    let mut other = message.clone();
+    other["to"] = json!(["else@example.net"]);
+    let reused = api.call_with(Method::POST, "/v1/me/messages", Some(&u.token), Some(other), &key).await;
+    assert_eq!(expect(&reused, 422)["field"], "Idempotency-Key");
+}

@@ -1,0 +1,168 @@
+//! One message over HTTP, the same path as SMTP mail: the user's
+//! permission snapshot, the template rendered, the message built, the
+//! bytes checked by the same verdict as DATA (the bytes checked are the
+//! bytes relayed), relayed by the same relay, audited with channel `http`.
+
+use super::body::{SendBody, SentView};
+use super::compose::{Parts, compose};
+use super::error::SendError;
+use crate::state::AppState;
+use sendas_core::model::{AuditChannel, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox, Template};
+use sendas_core::policy::template_offered;
+use sendas_core::render::{Rendered, render};
+use sendas_core::service::permissions::{PermissionSnapshot, snapshot};
+use sendas_core::{AuditId, EmailAddress, MailboxId, ServiceError, StoreError, TenantId, Timestamp, UserId};
+use sendas_message::data::{DataLimits, read_whole};
+use sendas_message::limits::{MAX_HEADER_SIZE, MAX_LINE, MAX_MESSAGE_SIZE, MAX_RECIPIENTS};
+use sendas_message::verdict::{Verdict, decide};
+use sendas_relay::{Envelope, RelayError};
+
+/// Sends `body` as user `user` of tenant `tenant`.
+pub async fn send(s: &AppState, tenant: TenantId, user: UserId, body: &SendBody) -> Result<SentView, SendError> {
+    let snap = snapshot(s.store.as_ref(), tenant, user).await?;
+    let template = match body.template_id {
+        Some(id) => Some(offered_template(s, &snap, id).await?),
+        None => None,
+    };
+    let rendered = match &template {
+        Some(t) => render(t, &body.variables).map_err(ServiceError::from)?,
+        None => plain(body)?,
+    };
+    let from_id = body.from_mailbox_id.or(template.as_ref().and_then(|t| t.from_mailbox));
+    let from_id =
+        from_id.ok_or_else(|| ServiceError::invalid("from_mailbox_id", "required (the template has no preset)"))?;
+    let from = usable(&snap.usable.from, from_id, "From")?;
+    let reply_id = body.reply_to_mailbox_id.or(template.as_ref().and_then(|t| t.reply_to_mailbox));
+    let reply_to = reply_id.map(|id| usable(&snap.usable.reply_to, id, "Reply-To")).transpose()?;
+    let (to, cc, bcc) = (recipients("to", &body.to)?, recipients("cc", &body.cc)?, recipients("bcc", &body.bcc)?);
+    let all: Vec<EmailAddress> = to.iter().chain(&cc).chain(&bcc).cloned().collect();
+    if all.is_empty() || all.len() > MAX_RECIPIENTS {
+        return Err(ServiceError::invalid("to", format!("1..={MAX_RECIPIENTS} recipients in to, cc and bcc")).into());
+    }
+    let composed = compose(&Parts {
+        from,
+        reply_to,
+        to: &to,
+        cc: &cc,
+        bcc: &bcc,
+        subject: &rendered.subject,
+        text: &rendered.text,
+        html: rendered.html.as_deref(),
+        attachments: &body.attachments,
+    })?;
+
+    let audit = Audit { s, tenant, user, from, recipients: all.len() as u32, message_id: &composed.message_id };
+    let received = read_whole(&composed.bytes, DataLimits { max_size: MAX_MESSAGE_SIZE, max_line: MAX_LINE });
+    let size = received.size;
+    let mailbox = match decide(&received, Some(&from.address), &snap.usable, MAX_HEADER_SIZE, MAX_LINE) {
+        Verdict::Relay { mailbox, .. } => mailbox,
+        Verdict::Reject { reply, .. } => {
+            audit.write(size, reply.code, &reply.lines.join(" "), None).await;
+            return Err(SendError::Refused(reply));
+        }
+    };
+    let envelope = Envelope { from: mailbox.address.clone(), to: all.iter().map(|a| a.to_string()).collect() };
+    match s.relay.relay(mailbox, &envelope, &received.message).await {
+        Ok(relayed) => {
+            audit.write(size, 250, "2.0.0 sent over HTTP", Some(&relayed.upstream_reply)).await;
+            Ok(SentView {
+                message_id: composed.message_id.clone(),
+                from_mailbox_id: mailbox.id,
+                upstream_reply: relayed.upstream_reply,
+                recipients: all.len() as u32,
+            })
+        }
+        Err(e) => {
+            let (code, text) = match &e {
+                RelayError::Temporary(_) => (451, "4.4.0 the sending mailbox's server is unavailable".to_owned()),
+                RelayError::LoginRefused(_) => (451, "4.7.0 the sending mailbox's login was refused".to_owned()),
+                RelayError::Permanent { code, text } => (*code, text.clone()),
+            };
+            audit.write(size, code, &text, None).await;
+            Err(SendError::Relay(e))
+        }
+    }
+}
+
+/// The template if it is offered to the user; a preset the user may not use is `403 sender_not_allowed`.
+async fn offered_template(
+    s: &AppState,
+    snap: &PermissionSnapshot,
+    id: sendas_core::TemplateId,
+) -> Result<Template, SendError> {
+    let template = s.store.get_template(snap.tenant.id, id).await.map_err(|e| match e {
+        StoreError::NotFound => ServiceError::invalid("template_id", "no such template"),
+        other => other.into(),
+    })?;
+    if template_offered(&template, &snap.user, &snap.usable) {
+        return Ok(template);
+    }
+    let no_presets = Template { from_mailbox: None, reply_to_mailbox: None, ..template.clone() };
+    if template_offered(&no_presets, &snap.user, &snap.usable) {
+        return Err(SendError::SenderNotAllowed("the template's preset mailbox is not one you may use".into()));
+    }
+    Err(ServiceError::invalid("template_id", "this template is not offered to you").into())
+}
+
+/// A message without a template: subject and bodies as given.
+fn plain(body: &SendBody) -> Result<Rendered, ServiceError> {
+    let subject =
+        body.subject.clone().ok_or_else(|| ServiceError::invalid("subject", "required without a template"))?;
+    if subject.chars().any(char::is_control) || subject.len() > sendas_core::render::MAX_SUBJECT {
+        return Err(ServiceError::invalid("subject", "one line of at most 998 bytes"));
+    }
+    let text =
+        body.text_body.clone().ok_or_else(|| ServiceError::invalid("text_body", "required without a template"))?;
+    Ok(Rendered { subject, text, html: body.html_body.clone() })
+}
+
+/// The mailbox `id` among the user's usable ones, else `403 sender_not_allowed`.
+fn usable<'a>(list: &'a [Mailbox], id: MailboxId, usage: &str) -> Result<&'a Mailbox, SendError> {
+    list.iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| SendError::SenderNotAllowed(format!("{usage}: not a mailbox you may use there")))
+}
+
+fn recipients(field: &'static str, list: &[String]) -> Result<Vec<EmailAddress>, ServiceError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, a)| EmailAddress::parse(a).map_err(|e| ServiceError::invalid(field, format!("{field}[{i}]: {e}"))))
+        .collect()
+}
+
+/// The audit record of one HTTP send.
+struct Audit<'a> {
+    s: &'a AppState,
+    tenant: TenantId,
+    user: UserId,
+    from: &'a Mailbox,
+    recipients: u32,
+    message_id: &'a str,
+}
+
+impl Audit<'_> {
+    async fn write(&self, size: usize, code: u16, reply: &str, upstream: Option<&str>) {
+        let now = Timestamp::now();
+        let record = AuditRecord {
+            tenant_id: self.tenant,
+            id: AuditId::generate(),
+            at: now,
+            user_id: Some(self.user),
+            mailbox_id: Some(self.from.id),
+            sending_address: Some(self.from.address.clone()),
+            envelope_sender: Some(self.from.address.to_string()),
+            recipients: self.recipients,
+            message_id: Some(self.message_id.chars().take(200).collect()),
+            size: size as u64,
+            outcome: AuditOutcome::of_reply(code),
+            smtp_code: code,
+            smtp_reply: reply.chars().take(500).collect(),
+            upstream_reply: upstream.map(|u| u.chars().take(500).collect()),
+            expires_at: now.plus(DEFAULT_AUDIT_RETENTION),
+            channel: AuditChannel::Http,
+        };
+        if let Err(e) = self.s.store.append_audit(&record).await {
+            tracing::warn!(error = %e, "HTTP send: the audit record could not be written");
+        }
+    }
+}
