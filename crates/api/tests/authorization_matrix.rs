@@ -146,7 +146,7 @@ impl World {
     }
 
     /// A valid body for each operation that takes one.
-    fn body(&self, operation: &str) -> Option<Value> {
+    fn body(&self, operation: &str, who: Who) -> Option<Value> {
         Some(match operation {
             "create_tenant" => json!({"name": "c.example", "system_address": "system@c.example"}),
             "update_tenant" => json!({"mailbox_quota": 9}),
@@ -162,6 +162,11 @@ impl World {
             "set_password" | "set_credentials" => json!({"password": "new password"}),
             "set_access" => json!({"restricted": true, "users": [self.user_a.id], "groups": [self.group]}),
             "create_template" | "replace_template" => template_body(),
+            // From the caller's own tenant's system mailbox, through the system relay (an outbox).
+            "send_message" => {
+                let from = if who == Who::UserB { &self.b.system_mailbox } else { &self.a.system_mailbox };
+                json!({"from_mailbox_id": from, "subject": "s", "text_body": "t", "to": ["x@example.net"]})
+            }
             _ => return None,
         })
     }
@@ -220,7 +225,7 @@ async fn matrix(backend: Backend) {
             let needs_body = !op["requestBody"].is_null();
             for who in EVERYONE {
                 let w = world(backend).await;
-                let body = w.body(&operation);
+                let body = w.body(&operation, who);
                 assert!(!needs_body || body.is_some(), "{operation}: add an example body to the matrix");
                 let path = w.path(template, who);
                 let answer = w.api.call(method.clone(), &path, w.token(who), body).await;
