@@ -1,7 +1,7 @@
 //! sendas-functions: the Lambda composition roots of the HTTP API.
 //!
 //! One binary per [`Area`] (`sendas-fn-platform`, `sendas-fn-directory`,
-//! `sendas-fn-mailboxes`, `sendas-fn-me`), each `lambda_http::run` of the
+//! `sendas-fn-mailboxes`, `sendas-fn-me`, `sendas-fn-send`), each `lambda_http::run` of the
 //! same axum router the local command serves, restricted to its area.
 //! AWS clients are built once per cold start; configuration comes from the
 //! environment:
@@ -48,7 +48,7 @@ impl FunctionConfig {
         let table = std::env::var("SENDAS_TABLE").map_err(|_| "SENDAS_TABLE is not set")?;
         let secret_prefix = std::env::var("SENDAS_SECRET_PREFIX").unwrap_or_else(|_| "sendas/".into());
         let ttl = std::env::var("SENDAS_SECRET_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
-        // verify: 10 s for the whole login; the CA bundle from SENDAS_UPSTREAM_CA_BUNDLE.
+        // verify and send: 10 s for the whole login or delivery; the CA bundle from SENDAS_UPSTREAM_CA_BUNDLE.
         let relay = RelayOptions::new(Duration::from_secs(10)).with_ca_bundle(None).map_err(|e| e.to_string())?;
         Ok(FunctionConfig { table, secret_prefix, secret_ttl: Duration::from_secs(ttl), relay })
     }

@@ -69,10 +69,10 @@ async fn every_function_answers_api_gateway_v2_events() {
     };
     // Each function with its own principal's keys, as deployed.
     let mut functions = Vec::new();
-    for area in [Area::Platform, Area::Directory, Area::Mailboxes, Area::Me] {
+    for area in Area::ALL {
         functions.push(aws_router_with(area, &config, &aws.sdk_config(Principal::of_area(area.name())).await));
     }
-    let [platform, directory, mailboxes, me] = <[axum::Router; 4]>::try_from(functions).unwrap();
+    let [platform, directory, mailboxes, me, send] = <[axum::Router; 5]>::try_from(functions).unwrap();
 
     // Bootstrap an operator token straight into the table (what `sendas bootstrap-operator` does), as the admin.
     let store = sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&admin), table);
@@ -118,6 +118,20 @@ async fn every_function_answers_api_gateway_v2_events() {
     let from: Vec<_> = dropdowns["from"].as_array().unwrap().iter().map(|m| m["address"].as_str().unwrap()).collect();
     assert_eq!(from.len(), 2, "{dropdowns}");
     assert!(from.contains(&"team@fn.example") && from.contains(&"system@fn.example"));
+
+    // The send function: a message from the team mailbox through the system relay (an outbox here).
+    let outbox = tempfile::tempdir().unwrap();
+    let relay = json!({"kind": "outbox", "dir": outbox.path().to_str().unwrap()});
+    let (status, _, _) = invoke(&platform, event("PUT", "/v1/system-relay", "", Some(&op), Some(relay))).await;
+    assert_eq!(status, 200);
+    let message = json!({"from_mailbox_id": m["id"], "subject": "Über Lambda", "text_body": "Hallo\n",
+        "to": ["someone@example.net"]});
+    let (status, _, sent) = invoke(&send, event("POST", "/v1/me/messages", "", Some(&user_token), Some(message))).await;
+    assert_eq!(status, 201, "{sent}");
+    assert!(sent["message_id"].as_str().unwrap().ends_with("@fn.example>"), "{sent}");
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 1, "the message is in the outbox");
+    let (status, _, _) = invoke(&send, event("GET", "/v1/me", "", Some(&user_token), None)).await;
+    assert_eq!(status, 404, "the send function serves only its route");
 
     // A function serves only its area: the me-routes are not in the platform function.
     let (status, _, _) = invoke(&platform, event("GET", "/v1/me", "", Some(&user_token), None)).await;
