@@ -68,4 +68,36 @@ for _ in $(seq 1 50); do
 done
 [ "$(jq '.items | length' <<<"$AUDIT")" -eq 2 ] || fail "audit log: $AUDIT"
 jq -e '[.items[].smtp_code] | sort == [250, 550]' <<<"$AUDIT" >/dev/null || fail "audit codes: $AUDIT"
+
+# --- the README's template and HTTP send commands, verbatim ---
+TEMPLATE=$(curl -s "${auth[@]}" -X POST "$API/v1/tenants/$TENANT/templates" -d "{\"name\":\"Invitation\",
+  \"global\":true,\"subject\":\"Einladung: {{ event }}\",\"text_body\":\"Hallo {{ name }},\\nwir laden Sie ein.\\n\",
+  \"from_mailbox_id\":\"$MAILBOX\",\"reply_to_mailbox_id\":\"$MAILBOX\"}" | jq -r .id)
+ALICE_TEMPLATES=$(curl -s -H "Authorization: Bearer $ALICE" "$API/v1/me/templates" | jq -r '.[].name')
+BOB_TEMPLATES=$(curl -s -H "Authorization: Bearer $BOB" "$API/v1/me/templates" | jq -r '.[].name')
+INFO=$(curl -s -H "Authorization: Bearer $ALICE" "$API/v1/me/mailboxes" \
+  | jq -r '.reply_to[] | select(.address=="info@demo.example") | .id')
+SENT=$(curl -s -H "Authorization: Bearer $ALICE" -H "Content-Type: application/json" -H "Idempotency-Key: invite-1" \
+  -X POST "$API/v1/me/messages" -d "{\"template_id\":\"$TEMPLATE\",\"variables\":{\"name\":\"Jo\",
+  \"event\":\"Sommerfest\"},\"reply_to_mailbox_id\":\"$INFO\",\"to\":[\"guest@example.net\"]}")
+# --- end of the README commands ---
+
+[ "$TEMPLATE" != null ] && [ -n "$TEMPLATE" ] || fail "template not created"
+[ "$ALICE_TEMPLATES" = Invitation ] || fail "Alice's templates: $ALICE_TEMPLATES"
+[ -z "$BOB_TEMPLATES" ] || fail "Bob's templates: $BOB_TEMPLATES"
+MESSAGE_ID=$(jq -r .message_id <<<"$SENT")
+[[ "$MESSAGE_ID" == *@demo.example\> ]] || fail "HTTP send: $SENT"
+eml=$(grep -l -F "$MESSAGE_ID" "$data"/outbox/* 2>/dev/null | head -1)
+[ -n "$eml" ] || fail "the HTTP-sent message is not in the outbox"
+grep -qE '^From: "?Events Team"? <events@demo.example>' "$eml" || fail "From: $(grep -i '^from:' "$eml")"
+grep -qE '^Reply-To: "?Demo Info"? <info@demo.example>' "$eml" || fail "Reply-To: $(grep -i '^reply-to:' "$eml")"
+grep -q '^Subject: Einladung: Sommerfest' "$eml" || fail "Subject: $(grep -i '^subject:' "$eml")"
+AGAIN=$(curl -s -H "Authorization: Bearer $ALICE" -H "Content-Type: application/json" -H "Idempotency-Key: invite-1" \
+  -X POST "$API/v1/me/messages" -d "{\"template_id\":\"$TEMPLATE\",\"variables\":{\"name\":\"Jo\",
+  \"event\":\"Sommerfest\"},\"reply_to_mailbox_id\":\"$INFO\",\"to\":[\"guest@example.net\"]}")
+[ "$(jq -r .message_id <<<"$AGAIN")" = "$MESSAGE_ID" ] || fail "the retried request: $AGAIN"
+[ "$(grep -l -F "$MESSAGE_ID" "$data"/outbox/* | wc -l)" -eq 1 ] || fail "the retried request sent again"
+HTTP_AUDIT=$(curl -s -H "Authorization: Bearer $ADMIN" "$API/v1/tenants/$TENANT/audit?mailbox_id=$MAILBOX")
+jq -e '[.items[] | select(.channel=="http" and .outcome=="accepted")] | length == 1' <<<"$HTTP_AUDIT" >/dev/null \
+  || fail "audit of the HTTP send: $HTTP_AUDIT"
 echo "README walk-through: ok"
