@@ -249,8 +249,8 @@ export class Api {
   constructor(private readonly token: string) {}
 
   /** `version`: the version the edit was made from (If-Match); a newer one stored answers 412. */
-  async call<T>(method: string, path: string, body?: unknown, version?: number): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json' };
+  async call<T>(method: string, path: string, body?: unknown, version?: number, extra?: Record<string, string>): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json', ...(extra ?? {}) };
     if (version !== undefined) headers['If-Match'] = `"${version}"`;
     const init: RequestInit = { method, headers, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' };
     if (body !== undefined) {
@@ -297,6 +297,10 @@ export class Api {
   patch<T>(path: string, body: unknown, version?: number): Promise<T> {
     return this.call<T>('PATCH', path, body, version);
   }
+  /** A POST that names its Idempotency-Key: retried, it takes effect at most once. */
+  postOnce<T>(path: string, body: unknown, key: string): Promise<T> {
+    return this.call<T>('POST', path, body, undefined, { 'Idempotency-Key': key });
+  }
   del(path: string, version?: number): Promise<void> {
     return this.call<void>('DELETE', path, undefined, version);
   }
@@ -320,4 +324,29 @@ export class Api {
 /** `encodeURIComponent` for path segments. */
 export function seg(id: string): string {
   return encodeURIComponent(id);
+}
+
+/** A message template (admin view; users get the same shape from /me/templates). */
+export interface Template {
+  id: string;
+  name: string;
+  global: boolean;
+  company_id?: string | null;
+  subject: string;
+  text_body: string;
+  html_body?: string | null;
+  variables: string[];
+  from_mailbox_id?: string | null;
+  reply_to_mailbox_id?: string | null;
+  enabled: boolean;
+  created_at: string;
+  version: number;
+}
+
+/** What POST /me/messages answers. */
+export interface Sent {
+  message_id: string;
+  from_mailbox_id: string;
+  upstream_reply: string;
+  recipients: number;
 }

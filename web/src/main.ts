@@ -9,10 +9,12 @@ import { type Key, lang, setLang, t } from './i18n';
 import { auditPage, resetAudit } from './pages/admin/audit';
 import { companiesPage, groupPage, groupsPage } from './pages/admin/groups';
 import { mailboxesPage, mailboxFormPage } from './pages/admin/mailboxes';
+import { templateFormPage, templatesPage } from './pages/admin/templates';
 import { userPage, usersPage } from './pages/admin/users';
 import { relayPage, tenantPage, tenantsPage } from './pages/operator';
 import { signInPage } from './pages/signin';
 import { adminTokensPage, operatorTokensPage } from './pages/tokens';
+import { sendPage } from './pages/send';
 import { myAppPasswordsPage, myMailboxesPage } from './pages/user';
 import { clear, consumeFragment, load, resolve, save, type Session, SignInError } from './session';
 import { type Ctx, errorBox, loading, notice, type Page, type SmtpClientConfig } from './ui';
@@ -31,11 +33,13 @@ const SECTIONS: Record<Role, Record<string, Section>> = {
     groups: { nav: 'nav_groups', page: (p) => (p[1] ? groupPage : groupsPage) },
     companies: { nav: 'nav_companies', page: () => companiesPage },
     tokens: { nav: 'nav_tokens', page: () => adminTokensPage },
+    templates: { nav: 'nav_templates', page: (p) => (p[1] ? templateFormPage : templatesPage) },
     audit: { nav: 'nav_audit', page: () => auditPage },
   },
   user: {
     me: { nav: 'nav_my_mailboxes', page: () => myMailboxesPage },
     'app-passwords': { nav: 'nav_app_passwords', page: () => myAppPasswordsPage },
+    send: { nav: 'nav_send', page: () => sendPage },
   },
   operator: {
     tenants: { nav: 'nav_tenants', page: (p) => (p[1] ? tenantPage : tenantsPage) },

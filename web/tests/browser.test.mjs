@@ -778,6 +778,50 @@ await step('admin: audit log (filter by outcome and by user; deferred has its ow
   assert((await rowsOf()).length >= 3, 'all records again');
 });
 
+await step('admin: a template with the preset sender web@ (templates page)', async () => {
+  await nav(admin, 'Templates');
+  await admin.getByRole('link', { name: 'New template' }).click();
+  await waitH1(admin, 'New template');
+  await admin.getByLabel('Name', { exact: true }).fill('Web invitation');
+  const fromSelect = admin.getByLabel('Preset sender (From)');
+  const webValue = await fromSelect.locator('option', { hasText: MB.web }).getAttribute('value');
+  await fromSelect.selectOption(webValue);
+  await admin.getByLabel('Subject', { exact: true }).fill('Invitation for {{ guest }}');
+  await admin.getByLabel('Text', { exact: true }).fill('Hello {{ guest }},\nsee you there.\n');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await waitH1(admin, 'Template “Web invitation”');
+  const vars = await admin.getByTestId('variables').textContent();
+  assert(vars.includes('guest'), `the variables are listed: ${vars}`);
+  await axe(admin, 'admin-template-en');
+  await look(admin, 'admin-template-en');
+});
+
+await step('alice (de): sends the template over HTTP; it is in the outbox from web@', async () => {
+  await al.getByRole('navigation').getByRole('link', { name: 'Senden', exact: true }).click();
+  await waitH1(al, 'Nachricht senden');
+  await al.getByLabel('Vorlage', { exact: true }).selectOption({ label: 'Web invitation' });
+  const chosen = await al.getByLabel('Absender (From)', { exact: true }).evaluate((s) => s.options[s.selectedIndex].text);
+  assert(chosen.includes(MB.web), `the preset sender is chosen: ${chosen}`);
+  await al.getByLabel('An', { exact: true }).fill('guest@example.net');
+  await al.getByLabel('guest', { exact: true }).fill('Gast');
+  await al.getByRole('button', { name: 'Senden', exact: true }).click();
+  const sent = await al.getByTestId('sent').textContent();
+  const id = (sent.match(/<[^>]+>/) ?? [''])[0];
+  assert(id.endsWith('@demo.example>'), `a Message-ID of the sending domain: ${sent}`);
+  const found = outbox().map((f) => readFileSync(join(DATA, 'outbox', f), 'utf8')).filter((m) => m.includes(id));
+  eq(found.length, 1, 'the message is in the outbox once');
+  assert(/^From: .*<web@demo\.example>/m.test(found[0]) && /^Subject: Invitation for Gast/m.test(found[0]), found[0].slice(0, 600));
+  await axe(al, 'user-send-de');
+  await look(al, 'user-send-de');
+});
+
+await step('bob: the template is not offered to him (its sender is not his)', async () => {
+  await bo.getByRole('navigation').getByRole('link', { name: 'Send', exact: true }).click();
+  await waitH1(bo, 'Send a message');
+  const offered = await bo.getByLabel('Template', { exact: true }).locator('option').allTextContents();
+  assert(!offered.includes('Web invitation'), `bob is not offered it: ${offered}`);
+});
+
 await step('admin in German: the seed\'s checkboxes (Antwort, Absender, Global, mit Authentifizierung, Benutzerrechte)', async () => {
   await nav(admin, 'Mailboxes');
   await admin.getByTestId('lang-switch').click();
