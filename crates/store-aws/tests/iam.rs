@@ -9,8 +9,8 @@
 
 use sendas_core::model::MailboxScope;
 use sendas_core::ports::{
-    AuditStore, CredentialStore, FailureCounter, MailboxStore, PageRequest, SecretRef, SecretStore, TenantStore,
-    TokenStore, UserStore,
+    AuditStore, CredentialStore, FailureCounter, IdempotencyStore, MailboxStore, PageRequest, SecretRef, SecretStore,
+    TemplateStore, TenantStore, TokenStore, UserStore,
 };
 use sendas_core::testing::fixtures::*;
 use sendas_core::{StoreError, Timestamp, UserId};
@@ -208,4 +208,56 @@ async fn a_page_over_one_megabyte_takes_several_queries_and_comes_back_whole() {
     assert_eq!((page.items.len(), page.next), (51, None));
     let queries = log.requests().iter().filter(|r| r.operation == "dynamodb:Query").count();
     assert!(queries >= 2, "one page of 51 mailboxes over 1 MB took {queries} Query request(s)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_send_function_reads_appends_audit_claims_keys_and_nothing_else() {
+    let (table, prefix, admin, admin_secrets) = admin_table().await;
+    let new = new_tenant("iam-send.example", 3);
+    admin.create_tenant(&new).await.unwrap();
+    let t = new.tenant.id;
+    let m = mailbox(t, "m@iam-send.example", MailboxScope::Global);
+    admin.create_mailbox(&m).await.unwrap();
+    admin_secrets.put_secret(&SecretRef::mailbox(t, m.id), &"pw".to_owned().into()).await.unwrap();
+    let u = user(t, "sender", &[new.company.id]);
+    admin.create_user(&u).await.unwrap();
+    let log = RequestCounter::default();
+    let send = principal(Principal::FnSend, &table, &prefix, &log).await;
+
+    // What sending does: the snapshot and a template, the login secret, an idempotency key, the audit record.
+    sendas_core::service::permissions::snapshot(&send.store, t, u.id).await.expect("the snapshot");
+    assert!(send.secrets.get_secret(&SecretRef::mailbox(t, m.id)).await.unwrap().is_some());
+    let now = Timestamp::now();
+    let key = sendas_core::model::IdempotencyRecord {
+        tenant_id: t,
+        user_id: u.id,
+        key: "k".into(),
+        request_hash: "h".into(),
+        state: sendas_core::model::IdempotencyState::Pending,
+        expires_at: now.plus(Duration::from_secs(60)),
+    };
+    send.store.claim_idempotency(&key, now).await.expect("claim a key");
+    send.store.put_idempotency(&key).await.expect("store its answer");
+    send.store.release_idempotency(t, u.id, "k").await.expect("release it");
+    send.store.append_audit(&audit(t, now, Some(m.id))).await.expect("the audit record");
+    for r in log.requests() {
+        for target in r.targets.iter().filter(|x| !matches!(x.action.as_str(), "dynamodb:GetItem" | "dynamodb:Query")) {
+            if target.action.starts_with("dynamodb:") {
+                let ok = |k: &String| k.starts_with("AUDIT#") || k.starts_with("IDEMP#") || k.starts_with("HEALTH#");
+                assert!(target.partition_keys.iter().all(ok), "{r:?}");
+            }
+        }
+    }
+
+    // Not its business: the directory, mailboxes, templates, tokens, other secrets.
+    denied(send.store.create_user(&user(t, "intruder", &[new.company.id])).await, "create a user");
+    let mut moved = m.clone();
+    moved.version += 1;
+    moved.address = "elsewhere@iam-send.example".parse().unwrap();
+    denied(send.store.update_mailbox(&m, &moved).await, "change a mailbox");
+    denied(send.store.create_template(&template(t, "s", "t", None)).await, "create a template");
+    denied(send.store.delete_token(new.admin_token.id).await, "delete a token");
+    denied(send.secrets.delete_secret(&SecretRef::mailbox(t, m.id)).await, "delete a secret");
+    let unknown = sendas_core::MailboxId::generate();
+    denied(send.secrets.put_secret(&SecretRef::mailbox(t, unknown), &"x".to_owned().into()).await, "create a secret");
 }
