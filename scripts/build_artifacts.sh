@@ -3,7 +3,7 @@
 # and checks each artefact before anyone deploys it:
 #   1. `sam validate --lint` on infra/template.yaml;
 #   2. `sam build`: cargo lambda (zig) builds sendas-fn-{platform,directory,
-#      mailboxes,me} for arm64 into the workspace's one target/ directory
+#      mailboxes,me,send} for arm64 into the workspace's one target/ directory
 #      (the same one scripts/test.sh uses); each .aws-sam/build/*/bootstrap
 #      must be an aarch64 ELF executable, the very file cargo lambda built;
 #   3. the SMTP proxy's image: a static musl build of sendas-smtp-proxy for
@@ -172,7 +172,7 @@ for name, r in aws_iam.load(aws_iam.TEMPLATE)["Resources"].items():
         print(name, meta["BuildProperties"]["Binary"])
 PY
 )
-expected="sendas-fn-directory sendas-fn-mailboxes sendas-fn-me sendas-fn-platform"
+expected="sendas-fn-directory sendas-fn-mailboxes sendas-fn-me sendas-fn-platform sendas-fn-send"
 [ "$(awk '{print $2}' <<<"$functions" | sort | xargs)" = "$expected" ] \
   || fail "infra/template.yaml builds [$(awk '{print $2}' <<<"$functions" | xargs)] with rust-cargolambda, expected [$expected]"
 sam build

@@ -111,6 +111,12 @@ if [ "${SENDAS_SKIP_LAMBDA_E2E:-}" != 1 ]; then
   passed=$((passed + 1))
 fi
 
+if [ "${SENDAS_SKIP_ARTIFACTS:-}" != 1 ]; then
+  log "deploy artefacts: sam validate --lint, sam build (arm64), the proxy's FROM-scratch image started against moto (scripts/build_artifacts.sh)"
+  bash scripts/build_artifacts.sh
+  passed=$((passed + 1))
+fi
+
 log "API schema fuzzing: schemathesis as user, admin and operator (bounded)"
 bash scripts/schemathesis.sh "${SENDAS_SCHEMATHESIS_EXAMPLES:-10}" target/debug/sendas
 passed=$((passed + 1))
