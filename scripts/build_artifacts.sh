@@ -399,4 +399,4 @@ echo "SIGTERM: stopped, exit 0"
 ctr=""
 
 step_done
-log "artefacts built and checked: .aws-sam/build (4 functions, arm64), $image ($platform)"
+log "artefacts built and checked: .aws-sam/build ($(wc -l <<<"$functions") functions, arm64), $image ($platform)"
