@@ -20,6 +20,8 @@ pub struct TenantView {
     pub mailbox_quota: u32,
     /// Creation time (RFC 3339).
     pub created_at: String,
+    /// Whether HTTP send may attach executable files (default false).
+    pub allow_executable_attachments: bool,
 }
 
 impl From<Tenant> for TenantView {
@@ -29,6 +31,7 @@ impl From<Tenant> for TenantView {
             name: t.name.to_string(),
             enabled: t.enabled,
             mailbox_quota: t.mailbox_quota,
+            allow_executable_attachments: t.allow_executable_attachments,
             created_at: time(t.created_at),
         }
     }
@@ -71,6 +74,8 @@ pub struct TenantPatch {
     pub enabled: Option<bool>,
     /// New mailbox quota.
     pub mailbox_quota: Option<u32>,
+    /// Let HTTP send attach executable files (programs, scripts) for this tenant.
+    pub allow_executable_attachments: Option<bool>,
 }
 
 /// What a token may do.

@@ -39,6 +39,8 @@ pub struct Parts<'a> {
     pub html: Option<&'a str>,
     /// The attached files.
     pub attachments: &'a [AttachmentBody],
+    /// Whether the tenant lets executables be attached.
+    pub executables_allowed: bool,
 }
 
 /// The built message.
@@ -88,7 +90,7 @@ pub fn compose(p: &Parts<'_>) -> Result<Composed, ServiceError> {
     } else {
         let mut mixed = MultiPart::mixed().multipart(body);
         for (i, a) in p.attachments.iter().enumerate() {
-            mixed = mixed.singlepart(attachment(i, a)?);
+            mixed = mixed.singlepart(attachment(i, a, p.executables_allowed)?);
         }
         builder.multipart(mixed)
     }
@@ -115,7 +117,7 @@ fn crlf(text: &str) -> String {
 }
 
 /// One checked attachment part.
-fn attachment(i: usize, a: &AttachmentBody) -> Result<SinglePart, ServiceError> {
+fn attachment(i: usize, a: &AttachmentBody, executables_allowed: bool) -> Result<SinglePart, ServiceError> {
     let bad = |why: &str| ServiceError::invalid("attachments", format!("attachments[{i}]: {why}"));
     let name = a.filename.trim();
     if name.is_empty() || name.len() > 255 || name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
@@ -123,8 +125,8 @@ fn attachment(i: usize, a: &AttachmentBody) -> Result<SinglePart, ServiceError> 
     }
     let bytes = BASE64.decode(a.content_base64.as_bytes()).map_err(|_| bad("content_base64: not base64"))?;
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    if infer::is_app(&bytes) || EXECUTABLE_EXTENSIONS.contains(&extension.as_str()) {
-        return Err(bad("executable content is not sent"));
+    if !executables_allowed && (infer::is_app(&bytes) || EXECUTABLE_EXTENSIONS.contains(&extension.as_str())) {
+        return Err(bad("executable content is not sent (the operator can allow it for the tenant)"));
     }
     let content_type = match &a.content_type {
         Some(given) => ContentType::parse(given).map_err(|_| bad("content_type: not a MIME type"))?,
@@ -172,6 +174,7 @@ mod wire_tests {
             text: "Hallo,\n\nzwei\n",
             html: Some("<p>x</p>\n"),
             attachments: &att,
+            executables_allowed: false,
         };
         let built = compose(&parts).expect("builds");
         for (i, w) in built.bytes.windows(2).enumerate() {

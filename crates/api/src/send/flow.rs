@@ -49,6 +49,7 @@ pub async fn send(s: &AppState, tenant: TenantId, user: UserId, body: &SendBody)
         text: &rendered.text,
         html: rendered.html.as_deref(),
         attachments: &body.attachments,
+        executables_allowed: snap.tenant.allow_executable_attachments,
     })?;
 
     let audit = Audit { s, tenant, user, from, recipients: all.len() as u32, message_id: &composed.message_id };

@@ -271,8 +271,19 @@ pub async fn templates_offered_by_the_rule(api: TestApi) {
     let mine = api.get("/v1/me/templates", &u.token).await;
     let names: Vec<&str> = expect(&mine, 200).as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Offered"], "only the template whose every part the rule allows");
-    let listed = expect(&api.get(&templates, &t.admin).await, 200)["items"].as_array().unwrap().len();
-    assert_eq!(listed, 5, "the admin sees every template");
+    let listed = expect(&api.get(&templates, &t.admin).await, 200)["items"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 5, "the admin sees every template");
+    for (name, status, kind) in [
+        ("Closed From", 403, "sender_not_allowed"),
+        ("Closed Reply-To", 403, "sender_not_allowed"),
+        ("Disabled", 422, "validation_failed"),
+        ("Other company", 422, "validation_failed"),
+    ] {
+        let id = listed.iter().find(|v| v["name"] == name).unwrap()["id"].clone();
+        let send = json!({"template_id": id, "variables": {"name": "n", "text": "t"}, "to": ["x@example.net"]});
+        let refused = api.post("/v1/me/messages", &u.token, send).await;
+        assert_eq!(expect(&refused, status)["type"], kind, "sending with {name}");
+    }
 
     let path = format!("{templates}/{}", offered_view["id"].as_str().unwrap());
     let stale = api
@@ -365,14 +376,21 @@ pub async fn send_over_http(api: TestApi) {
     let mut exe = message.clone();
     exe["attachments"] =
         json!([{"filename": "run.exe", "content_base64": data_encoding::BASE64.encode(b"MZ\x90\x00")}]);
-    assert_eq!(expect(&api.post("/v1/me/messages", &u.token, exe).await, 422)["field"], "attachments");
+    assert_eq!(expect(&api.post("/v1/me/messages", &u.token, exe.clone()).await, 422)["field"], "attachments");
     assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 1, "nothing refused was sent");
+    let allow = json!({"allow_executable_attachments": true});
+    let tenant = api.call(Method::PATCH, &format!("/v1/tenants/{}", t.id), Some(&op), Some(allow)).await;
+    assert_eq!(expect(&tenant, 200)["allow_executable_attachments"], true);
+    expect(&api.post("/v1/me/messages", &u.token, exe).await, 201);
+    let allow = json!({"allow_executable_attachments": false});
+    expect(&api.call(Method::PATCH, &format!("/v1/tenants/{}", t.id), Some(&op), Some(allow)).await, 200);
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 2, "sent once the operator allowed it");
 
     let key = [("idempotency-key", "order-4711")];
     let once = api.call_with(Method::POST, "/v1/me/messages", Some(&u.token), Some(message.clone()), &key).await;
     let again = api.call_with(Method::POST, "/v1/me/messages", Some(&u.token), Some(message.clone()), &key).await;
     assert_eq!(expect(&once, 201)["message_id"], expect(&again, 201)["message_id"], "the answer is replayed");
-    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 2, "a retried request sends once");
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 3, "a retried request sends once");
     let mut other = message.clone();
     other["to"] = json!(["else@example.net"]);
     let reused = api.call_with(Method::POST, "/v1/me/messages", Some(&u.token), Some(other), &key).await;

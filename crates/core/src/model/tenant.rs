@@ -21,4 +21,8 @@ pub struct Tenant {
     pub mailbox_quota: u32,
     /// When it was created.
     pub created_at: Timestamp,
+    /// Whether HTTP send may attach executable files (programs, scripts);
+    /// off unless the operator turns it on for the tenant.
+    #[serde(default)]
+    pub allow_executable_attachments: bool,
 }

@@ -69,6 +69,7 @@ impl Inputs {
             enabled: self.tenant_enabled,
             mailbox_quota: 1,
             created_at: Timestamp(0),
+            allow_executable_attachments: false,
         };
         let mut companies = BTreeSet::from([user_company]);
         if self.company_shared {

@@ -49,6 +49,7 @@ pub async fn create(store: &dyn Store, caller: &Role, input: CreateTenant) -> Re
         enabled: true,
         mailbox_quota: input.mailbox_quota.unwrap_or(DEFAULT_MAILBOX_QUOTA),
         created_at: now,
+        allow_executable_attachments: false,
     };
     let company = Company { tenant_id: tenant.id, id: CompanyId::generate(), name: company_name, created_at: now };
     let system_mailbox = Mailbox {
@@ -105,6 +106,20 @@ pub async fn rename(store: &dyn Store, caller: &Role, id: TenantId, name: &str) 
     super::require_operator_for(caller, id)?;
     let mut tenant = store.get_tenant(id).await?;
     tenant.name = parse_name("name", name)?;
+    store.update_tenant(&tenant).await?;
+    Ok(tenant)
+}
+
+/// Lets HTTP send attach executable files for the tenant, or not (operator only).
+pub async fn set_executable_attachments(
+    store: &dyn Store,
+    caller: &Role,
+    id: TenantId,
+    allowed: bool,
+) -> Result<Tenant, ServiceError> {
+    super::require_operator_for(caller, id)?;
+    let mut tenant = store.get_tenant(id).await?;
+    tenant.allow_executable_attachments = allowed;
     store.update_tenant(&tenant).await?;
     Ok(tenant)
 }

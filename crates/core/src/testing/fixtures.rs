@@ -32,6 +32,7 @@ pub fn new_tenant(domain: &str, quota: u32) -> NewTenant {
         enabled: true,
         mailbox_quota: quota,
         created_at: Timestamp::now(),
+        allow_executable_attachments: false,
     };
     let company =
         Company { tenant_id: tenant.id, id: CompanyId::generate(), name: name("HQ"), created_at: Timestamp::now() };
