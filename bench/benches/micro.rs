@@ -54,8 +54,14 @@ fn verdict(c: &mut Criterion) {
 
 fn policy(c: &mut Criterion) {
     let t = TenantId::generate();
-    let tenant =
-        Tenant { id: t, name: fixtures::name("T"), enabled: true, mailbox_quota: 1000, created_at: Timestamp(0) };
+    let tenant = Tenant {
+        id: t,
+        name: fixtures::name("T"),
+        enabled: true,
+        mailbox_quota: 1000,
+        created_at: Timestamp(0),
+        allow_executable_attachments: false,
+    };
     let company = sendas_core::CompanyId::generate();
     let user = fixtures::user(t, "alice", &[company]);
     let mailboxes: Vec<_> = (0..500)
