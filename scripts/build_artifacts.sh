@@ -10,7 +10,7 @@
 #      the architecture of the ECS task (infra/proxy.yaml), then
 #      `buildah bud` with infra/proxy/Containerfile (FROM scratch) on a
 #      context of three files;
-#   4. the image run: its baked configuration parses, then a real start
+#   4. the image run: --help, its baked configuration parses, then a real start
 #      against moto with IAM enforced, signing as the proxy's task role
 #      (its policy from infra/proxy.yaml): SMTP greeting, EHLO,
 #      STARTTLS, a wrong AUTH answered 535 and counted in DynamoDB, implicit
@@ -224,6 +224,9 @@ if [ -n "$qemu" ]; then
   run=("/.test/$qemu" "${run[@]}")
   echo "(the $machine binary runs under /usr/bin/$qemu)"
 fi
+help=$("${B[@]}" run --isolation chroot "$ctr" -- "${run[@]}" --help 2>&1) || fail "--help in the image: $help"
+grep -q '^Usage: sendas-smtp-proxy \[CONFIG.toml\]' <<<"$help" || fail "--help in the image printed: $help"
+echo "the image's binary answers --help"
 # Without SENDAS_TABLE, the baked /etc/sendas/proxy.toml is read and parsed, then the start stops at the table.
 set +e
 out=$("${B[@]}" run --isolation chroot "$ctr" -- "${run[@]}" /etc/sendas/proxy.toml 2>&1)

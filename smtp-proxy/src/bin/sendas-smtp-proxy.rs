@@ -17,8 +17,27 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+/// What `--help` prints.
+const USAGE: &str = "\
+sendas-smtp-proxy: the sendas SMTP submission proxy (DynamoDB, Secrets Manager)
+
+Usage: sendas-smtp-proxy [CONFIG.toml]
+  CONFIG.toml   listeners, TLS files, limits, table, secret prefix
+                (default: $SENDAS_PROXY_CONFIG, else /etc/sendas/proxy.toml)
+
+Environment (overrides the file):
+  SENDAS_TABLE, SENDAS_SECRET_PREFIX, SENDAS_UPSTREAM_CA_BUNDLE,
+  SENDAS_TLS_CERT_PEM, SENDAS_TLS_KEY_PEM (the certificate as PEM text),
+  RUST_LOG (default info); AWS region, credentials and endpoint as the AWS SDK reads them.
+SIGTERM drains open sessions, then exits.
+";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).is_some_and(|a| a == "--help" || a == "-h") {
+        print!("{USAGE}");
+        return Ok(());
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt().json().with_env_filter(filter).init();
