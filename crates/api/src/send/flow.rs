@@ -17,8 +17,18 @@ use sendas_message::limits::{MAX_HEADER_SIZE, MAX_LINE, MAX_MESSAGE_SIZE, MAX_RE
 use sendas_message::verdict::{Verdict, decide};
 use sendas_relay::{Envelope, RelayError};
 
-/// Sends `body` as user `user` of tenant `tenant`.
+/// Sends `body` as user `user` of tenant `tenant`. A sender the user may
+/// not use is audited too (`rejected`, 550 5.7.1), as on SMTP.
 pub async fn send(s: &AppState, tenant: TenantId, user: UserId, body: &SendBody) -> Result<SentView, SendError> {
+    let result = send_checked(s, tenant, user, body).await;
+    if let Err(SendError::SenderNotAllowed(why)) = &result {
+        let refused = Audit { s, tenant, user, from: None, recipients: 0, message_id: "" };
+        refused.write(0, 550, &format!("5.7.1 {why}"), None).await;
+    }
+    result
+}
+
+async fn send_checked(s: &AppState, tenant: TenantId, user: UserId, body: &SendBody) -> Result<SentView, SendError> {
     let snap = snapshot(s.store.as_ref(), tenant, user).await?;
     let template = match body.template_id {
         Some(id) => Some(offered_template(s, &snap, id).await?),
@@ -52,7 +62,8 @@ pub async fn send(s: &AppState, tenant: TenantId, user: UserId, body: &SendBody)
         executables_allowed: snap.tenant.allow_executable_attachments,
     })?;
 
-    let audit = Audit { s, tenant, user, from, recipients: all.len() as u32, message_id: &composed.message_id };
+    let audit =
+        Audit { s, tenant, user, from: Some(from), recipients: all.len() as u32, message_id: &composed.message_id };
     let received = read_whole(&composed.bytes, DataLimits { max_size: MAX_MESSAGE_SIZE, max_line: MAX_LINE });
     let size = received.size;
     let mailbox = match decide(&received, Some(&from.address), &snap.usable, MAX_HEADER_SIZE, MAX_LINE) {
@@ -136,7 +147,8 @@ struct Audit<'a> {
     s: &'a AppState,
     tenant: TenantId,
     user: UserId,
-    from: &'a Mailbox,
+    /// The sending mailbox, once one was chosen.
+    from: Option<&'a Mailbox>,
     recipients: u32,
     message_id: &'a str,
 }
@@ -149,11 +161,11 @@ impl Audit<'_> {
             id: AuditId::generate(),
             at: now,
             user_id: Some(self.user),
-            mailbox_id: Some(self.from.id),
-            sending_address: Some(self.from.address.clone()),
-            envelope_sender: Some(self.from.address.to_string()),
+            mailbox_id: self.from.map(|m| m.id),
+            sending_address: self.from.map(|m| m.address.clone()),
+            envelope_sender: self.from.map(|m| m.address.to_string()),
             recipients: self.recipients,
-            message_id: Some(self.message_id.chars().take(200).collect()),
+            message_id: (!self.message_id.is_empty()).then(|| self.message_id.chars().take(200).collect()),
             size: size as u64,
             outcome: AuditOutcome::of_reply(code),
             smtp_code: code,

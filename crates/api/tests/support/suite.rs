@@ -370,6 +370,10 @@ pub async fn send_over_http(api: TestApi) {
     let mut forbidden = message.clone();
     forbidden["reply_to_mailbox_id"] = json!(closed);
     assert_eq!(expect(&api.post("/v1/me/messages", &u.token, forbidden).await, 403)["type"], "sender_not_allowed");
+    let rejected = api.get(&format!("/v1/tenants/{}/audit?outcome=rejected&user_id={}", t.id, u.id), &t.admin).await;
+    let rejected = expect(&rejected, 200)["items"].as_array().unwrap().clone();
+    assert_eq!(rejected.len(), 2, "both refused senders are audited: {rejected:?}");
+    assert!(rejected.iter().all(|r| r["channel"] == "http" && r["smtp_code"] == 550), "{rejected:?}");
     let mut missing = message.clone();
     missing["variables"] = json!({"name": "x"});
     assert_eq!(expect(&api.post("/v1/me/messages", &u.token, missing).await, 422)["field"], "variables");
