@@ -33,6 +33,7 @@ pub fn snapshot() -> Arc<PermissionSnapshot> {
                 enabled: true,
                 mailbox_quota: 10,
                 created_at: Timestamp(0),
+                allow_executable_attachments: false,
             };
             let user = fixtures::user(t, "alice", &[]);
             let mb = |a: &str| fixtures::mailbox(t, a, MailboxScope::Global);
