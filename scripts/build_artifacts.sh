@@ -132,13 +132,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The same venv and marker as scripts/test.sh: whichever runs first installs both files' pins.
-want=$(cat scripts/requirements-test.txt scripts/upstreams/requirements.txt | sha256sum | cut -d' ' -f1)
-if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -r scripts/requirements-test.txt -r scripts/upstreams/requirements.txt
-  echo "$want" >.venv/.requirements.sha
-fi
+source scripts/venv.sh
+ensure_venv
 for tool in sam cargo-lambda cargo-zigbuild python-zig; do
   [ -x ".venv/bin/$tool" ] || fail ".venv/bin/$tool missing: is it pinned in scripts/requirements-test.txt?"
 done

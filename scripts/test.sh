@@ -26,13 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 log "python tools (.venv)"
-want=$(cat scripts/requirements-test.txt scripts/upstreams/requirements.txt | sha256sum | cut -d' ' -f1)
-if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -r scripts/requirements-test.txt -r scripts/upstreams/requirements.txt
-  echo "$want" > .venv/.requirements.sha
-fi
+source scripts/venv.sh
+ensure_venv
 
 log "cargo fmt --check"
 cargo fmt --all --check

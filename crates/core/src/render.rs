@@ -107,15 +107,21 @@ pub fn render(template: &Template, vars: &BTreeMap<String, String>) -> Result<Re
         return Err(RenderError::Missing(missing.clone()));
     }
     let subject = render_part(Part::Subject, &template.subject, vars)?;
+    check_subject(&subject)?;
+    let text = render_part(Part::Text, &template.text_body, vars)?;
+    let html = template.html_body.as_deref().map(|h| render_part(Part::Html, h, vars)).transpose()?;
+    Ok(Rendered { subject, text, html })
+}
+
+/// A subject as it goes into the header: one line of at most [`MAX_SUBJECT`] bytes.
+pub fn check_subject(subject: &str) -> Result<(), RenderError> {
     if subject.len() > MAX_SUBJECT {
         return Err(RenderError::TooBig { field: "subject" });
     }
     if subject.chars().any(char::is_control) {
         return Err(RenderError::SubjectControl);
     }
-    let text = render_part(Part::Text, &template.text_body, vars)?;
-    let html = template.html_body.as_deref().map(|h| render_part(Part::Html, h, vars)).transpose()?;
-    Ok(Rendered { subject, text, html })
+    Ok(())
 }
 
 fn render_part(part: Part, source: &str, vars: &BTreeMap<String, String>) -> Result<String, RenderError> {

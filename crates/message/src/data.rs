@@ -139,10 +139,8 @@ impl DataReader {
     }
 }
 
-/// A whole message as DATA would carry it: the same reader, the same
-/// checks, so a message built elsewhere (HTTP send) meets exactly the rules
-/// of a message a client sends. `message` must end with CRLF.
-pub fn read_whole(message: &[u8], limits: DataLimits) -> Received {
+/// A message as a client sends it after DATA: dot-stuffed, CRLF-terminated, then `.` CRLF.
+pub fn dot_stuffed(message: &[u8]) -> Vec<u8> {
     let mut wire = Vec::with_capacity(message.len() + message.len() / 64 + 5);
     let mut at_line_start = true;
     for &b in message {
@@ -156,10 +154,17 @@ pub fn read_whole(message: &[u8], limits: DataLimits) -> Received {
         wire.extend_from_slice(b"\r\n");
     }
     wire.extend_from_slice(b".\r\n");
+    wire
+}
+
+/// A whole message as DATA would carry it: the same reader, the same
+/// checks, so a message built elsewhere (HTTP send) meets exactly the rules
+/// of a message a client sends.
+pub fn read_whole(message: &[u8], limits: DataLimits) -> Received {
     let mut reader = DataReader::new(limits);
-    match reader.feed(&wire) {
+    match reader.feed(&dot_stuffed(message)) {
         (_, Some(received)) => received,
-        // Unreachable: the wire ends with the terminator just written.
+        // Unreachable: the wire ends with the terminator `dot_stuffed` writes.
         (_, None) => {
             Received { message: Vec::new(), size: 0, flaws: DataFlaws { too_big: true, ..DataFlaws::default() } }
         }

@@ -28,12 +28,8 @@ fn sent(log: &RequestCounter) -> Vec<String> {
     out
 }
 
-fn times(op: &str, n: usize) -> Vec<String> {
-    vec![op.to_owned(); n]
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
+/// A fresh table (as the admin) and a store on it whose every request is recorded.
+async fn recorded_table() -> (DynamoStore, aws_sdk_dynamodb::Client, String, RequestCounter) {
     let aws = AwsEndpoint::shared();
     let (table, _) = aws.fresh_names();
     let config = aws.sdk_config(Principal::Admin).await;
@@ -42,7 +38,16 @@ async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
         aws_sdk_dynamodb::config::Builder::from(&config).interceptor(log.clone()).build(),
     );
     create_table(&client, &table).await.unwrap();
-    let s = DynamoStore::new(client.clone(), &table);
+    (DynamoStore::new(client.clone(), &table), client, table, log)
+}
+
+fn times(op: &str, n: usize) -> Vec<String> {
+    vec![op.to_owned(); n]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
+    let (s, client, table, log) = recorded_table().await;
     let first = PageRequest::first();
     sent(&log);
 
@@ -216,15 +221,7 @@ async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
 /// references removed in transactions of 100, then the group deleted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_deletion_past_one_transaction_costs_what_the_table_says() {
-    let aws = AwsEndpoint::shared();
-    let (table, _) = aws.fresh_names();
-    let config = aws.sdk_config(Principal::Admin).await;
-    let log = RequestCounter::default();
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&config).interceptor(log.clone()).build(),
-    );
-    create_table(&client, &table).await.unwrap();
-    let store = DynamoStore::new(client, &table);
+    let (store, _, _, log) = recorded_table().await;
     let s = &store;
     let new = new_tenant("cost-big.example", 1);
     s.create_tenant(&new).await.unwrap();

@@ -188,20 +188,4 @@ impl Drop for Moto {
     }
 }
 
-/// A message as a client sends it after DATA: dot-stuffed, CRLF-terminated, then `.` CRLF.
-pub fn dot_stuffed(message: &[u8]) -> Vec<u8> {
-    let mut wire = Vec::with_capacity(message.len() + 8);
-    let mut at_line_start = true;
-    for &b in message {
-        if at_line_start && b == b'.' {
-            wire.push(b'.');
-        }
-        wire.push(b);
-        at_line_start = b == b'\n';
-    }
-    if !wire.ends_with(b"\r\n") {
-        wire.extend_from_slice(b"\r\n");
-    }
-    wire.extend_from_slice(b".\r\n");
-    wire
-}
+pub use sendas_message::data::dot_stuffed;

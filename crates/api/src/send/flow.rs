@@ -120,9 +120,7 @@ async fn offered_template(
 fn plain(body: &SendBody) -> Result<Rendered, ServiceError> {
     let subject =
         body.subject.clone().ok_or_else(|| ServiceError::invalid("subject", "required without a template"))?;
-    if subject.chars().any(char::is_control) || subject.len() > sendas_core::render::MAX_SUBJECT {
-        return Err(ServiceError::invalid("subject", "one line of at most 998 bytes"));
-    }
+    sendas_core::render::check_subject(&subject)?;
     let text =
         body.text_body.clone().ok_or_else(|| ServiceError::invalid("text_body", "required without a template"))?;
     Ok(Rendered { subject, text, html: body.html_body.clone() })

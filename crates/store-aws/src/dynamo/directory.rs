@@ -1,7 +1,7 @@
 //! Companies, users (with their platform-wide login claims) and groups.
 
 use super::versioned::{at_version, claim_group, group_sk, put_user, user_sk};
-use super::{DynamoStore, encode, failed, item_with_keys, s, tx};
+use super::{DynamoStore, SetAll, failed, item_with_keys, s, tx};
 use crate::error::unavailable;
 use crate::keys::*;
 use async_trait::async_trait;
@@ -42,14 +42,8 @@ impl GroupStore for DynamoStore {
     }
     async fn update_group(&self, before: &Group, after: &Group) -> Result<(), StoreError> {
         // SET keeps the group's `refs` and `deleting` (see `versioned`).
-        let (cond, mut values) = at_version(before.version);
-        let mut sets = Vec::new();
-        let mut names = std::collections::HashMap::new();
-        for (i, (name, value)) in encode(after)?.into_iter().enumerate() {
-            sets.push(format!("#a{i} = :v{i}"));
-            names.insert(format!("#a{i}"), name);
-            values.insert(format!(":v{i}"), value);
-        }
+        let (cond, values) = at_version(before.version);
+        let set = SetAll::of(after, values)?;
         let (pk, sk) = (tenant_pk(before.tenant_id), group_sk(before.id));
         let result = self
             .client()
@@ -57,10 +51,10 @@ impl GroupStore for DynamoStore {
             .table_name(self.table())
             .key(PK, s(pk.clone()))
             .key(SK, s(sk.clone()))
-            .update_expression(format!("SET {}", sets.join(", ")))
+            .update_expression(set.expression)
             .condition_expression(format!("attribute_exists(PK) AND attribute_not_exists(deleting) AND {cond}"))
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
+            .set_expression_attribute_names(Some(set.names))
+            .set_expression_attribute_values(Some(set.values))
             .send()
             .await;
         match result.map_err(unavailable) {

@@ -87,27 +87,23 @@ impl DynamoStore {
         sk: &str,
         value: &T,
     ) -> Result<(), StoreError> {
-        let attrs = encode(value)?;
-        let mut req = self
-            .client
+        let set = SetAll::of(value, HashMap::new())?;
+        self.client
             .update_item()
             .table_name(&self.table)
             .key(PK, s(pk))
             .key(SK, s(sk))
-            .condition_expression("attribute_exists(PK)");
-        let mut sets = Vec::new();
-        for (i, (name, value)) in attrs.into_iter().enumerate() {
-            sets.push(format!("#a{i} = :v{i}"));
-            req = req
-                .expression_attribute_names(format!("#a{i}"), name)
-                .expression_attribute_values(format!(":v{i}"), value);
-        }
-        req.update_expression(format!("SET {}", sets.join(", "))).send().await.map(|_| ()).map_err(
-            |e| match unavailable(e) {
+            .condition_expression("attribute_exists(PK)")
+            .update_expression(set.expression)
+            .set_expression_attribute_names(Some(set.names))
+            .set_expression_attribute_values(Some(set.values))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| match unavailable(e) {
                 StoreError::Conflict(_) => StoreError::NotFound,
                 other => other,
-            },
-        )
+            })
     }
 
     /// Deletes an existing item; `NotFound` if it does not exist.
@@ -217,6 +213,31 @@ impl DynamoStore {
             let (pk, sk, gsk) = base_key(item);
             format!("{pk}|{sk}|{gsk}")
         }))
+    }
+}
+
+/// `SET` of every attribute of a model value, each name aliased (a model
+/// field may be a DynamoDB reserved word); the other attributes of the item
+/// stay. `values` may already hold a condition's values.
+pub(crate) struct SetAll {
+    /// `SET #a0 = :v0, ...`.
+    pub(crate) expression: String,
+    /// `#aN` -> attribute name.
+    pub(crate) names: HashMap<String, String>,
+    /// `:vN` -> value, plus the given ones.
+    pub(crate) values: HashMap<String, AttributeValue>,
+}
+
+impl SetAll {
+    pub(crate) fn of<T: Serialize>(value: &T, mut values: HashMap<String, AttributeValue>) -> Result<Self, StoreError> {
+        let mut sets = Vec::new();
+        let mut names = HashMap::new();
+        for (i, (name, v)) in encode(value)?.into_iter().enumerate() {
+            sets.push(format!("#a{i} = :v{i}"));
+            names.insert(format!("#a{i}"), name);
+            values.insert(format!(":v{i}"), v);
+        }
+        Ok(SetAll { expression: format!("SET {}", sets.join(", ")), names, values })
     }
 }
 
@@ -395,16 +416,6 @@ pub(crate) mod tx {
         condition: &str,
         values: HashMap<String, AttributeValue>,
     ) -> Result<TransactWriteItem, StoreError> {
-        let u = built(
-            Update::builder()
-                .table_name(table)
-                .key("PK", super::s(pk))
-                .key("SK", super::s(sk))
-                .update_expression(expression)
-                .condition_expression(condition)
-                .set_expression_attribute_values((!values.is_empty()).then_some(values))
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().update(u).build())
+        update_named(table, pk, sk, expression, condition, HashMap::new(), values)
     }
 }

@@ -52,26 +52,15 @@ impl TenantStore for DynamoStore {
 
     /// The tenant item and the quota copied on its mailbox counter, in one transaction.
     async fn update_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
-        let mut sets = Vec::new();
-        let mut values = HashMap::new();
-        for (i, (name, value)) in super::encode(tenant)?.into_iter().enumerate() {
-            // Each attribute is aliased: a model field may be a DynamoDB reserved word.
-            sets.push((format!("#a{i}"), name, format!(":v{i}")));
-            values.insert(format!(":v{i}"), value);
-        }
-        let expression = format!(
-            "SET {}",
-            sets.iter().map(|(alias, _, value)| format!("{alias} = {value}")).collect::<Vec<_>>().join(", ")
-        );
-        let names: HashMap<String, String> = sets.into_iter().map(|(alias, name, _)| (alias, name)).collect();
+        let set = super::SetAll::of(tenant, HashMap::new())?;
         let tenant_update = tx::update_named(
             self.table(),
             tenant_pk(tenant.id),
             TENANT_SK,
-            &expression,
+            &set.expression,
             "attribute_exists(PK)",
-            names,
-            values,
+            set.names,
+            set.values,
         )?;
         let quota = tx::update(
             self.table(),
