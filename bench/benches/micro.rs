@@ -55,6 +55,7 @@ fn verdict(c: &mut Criterion) {
 fn policy(c: &mut Criterion) {
     let t = TenantId::generate();
     let tenant = Tenant {
+        limits: Default::default(),
         id: t,
         name: fixtures::name("T"),
         enabled: true,

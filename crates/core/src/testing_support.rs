@@ -15,6 +15,8 @@ pub fn entry(name: Option<&str>, address: &str) -> Entry {
 
 fn mailbox(address: &str) -> Mailbox {
     Mailbox {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         tenant_id: TenantId::generate(),
         id: MailboxId::generate(),
         address: EmailAddress::parse(address).expect("valid"),

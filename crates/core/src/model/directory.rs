@@ -1,6 +1,6 @@
 //! Companies, users and groups of a tenant.
 
-use super::{Login, Name};
+use super::{Login, Name, SendingLimits};
 use crate::{CompanyId, GroupId, TenantId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -41,6 +41,9 @@ pub struct User {
     /// Raised by every change (the API's `ETag`); 1 when created.
     #[serde(default)]
     pub version: u64,
+    /// Its own sending limits (within the tenant's user ceiling; unset: the tenant's default).
+    #[serde(default)]
+    pub limits: SendingLimits,
 }
 
 /// A named set of users, e.g. a department. Membership is stored on the

@@ -1,6 +1,6 @@
 //! Mailboxes: the addresses a tenant may send from or take replies at.
 
-use super::{LoginMethod, LoginMethodError, Name};
+use super::{DisplayNamePolicy, LoginMethod, LoginMethodError, Name, SendingLimits};
 use crate::{CompanyId, EmailAddress, GroupId, MailboxId, TenantId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -183,6 +183,12 @@ pub struct Mailbox {
     /// Raised by every change (the API's `ETag`); 1 when created.
     #[serde(default)]
     pub version: u64,
+    /// Its own sending limits (within the tenant's mailbox ceiling; unset: the tenant's default).
+    #[serde(default)]
+    pub limits: SendingLimits,
+    /// Which display names a message may show for it.
+    #[serde(default)]
+    pub display_name_policy: DisplayNamePolicy,
 }
 
 impl Mailbox {

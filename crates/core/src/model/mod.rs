@@ -10,6 +10,7 @@ mod credential;
 mod directory;
 mod health;
 mod idempotency;
+mod limits;
 mod login;
 mod mailbox;
 mod names;
@@ -24,6 +25,7 @@ pub use health::{HealthStage, MailboxHealth};
 pub use idempotency::{
     IDEMPOTENCY_PENDING, IDEMPOTENCY_RETENTION, IdempotencyClaim, IdempotencyRecord, IdempotencyState,
 };
+pub use limits::{Allowance, DisplayNamePolicy, LimitError, SendingLimits, TenantLimits, Window};
 pub use login::{
     GOOGLE_MAIL_SCOPE, GOOGLE_TOKEN_URL, LoginMethod, LoginMethodError, MICROSOFT_SMTP_SCOPE, check_token_url,
     microsoft_token_url,

@@ -1,6 +1,6 @@
 //! The tenant: one SaaS customer and the hard isolation boundary.
 
-use super::Name;
+use super::{Name, TenantLimits};
 use crate::{TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -25,4 +25,7 @@ pub struct Tenant {
     /// off unless the operator turns it on for the tenant.
     #[serde(default)]
     pub allow_executable_attachments: bool,
+    /// Its sending limits, ceilings and defaults (set by the operator).
+    #[serde(default)]
+    pub limits: TenantLimits,
 }

@@ -64,6 +64,7 @@ impl Inputs {
         let (user_group, other_group) = (GroupId::generate(), GroupId::generate());
         let user_id = UserId::generate();
         let tenant = Tenant {
+            limits: Default::default(),
             id: tenant_id,
             name: name("T"),
             enabled: self.tenant_enabled,
@@ -76,6 +77,7 @@ impl Inputs {
             companies.insert(mailbox_company);
         }
         let user = User {
+            limits: Default::default(),
             tenant_id: if self.user_in_tenant { tenant_id } else { other_tenant },
             id: user_id,
             login: Login::parse("u").expect("valid login"),
@@ -96,6 +98,8 @@ impl Inputs {
             access.groups.insert(user_group);
         }
         let mailbox = Mailbox {
+            display_name_policy: Default::default(),
+            limits: Default::default(),
             tenant_id: if self.mailbox_in_tenant { tenant_id } else { other_tenant },
             id: MailboxId::generate(),
             address: EmailAddress::parse("m@tenant.example").expect("valid address"),

@@ -128,6 +128,7 @@ pub async fn create_user(
     check_companies(store, tenant, &input.companies).await?;
     check_groups(store, tenant, &input.groups).await?;
     let user = User {
+        limits: Default::default(),
         tenant_id: tenant,
         id: UserId::generate(),
         login,

@@ -56,6 +56,8 @@ pub async fn create(
         s
     });
     let mailbox = Mailbox {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         tenant_id: tenant,
         id: MailboxId::generate(),
         address,

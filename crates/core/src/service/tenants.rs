@@ -44,6 +44,7 @@ pub async fn create(store: &dyn Store, caller: &Role, input: CreateTenant) -> Re
         .map_err(|e| ServiceError::invalid("system_address", e.to_string()))?;
     let now = Timestamp::now();
     let tenant = Tenant {
+        limits: Default::default(),
         id: TenantId::generate(),
         name: name.clone(),
         enabled: true,
@@ -53,6 +54,8 @@ pub async fn create(store: &dyn Store, caller: &Role, input: CreateTenant) -> Re
     };
     let company = Company { tenant_id: tenant.id, id: CompanyId::generate(), name: company_name, created_at: now };
     let system_mailbox = Mailbox {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         tenant_id: tenant.id,
         id: MailboxId::generate(),
         address,

@@ -27,6 +27,7 @@ pub fn login(s: &str) -> Login {
 /// A new tenant bundle with quota `quota` and system address `system@<domain>`.
 pub fn new_tenant(domain: &str, quota: u32) -> NewTenant {
     let tenant = Tenant {
+        limits: Default::default(),
         id: TenantId::generate(),
         name: name(domain),
         enabled: true,
@@ -45,6 +46,8 @@ pub fn new_tenant(domain: &str, quota: u32) -> NewTenant {
 /// An enabled sender+reply mailbox, not restricted, without SMTP settings.
 pub fn mailbox(tenant: TenantId, addr: &str, scope: MailboxScope) -> Mailbox {
     Mailbox {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         tenant_id: tenant,
         id: MailboxId::generate(),
         address: address(addr),
@@ -72,6 +75,7 @@ pub fn group(tenant: TenantId, n: &str) -> Group {
 /// An enabled user in the given companies.
 pub fn user(tenant: TenantId, l: &str, companies: &[CompanyId]) -> User {
     User {
+        limits: Default::default(),
         tenant_id: tenant,
         id: UserId::generate(),
         login: login(l),
