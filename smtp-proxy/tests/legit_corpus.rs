@@ -26,6 +26,8 @@ use tokio::net::TcpStream;
 async fn add_mailbox(net: &Net, address: &str, sender: bool) {
     let admin = Role::Admin { tenant_id: net.world.tenant };
     let input = mailboxes::MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         address: address.into(),
         display_name: address.into(),
         scope: MailboxScope::Global,

@@ -65,6 +65,8 @@ async fn rig(settings: SmtpSettings, secret: LoginSecret, options: RelayOptions)
     let admin = Role::Admin { tenant_id: w.tenant };
     let a = w.store.find_mailbox_by_address(w.tenant, &"a@tenant.example".parse().unwrap()).await.unwrap();
     let input = mailboxes::MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         address: "a@tenant.example".into(),
         display_name: "A".into(),
         scope: MailboxScope::Global,
@@ -453,6 +455,8 @@ async fn a_mailbox_without_its_own_server_goes_through_the_system_relay_over_tls
     .await;
     let admin = Role::Admin { tenant_id: r.w.tenant };
     let input = mailboxes::MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         address: "plain@tenant.example".into(),
         display_name: "Plain".into(),
         scope: MailboxScope::Global,

@@ -26,6 +26,8 @@ async fn team() -> Team {
     let w = memory_world().await;
     let admin = Role::Admin { tenant_id: w.tenant };
     let input = mailboxes::MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         address: "team@tenant.example".into(),
         display_name: "Team".into(),
         scope: MailboxScope::Global,

@@ -112,6 +112,7 @@ pub async fn seed(store: &dyn Store, secrets: &dyn SecretStore, api: &str, opera
     let events = directory::create_company(store, &admin, t, "Events").await.map_err(err)?.id;
     let sales = directory::create_group(store, &admin, t, "Sales").await.map_err(err)?.id;
     let new_user = |login: &str, name: &str, company, groups: BTreeSet<_>| directory::CreateUser {
+        limits: Default::default(),
         login: login.into(),
         name: name.into(),
         companies: BTreeSet::from([company]),
@@ -126,6 +127,8 @@ pub async fn seed(store: &dyn Store, secrets: &dyn SecretStore, api: &str, opera
         .map_err(err)?;
     let flags = |sender, reply| MailboxFlags { sender, reply, restricted: false, enabled: true };
     let mailbox = |address: &str, name: &str, scope, flags, smtp| mailboxes::MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         address: address.into(),
         display_name: name.into(),
         scope,

@@ -84,6 +84,7 @@ pub async fn seed(store: Arc<dyn Store>) -> World {
     let tid = t.tenant.id;
     let admin = Role::Admin { tenant_id: tid };
     let user = |login: &str| directory::CreateUser {
+        limits: Default::default(),
         login: login.into(),
         name: login.into(),
         companies: BTreeSet::from([t.company.id]),
@@ -92,6 +93,8 @@ pub async fn seed(store: Arc<dyn Store>) -> World {
     let alice = directory::create_user(store.as_ref(), &admin, tid, user("alice")).await.unwrap();
     let bob = directory::create_user(store.as_ref(), &admin, tid, user("bob")).await.unwrap();
     let mb = |address: &str, sender: bool| mailboxes::MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         address: address.into(),
         display_name: address.into(),
         scope: MailboxScope::Global,

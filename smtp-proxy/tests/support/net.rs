@@ -102,6 +102,8 @@ pub async fn prepare(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> (W
     let admin = sendas_core::model::Role::Admin { tenant_id: world.tenant };
     let a = store.find_mailbox_by_address(world.tenant, &"a@tenant.example".parse().unwrap()).await.unwrap();
     let input = sendas_core::service::mailboxes::MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
         address: "a@tenant.example".into(),
         display_name: "A".into(),
         scope: a.scope,

@@ -58,6 +58,8 @@ pub struct UserView {
     pub created_at: String,
     /// Raised by every change; also the `ETag` (`"<version>"`) to send as `If-Match`.
     pub version: u64,
+    /// Its own sending limits (unset ones: the tenant's user default; all capped by the ceiling).
+    pub limits: super::LimitsView,
 }
 
 impl From<User> for UserView {
@@ -72,6 +74,7 @@ impl From<User> for UserView {
             enabled: u.enabled,
             created_at: time(u.created_at),
             version: u.version,
+            limits: u.limits.into(),
         }
     }
 }
@@ -91,6 +94,9 @@ pub struct NewUserBody {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub groups: BTreeSet<GroupId>,
+    /// Its own sending limits, within the tenant's user ceiling.
+    #[serde(default)]
+    pub limits: super::LimitsView,
 }
 
 /// Changing a user; absent fields stay. The login never changes.
@@ -107,6 +113,8 @@ pub struct UserPatch {
     /// Replace the groups.
     #[schema(value_type = Option<Vec<String>>)]
     pub groups: Option<BTreeSet<GroupId>>,
+    /// Replace its sending limits (within the tenant's user ceiling).
+    pub limits: Option<super::LimitsView>,
 }
 
 /// A group.

@@ -186,6 +186,10 @@ pub struct MailboxView {
     pub created_at: String,
     /// Raised by every change; also the `ETag` (`"<version>"`) to send as `If-Match`.
     pub version: u64,
+    /// Its own sending limits (unset ones: the tenant's mailbox default; all capped by the ceiling).
+    pub limits: super::LimitsView,
+    /// Which display names a message may show for it.
+    pub display_name_policy: super::DisplayNamePolicyName,
 }
 
 impl From<Mailbox> for MailboxView {
@@ -219,6 +223,8 @@ impl From<Mailbox> for MailboxView {
             groups: m.access.groups,
             created_at: time(m.created_at),
             version: m.version,
+            limits: m.limits.into(),
+            display_name_policy: m.display_name_policy.into(),
         }
     }
 }
@@ -245,6 +251,12 @@ pub struct MailboxBody {
     pub enabled: bool,
     /// SMTP settings: present makes the mailbox `authenticated`.
     pub smtp: Option<SmtpView>,
+    /// Its own sending limits, within the tenant's mailbox ceiling (default: none of its own).
+    #[serde(default)]
+    pub limits: super::LimitsView,
+    /// Which display names a message may show for it (default `free`).
+    #[serde(default)]
+    pub display_name_policy: super::DisplayNamePolicyName,
 }
 
 fn yes() -> bool {

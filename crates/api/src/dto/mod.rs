@@ -4,11 +4,13 @@
 //! answers.
 
 mod directory;
+mod limits;
 mod mailbox;
 mod platform;
 mod template;
 
 pub use directory::*;
+pub use limits::*;
 pub use mailbox::*;
 pub use platform::*;
 pub use template::*;

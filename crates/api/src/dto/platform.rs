@@ -22,6 +22,8 @@ pub struct TenantView {
     pub created_at: String,
     /// Whether HTTP send may attach executable files (default false).
     pub allow_executable_attachments: bool,
+    /// Sending limits: the tenant's own, its users' and mailboxes' ceilings and defaults.
+    pub limits: super::TenantLimitsView,
 }
 
 impl From<Tenant> for TenantView {
@@ -32,6 +34,7 @@ impl From<Tenant> for TenantView {
             enabled: t.enabled,
             mailbox_quota: t.mailbox_quota,
             allow_executable_attachments: t.allow_executable_attachments,
+            limits: t.limits.into(),
             created_at: time(t.created_at),
         }
     }
@@ -76,6 +79,8 @@ pub struct TenantPatch {
     pub mailbox_quota: Option<u32>,
     /// Let HTTP send attach executable files (programs, scripts) for this tenant.
     pub allow_executable_attachments: Option<bool>,
+    /// Replace the sending limits (every field; absent ones no longer limit).
+    pub limits: Option<super::TenantLimitsView>,
 }
 
 /// What a token may do.

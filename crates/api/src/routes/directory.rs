@@ -111,7 +111,13 @@ async fn create_user(
     Ids(t): Ids<TenantId>,
     Body(b): Body<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let input = directory::CreateUser { login: b.login, name: b.name, companies: b.companies, groups: b.groups };
+    let input = directory::CreateUser {
+        login: b.login,
+        name: b.name,
+        companies: b.companies,
+        groups: b.groups,
+        limits: b.limits.into(),
+    };
     Ok(created(directory::create_user(s.store.as_ref(), &c, t, input).await?.into()))
 }
 
@@ -132,7 +138,7 @@ fn tagged_user(u: sendas_core::model::User) -> Tagged<Json<UserView>> {
     Tagged(u.version, Json(u.into()))
 }
 
-/// Enables or disables a user, or changes its name, companies or groups.
+/// Enables or disables a user, or changes its name, companies, groups or sending limits.
 #[utoipa::path(patch, path = "/tenants/{tenant_id}/users/{user_id}", tag = "directory",
     security(("bearer" = ["admin"])), params(("tenant_id" = String, Path), ("user_id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag this edit was made from: 412 if it is no longer current")),
     request_body = UserPatch, responses((status = 200, body = UserView), (status = "4XX", body = Problem)))]
@@ -143,7 +149,13 @@ async fn update_user(
     Precondition(p): Precondition,
     Body(b): Body<UserPatch>,
 ) -> ApiResult<Tagged<Json<UserView>>> {
-    let change = directory::UpdateUser { name: b.name, enabled: b.enabled, companies: b.companies, groups: b.groups };
+    let change = directory::UpdateUser {
+        name: b.name,
+        enabled: b.enabled,
+        companies: b.companies,
+        groups: b.groups,
+        limits: b.limits.map(Into::into),
+    };
     Ok(tagged_user(directory::update_user(s.store.as_ref(), &c, t, id, change, &p).await?))
 }
 

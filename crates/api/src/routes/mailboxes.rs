@@ -55,6 +55,8 @@ fn input(b: MailboxBody, restricted: bool) -> ApiResult<mailboxes::MailboxInput>
         scope,
         flags: MailboxFlags { sender: b.sender, reply: b.reply, restricted, enabled: b.enabled },
         smtp,
+        limits: b.limits.into(),
+        display_name_policy: b.display_name_policy.into(),
     })
 }
 

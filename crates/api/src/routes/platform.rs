@@ -72,7 +72,7 @@ async fn get_tenant(
     Ok(Json(tenants::get(s.store.as_ref(), &caller, t).await?.into()))
 }
 
-/// Renames, enables or disables a tenant, sets its mailbox quota, or lets HTTP send attach executables (operator only).
+/// Renames, enables or disables a tenant, sets its mailbox quota and sending limits, or lets HTTP send attach executables (operator only).
 #[utoipa::path(patch, path = "/tenants/{tenant_id}", tag = "platform", security(("bearer" = ["operator"])),
     params(("tenant_id" = String, Path)), request_body = TenantPatch,
     responses((status = 200, body = TenantView), (status = "4XX", body = Problem)))]
@@ -96,6 +96,9 @@ async fn update_tenant(
     }
     if let Some(allowed) = b.allow_executable_attachments {
         tenant = tenants::set_executable_attachments(store, &caller, t, allowed).await?;
+    }
+    if let Some(limits) = b.limits {
+        tenant = tenants::set_limits(store, &caller, t, limits.into()).await?;
     }
     Ok(Json(tenant.into()))
 }

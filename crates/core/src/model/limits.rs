@@ -71,9 +71,9 @@ pub struct SendingLimits {
 /// A limit above its ceiling, named by field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitError {
-    /// The field at fault, e.g. `limits.messages_per_minute`.
-    pub field: String,
-    /// Why.
+    /// The object at fault, e.g. `limits` or `limits.user_default`.
+    pub field: &'static str,
+    /// Why, naming the limit, e.g. `messages_per_minute: 50 is above the tenant's ceiling of 30`.
     pub reason: String,
 }
 
@@ -129,15 +129,12 @@ impl SendingLimits {
     }
 
     /// Refuses a value above `ceiling`'s (the admin's limits within the operator's).
-    pub fn within(&self, ceiling: &SendingLimits, prefix: &str) -> Result<(), LimitError> {
+    pub fn within(&self, ceiling: &SendingLimits, field: &'static str) -> Result<(), LimitError> {
         for ((name, value), (_, max)) in self.fields().into_iter().zip(ceiling.fields()) {
             if let (Some(v), Some(max)) = (value, max)
                 && v > max
             {
-                return Err(LimitError {
-                    field: format!("{prefix}.{name}"),
-                    reason: format!("{v} is above the tenant's ceiling of {max}"),
-                });
+                return Err(LimitError { field, reason: format!("{name}: {v} is above the ceiling of {max}") });
             }
         }
         Ok(())
@@ -221,8 +218,12 @@ mod tests {
         let ok = SendingLimits { recipients_per_day: Some(1000), messages_per_minute: Some(5), ..Default::default() };
         assert!(ok.within(&ceiling, "limits").is_ok());
         let over = SendingLimits { recipients_per_day: Some(1001), ..Default::default() };
-        assert_eq!(over.within(&ceiling, "limits").err().map(|e| e.field), Some("limits.recipients_per_day".into()));
+        let e = over.within(&ceiling, "limits").err();
+        assert_eq!(
+            e.map(|e| (e.field, e.reason)),
+            Some(("limits", "recipients_per_day: 1001 is above the ceiling of 1000".into()))
+        );
         let t = TenantLimits { user_ceiling: ceiling, user_default: over, ..Default::default() };
-        assert_eq!(t.validate().err().map(|e| e.field), Some("limits.user_default.recipients_per_day".into()));
+        assert_eq!(t.validate().err().map(|e| e.field), Some("limits.user_default"));
     }
 }

@@ -4,7 +4,7 @@
 use super::edit::{IfMatch, retry_raced};
 use super::{parse_name, require_admin, require_admin_or_self};
 use crate::error::{ServiceError, StoreError};
-use crate::model::{Company, Group, Login, Role, User};
+use crate::model::{Company, Group, Login, Role, SendingLimits, User};
 use crate::ports::{Page, PageRequest, Store};
 use crate::{CompanyId, GroupId, TenantId, Timestamp, UserId};
 use std::collections::BTreeSet;
@@ -113,6 +113,17 @@ pub struct CreateUser {
     pub companies: BTreeSet<CompanyId>,
     /// Groups.
     pub groups: BTreeSet<GroupId>,
+    /// Its own sending limits (within the tenant's user ceiling).
+    pub limits: SendingLimits,
+}
+
+/// Refuses user limits above the tenant's user ceiling (reads the tenant only when limits are set).
+async fn check_user_limits(store: &dyn Store, tenant: TenantId, limits: &SendingLimits) -> Result<(), ServiceError> {
+    if limits.is_none() {
+        return Ok(());
+    }
+    let ceiling = store.get_tenant(tenant).await?.limits.user_ceiling;
+    limits.within(&ceiling, "limits").map_err(|e| ServiceError::invalid(e.field, e.reason))
 }
 
 /// Creates a user; `Conflict` when the login is taken anywhere on the platform.
@@ -127,8 +138,9 @@ pub async fn create_user(
     let name = parse_name("name", &input.name)?;
     check_companies(store, tenant, &input.companies).await?;
     check_groups(store, tenant, &input.groups).await?;
+    check_user_limits(store, tenant, &input.limits).await?;
     let user = User {
-        limits: Default::default(),
+        limits: input.limits,
         tenant_id: tenant,
         id: UserId::generate(),
         login,
@@ -171,6 +183,8 @@ pub struct UpdateUser {
     pub companies: Option<BTreeSet<CompanyId>>,
     /// Replace the groups.
     pub groups: Option<BTreeSet<GroupId>>,
+    /// Replace its sending limits.
+    pub limits: Option<SendingLimits>,
 }
 
 /// Updates a user (admin only). The login never changes. Fields left
@@ -192,6 +206,9 @@ pub async fn update_user(
     if let Some(groups) = &change.groups {
         check_groups(store, tenant, groups).await?;
     }
+    if let Some(limits) = &change.limits {
+        check_user_limits(store, tenant, limits).await?;
+    }
     retry_raced(if_match, || async {
         let before = store.get_user(tenant, id).await?;
         if_match.check(before.version)?;
@@ -207,6 +224,9 @@ pub async fn update_user(
         }
         if let Some(groups) = &change.groups {
             after.groups = groups.clone();
+        }
+        if let Some(limits) = change.limits {
+            after.limits = limits;
         }
         write_user(store, &before, after).await
     })

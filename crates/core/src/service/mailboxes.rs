@@ -4,7 +4,10 @@
 use super::edit::{IfMatch, retry_raced};
 use super::require_admin;
 use crate::error::{ServiceError, StoreError};
-use crate::model::{AccessList, LoginMethod, Mailbox, MailboxFlags, MailboxScope, Name, Role, SmtpSettings};
+use crate::model::{
+    AccessList, DisplayNamePolicy, LoginMethod, Mailbox, MailboxFlags, MailboxScope, Name, Role, SendingLimits,
+    SmtpSettings,
+};
 use crate::ports::{Page, PageRequest, SecretRef, SecretStore, Store};
 use crate::secret::{ExposeSecret, SecretString};
 use crate::{EmailAddress, GroupId, MailboxId, TenantId, Timestamp, UserId};
@@ -23,6 +26,10 @@ pub struct MailboxInput {
     pub flags: MailboxFlags,
     /// SMTP settings when `authenticated`.
     pub smtp: Option<SmtpSettings>,
+    /// Its own sending limits (within the tenant's mailbox ceiling).
+    pub limits: SendingLimits,
+    /// Which display names a message may show for it.
+    pub display_name_policy: DisplayNamePolicy,
 }
 
 async fn validate(
@@ -37,6 +44,10 @@ async fn validate(
             StoreError::NotFound => ServiceError::invalid("scope.company_id", "no such company in this tenant"),
             other => other.into(),
         })?;
+    }
+    if !input.limits.is_none() {
+        let ceiling = store.get_tenant(tenant).await?.limits.mailbox_ceiling;
+        input.limits.within(&ceiling, "limits").map_err(|e| ServiceError::invalid(e.field, e.reason))?;
     }
     Ok((address, name))
 }
@@ -56,8 +67,8 @@ pub async fn create(
         s
     });
     let mailbox = Mailbox {
-        display_name_policy: Default::default(),
-        limits: Default::default(),
+        display_name_policy: input.display_name_policy,
+        limits: input.limits,
         tenant_id: tenant,
         id: MailboxId::generate(),
         address,
@@ -128,6 +139,8 @@ pub async fn update(
         after.display_name = display_name.clone();
         after.scope = input.scope;
         after.flags = input.flags;
+        after.limits = input.limits;
+        after.display_name_policy = input.display_name_policy;
         after.smtp = input.smtp.clone().map(|mut s| {
             s.password_set = kept == Some(s.login().name());
             s

@@ -5,7 +5,9 @@
 use super::tokens::{IssuedToken, mint};
 use super::{parse_name, require_operator};
 use crate::error::ServiceError;
-use crate::model::{AccessList, Company, DEFAULT_MAILBOX_QUOTA, Mailbox, MailboxFlags, MailboxScope, Role, Tenant};
+use crate::model::{
+    AccessList, Company, DEFAULT_MAILBOX_QUOTA, Mailbox, MailboxFlags, MailboxScope, Role, Tenant, TenantLimits,
+};
 use crate::ports::{NewTenant, Page, PageRequest, Store};
 use crate::{CompanyId, EmailAddress, MailboxId, TenantId, Timestamp};
 
@@ -123,6 +125,21 @@ pub async fn set_executable_attachments(
     super::require_operator_for(caller, id)?;
     let mut tenant = store.get_tenant(id).await?;
     tenant.allow_executable_attachments = allowed;
+    store.update_tenant(&tenant).await?;
+    Ok(tenant)
+}
+
+/// Sets a tenant's sending limits, ceilings and defaults (operator only).
+pub async fn set_limits(
+    store: &dyn Store,
+    caller: &Role,
+    id: TenantId,
+    limits: TenantLimits,
+) -> Result<Tenant, ServiceError> {
+    super::require_operator_for(caller, id)?;
+    limits.validate().map_err(|e| ServiceError::invalid(e.field, e.reason))?;
+    let mut tenant = store.get_tenant(id).await?;
+    tenant.limits = limits;
     store.update_tenant(&tenant).await?;
     Ok(tenant)
 }

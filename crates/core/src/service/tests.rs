@@ -33,7 +33,15 @@ fn flags() -> MailboxFlags {
 }
 
 fn input(address: &str, scope: MailboxScope) -> MailboxInput {
-    MailboxInput { address: address.into(), display_name: address.into(), scope, flags: flags(), smtp: None }
+    MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
+        address: address.into(),
+        display_name: address.into(),
+        scope,
+        flags: flags(),
+        smtp: None,
+    }
 }
 
 #[test]
@@ -99,6 +107,7 @@ fn another_tenants_resources_are_not_found_and_users_are_forbidden() {
             &admin_a,
             a.tenant.id,
             directory::CreateUser {
+                limits: Default::default(),
                 login: "ua".into(),
                 name: "U A".into(),
                 companies: BTreeSet::from([a.company.id]),
@@ -187,6 +196,7 @@ fn smtp_auth_accepts_only_live_credentials_of_enabled_users_and_tenants() {
             &admin,
             t.tenant.id,
             directory::CreateUser {
+                limits: Default::default(),
                 login: "Carol".into(),
                 name: "Carol".into(),
                 companies: BTreeSet::from([t.company.id]),
@@ -249,6 +259,7 @@ fn dropdowns_follow_groups_and_cost_three_store_requests() {
         tenants::set_quota(&store, &OP, tid, 10).await.expect("quota");
         let sales = directory::create_group(&store, &admin, tid, "Sales").await.expect("group");
         let mk = |login: &str| directory::CreateUser {
+            limits: Default::default(),
             login: login.into(),
             name: login.into(),
             companies: BTreeSet::from([t.company.id]),
@@ -306,6 +317,7 @@ fn users_need_existing_companies_of_their_tenant() {
         let (a, b) = (tenant(&store, "ca.example").await, tenant(&store, "cb.example").await);
         let admin = Role::Admin { tenant_id: a.tenant.id };
         let foreign = directory::CreateUser {
+            limits: Default::default(),
             login: "dora".into(),
             name: "Dora".into(),
             companies: BTreeSet::from([b.company.id]),
@@ -314,6 +326,7 @@ fn users_need_existing_companies_of_their_tenant() {
         let err = directory::create_user(&store, &admin, a.tenant.id, foreign).await;
         assert!(matches!(err, Err(ServiceError::Validation { field: "companies", .. })));
         let none = directory::CreateUser {
+            limits: Default::default(),
             login: "dora".into(),
             name: "Dora".into(),
             companies: BTreeSet::new(),
@@ -374,6 +387,7 @@ fn debug_output_of_everything_holding_a_secret_hides_it() {
             &admin,
             t.tenant.id,
             directory::CreateUser {
+                limits: Default::default(),
                 login: "eve".into(),
                 name: "Eve".into(),
                 companies: BTreeSet::from([t.company.id]),

@@ -64,6 +64,8 @@ pub async fn concurrent_edits_never_lose_one(b: Backend) {
         scope: m.scope,
         flags: m.flags,
         smtp: None,
+        limits: Default::default(),
+        display_name_policy: Default::default(),
     };
     let granted = BTreeSet::from([groups[0].id]);
     let (a, b2) = futures::join!(
