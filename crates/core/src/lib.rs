@@ -15,6 +15,7 @@
 pub mod address;
 pub mod error;
 pub mod ids;
+pub mod limiter;
 pub mod model;
 pub mod policy;
 pub mod ports;

@@ -9,6 +9,7 @@
 
 mod page;
 mod secrets;
+mod send_counter;
 mod store;
 mod throttle;
 
@@ -18,4 +19,5 @@ pub use store::{
     AuditStore, CompanyStore, CredentialStore, GroupStore, IdempotencyStore, MailboxStore, NewTenant, SettingsStore,
     Store, TemplateStore, TenantStore, TokenStore, UserStore,
 };
+pub use send_counter::{CounterKey, MemorySendCounter, Scope, SendCounter, Units};
 pub use throttle::{FailureCounter, MemoryFailureCounter};
