@@ -13,5 +13,11 @@ mod memory {
     mod contract {
         use super::backend;
         sendas_core::store_contract_tests!(backend);
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn send_counters_never_pass_a_limit() {
+            let counter = std::sync::Arc::new(sendas_core::ports::MemorySendCounter::default());
+            sendas_core::testing::contract::send_counters_never_pass_a_limit(counter).await;
+        }
     }
 }

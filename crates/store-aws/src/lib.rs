@@ -31,6 +31,7 @@
 //! | mailbox health | `HEALTH#<t>` | `<m>` | | written by the relay when a login's outcome changes |
 //! | system relay | `PLATFORM` | `SYSTEM_RELAY` | | |
 //! | AUTH failure counter | `AUTHFAIL#<ip:… or login:…>` | `W#<window bucket, 20 digits>` | | `n`, `ttl` (see `DynamoFailureCounter`) |
+//! | sending-limit counter | `LIMIT#<t>#<user/…, mailbox/… or tenant>` | `<minute, hour or day>#<bucket, 20 digits>` | | `m`, `r`, `ttl` (see `DynamoSendCounter`) |
 //!
 //! # Access patterns and what each costs
 //!
@@ -71,6 +72,7 @@
 //! | audit page by mailbox | 8 Query on GSI1, one per shard |
 //! | AUTH lockout check (IP and login) / one failed AUTH | 1 BatchGetItem (again for unprocessed keys) / 2 UpdateItem |
 //! | system relay: set / read | 1 PutItem / 1 GetItem |
+//! | take a block of a sending limit (granted or refused) | 1 UpdateItem (`ADD`, conditioned on the limit) |
 //!
 //! Hot keys: a tenant's audit appends spread over 8 partition keys (and a
 //! mailbox's over 8 GSI1 keys), so one busy tenant is not capped near the
@@ -104,12 +106,14 @@ mod dynamo;
 mod error;
 mod keys;
 mod secrets;
+mod send_counter;
 mod table;
 mod throttle;
 
 pub use counter::{RecordedRequest, RequestCounter, Target};
 pub use dynamo::DynamoStore;
 pub use secrets::SecretsManagerStore;
+pub use send_counter::DynamoSendCounter;
 pub use table::create_table;
 pub use throttle::DynamoFailureCounter;
 

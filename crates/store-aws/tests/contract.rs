@@ -26,7 +26,17 @@ mod dynamodb {
     }
 
     mod contract {
-        use super::backend;
+        use super::{Arc, AwsEndpoint, Principal, backend, create_table};
         sendas_core::store_contract_tests!(backend);
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn send_counters_never_pass_a_limit() {
+            let aws = AwsEndpoint::shared();
+            let client = aws_sdk_dynamodb::Client::new(&aws.sdk_config(Principal::Admin).await);
+            let (table, _) = aws.fresh_names();
+            create_table(&client, &table).await.expect("create table");
+            let counter = Arc::new(sendas_store_aws::DynamoSendCounter::new(client, table));
+            sendas_core::testing::contract::send_counters_never_pass_a_limit(counter).await;
+        }
     }
 }

@@ -14,7 +14,9 @@ use sendas_core::ports::{
 };
 use sendas_core::testing::fixtures::*;
 use sendas_core::{StoreError, Timestamp, UserId};
-use sendas_store_aws::{DynamoFailureCounter, DynamoStore, RequestCounter, SecretsManagerStore, create_table};
+use sendas_store_aws::{
+    DynamoFailureCounter, DynamoSendCounter, DynamoStore, RequestCounter, SecretsManagerStore, create_table,
+};
 use sendas_testkit::aws::{AwsEndpoint, Principal};
 use std::time::Duration;
 
@@ -23,6 +25,7 @@ struct As {
     store: DynamoStore,
     secrets: SecretsManagerStore,
     counter: DynamoFailureCounter,
+    limits: DynamoSendCounter,
 }
 
 /// A fresh table (created by the admin) and secret prefix, with the admin's stores on them.
@@ -47,8 +50,18 @@ async fn principal(who: Principal, table: &str, prefix: &str, log: &RequestCount
     As {
         store: DynamoStore::new(dynamo.clone(), table),
         secrets: SecretsManagerStore::new(sm, prefix),
-        counter: DynamoFailureCounter::new(dynamo, table),
+        counter: DynamoFailureCounter::new(dynamo.clone(), table),
+        limits: DynamoSendCounter::new(dynamo, table),
     }
+}
+
+/// Takes one message of a tenant's per-minute sending limit, as the limiter does.
+async fn take_limit(counter: &DynamoSendCounter, tenant: sendas_core::TenantId) -> Result<bool, StoreError> {
+    use sendas_core::model::{Allowance, Window};
+    use sendas_core::ports::{CounterKey, Scope, SendCounter, Units};
+    let key = CounterKey { tenant, scope: Scope::Tenant, window: Window::Minute, bucket: 1 };
+    let limit = Allowance { messages: Some(10), recipients: None };
+    counter.take(&key, Units { messages: 1, recipients: 1 }, limit).await
 }
 
 #[track_caller]
@@ -78,6 +91,7 @@ async fn the_proxy_task_role_reads_counts_failures_appends_audit_and_nothing_els
     let keys = vec!["ip:192.0.2.1".to_owned(), "login:alice".to_owned()];
     proxy.counter.record(&keys, Duration::from_secs(900)).await.unwrap();
     assert_eq!(proxy.counter.counts(&keys, Duration::from_secs(900)).await.unwrap(), vec![1, 1]);
+    assert!(take_limit(&proxy.limits, t).await.expect("a block of a sending limit"));
     let now = Timestamp::now();
     let records: Vec<_> = (0..30).map(|_| audit(t, now, Some(m.id))).collect();
     proxy.store.append_audits(&records).await.expect("the audit writer's BatchWriteItem");
@@ -110,7 +124,7 @@ async fn the_proxy_task_role_reads_counts_failures_appends_audit_and_nothing_els
                     target
                         .partition_keys
                         .iter()
-                        .all(|k| k.starts_with("AUTHFAIL#") || k.starts_with("AUDIT#") || k.starts_with("HEALTH#")),
+                        .all(|k| ["AUTHFAIL#", "AUDIT#", "HEALTH#", "LIMIT#"].iter().any(|p| k.starts_with(p))),
                     "{r:?}"
                 );
             }
@@ -178,6 +192,9 @@ async fn each_function_may_touch_only_its_own_secrets_and_me_writes_no_mailbox()
         let f = principal(who, &table, &prefix, &log).await;
         denied(f.secrets.get_secret(&mb).await, "directory/me: a mailbox password");
         denied(f.counter.counts(&["ip:x".to_owned()], Duration::from_secs(60)).await, "directory/me: failure counters");
+        if who == Principal::FnMe {
+            denied(take_limit(&f.limits, t).await, "me: sending-limit counters");
+        }
     }
 
     let me = principal(Principal::FnMe, &table, &prefix, &log).await;
@@ -240,10 +257,11 @@ async fn the_send_function_reads_appends_audit_claims_keys_and_nothing_else() {
     send.store.put_idempotency(&key).await.expect("store its answer");
     send.store.release_idempotency(t, u.id, "k").await.expect("release it");
     send.store.append_audit(&audit(t, now, Some(m.id))).await.expect("the audit record");
+    assert!(take_limit(&send.limits, t).await.expect("a block of a sending limit"));
     for r in log.requests() {
         for target in r.targets.iter().filter(|x| !matches!(x.action.as_str(), "dynamodb:GetItem" | "dynamodb:Query")) {
             if target.action.starts_with("dynamodb:") {
-                let ok = |k: &String| k.starts_with("AUDIT#") || k.starts_with("IDEMP#") || k.starts_with("HEALTH#");
+                let ok = |k: &String| ["AUDIT#", "IDEMP#", "HEALTH#", "LIMIT#"].iter().any(|p| k.starts_with(p));
                 assert!(target.partition_keys.iter().all(ok), "{r:?}");
             }
         }

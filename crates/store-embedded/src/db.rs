@@ -50,6 +50,10 @@ CREATE TABLE IF NOT EXISTS templates (tenant_id TEXT NOT NULL, id TEXT NOT NULL,
   PRIMARY KEY (tenant_id, id));
 CREATE TABLE IF NOT EXISTS idempotency (tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, key TEXT NOT NULL,
   expires_at INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (tenant_id, user_id, key));
+CREATE TABLE IF NOT EXISTS send_counters (tenant_id TEXT NOT NULL, scope TEXT NOT NULL, bucket TEXT NOT NULL,
+  messages INTEGER NOT NULL, recipients INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, scope, bucket));
+CREATE INDEX IF NOT EXISTS send_counters_by_expiry ON send_counters (expires_at);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL);
 "#;
 

@@ -14,5 +14,12 @@ mod embedded {
     mod contract {
         use super::backend;
         sendas_core::store_contract_tests!(backend);
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn send_counters_never_pass_a_limit() {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let (store, _) = sendas_store_embedded::open_data_dir(dir.path()).expect("open");
+            sendas_core::testing::contract::send_counters_never_pass_a_limit(std::sync::Arc::new(store)).await;
+        }
     }
 }

@@ -4,6 +4,7 @@ mod audit;
 mod directory;
 mod idempotency;
 mod mailboxes;
+mod send_counter;
 mod templates;
 mod tenants;
 mod tokens;
