@@ -14,8 +14,9 @@
 //! | `RUST_LOG` | log filter (JSON logs to stdout → CloudWatch) | `info` |
 
 use sendas_api::{AppState, Area};
+use sendas_core::limiter::Limiter;
 use sendas_relay::{CachedSecrets, RelayOptions};
-use sendas_store_aws::{DynamoStore, SecretsManagerStore};
+use sendas_store_aws::{DynamoSendCounter, DynamoStore, SecretsManagerStore};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,10 +64,13 @@ pub async fn aws_router(area: Area, config: &FunctionConfig) -> axum::Router {
 /// The router of `area` over DynamoDB and Secrets Manager through the clients of `aws`
 /// (the tests pass the function's IAM principal here).
 pub fn aws_router_with(area: Area, config: &FunctionConfig, aws: &aws_config::SdkConfig) -> axum::Router {
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), config.table.clone());
+    let dynamo = aws_sdk_dynamodb::Client::new(aws);
+    let limiter = Limiter::new(Arc::new(DynamoSendCounter::new(dynamo.clone(), config.table.clone())));
+    let store = DynamoStore::new(dynamo, config.table.clone());
     let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(aws), config.secret_prefix.clone());
     let secrets = Arc::new(CachedSecrets::new(Arc::new(secrets), config.secret_ttl));
-    sendas_api::router_for(&[area], AppState::standalone(Arc::new(store), secrets, config.relay.clone()))
+    let state = AppState::standalone(Arc::new(store), secrets, config.relay.clone()).with_limiter(Arc::new(limiter));
+    sendas_api::router_for(&[area], state)
 }
 
 /// The whole life of one function: logging, clients, then the Lambda runtime loop.

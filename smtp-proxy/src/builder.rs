@@ -11,7 +11,8 @@ use crate::config::ProxyConfig;
 use crate::metrics::Metrics;
 use crate::relay::{CachedSecrets, Relay, RelayOptions, UpstreamRelay, Verifier};
 use crate::session::Deps;
-use sendas_core::ports::{FailureCounter, Store};
+use sendas_core::limiter::Limiter;
+use sendas_core::ports::{FailureCounter, MemorySendCounter, Store};
 use std::sync::Arc;
 
 /// Assembles a proxy.
@@ -25,6 +26,7 @@ pub struct ProxyBuilder {
     relay: Option<Arc<dyn Relay>>,
     audit_store: Option<Arc<dyn Store>>,
     metrics: Option<Arc<Metrics>>,
+    limiter: Option<Arc<Limiter>>,
 }
 
 /// An assembled proxy: what `server::run` takes, and what must outlive it.
@@ -50,6 +52,7 @@ impl ProxyBuilder {
             relay: None,
             audit_store: None,
             metrics: None,
+            limiter: None,
         }
     }
 
@@ -89,6 +92,13 @@ impl ProxyBuilder {
         self
     }
 
+    /// The process's sending limiter (default: one over in-memory counters,
+    /// which counts this process alone).
+    pub fn limiter(mut self, limiter: Arc<Limiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
     /// The assembled proxy. Starts the audit writer (needs a Tokio runtime).
     pub fn build(self) -> Proxy {
         let limits = self.config.limits.clone();
@@ -109,8 +119,10 @@ impl ProxyBuilder {
             }
         };
         let (audit, audit_flush) = AuditWriter::start(self.audit_store.unwrap_or(self.store));
-        let deps =
-            Deps { authn, relay, audit, metrics: self.metrics.unwrap_or_default(), config: Arc::new(self.config) };
+        let limiter = self.limiter.unwrap_or_else(|| Arc::new(Limiter::new(Arc::new(MemorySendCounter::default()))));
+        let metrics = self.metrics.unwrap_or_default();
+        metrics.show_limits(limiter.clone());
+        let deps = Deps { authn, relay, audit, metrics, limiter, config: Arc::new(self.config) };
         Proxy { deps, audit_flush, verifier }
     }
 }

@@ -1,9 +1,10 @@
 //! Counters and a relay-latency histogram, rendered in the Prometheus
 //! text format at `/metrics`.
 
+use sendas_core::limiter::Limiter;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -23,9 +24,15 @@ pub struct Metrics {
     pub accepted: AtomicU64,
     rejected: Mutex<BTreeMap<String, u64>>,
     latency: Mutex<([u64; BUCKETS.len()], u64, f64)>,
+    limiter: OnceLock<Arc<Limiter>>,
 }
 
 impl Metrics {
+    /// Shows `limiter`'s refusals (the process's one limiter: SMTP and HTTP send together).
+    pub fn show_limits(&self, limiter: Arc<Limiter>) {
+        let _ = self.limiter.set(limiter);
+    }
+
     /// Counts a refused transaction under `reason` (e.g. `"550 5.7.1"`).
     pub fn reject(&self, reason: &str) {
         *self.rejected.lock().unwrap_or_else(|p| p.into_inner()).entry(reason.to_owned()).or_default() += 1;
@@ -69,6 +76,10 @@ impl Metrics {
         out.push_str("# HELP sendas_smtp_rejected_total Refused transactions by reply.\n# TYPE sendas_smtp_rejected_total counter\n");
         for (reason, n) in self.rejected.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             out.push_str(&format!("sendas_smtp_rejected_total{{reply=\"{reason}\"}} {n}\n"));
+        }
+        out.push_str("# HELP sendas_limit_refusals_total Messages (or recipients before DATA) refused by a sending limit, SMTP and HTTP send.\n# TYPE sendas_limit_refusals_total counter\n");
+        for ((scope, window), n) in self.limiter.get().map(|l| l.refusals()).unwrap_or_default() {
+            out.push_str(&format!("sendas_limit_refusals_total{{scope=\"{scope}\",window=\"{window}\"}} {n}\n"));
         }
         let h = self.latency.lock().unwrap_or_else(|p| p.into_inner());
         out.push_str(

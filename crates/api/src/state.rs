@@ -1,8 +1,10 @@
 //! What every handler can reach: the store, the secret store (the
 //! process's one caching layer, so a secret written here is what the relay
-//! reads next in the same process) and the relay's verifier.
+//! reads next in the same process), the relay's verifier and the
+//! sending limiter.
 
-use sendas_core::ports::{SecretStore, Store};
+use sendas_core::limiter::Limiter;
+use sendas_core::ports::{MemorySendCounter, SecretStore, Store};
 use sendas_relay::{CachedSecrets, Relay, RelayOptions, UpstreamRelay, Verifier};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,19 +20,35 @@ pub struct AppState {
     pub relay: Arc<dyn Relay>,
     /// Logs in to a mailbox's SMTP server for `verify`.
     pub verifier: Verifier,
+    /// Sending limits: the process's one limiter (in `sendas serve`, the proxy's).
+    pub limiter: Arc<Limiter>,
 }
 
 impl AppState {
     /// State sharing the process's credential cache and relay (as `sendas serve` does).
-    pub fn new(store: Arc<dyn Store>, secrets: Arc<CachedSecrets>, relay: Arc<dyn Relay>, verifier: Verifier) -> Self {
-        AppState { store, secrets, relay, verifier }
+    pub fn new(
+        store: Arc<dyn Store>,
+        secrets: Arc<CachedSecrets>,
+        relay: Arc<dyn Relay>,
+        verifier: Verifier,
+        limiter: Arc<Limiter>,
+    ) -> Self {
+        AppState { store, secrets, relay, verifier, limiter }
+    }
+
+    /// The same state counting sends with `limiter` (the deployment's shared counters).
+    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     /// State for a process that runs only the API (a Lambda function, a
-    /// test): its own credential cache and relay.
+    /// test): its own credential cache and relay, and a limiter over
+    /// in-memory counters until [`AppState::with_limiter`] gives a shared one.
     pub fn standalone(store: Arc<dyn Store>, secrets: Arc<CachedSecrets>, options: RelayOptions) -> Self {
         let relay = UpstreamRelay::new(store.clone(), secrets.clone(), options);
-        AppState { verifier: relay.verifier(), relay: Arc::new(relay), store, secrets }
+        let limiter = Arc::new(Limiter::new(Arc::new(MemorySendCounter::default())));
+        AppState { verifier: relay.verifier(), relay: Arc::new(relay), store, secrets, limiter }
     }
 
     /// [`AppState::standalone`] with the Web PKI roots and a 10 s deadline.

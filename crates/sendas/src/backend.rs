@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use sendas_core::model::Role;
-use sendas_core::ports::{FailureCounter, PageRequest, Store};
+use sendas_core::ports::{FailureCounter, PageRequest, SendCounter, Store};
 use sendas_core::secret::ExposeSecret;
 use sendas_relay::CachedSecrets;
 use std::path::Path;
@@ -17,14 +17,18 @@ pub struct Backends {
     pub secrets: Arc<CachedSecrets>,
     /// AUTH failure counters shared between proxy processes (DynamoDB); `None`: each process counts alone.
     pub shared_failures: Option<Arc<dyn FailureCounter>>,
+    /// Sending-limit counters: in the store (SQLite or DynamoDB), so processes on one store share them.
+    pub send_counter: Arc<dyn SendCounter>,
 }
 
 /// Opens the embedded store in `dir` (created on first start).
 pub fn embedded(dir: &Path) -> anyhow::Result<Backends> {
     let (store, secrets) = sendas_store_embedded::open_data_dir(dir)
         .with_context(|| format!("opening the data directory {}", dir.display()))?;
+    let store = Arc::new(store);
     Ok(Backends {
-        store: Arc::new(store),
+        send_counter: store.clone(),
+        store,
         secrets: CachedSecrets::with_default_ttl(Arc::new(secrets)),
         shared_failures: None,
     })
@@ -35,12 +39,14 @@ pub async fn aws(table: &str, prefix: &str) -> Backends {
     let config = sendas_store_aws::load_aws_config().await;
     let dynamo = aws_sdk_dynamodb::Client::new(&config);
     let failures = sendas_store_aws::DynamoFailureCounter::new(dynamo.clone(), table);
+    let send_counter = sendas_store_aws::DynamoSendCounter::new(dynamo.clone(), table);
     let store = sendas_store_aws::DynamoStore::new(dynamo, table);
     let secrets = sendas_store_aws::SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&config), prefix);
     Backends {
         store: Arc::new(store),
         secrets: CachedSecrets::with_default_ttl(Arc::new(secrets)),
         shared_failures: Some(Arc::new(failures)),
+        send_counter: Arc::new(send_counter),
     }
 }
 

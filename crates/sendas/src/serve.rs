@@ -92,6 +92,7 @@ pub async fn run(
             backends.secrets.clone(),
             proxy.relay.clone(),
             proxy.verifier.clone(),
+            proxy.limiter.clone(),
         )),
         crate::web::smtp_client_config(proxy.addr, proxy.tls_addr),
     );

@@ -31,6 +31,8 @@ pub struct SmtpProxy {
     pub verifier: Verifier,
     /// The relay, shared with the API's HTTP send (one relay, two doors).
     pub relay: std::sync::Arc<dyn sendas_smtp_proxy::relay::Relay>,
+    /// The sending limiter, shared with the API's HTTP send (one count, two doors).
+    pub limiter: std::sync::Arc<sendas_core::limiter::Limiter>,
 }
 
 impl SmtpProxy {
@@ -55,15 +57,18 @@ impl SmtpProxy {
         };
         let relay_options =
             RelayOptions::new(limits.relay_timeout).with_ca_bundle(None).context("the upstream CA bundle")?;
+        let limiter = std::sync::Arc::new(sendas_core::limiter::Limiter::new(backends.send_counter.clone()));
         let proxy = ProxyBuilder::new(backends.store.clone(), backends.secrets.clone(), config)
             .relay_options(relay_options)
             .shared_failures(backends.shared_failures.clone())
+            .limiter(limiter.clone())
             .build();
         let verifier = proxy.verifier.context("the proxy's relay")?;
         let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };
         let relay = proxy.deps.relay.clone();
         Ok(SmtpProxy {
             relay,
+            limiter,
             addr,
             tls_addr,
             listeners,

@@ -53,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
     let aws = sendas_store_aws::load_aws_config().await;
     let dynamo = aws_sdk_dynamodb::Client::new(&aws);
     let failures = Arc::new(sendas_store_aws::DynamoFailureCounter::new(dynamo.clone(), table.clone()));
+    let send_counter = Arc::new(sendas_store_aws::DynamoSendCounter::new(dynamo.clone(), table.clone()));
     let store: Arc<dyn sendas_core::ports::Store> = Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table));
     let secrets = CachedSecrets::with_default_ttl(Arc::new(sendas_store_aws::SecretsManagerStore::new(
         aws_sdk_secretsmanager::Client::new(&aws),
@@ -88,6 +89,7 @@ async fn main() -> anyhow::Result<()> {
     let proxy = ProxyBuilder::new(store, secrets, config)
         .relay_options(relay_options)
         .shared_failures(Some(failures))
+        .limiter(Arc::new(sendas_core::limiter::Limiter::new(send_counter)))
         .metrics(metrics.clone())
         .build();
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -40,6 +40,8 @@ pub struct Deps {
     pub audit: crate::audit::AuditWriter,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// Sending limits (shared with HTTP send in `sendas serve`).
+    pub limiter: Arc<sendas_core::limiter::Limiter>,
     /// Configuration.
     pub config: Arc<ProxyConfig>,
 }
@@ -63,6 +65,9 @@ pub(crate) struct Transaction {
     pub rcpts: Vec<String>,
     /// MAIL carried SMTPUTF8: non-ASCII recipients may follow.
     pub smtputf8: bool,
+    /// The limits that count this transaction as far as known before DATA
+    /// (the user, the envelope sender's mailbox, the tenant).
+    pub limits: Option<sendas_core::limiter::Demand>,
 }
 
 /// One client connection's state.

@@ -8,6 +8,7 @@ use crate::relay::{Envelope, RelayError};
 use crate::reply::{Reply, sanitise};
 use crate::verdict::{Verdict, decide};
 use sendas_core::EmailAddress;
+use sendas_core::limiter::{Demand, LimitReached, Refusal};
 use sendas_core::model::{AuditChannel, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox};
 use sendas_core::policy::Usage;
 use sendas_core::{AuditId, Timestamp};
@@ -37,11 +38,22 @@ impl Session {
             Ok(s) => s,
             Err(_) => return self.refuse(permissions_unavailable(), address, None).await,
         };
-        if snapshot.usable.find(Usage::From, &parsed).is_none() {
+        let Some(mailbox) = snapshot.usable.find(Usage::From, &parsed) else {
             return self.refuse(denied, address, None).await;
+        };
+        // A limit this process already found spent answers now, before the client sends anything more.
+        let limits = Demand::new(&snapshot.tenant, &snapshot.user, Some(mailbox), 0);
+        if let Err(reached) = self.deps.limiter.precheck(&limits) {
+            let mailbox = mailbox.clone();
+            return self.refuse(limit_reply(&reached), address, Some(&mailbox)).await;
         }
-        self.tx =
-            Transaction { mail_from: Some(parsed), mail_from_raw: address.to_owned(), rcpts: Vec::new(), smtputf8 };
+        self.tx = Transaction {
+            mail_from: Some(parsed),
+            mail_from_raw: address.to_owned(),
+            rcpts: Vec::new(),
+            smtputf8,
+            limits: Some(limits),
+        };
         Reply::new(250, "2.1.0", "Sender ok")
     }
 
@@ -54,6 +66,12 @@ impl Session {
         }
         if address.parse::<lettre::Address>().is_err() {
             return Reply::new(501, "5.1.3", "Bad recipient address syntax");
+        }
+        // Before DATA: a recipient the limits cannot take now is deferred (the client retries it later).
+        if let Some(limits) = &self.tx.limits
+            && let Err(reached) = self.deps.limiter.precheck(&limits.clone().recipients(self.tx.rcpts.len() + 1))
+        {
+            return limit_reply(&reached);
         }
         self.tx.rcpts.push(address.to_owned());
         Reply::new(250, "2.1.5", "Recipient ok")
@@ -104,10 +122,25 @@ impl Session {
             }
             Verdict::Relay { mailbox, message_id } => (mailbox.clone(), message_id),
         };
+        let demand = Demand::new(&snapshot.tenant, &snapshot.user, Some(&mailbox), self.tx.rcpts.len());
+        let reservation = match self.deps.limiter.reserve(&demand).await {
+            Ok(r) => r,
+            Err(Refusal::Reached(reached)) => {
+                return self.close_tx(limit_reply(&reached), Some(&mailbox), message_id, received.size, None).await;
+            }
+            Err(Refusal::Unavailable(why)) => {
+                tracing::warn!(peer = %self.peer, %why, "sending limits could not be checked");
+                let reply = Reply::new(451, "4.3.0", "Temporary failure checking sending limits, try again later");
+                return self.close_tx(reply, Some(&mailbox), message_id, received.size, None).await;
+            }
+        };
         let envelope = Envelope { from: mailbox.address.clone(), to: self.tx.rcpts.clone() };
         let started = Instant::now();
         let result = self.deps.relay.relay(&mailbox, &envelope, &received.message).await;
         self.deps.metrics.relay_latency(started.elapsed());
+        if result.is_err() {
+            self.deps.limiter.refund(reservation).await;
+        }
         let (reply, upstream) = match result {
             Ok(ok) => {
                 let queued = without_codes(&ok.upstream_reply);
@@ -186,12 +219,19 @@ impl Session {
     }
 }
 
-/// The enhanced status code in an upstream's text, e.g. `5.7.1` in "550 5.7.1 rejected".
+/// `451 4.7.0` naming the limit reached and when to try again (SPEC §3).
+fn limit_reply(reached: &LimitReached) -> Reply {
+    let text =
+        format!("Sending limit reached: {}; try again in {} s", reached.describe(), reached.retry_after.as_secs());
+    Reply::new(451, "4.7.0", text)
+}
+
 /// The permission snapshot could not be read (store down): the client retries.
 fn permissions_unavailable() -> Reply {
     Reply::new(451, "4.3.0", "Temporary failure reading permissions, try again later")
 }
 
+/// The enhanced status code in an upstream's text, e.g. `5.7.1` in "550 5.7.1 rejected".
 fn upstream_enhanced(text: &str) -> Option<String> {
     text.split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')').find_map(|w| {
         let parts: Vec<&str> = w.split('.').collect();

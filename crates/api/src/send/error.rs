@@ -5,6 +5,7 @@ use crate::problem::{ApiError, problem_response};
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use sendas_core::limiter::LimitReached;
 use sendas_core::{ServiceError, StoreError};
 use sendas_message::reply::Reply;
 use sendas_relay::RelayError;
@@ -24,6 +25,10 @@ pub enum SendError {
     InFlight,
     /// The `Idempotency-Key` was used with another request: `422`.
     KeyReused,
+    /// A sending limit is reached: `429` with `Retry-After`.
+    Limited(LimitReached),
+    /// The sending limits could not be checked: `503`, nothing was sent.
+    LimitsUnavailable,
 }
 
 impl From<ServiceError> for SendError {
@@ -108,6 +113,27 @@ impl IntoResponse for SendError {
                 "conflict",
                 "Conflict",
                 "a request with this Idempotency-Key is still being handled; retry it later".into(),
+            ),
+            SendError::Limited(reached) => {
+                let seconds = u32::try_from(reached.retry_after.as_secs()).unwrap_or(u32::MAX);
+                retry_after(
+                    problem_response(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "sending_limit_reached",
+                        "Sending limit reached",
+                        format!("{} is reached; nothing was sent, retry in {seconds} s", reached.describe()),
+                    ),
+                    seconds,
+                )
+            }
+            SendError::LimitsUnavailable => retry_after(
+                problem_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "limits_unavailable",
+                    "Sending limits unavailable",
+                    "the sending limits could not be checked; nothing was sent, retry later".into(),
+                ),
+                30,
             ),
             SendError::KeyReused => {
                 ApiError::invalid("Idempotency-Key", "already used with another request").into_response()

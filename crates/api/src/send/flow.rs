@@ -7,6 +7,7 @@ use super::body::{SendBody, SentView};
 use super::compose::{Parts, compose};
 use super::error::SendError;
 use crate::state::AppState;
+use sendas_core::limiter::{Demand, Refusal};
 use sendas_core::model::{AuditChannel, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox, Template};
 use sendas_core::policy::template_offered;
 use sendas_core::render::{Rendered, render};
@@ -73,8 +74,27 @@ async fn send_checked(s: &AppState, tenant: TenantId, user: UserId, body: &SendB
             return Err(SendError::Refused(reply));
         }
     };
+    // The same limits as SMTP, counted by the same shared counters.
+    let demand = Demand::new(&snap.tenant, &snap.user, Some(mailbox), all.len());
+    let reservation = match s.limiter.reserve(&demand).await {
+        Ok(r) => r,
+        Err(Refusal::Reached(reached)) => {
+            let text = format!("4.7.0 Sending limit reached: {}", reached.describe());
+            audit.write(size, 451, &text, None).await;
+            return Err(SendError::Limited(reached));
+        }
+        Err(Refusal::Unavailable(why)) => {
+            tracing::warn!(%why, "HTTP send: sending limits could not be checked");
+            audit.write(size, 451, "4.3.0 sending limits could not be checked", None).await;
+            return Err(SendError::LimitsUnavailable);
+        }
+    };
     let envelope = Envelope { from: mailbox.address.clone(), to: all.iter().map(|a| a.to_string()).collect() };
-    match s.relay.relay(mailbox, &envelope, &received.message).await {
+    let result = s.relay.relay(mailbox, &envelope, &received.message).await;
+    if result.is_err() {
+        s.limiter.refund(reservation).await;
+    }
+    match result {
         Ok(relayed) => {
             audit.write(size, 250, "2.0.0 sent over HTTP", Some(&relayed.upstream_reply)).await;
             Ok(SentView {
