@@ -145,6 +145,12 @@ impl SmtpClient {
         Ok(())
     }
 
+    /// After DATA's 354: `message` (dot-stuffed here) and its final reply.
+    pub async fn data(&mut self, message: &[u8]) -> io::Result<(u16, String)> {
+        self.stream.get_mut().write_all(&sendas_testkit::dot_stuffed(message)).await?;
+        self.reply().await
+    }
+
     /// MAIL, RCPT, DATA with `message` (dot-stuffed here); the final reply.
     /// With `pipelining`, MAIL, RCPT and DATA go out in one write (RFC 2920).
     pub async fn transaction(&mut self, from: &str, to: &str, message: &[u8]) -> io::Result<(u16, String)> {
