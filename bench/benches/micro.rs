@@ -35,7 +35,8 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nHallo.\r\n"
 fn verdict(c: &mut Criterion) {
     let t = TenantId::generate();
     let mb = |a: &str| fixtures::mailbox(t, a, MailboxScope::Global);
-    let usable = UsableMailboxes { from: vec![mb("a@tenant.example"), mb("shared@tenant.example")], reply_to: vec![] };
+    let usable =
+        UsableMailboxes { from: vec![mb("a@tenant.example"), mb("shared@tenant.example")], ..Default::default() };
     let envelope = EmailAddress::parse("a@tenant.example").ok();
     let wire = {
         let mut w = message(10 * 1024);

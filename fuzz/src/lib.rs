@@ -40,6 +40,7 @@ pub fn snapshot() -> Arc<PermissionSnapshot> {
             let usable = UsableMailboxes {
                 from: vec![mb("a@tenant.example"), mb("shared@tenant.example")],
                 reply_to: vec![mb("a@tenant.example"), mb("reply@tenant.example")],
+                ..Default::default()
             };
             Arc::new(PermissionSnapshot { tenant, user, usable })
         })

@@ -23,7 +23,7 @@ fn usable() -> UsableMailboxes {
     let from: Vec<Mailbox> = ["a@tenant.example", "a@ténant.example", "shared@tenant.example"].map(mb).to_vec();
     let mut reply_to = from.clone();
     reply_to.push(mb("reply@tenant.example"));
-    UsableMailboxes { from, reply_to }
+    UsableMailboxes { from, reply_to, ..Default::default() }
 }
 
 fn messages() -> Vec<(String, Vec<u8>, bool)> {

@@ -113,11 +113,15 @@ export interface MailboxHealth {
   at: string;
 }
 
+/** Which display names a message may show for a mailbox (SPEC §3). */
+export type DisplayNamePolicy = 'free' | 'fixed';
+
 export interface Mailbox {
   id: string;
   version: number;
   address: string;
   display_name: string;
+  display_name_policy?: DisplayNamePolicy;
   global: boolean;
   company_id?: string | null;
   sender: boolean;
@@ -137,6 +141,7 @@ export interface Mailbox {
 export interface MailboxBody {
   address: string;
   display_name: string;
+  display_name_policy: DisplayNamePolicy;
   global: boolean;
   company_id: string | null;
   sender: boolean;

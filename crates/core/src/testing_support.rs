@@ -36,5 +36,6 @@ pub fn usable_for(from: &[&str], reply_to: &[&str]) -> UsableMailboxes {
     UsableMailboxes {
         from: from.iter().map(|a| mailbox(a)).collect(),
         reply_to: reply_to.iter().map(|a| mailbox(a)).collect(),
+        names: Default::default(),
     }
 }

@@ -82,6 +82,12 @@ pub fn denial_reply(denial: MessageDenial) -> Reply {
         MessageDenial::DisplayNameControl(field) => {
             format!("{}: the display name holds control or direction characters", field.name())
         }
+        MessageDenial::DisplayNameNotFixed(field) => {
+            format!("{}: this mailbox is sent only under its own display name or yours", field.name())
+        }
+        MessageDenial::DisplayNameImpersonation(field) => {
+            format!("{}: the display name is someone else's", field.name())
+        }
         MessageDenial::SeveralFromWithoutSender => {
             "From: several addresses need one Sender (Resent-Sender) you may use".to_owned()
         }

@@ -137,7 +137,9 @@ async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
     s.list_mailbox_health(t).await.unwrap();
     assert_eq!(sent(&log), ["PutItem", "Query"], "record / list mailbox health");
     permissions::snapshot(&s, t, u.id).await.unwrap();
-    assert_eq!(sent(&log), ["GetItem", "GetItem", "Query"], "permission snapshot");
+    let mut snapshot = sent(&log);
+    snapshot.sort();
+    assert_eq!(snapshot, ["GetItem", "GetItem", "Query", "Query"], "permission snapshot (mailboxes and users)");
 
     // Group deletion: three references (two users, one mailbox), one transaction.
     let g = s.get_group(t, g.id).await.unwrap();
@@ -215,6 +217,15 @@ async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
     s.put_system_relay(&SystemRelay::Outbox { dir: "/tmp/cost-outbox".into() }).await.unwrap();
     s.get_system_relay().await.unwrap();
     assert_eq!(sent(&log), ["PutItem", "GetItem"], "system relay");
+
+    // A block of a sending limit, granted and refused.
+    use sendas_core::ports::{CounterKey, Scope, SendCounter, Units};
+    let limits = sendas_store_aws::DynamoSendCounter::new(client.clone(), &table);
+    let key = CounterKey { tenant: t, scope: Scope::User(u.id), window: sendas_core::model::Window::Hour, bucket: 7 };
+    let allowance = sendas_core::model::Allowance { messages: Some(5), recipients: None };
+    assert!(limits.take(&key, Units { messages: 5, recipients: 9 }, allowance).await.unwrap());
+    assert!(!limits.take(&key, Units { messages: 1, recipients: 1 }, allowance).await.unwrap());
+    assert_eq!(sent(&log), times("UpdateItem", 2), "take a block: granted, refused");
 }
 
 /// A group named by more references than one transaction holds: marked,

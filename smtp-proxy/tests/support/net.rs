@@ -60,6 +60,18 @@ pub async fn start_full(
     plaintext: bool,
     audit: Arc<dyn Store>,
 ) -> Net {
+    start_counted(store, secrets, limits, plaintext, audit, None).await
+}
+
+/// As `start_full`, with sending limits counted by `send_counter` (default: in memory).
+pub async fn start_counted(
+    store: Arc<dyn Store>,
+    secrets: Arc<dyn SecretStore>,
+    limits: sendas_smtp_proxy::config::Limits,
+    plaintext: bool,
+    audit: Arc<dyn Store>,
+    send_counter: Option<Arc<dyn sendas_core::ports::SendCounter>>,
+) -> Net {
     let (world, mailbox_upstream, system_upstream) = prepare(store.clone(), secrets.clone()).await;
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     let dir = tempfile::tempdir().unwrap().keep();
@@ -74,8 +86,12 @@ pub async fn start_full(
     let implicit = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (sp, ip) = (submission.local_addr().unwrap().port(), implicit.local_addr().unwrap().port());
     // The proxy's components sign as its task role on AWS (backends::deployed).
-    let d =
-        super::builder(&store, &secrets, limits, plaintext).audit_store(super::backends::deployed(&audit)).build().deps;
+    let mut builder =
+        super::builder(&store, &secrets, limits, plaintext).audit_store(super::backends::deployed(&audit));
+    if let Some(counter) = send_counter {
+        builder = builder.limiter(Arc::new(sendas_core::limiter::Limiter::new(counter)));
+    }
+    let d = builder.build().deps;
     let metrics = d.metrics.clone();
     let (stop, rx) = watch::channel(false);
     let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };

@@ -1,11 +1,12 @@
 //! SPEC §3, the message half: do a message's originator addresses pass
 //! for this user? Pure: it takes the extracted originator fields, the
 //! envelope sender and the user's usable mailboxes, and names the sending
-//! mailbox or the reason for refusal.
+//! mailbox or the reason for refusal. Display names are compared by
+//! skeleton ([`super::names`]): a `fixed` mailbox's name, other people's.
 
 use super::{UsableMailboxes, Usage};
 use crate::EmailAddress;
-use crate::model::Mailbox;
+use crate::model::{DisplayNamePolicy, Mailbox};
 
 /// One entry of an originator field, already checked for structure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +119,12 @@ pub enum MessageDenial {
     DisplayNameAddress(Field),
     /// A display name holding bidirectional-control or other control characters.
     DisplayNameControl(Field),
+    /// A display name in front of a `fixed` mailbox that is neither the
+    /// mailbox's display name nor the sending user's name.
+    DisplayNameNotFixed(Field),
+    /// A display name that reads as another user's of the tenant, or as a
+    /// mailbox the user may not use.
+    DisplayNameImpersonation(Field),
     /// Several From (or Resent-From) addresses and no Sender (Resent-Sender) naming one.
     SeveralFromWithoutSender,
     /// MAIL FROM is none of the message's originator addresses.
@@ -134,13 +141,35 @@ fn display_name_ok(entry: &Entry, field: Field) -> Result<(), MessageDenial> {
     if name.chars().any(|c| c.is_control() || crate::address::is_bidi_control(c)) {
         return Err(MessageDenial::DisplayNameControl(field));
     }
-    if name.contains(AT_SIGNS) {
-        // `"a@x" <a@x>`: the display name is the entry's own address, nothing else.
-        let own = name.trim().trim_matches('"').trim();
-        let same = entry.address.as_ref().is_some_and(|a| EmailAddress::parse(own).is_ok_and(|o| &o == a));
-        if !same {
-            return Err(MessageDenial::DisplayNameAddress(field));
-        }
+    if name.contains(AT_SIGNS) && !is_own_address(entry, name) {
+        return Err(MessageDenial::DisplayNameAddress(field));
+    }
+    Ok(())
+}
+
+/// `"a@x" <a@x>`: the display name is the entry's own address, nothing else.
+fn is_own_address(entry: &Entry, name: &str) -> bool {
+    let own = name.trim().trim_matches('"').trim();
+    entry.address.as_ref().is_some_and(|a| EmailAddress::parse(own).is_ok_and(|o| &o == a))
+}
+
+/// The display-name policy of the entry's (usable) mailbox, then the names
+/// of others. An empty name, or the entry's own address, always passes.
+fn display_name_fits(
+    entry: &Entry,
+    mailbox: &Mailbox,
+    usable: &UsableMailboxes,
+    field: Field,
+) -> Result<(), MessageDenial> {
+    let Some(name) = entry.display_name.as_deref().filter(|n| !n.trim().is_empty()) else { return Ok(()) };
+    if is_own_address(entry, name) {
+        return Ok(());
+    }
+    if mailbox.display_name_policy == DisplayNamePolicy::Fixed && !usable.names.fits_fixed(name, mailbox) {
+        return Err(MessageDenial::DisplayNameNotFixed(field));
+    }
+    if usable.names.is_foreign(name) {
+        return Err(MessageDenial::DisplayNameImpersonation(field));
     }
     Ok(())
 }
@@ -176,6 +205,13 @@ pub fn check_message<'a>(
         for e in entries {
             if allowed(usable, *usage, e).is_none() {
                 return Err(MessageDenial::NotAllowed(*field));
+            }
+        }
+    }
+    for (field, usage, entries) in &fields {
+        for e in entries {
+            if let Some(mailbox) = allowed(usable, *usage, e) {
+                display_name_fits(e, mailbox, usable, *field)?;
             }
         }
     }

@@ -95,6 +95,9 @@ pub struct UsableMailboxes {
     pub from: Vec<Mailbox>,
     /// Usable as Reply-To, in the order given.
     pub reply_to: Vec<Mailbox>,
+    /// The display names the user may and may not write (empty unless
+    /// loaded: [`crate::service::permissions::snapshot`] loads them).
+    pub names: super::NameGuard,
 }
 
 impl UsableMailboxes {

@@ -35,7 +35,8 @@ mod tests {
             mailbox(tid, "a@offer.example", MailboxScope::Global),
             mailbox(tid, "b@offer.example", MailboxScope::Global),
         );
-        let usable = UsableMailboxes { from: vec![a.clone()], reply_to: vec![a.clone(), b.clone()] };
+        let usable =
+            UsableMailboxes { from: vec![a.clone()], reply_to: vec![a.clone(), b.clone()], ..Default::default() };
         for scope in [MailboxScope::Global, MailboxScope::Company(mine), MailboxScope::Company(other)] {
             for from in [None, Some(a.id), Some(b.id)] {
                 for reply in [None, Some(a.id), Some(b.id)] {

@@ -15,9 +15,9 @@ mod throttle;
 
 pub use page::{Page, PageRequest, read_all};
 pub use secrets::{SecretRef, SecretStore};
+pub use send_counter::{CounterKey, MemorySendCounter, Scope, SendCounter, Units};
 pub use store::{
     AuditStore, CompanyStore, CredentialStore, GroupStore, IdempotencyStore, MailboxStore, NewTenant, SettingsStore,
     Store, TemplateStore, TenantStore, TokenStore, UserStore,
 };
-pub use send_counter::{CounterKey, MemorySendCounter, Scope, SendCounter, Units};
 pub use throttle::{FailureCounter, MemoryFailureCounter};

@@ -1,14 +1,17 @@
 //! Which mailboxes a user may use as From and as Reply-To: the two
 //! dropdowns of the API and the SMTP proxy's permission snapshot.
 //!
-//! Cost: 1 read of the tenant + 1 read of the user + ⌈mailboxes / 500⌉
-//! list pages of the tenant's mailboxes (access lists are stored on the
-//! mailbox, group membership on the user, so nothing else is read). For a
-//! tenant with up to 500 mailboxes that is 3 store requests.
+//! Cost of [`snapshot`]: 1 read of the tenant + 1 read of the user +
+//! ⌈mailboxes / 500⌉ list pages of the tenant's mailboxes + ⌈users / 500⌉
+//! list pages of the tenant's users (their names: the display names the
+//! user may not write, [`crate::policy::NameGuard`]). Access lists are
+//! stored on the mailbox, group membership on the user, so nothing else is
+//! read. For a tenant with up to 500 mailboxes and 500 users that is 4
+//! store requests. The dropdowns ([`usable_by`]) skip the users: 3.
 
 use crate::error::ServiceError;
 use crate::model::{Role, Tenant, User};
-use crate::policy::{UsableMailboxes, usable_mailboxes};
+use crate::policy::{NameGuard, UsableMailboxes, usable_mailboxes};
 use crate::ports::Store;
 use crate::{TenantId, UserId};
 
@@ -19,21 +22,38 @@ pub struct PermissionSnapshot {
     pub tenant: Tenant,
     /// The user.
     pub user: User,
-    /// The mailboxes the user may use, by use.
+    /// The mailboxes the user may use, by use, and the display names it
+    /// may not write (`usable.names`).
     pub usable: UsableMailboxes,
 }
 
 /// Loads the snapshot of one user (no role check: for the proxy, which
 /// has authenticated the user itself).
 pub async fn snapshot(store: &dyn Store, tenant: TenantId, user: UserId) -> Result<PermissionSnapshot, ServiceError> {
+    load(store, tenant, user, true).await
+}
+
+async fn load(
+    store: &dyn Store,
+    tenant: TenantId,
+    user: UserId,
+    names: bool,
+) -> Result<PermissionSnapshot, ServiceError> {
     let tenant = store.get_tenant(tenant).await?;
     let user = store.get_user(tenant.id, user).await?;
-    let mailboxes = super::mailboxes::all_mailboxes(store, tenant.id).await?;
-    let usable = usable_mailboxes(&tenant, &user, &mailboxes);
+    // The two lists go out together: the users only for the names.
+    let users = async { if names { super::directory::all_users(store, tenant.id).await.map(Some) } else { Ok(None) } };
+    let (mailboxes, users) = futures::join!(super::mailboxes::all_mailboxes(store, tenant.id), users);
+    let mailboxes = mailboxes?;
+    let mut usable = usable_mailboxes(&tenant, &user, &mailboxes);
+    if let Some(users) = users? {
+        usable.names = NameGuard::new(&user, &users, &mailboxes, &usable);
+    }
     Ok(PermissionSnapshot { tenant, user, usable })
 }
 
-/// The dropdowns of a user: the user itself or an admin of its tenant.
+/// The dropdowns of a user: the user itself or an admin of its tenant
+/// (without the display names: `usable.names` stays empty).
 pub async fn usable_by(
     store: &dyn Store,
     caller: &Role,
@@ -41,5 +61,5 @@ pub async fn usable_by(
     user: UserId,
 ) -> Result<UsableMailboxes, ServiceError> {
     super::require_admin_or_self(caller, tenant, user)?;
-    Ok(snapshot(store, tenant, user).await?.usable)
+    Ok(load(store, tenant, user, false).await?.usable)
 }

@@ -288,7 +288,7 @@ fn dropdowns_follow_groups_and_cost_three_store_requests() {
 
         let before = store.requests();
         let snap = permissions::snapshot(&store, tid, alice.id).await.expect("snapshot");
-        assert_eq!(store.requests() - before, 3, "tenant + user + one page of mailboxes");
+        assert_eq!(store.requests() - before, 4, "tenant + user + one page of mailboxes + one page of users");
         let from: Vec<_> = snap.usable.from.iter().map(|m| m.address.to_string()).collect();
         let reply: Vec<_> = snap.usable.reply_to.iter().map(|m| m.address.to_string()).collect();
         assert!(from.contains(&"sales@dd.example".to_string()) && from.contains(&"system@dd.example".to_string()));
@@ -296,7 +296,9 @@ fn dropdowns_follow_groups_and_cost_three_store_requests() {
         assert!(reply.contains(&"noreply@dd.example".to_string()));
 
         let me = Role::User { tenant_id: tid, user_id: bob.id };
+        let before = store.requests();
         let bobs = permissions::usable_by(&store, &me, tid, bob.id).await.expect("bob's dropdowns");
+        assert_eq!(store.requests() - before, 3, "the dropdowns: tenant + user + one page of mailboxes");
         assert!(bobs.from.iter().all(|m| m.address.as_str() != "sales@dd.example"));
         assert!(matches!(permissions::usable_by(&store, &me, tid, alice.id).await, Err(ServiceError::Forbidden(_))));
 

@@ -15,7 +15,7 @@ fn mailbox(address: &str) -> Mailbox {
 /// The fixture of the security cases: a@tenant.example and a@ténant.example, as From and Reply-To.
 fn fixture() -> UsableMailboxes {
     let boxes = vec![mailbox("a@tenant.example"), mailbox("a@ténant.example")];
-    UsableMailboxes { from: boxes.clone(), reply_to: boxes }
+    UsableMailboxes { from: boxes.clone(), reply_to: boxes, ..Default::default() }
 }
 
 fn b64(s: &str) -> Vec<u8> {

@@ -22,7 +22,7 @@ impl SendCounter for SqliteStore {
         let (tenant, scope) = (key.tenant.to_string(), key.scope_id());
         let bucket = format!("{}#{}", key.window.name(), key.bucket);
         let expires = i64::try_from(key.expires_at()).unwrap_or(i64::MAX);
-        let prune = self.db.calls() % PRUNE_EVERY == 0;
+        let prune = self.db.calls().is_multiple_of(PRUNE_EVERY);
         self.db
             .call(move |c| {
                 if prune {

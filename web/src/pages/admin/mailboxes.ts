@@ -137,6 +137,16 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
 
   const address = textField(t('address'), { name: 'address', type: 'email', value: m?.address ?? '', required: true, autocomplete: 'off' });
   const displayName = textField(t('display_name'), { name: 'display_name', value: m?.display_name ?? '', required: true });
+  const namePolicy = selectField(
+    t('display_name_policy'),
+    'display_name_policy',
+    [
+      { value: 'free', label: t('display_name_policy_free') },
+      { value: 'fixed', label: t('display_name_policy_fixed') },
+    ],
+    m?.display_name_policy ?? 'free',
+    t('display_name_policy_hint'),
+  );
 
   const reply = checkField(t('flag_reply'), 'reply', m?.reply ?? true, t('flag_reply_hint'));
   const sender = checkField(t('flag_sender'), 'sender', m?.sender ?? true, t('flag_sender_hint'));
@@ -222,6 +232,7 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
   const body = (login: LoginMethodValue | null): MailboxBody => ({
     address: address.input.value.trim(),
     display_name: displayName.input.value.trim(),
+    display_name_policy: namePolicy.input.value === 'fixed' ? 'fixed' : 'free',
     global: global.input.checked,
     company_id: global.input.checked ? null : company.input.value || null,
     sender: sender.input.checked,
@@ -238,6 +249,7 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
     { class: 'card form', onsubmit: (ev) => void submit(ev) },
     system ? notice('info', t('system_mailbox_hint')) : null,
     h('div', { class: 'grid-2' }, address.el, displayName.el),
+    namePolicy.el,
     h(
       'fieldset',
       { class: 'group flags' },
