@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sendas_bench::{ServeProcess, connect_from};
+use sendas_testkit::windows::{next_minute, quiet_window};
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -30,19 +31,6 @@ async fn http(api: &str, method: &str, path: &str, token: &str, body: Option<Val
     let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     let json = serde_json::from_str(body).unwrap_or(Value::Null);
     (status, head.to_ascii_lowercase(), json)
-}
-
-/// Waits until at least 15 s remain in the current minute (hour and day boundaries are minute boundaries).
-async fn quiet_window() {
-    let second = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() % 60;
-    if second > 45 {
-        tokio::time::sleep(Duration::from_secs(61 - second)).await;
-    }
-}
-
-async fn next_minute() {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
-    tokio::time::sleep(Duration::from_secs_f64(60.5 - now % 60.0)).await;
 }
 
 /// Who sends, through which door.

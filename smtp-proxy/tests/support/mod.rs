@@ -4,6 +4,7 @@
 
 pub mod backends;
 pub mod net;
+pub mod process;
 
 use async_trait::async_trait;
 use sendas_core::model::{MailboxFlags, MailboxScope, Role};
