@@ -41,6 +41,10 @@ mod embedded {
     async fn send_over_http() {
         support::suite::send_over_http(api()).await;
     }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sending_limits_within_ceilings() {
+        support::suite::sending_limits_within_ceilings(api()).await;
+    }
 }
 
 mod dynamodb {
@@ -74,5 +78,9 @@ mod dynamodb {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn send_over_http() {
         support::suite::send_over_http(api().await).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sending_limits_within_ceilings() {
+        support::suite::sending_limits_within_ceilings(api().await).await;
     }
 }

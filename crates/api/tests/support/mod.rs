@@ -32,6 +32,8 @@ pub struct Answer {
     pub raw: String,
     /// The `ETag` header, if any.
     pub etag: Option<String>,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl TestApi {
@@ -86,10 +88,11 @@ impl TestApi {
         let content_type =
             resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let etag = resp.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let raw = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer { status, content_type, body, raw, etag }
+        Answer { status, content_type, body, raw, etag, retry_after }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {

@@ -400,3 +400,85 @@ pub async fn send_over_http(api: TestApi) {
     let reused = api.call_with(Method::POST, "/v1/me/messages", Some(&u.token), Some(other), &key).await;
     assert_eq!(expect(&reused, 422)["field"], "Idempotency-Key");
 }
+
+/// Sending limits: the operator sets the tenant's (defaults within ceilings), an
+/// admin sets users' and mailboxes' within the ceilings, HTTP send answers 429
+/// with Retry-After over a limit, and the refusal is audited.
+pub async fn sending_limits_within_ceilings(api: TestApi) {
+    let outbox = tempfile::tempdir().unwrap();
+    let op = api.operator_token().await;
+    let relay = json!({"kind": "outbox", "dir": outbox.path().to_str().unwrap()});
+    expect(&api.put("/v1/system-relay", &op, relay).await, 200);
+    let t = create_tenant(&api, &op, "limits.example", 5).await;
+    let tenant = format!("/v1/tenants/{}", t.id);
+    let over =
+        json!({"limits": {"user_ceiling": {"messages_per_minute": 30}, "user_default": {"messages_per_minute": 31}}});
+    let refused = api.patch(&tenant, &op, over).await;
+    assert_eq!(expect(&refused, 422)["field"], "limits.user_default", "a default above its ceiling");
+    let limits = json!({"tenant": {"recipients_per_day": 10000}, "user_ceiling": {"messages_per_minute": 30},
+        "mailbox_ceiling": {"messages_per_day": 1000}, "user_default": {"messages_per_day": 5}});
+    let view = expect(&api.patch(&tenant, &op, json!({"limits": limits})).await, 200).clone();
+    assert_eq!(view["limits"]["tenant"]["recipients_per_day"], 10000);
+    assert_eq!(view["limits"]["user_ceiling"]["messages_per_minute"], 30);
+    assert!(view["limits"]["mailbox_default"]["messages_per_day"].is_null());
+    assert_eq!(api.patch(&tenant, &t.admin, json!({"limits": limits})).await.status.as_u16(), 403, "operator only");
+
+    let users = format!("{tenant}/users");
+    let body = |n: u32| {
+        json!({"login": format!("u{n}"), "name": "U", "companies": [t.company],
+        "limits": {"messages_per_minute": n}})
+    };
+    let refused = api.post(&users, &t.admin, body(31)).await;
+    assert_eq!(expect(&refused, 422)["field"], "limits");
+    assert!(refused.raw.contains("messages_per_minute"), "{}", refused.raw);
+    let user = expect(&api.post(&users, &t.admin, body(30)).await, 201).clone();
+    assert_eq!(user["limits"]["messages_per_minute"], 30);
+    let user_path = format!("{users}/{}", user["id"].as_str().unwrap());
+    let patch = |n: u32| json!({"limits": {"messages_per_minute": n, "messages_per_day": 1}});
+    assert_eq!(expect(&api.patch(&user_path, &t.admin, patch(50)).await, 422)["field"], "limits");
+    let patched = expect(&api.patch(&user_path, &t.admin, patch(10)).await, 200).clone();
+    assert_eq!(
+        (patched["limits"]["messages_per_minute"].as_u64(), patched["limits"]["messages_per_day"].as_u64()),
+        (Some(10), Some(1))
+    );
+
+    let mailboxes = format!("{tenant}/mailboxes");
+    let with = |day: u32| {
+        let mut b = mailbox_body("info@limits.example");
+        b["limits"] = json!({"messages_per_day": day});
+        b["display_name_policy"] = json!("fixed");
+        b
+    };
+    assert_eq!(expect(&api.post(&mailboxes, &t.admin, with(2000)).await, 422)["field"], "limits");
+    let mailbox = expect(&api.post(&mailboxes, &t.admin, with(500)).await, 201).clone();
+    assert_eq!(
+        (mailbox["limits"]["messages_per_day"].as_u64(), mailbox["display_name_policy"].as_str()),
+        (Some(500), Some("fixed"))
+    );
+
+    // Over the user's limit of 1 message a day, HTTP send answers 429 and sends nothing.
+    let token = {
+        let id: sendas_core::UserId = user["id"].as_str().unwrap().parse().unwrap();
+        let tenant_id: sendas_core::TenantId = t.id.parse().unwrap();
+        let role = sendas_core::model::Role::User { tenant_id, user_id: id };
+        let issued = sendas_core::service::tokens::mint(role, sendas_core::model::Name::parse("t").unwrap());
+        api.store.create_token(&issued.token).await.unwrap();
+        secrecy::ExposeSecret::expose_secret(&issued.text).to_owned()
+    };
+    let message = json!({"from_mailbox_id": mailbox["id"], "to": ["a@example.net"], "subject": "s", "text_body": "b"});
+    expect(&api.post("/v1/me/messages", &token, message.clone()).await, 201);
+    let limited = api.post("/v1/me/messages", &token, message).await;
+    assert_eq!(expect(&limited, 429)["type"], "sending_limit_reached");
+    assert!(
+        limited.body["detail"].as_str().unwrap().contains("user's sending limit per day (1 messages)"),
+        "{}",
+        limited.raw
+    );
+    let seconds: u64 = limited.retry_after.as_deref().unwrap().parse().unwrap();
+    assert!((1..=86_400).contains(&seconds), "{seconds}");
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 1, "nothing sent over the limit");
+    let deferred = api.get(&format!("{tenant}/audit?outcome=deferred"), &t.admin).await;
+    let items = expect(&deferred, 200)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!((items[0]["smtp_code"].as_u64(), items[0]["channel"].as_str()), (Some(451), Some("http")));
+}
