@@ -307,7 +307,7 @@ await step('admin: reply-only mailbox of one company (Reply, not Global: the com
   assert(await admin.getByTestId('smtp-settings').isHidden(), 'SMTP settings hidden while not authenticated');
   assert(await admin.getByTestId('access').isHidden(), 'pickers hidden while not restricted');
   await admin.getByLabel('Address').fill(MB.reply);
-  await admin.getByLabel('Display name').fill('Event replies');
+  await admin.getByLabel('Display name', { exact: true }).fill('Event replies');
   await admin.getByLabel('Sender', { exact: true }).uncheck();
   await admin.getByLabel('Company').selectOption({ label: 'Events' });
   await look(admin, 'admin-mailbox-new-en');
@@ -349,7 +349,7 @@ await step('admin: keyboard only (Tab/Space/Enter) creates a global sender mailb
 await step('admin: authenticated mailbox (SMTP settings, write-only password, verify shows the stage)', async () => {
   await openNewMailbox(admin);
   await admin.getByLabel('Address').fill(MB.smtp);
-  await admin.getByLabel('Display name').fill('Own server');
+  await admin.getByLabel('Display name', { exact: true }).fill('Own server');
   await admin.getByLabel('Global', { exact: true }).check();
   await admin.getByLabel('Authenticated', { exact: true }).check();
   await admin.getByTestId('smtp-settings').waitFor({ state: 'visible' });
@@ -378,16 +378,22 @@ await step('admin: authenticated mailbox (SMTP settings, write-only password, ve
 await step('admin: restricted mailbox for the group "Web staff" (pickers when restricted is ticked)', async () => {
   await openNewMailbox(admin);
   await admin.getByLabel('Address').fill(MB.web);
-  await admin.getByLabel('Display name').fill('Web team');
+  await admin.getByLabel('Display name', { exact: true }).fill('Web team');
   await admin.getByLabel('Global', { exact: true }).check();
   await admin.getByLabel('Restricted', { exact: true }).check();
   await admin.getByTestId('access').waitFor({ state: 'visible' });
   assert(await admin.getByTestId('access-empty').isVisible(), 'warns while nobody is chosen');
   await admin.getByTestId('access').getByLabel('Web staff').check();
   assert(await admin.getByTestId('access-empty').isHidden(), 'no warning once a group is chosen');
+  eq(await admin.getByLabel('Display name in messages').inputValue(), 'free', 'free by default');
+  await admin.getByLabel('Display name in messages').selectOption('fixed');
   await look(admin, 'admin-mailbox-restricted-en');
   await saveMailbox(admin);
   assert(await admin.getByTestId('access').getByLabel('Web staff').isChecked(), 'group kept');
+  eq(await admin.getByLabel('Display name in messages').inputValue(), 'fixed', 'the policy kept in the form');
+  const list = await fetch(`${BASE}/v1/tenants/${demo.tenant_id}/mailboxes`, { headers: { Authorization: `Bearer ${demo.tokens.admin}` } });
+  const saved = (await list.json()).items.find((m) => m.address === MB.web);
+  eq(saved.display_name_policy, 'fixed', 'the policy stored through the API');
   await nav(admin, 'Mailboxes');
   eq(await flagsOf(admin, MB.web), ['yes', 'yes', 'yes', 'no', 'yes'], 'restricted flags');
 });
@@ -395,7 +401,7 @@ await step('admin: restricted mailbox for the group "Web staff" (pickers when re
 await step('admin: all five ticked (restricted to a user), then the quota: the operator message', async () => {
   await openNewMailbox(admin);
   await admin.getByLabel('Address').fill(MB.all);
-  await admin.getByLabel('Display name').fill('Everything');
+  await admin.getByLabel('Display name', { exact: true }).fill('Everything');
   for (const l of ['Global', 'Authenticated', 'Restricted']) await admin.getByLabel(l, { exact: true }).check();
   await admin.getByLabel('Server (host)').fill('smtp.demo.example');
   await admin.getByLabel('Port').fill('465');
@@ -409,7 +415,7 @@ await step('admin: all five ticked (restricted to a user), then the quota: the o
   assert(quota.includes('9 of 9'), `quota line: ${quota}`);
   await openNewMailbox(admin);
   await admin.getByLabel('Address').fill('over@demo.example');
-  await admin.getByLabel('Display name').fill('One too many');
+  await admin.getByLabel('Display name', { exact: true }).fill('One too many');
   await admin.getByLabel('Global', { exact: true }).check();
   await admin.getByRole('button', { name: 'Save', exact: true }).click();
   const alert = admin.locator('[role="alert"][data-problem-type="quota_exceeded"]');
@@ -477,11 +483,11 @@ await step('admin: an OAuth mailbox (Microsoft 365 client credentials): fields k
     await kept('after saving');
 
     // Saving again without a secret keeps the method and the stored secret (the form sends smtp.login).
-    await admin.getByLabel('Display name').fill('Everything (Microsoft 365)');
+    await admin.getByLabel('Display name', { exact: true }).fill('Everything (Microsoft 365)');
     await saveMailbox(admin);
     await admin.reload();
     await waitH1(admin, `Mailbox ${MB.all}`);
-    eq(await admin.getByLabel('Display name').inputValue(), 'Everything (Microsoft 365)', 'the edit is saved');
+    eq(await admin.getByLabel('Display name', { exact: true }).inputValue(), 'Everything (Microsoft 365)', 'the edit is saved');
     await kept('after an edit without a secret');
 
     await admin.getByTestId('verify').click();
