@@ -5,6 +5,11 @@
 - sendas: the load generator -> `sendas serve` (embedded store, warm
           caches, plaintext AUTH on loopback) -> the same smtp-sink as the
           sending mailbox's upstream (the proxy logs in there);
+- sendas-lim: the same through a second `sendas serve` (own data
+          directory) whose demo tenant has sending limits on the tenant,
+          the user and the mailbox in every window, messages and
+          recipients (18 limits, set before its first message and far
+          too high to bite): the limiter's cost;
 - peer:   the load generator -> Postfix as the equivalent relay (SASL,
           smtpd_sender_login_maps + reject_authenticated_sender_login_mismatch,
           relayhost = the same sink with SASL; its queue on local disk),
@@ -13,7 +18,12 @@ for 1 KiB, 10 KiB and 1 MiB messages at 1 and 50 concurrent sessions,
 with kept connections; then the proxy's memory with 10,000 idle
 authenticated STARTTLS sessions and its peak while relaying 20 concurrent
 10 MiB messages. Prints a markdown table with the ratios sendas/limit and
-sendas/peer and writes it to target/bench/results.md (raw: results.json).
+sendas/peer (and sendas-lim/sendas, sendas-lim/limit) and writes it to
+target/bench/results.md (raw: results.json). Before the load, a throwaway
+third `sendas serve` checks that a tiny limit (1 message per minute per
+user) answers the second message with 451 and that restoring the high
+limits lets messages go again; after it, the limited process's tenant
+view and its SQLite counters show that the limits were counted.
 
 Usage (as root, from the repository): python3 bench/run.py [--quick]
 Needs: postfix, sasl2-bin, libsasl2-modules (installed when missing), and
@@ -25,6 +35,7 @@ import pathlib
 import resource
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -39,6 +50,13 @@ QUICK = "--quick" in sys.argv
 ROUNDS = 1 if QUICK else 3
 TICK = os.sysconf("SC_CLK_TCK")
 SIZES = [("1 KiB", 1024), ("10 KiB", 10240), ("1 MiB", 1 << 20)]
+SMTP_LIMITS = "max_connections = 20000\nmax_connections_per_ip = 20000\nmax_message_size = 52428800\n"
+# Sending limits of the sendas-lim variant: every field of every scope set
+# (3 scopes x 3 windows, messages and recipients), far above what a run sends.
+FIELDS = [f"{k}_per_{w}" for k in ("messages", "recipients") for w in ("minute", "hour", "day")]
+HIGH_LIMITS = {"tenant": dict.fromkeys(FIELDS, 100_000_000),
+               "user_default": dict.fromkeys(FIELDS, 10_000_000),
+               "mailbox_default": dict.fromkeys(FIELDS, 10_000_000)}
 
 
 def free_port() -> int:
@@ -129,47 +147,119 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+class Serve:
+    """A `sendas serve --demo` with its own data directory; alice's authenticated mailbox relays to the sink."""
+
+    def __init__(self, work: pathlib.Path, name: str, sink_port: int, procs: list, extra_limits: str = ""):
+        (work / f"{name}.toml").write_text(SMTP_LIMITS + extra_limits)
+        self.data = work / name
+        self.proc = subprocess.Popen(
+            [str(ROOT / "target/release/sendas"), "serve", "--demo", "--data-dir", str(self.data),
+             "--api-addr", f"127.0.0.1:{free_port()}", "--smtp-addr", f"127.0.0.1:{free_port()}",
+             "--smtp-tls-addr", f"127.0.0.1:{free_port()}", "--smtp-limits", str(work / f"{name}.toml")],
+            stdout=subprocess.PIPE, text=True, env={**os.environ, "RUST_LOG": "warn"})
+        procs.append(self.proc)
+        for line in self.proc.stdout:
+            if line.startswith("sendas API listening on"):
+                break
+        demo = json.loads((self.data / "demo.json").read_text())
+        self.smtp_port = demo["smtp"]["port"]
+        self.api_base = demo["api"]
+        self.alice = next(u for u in demo["users"] if u["login"] == "alice")
+        self.tenant, self.admin, self.operator = demo["tenant_id"], demo["tokens"]["admin"], demo["tokens"]["operator"]
+        # The authenticated mailbox (own upstream) alice may send as: its upstream becomes the sink.
+        boxes = api(self.api_base, self.admin, "GET", f"/v1/tenants/{self.tenant}/mailboxes")["items"]
+        box = next(b for b in boxes if b.get("smtp") and b["address"] in self.alice["may_send_as"])
+        api(self.api_base, self.admin, "PUT", f"/v1/tenants/{self.tenant}/mailboxes/{box['id']}", {
+            "address": box["address"], "display_name": box["display_name"], "global": box.get("global", True),
+            "company_id": box.get("company_id"), "sender": True, "reply": True,
+            "smtp": {"host": "127.0.0.1", "port": sink_port, "tls": "none", "username": box["smtp"]["username"]}})
+        self.sender = box["address"]
+        self.env = {**os.environ, "SENDAS_LOADGEN_PASSWORD": self.alice["password"]}
+        self.target = ["--addr", f"127.0.0.1:{self.smtp_port}", "--login", "alice"]
+
+    def set_limits(self, limits: dict) -> dict:
+        """PATCHes the tenant's sending limits as the operator; answers the tenant's limits as GET shows them."""
+        api(self.api_base, self.operator, "PATCH", f"/v1/tenants/{self.tenant}", {"limits": limits})
+        shown = api(self.api_base, self.operator, "GET", f"/v1/tenants/{self.tenant}")["limits"]
+        for part, fields in limits.items():
+            for k, v in fields.items():
+                if shown[part][k] != v:
+                    raise SystemExit(f"limits not stored: {part}.{k} = {shown[part][k]}, wanted {v}")
+        return shown
+
+    def send(self, messages: int) -> dict:
+        return loadgen(*self.target, "--from", self.sender, "--sessions", "1", "--messages", str(messages),
+                       "--size", "1024", env=self.env)
+
+    def counters(self) -> list:
+        """The shared sending counters in its SQLite file (read-only)."""
+        db = sqlite3.connect(f"file:{self.data / 'sendas.db'}?mode=ro", uri=True)
+        try:
+            return [list(r) for r in db.execute(
+                "SELECT scope, bucket, messages, recipients FROM send_counters ORDER BY scope, bucket")]
+        finally:
+            db.close()
+
+
+def limits_bite(work: pathlib.Path, sink_port: int, procs: list) -> dict:
+    """A throwaway proxy (snapshots kept 1 s): with the high limits but 1 message per minute per user, the
+    second message of a session answers 451 4.7.0; with the high limits restored, messages go again."""
+    s = Serve(work, "check", sink_port, procs, "snapshot_ttl_secs = 1\n")
+    try:
+        tiny = json.loads(json.dumps(HIGH_LIMITS))
+        tiny["user_default"]["messages_per_minute"] = 1
+        second = time.time() % 60
+        if second > 50:  # both messages in one minute bucket
+            time.sleep(61 - second)
+        s.set_limits(tiny)
+        limited = s.send(3)
+        refused = sum(n for k, n in limited["other"].items() if k.startswith("data 451"))
+        if limited["accepted"] != 1 or refused != 2:
+            raise SystemExit(f"a limit of 1 message per minute did not bite: {limited}")
+        s.set_limits(HIGH_LIMITS)
+        time.sleep(1.5)  # the proxy's snapshot (with the tenant's limits) expires after 1 s
+        restored = s.send(3)
+        if restored["accepted"] != 3:
+            raise SystemExit(f"the restored limits still refuse: {restored}")
+        print(f"limits check: 1/min per user -> accepted {limited['accepted']}, other {limited['other']}; "
+              f"restored -> accepted {restored['accepted']}", flush=True)
+        return {"tiny_accepted": limited["accepted"], "tiny_other": limited["other"],
+                "restored_accepted": restored["accepted"], "restored_other": restored["other"],
+                "counters": s.counters()}
+    finally:
+        s.proc.kill()
+        s.proc.wait()
+        procs.remove(s.proc)
+
+
 def run(work: pathlib.Path, procs: list) -> None:
     sink_port, peer_port = free_port(), free_port()
     sink = subprocess.Popen(["smtp-sink", "-u", "nobody", "-m", "20000", f"127.0.0.1:{sink_port}", "4096"])
     procs.append(sink)
     wait_port(sink_port)
-    (work / "limits.toml").write_text("max_connections = 20000\nmax_connections_per_ip = 20000\n"
-                                     "max_message_size = 52428800\n")
-    data = work / "data"
-    serve = subprocess.Popen([str(ROOT / "target/release/sendas"), "serve", "--demo", "--data-dir", str(data),
-                              "--api-addr", f"127.0.0.1:{free_port()}", "--smtp-addr", f"127.0.0.1:{free_port()}",
-                              "--smtp-tls-addr", f"127.0.0.1:{free_port()}", "--smtp-limits", str(work / "limits.toml")],
-                             stdout=subprocess.PIPE, text=True, env={**os.environ, "RUST_LOG": "warn"})
-    procs.append(serve)
-    for line in serve.stdout:
-        if line.startswith("sendas API listening on"):
-            break
-    demo = json.loads((data / "demo.json").read_text())
-    smtp_port = demo["smtp"]["port"]
-    api_base = demo["api"]
-    alice = next(u for u in demo["users"] if u["login"] == "alice")
-    # The authenticated mailbox (own upstream) alice may send as: its upstream becomes the sink.
-    tenant, admin = demo["tenant_id"], demo["tokens"]["admin"]
-    boxes = api(api_base, admin, "GET", f"/v1/tenants/{tenant}/mailboxes")["items"]
-    box = next(b for b in boxes if b.get("smtp") and b["address"] in alice["may_send_as"])
-    api(api_base, admin, "PUT", f"/v1/tenants/{tenant}/mailboxes/{box['id']}", {
-        "address": box["address"], "display_name": box["display_name"], "global": box.get("global", True),
-        "company_id": box.get("company_id"), "sender": True, "reply": True,
-        "smtp": {"host": "127.0.0.1", "port": sink_port, "tls": "none", "username": box["smtp"]["username"]}})
-    sender = box["address"]
+    check = limits_bite(work, sink_port, procs)
+    plain = Serve(work, "data", sink_port, procs)
+    # Its own process and data directory, limits set before its first message: its first permission
+    # snapshot (cached 30 s) already carries them.
+    limited = Serve(work, "data-limits", sink_port, procs)
+    limited.set_limits(HIGH_LIMITS)
+    serve, data, sender, env = plain.proc, plain.data, plain.sender, plain.env
+    smtp_port = plain.smtp_port
     subprocess.run([str(ROOT / "bench/postfix_peer.sh"), "start", str(peer_port), str(sink_port), "alice",
-                    alice["password"], sender, str(work)], check=True)
-    env = {**os.environ, "SENDAS_LOADGEN_PASSWORD": alice["password"]}
+                    plain.alice["password"], sender, str(work)], check=True)
     targets = {
         "limit": ["--addr", f"127.0.0.1:{sink_port}"],
-        "sendas": ["--addr", f"127.0.0.1:{smtp_port}", "--login", "alice"],
+        "sendas": plain.target,
+        "sendas-lim": limited.target,
         "peer": ["--addr", f"127.0.0.1:{peer_port}", "--login", "alice"],
     }
-    cpu = {"limit": lambda: cpu_seconds(sink.pid), "sendas": lambda: cpu_seconds(serve.pid), "peer": postfix_cpu}
-    # Warm the caches (AUTH, permission snapshot, upstream connection) and Postfix's processes.
-    for t in ["sendas", "peer"]:
-        loadgen(*targets[t], "--from", sender, "--sessions", "5", "--messages", "5", "--size", "1024", env=env)
+    envs = {"limit": env, "sendas": env, "sendas-lim": limited.env, "peer": env}
+    cpu = {"limit": lambda: cpu_seconds(sink.pid), "sendas": lambda: cpu_seconds(serve.pid),
+           "sendas-lim": lambda: cpu_seconds(limited.proc.pid), "peer": postfix_cpu}
+    # Warm the caches (AUTH, permission snapshot, upstream connection, limit leases) and Postfix's processes.
+    for t in ["sendas", "sendas-lim", "peer"]:
+        loadgen(*targets[t], "--from", sender, "--sessions", "5", "--messages", "5", "--size", "1024", env=envs[t])
     results = []
     for label, size in SIZES:
         for sessions in (1, 50):
@@ -177,11 +267,13 @@ def run(work: pathlib.Path, procs: list) -> None:
             if QUICK:
                 per = max(1, per // 5)
             rounds = {t: [] for t in targets}
-            for _ in range(ROUNDS):
-                for t in targets:
+            for i in range(ROUNDS):
+                # sendas and sendas-lim swap places every other round: neither always runs first
+                order = ["limit", "sendas", "sendas-lim", "peer"] if i % 2 == 0 else ["limit", "sendas-lim", "sendas", "peer"]
+                for t in order:
                     before = cpu[t]()
                     r = loadgen(*targets[t], "--from", sender, "--sessions", str(sessions), "--messages", str(per),
-                                "--size", str(size), "--sources", "50" if sessions > 1 else "0", env=env)
+                                "--size", str(size), "--sources", "50" if sessions > 1 else "0", env=envs[t])
                     if t == "peer":
                         wait_queue_empty()
                     r["cpu_s"] = cpu[t]() - before
@@ -189,12 +281,25 @@ def run(work: pathlib.Path, procs: list) -> None:
             for t, runs in rounds.items():
                 r = median_run(runs)
                 r.update(target=t, size=label, sessions=sessions)
+                if t == "sendas-lim":  # the same round's ratio, then the median over the rounds
+                    paired = [a["rate"] / max(b["rate"], 1e-9) for a, b in zip(runs, rounds["sendas"])]
+                    r["round_ratios_vs_sendas"] = [round(x, 3) for x in paired]
+                    r["median_ratio_vs_sendas"] = sorted(paired)[len(paired) // 2]
                 results.append(r)
                 print(f"{t:7} {label:7} x{sessions:<3} {r['rate']:8.0f} msg/s  p50 {r['p50_ms']:7.2f} ms  "
                       f"p99 {r['p99_ms']:7.2f} ms  cpu {r['cpu_ms_per_msg']:.3f} ms/msg  rates {r['rates']}  "
                       f"other {r['other']}", flush=True)
+    # The limits were on all along: the tenant shows them, and the shared counters hold the blocks taken.
+    shown = api(limited.api_base, limited.operator, "GET", f"/v1/tenants/{limited.tenant}")["limits"]
+    counters = limited.counters()
+    sent = sum(r["accepted"] for r in results if r["target"] == "sendas-lim")
+    print(f"sendas-lim: tenant limits {json.dumps(shown)}; {len(counters)} counter rows, {sent} messages measured "
+          f"(+ warm-up): {counters}", flush=True)
+    if len(counters) < 9 or any(shown[p][f] != v for p, fields in HIGH_LIMITS.items() for f, v in fields.items()):
+        raise SystemExit("the limited proxy did not count against its limits")
+    limits = {"check": check, "tenant_limits": shown, "counters": counters, "measured_messages": sent}
     memory = measure_memory(serve.pid, smtp_port, data, sender, env)
-    (OUT / "results.json").write_text(json.dumps({"runs": results, "memory": memory}, indent=1))
+    (OUT / "results.json").write_text(json.dumps({"runs": results, "memory": memory, "limits": limits}, indent=1))
     table = render(results, memory)
     (OUT / "results.md").write_text(table)
     print(table)
@@ -260,6 +365,19 @@ def render(results: list, memory: dict) -> str:
                 f"{s['rate'] / max(l['rate'], 1e-9):.2f} | {s['rate'] / max(p['rate'], 1e-9):.1f} | "
                 f"{l['p50_ms']:.2f} / {s['p50_ms']:.2f} / {p['p50_ms']:.2f} | {s['p99_ms']:.2f} | "
                 f"{s['cpu_ms_per_msg']:.3f} / {p['cpu_ms_per_msg']:.2f} |")
+    lines += ["", "Sendas, limits on (9 counters: user, mailbox, tenant x minute, hour, day; messages and recipients):",
+              "", "| size | sessions | sendas msg/s | sendas, limits on msg/s | limits on/sendas (of medians; median of "
+              "the rounds' ratios) | limits on/limit | p50 sendas / limits on (ms) | p99 sendas / limits on (ms) | "
+              "CPU ms/msg sendas / limits on |", "|---|---|---|---|---|---|---|---|---|"]
+    for label, _ in SIZES:
+        for sessions in (1, 50):
+            l, s, q = (by[(t, label, sessions)] for t in ("limit", "sendas", "sendas-lim"))
+            lines.append(
+                f"| {label} | {sessions} | {s['rate']:.0f} | {q['rate']:.0f} | "
+                f"{q['rate'] / max(s['rate'], 1e-9):.2f}; {q['median_ratio_vs_sendas']:.2f} "
+                f"({' / '.join(f'{x:.2f}' for x in q['round_ratios_vs_sendas'])}) | "
+                f"{q['rate'] / max(l['rate'], 1e-9):.2f} | {s['p50_ms']:.2f} / {q['p50_ms']:.2f} | "
+                f"{s['p99_ms']:.2f} / {q['p99_ms']:.2f} | {s['cpu_ms_per_msg']:.3f} / {q['cpu_ms_per_msg']:.3f} |")
     m = memory
     mib = lambda k: k / 1024  # noqa: E731
     lines += ["", f"- {m['idle_sessions']} idle authenticated STARTTLS sessions: proxy RSS {mib(m['rss_idle_kib']):.1f} MiB "
