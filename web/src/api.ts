@@ -16,12 +16,32 @@ export interface ListPage<T> {
   next?: string;
 }
 
+/** Sending limits (counted over fixed UTC windows); null or absent: no limit. */
+export interface LimitsView {
+  messages_per_minute?: number | null;
+  messages_per_hour?: number | null;
+  messages_per_day?: number | null;
+  recipients_per_minute?: number | null;
+  recipients_per_hour?: number | null;
+  recipients_per_day?: number | null;
+}
+
+/** A tenant's limits (set by the operator): its own, and its users' and mailboxes' ceilings and defaults. */
+export interface TenantLimits {
+  tenant: LimitsView;
+  user_ceiling: LimitsView;
+  user_default: LimitsView;
+  mailbox_ceiling: LimitsView;
+  mailbox_default: LimitsView;
+}
+
 export interface Tenant {
   id: string;
   name: string;
   enabled: boolean;
   mailbox_quota: number;
   created_at: string;
+  limits?: TenantLimits;
 }
 
 export interface Company {
@@ -41,6 +61,8 @@ export interface User {
   created_at: string;
   /** The version shown; sent back as If-Match so a concurrent edit is never overwritten. */
   version: number;
+  /** Its own sending limits (unset ones: the tenant's user default; all at most the user ceiling). */
+  limits?: LimitsView;
 }
 
 export interface Group {
@@ -136,6 +158,8 @@ export interface Mailbox {
   users: string[];
   groups: string[];
   created_at: string;
+  /** Its own sending limits (unset ones: the tenant's mailbox default; all at most the mailbox ceiling). */
+  limits?: LimitsView;
 }
 
 export interface MailboxBody {
@@ -148,6 +172,8 @@ export interface MailboxBody {
   reply: boolean;
   enabled: boolean;
   smtp: SmtpSettings | null;
+  /** A full replace: sent every time (empty fields: none of its own). */
+  limits: LimitsView;
 }
 
 export interface VerifyReport {

@@ -311,6 +311,20 @@ const en = {
   send_title: 'Send a message',
   send_intro: 'Sent as one of your addresses, through its own mail server; recorded in the audit log.',
   sent_ok: 'Sent: {id} ({reply})',
+
+  limits_title: 'Sending limits',
+  limits_messages: 'Messages',
+  limits_recipients: 'Recipients',
+  limits_per_minute: 'per minute',
+  limits_per_hour: 'per hour',
+  limits_per_day: 'per day',
+  limits_own_hint: 'Empty: the tenant’s default applies (shown greyed); at most the ceiling the operator set.',
+  limits_operator_intro: 'Counted per minute, hour and day (UTC). Empty: no limit. Admins give users and mailboxes limits up to the ceiling; those without limits of their own get the default.',
+  limits_tenant: 'Whole tenant',
+  limits_user_ceiling: 'User ceiling',
+  limits_user_default: 'User default',
+  limits_mailbox_ceiling: 'Mailbox ceiling',
+  limits_mailbox_default: 'Mailbox default',
 };
 
 export type Key = keyof typeof en;
@@ -621,6 +635,20 @@ const de: Record<Key, string> = {
   relay_username_optional: 'Benutzername (optional)',
   operator_tokens_title: 'Betreiber-Tokens',
   operator_tokens_intro: 'Tokens mit der Betreiber-Rolle.',
+
+  limits_title: 'Versandlimits',
+  limits_messages: 'Nachrichten',
+  limits_recipients: 'Empfänger',
+  limits_per_minute: 'pro Minute',
+  limits_per_hour: 'pro Stunde',
+  limits_per_day: 'pro Tag',
+  limits_own_hint: 'Leer: es gilt die Vorgabe des Kunden (grau angezeigt); höchstens die Obergrenze, die der Betreiber gesetzt hat.',
+  limits_operator_intro: 'Gezählt pro Minute, Stunde und Tag (UTC). Leer: kein Limit. Admins geben Benutzern und Postfächern Limits bis zur Obergrenze; wer keine eigenen hat, bekommt die Vorgabe.',
+  limits_tenant: 'Gesamter Kunde',
+  limits_user_ceiling: 'Obergrenze je Benutzer',
+  limits_user_default: 'Vorgabe je Benutzer',
+  limits_mailbox_ceiling: 'Obergrenze je Postfach',
+  limits_mailbox_default: 'Vorgabe je Postfach',
 };
 
 const LANG_KEY = 'sendas.lang';

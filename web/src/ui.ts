@@ -264,11 +264,18 @@ export function secretOnce(label: string, value: string, testId: string): HTMLEl
   return h('div', { class: 'field secret-field' }, h('label', { for: id }, label), h('div', { class: 'secret-row' }, out, copy));
 }
 
-/** Marks the form field named by a problem's `field`, if there is one. */
+/**
+ * Marks the form field named by a problem's `field`, if there is one. A
+ * detail `<field>: <part>: …` names a part of it: `limits:
+ * messages_per_minute: …` marks the input `limits.messages_per_minute`.
+ */
 export function markInvalid(form: HTMLElement, e: unknown): void {
   form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
   if (e instanceof ApiError && e.problem.field) {
-    const el = form.querySelector<HTMLElement>(`[name="${CSS.escape(e.problem.field)}"]`);
+    const field = e.problem.field;
+    const part = e.problem.detail.startsWith(`${field}: `) ? /^(\w+):/.exec(e.problem.detail.slice(field.length + 2))?.[1] : undefined;
+    const el =
+      (part ? form.querySelector<HTMLElement>(`[name="${CSS.escape(`${field}.${part}`)}"]`) : null) ?? form.querySelector<HTMLElement>(`[name="${CSS.escape(field)}"]`);
     if (el) {
       el.setAttribute('aria-invalid', 'true');
     }

@@ -218,6 +218,42 @@ await step('operator (en): tenants, raise the demo quota to 9, system relay, ope
   await look(op, 'operator-tokens-en');
 });
 
+/** The input for one limit (e.g. 'Messages per minute') in the limits editor titled `part`. */
+const limitInput = (page, part, label) => page.getByRole('group', { name: part, exact: true }).getByLabel(label, { exact: true });
+
+await step('operator: sending limits (a user ceiling and default, kept after a reload; a default above its ceiling is refused)', async () => {
+  await nav(op, 'Tenants');
+  await op.locator('tr[data-tenant="Demo Seminars"] a').click();
+  await waitH1(op, 'Tenant Demo Seminars');
+  for (const part of ['Whole tenant', 'User ceiling', 'User default', 'Mailbox ceiling', 'Mailbox default']) {
+    for (const l of ['Messages per minute', 'Messages per hour', 'Messages per day', 'Recipients per minute', 'Recipients per hour', 'Recipients per day']) {
+      eq(await limitInput(op, part, l).inputValue(), '', `${part}, ${l}: empty (no limit) at first`);
+    }
+  }
+  await limitInput(op, 'User ceiling', 'Messages per minute').fill('30');
+  await limitInput(op, 'User ceiling', 'Recipients per day').fill('5000');
+  await limitInput(op, 'User default', 'Messages per minute').fill('40');
+  await op.getByRole('button', { name: 'Save', exact: true }).click();
+  const alert = op.locator('[role="alert"][data-problem-type="validation_failed"]');
+  await alert.waitFor();
+  assert((await alert.textContent()).includes('40 is above the ceiling of 30'), `the detail: ${await alert.textContent()}`);
+  eq(await limitInput(op, 'User default', 'Messages per minute').getAttribute('aria-invalid'), 'true', 'the default above its ceiling is marked');
+  await look(op, 'operator-tenant-limits-error-en');
+  await limitInput(op, 'User default', 'Messages per minute').fill('20');
+  await op.getByRole('button', { name: 'Save', exact: true }).click();
+  await op.getByText('Saved.').waitFor();
+  await op.reload();
+  await waitH1(op, 'Tenant Demo Seminars');
+  eq(await limitInput(op, 'User ceiling', 'Messages per minute').inputValue(), '30', 'the user ceiling is kept');
+  eq(await limitInput(op, 'User ceiling', 'Recipients per day').inputValue(), '5000', 'all its fields');
+  eq(await limitInput(op, 'User default', 'Messages per minute').inputValue(), '20', 'the user default is kept');
+  eq(await limitInput(op, 'Whole tenant', 'Messages per minute').inputValue(), '', 'the others stay unset');
+  eq(await op.getByLabel('Mailbox quota').inputValue(), '9', 'and the quota');
+  const t = await (await fetch(`${BASE}/v1/tenants/${demo.tenant_id}`, { headers: { Authorization: `Bearer ${demo.tokens.operator}` } })).json();
+  eq([t.limits.user_ceiling.messages_per_minute, t.limits.user_ceiling.recipients_per_day, t.limits.user_default.messages_per_minute, t.limits.tenant.messages_per_minute], [30, 5000, 20, null], 'stored through the API');
+  await look(op, 'operator-tenant-limits-en');
+});
+
 await step('operator: a new tenant shows its admin token once; its sign-in link opens that tenant only', async () => {
   await nav(op, 'Tenants');
   await op.getByLabel('Name', { exact: true }).fill('Second GmbH');
@@ -575,6 +611,55 @@ await step('admin: a form opened before someone else\'s edit saves nothing over 
   assert(shown === 'Alice (renamed elsewhere)', `after reloading the form shows ${shown}`);
   const back = await fetch(api, { method: 'PATCH', headers: auth, body: JSON.stringify({ name: original.name }) });
   assert(back.status === 200, 'name restored for the later steps');
+});
+
+await step('admin: a user\'s sending limits (above the ceiling: the detail; within it: kept)', async () => {
+  await nav(admin, 'Users');
+  await admin.locator('tr[data-login="bob"] a').click();
+  await waitH1(admin, 'User bob');
+  const perMinute = limitInput(admin, 'Sending limits', 'Messages per minute');
+  eq(await perMinute.inputValue(), '', 'no limit of his own yet');
+  eq(await perMinute.getAttribute('placeholder'), '20', 'the tenant\'s user default shows through');
+  const hint = await admin.locator(`[id="${await admin.getByRole('group', { name: 'Sending limits' }).getAttribute('aria-describedby')}"]`).textContent();
+  assert(hint.includes('the tenant’s default applies') && hint.includes('ceiling'), `the hint: ${hint}`);
+  await perMinute.fill('50');
+  await admin.getByRole('button', { name: 'Save', exact: true }).first().click();
+  const alert = admin.locator('[role="alert"][data-problem-type="validation_failed"]');
+  await alert.waitFor();
+  assert((await alert.textContent()).includes('messages_per_minute: 50 is above the ceiling of 30'), `the detail: ${await alert.textContent()}`);
+  eq(await perMinute.getAttribute('aria-invalid'), 'true', 'the field is marked');
+  await look(admin, 'admin-user-limits-error-en');
+  await perMinute.fill('25');
+  await limitInput(admin, 'Sending limits', 'Recipients per hour').fill('300');
+  await admin.getByRole('button', { name: 'Save', exact: true }).first().click();
+  await admin.getByText('Saved.').waitFor();
+  await admin.reload();
+  await waitH1(admin, 'User bob');
+  eq(await limitInput(admin, 'Sending limits', 'Messages per minute').inputValue(), '25', 'the limit is kept');
+  eq(await limitInput(admin, 'Sending limits', 'Recipients per hour').inputValue(), '300', 'and the other one');
+  eq(await limitInput(admin, 'Sending limits', 'Messages per day').inputValue(), '', 'unset ones stay empty');
+  const u = await (await fetch(`${BASE}/v1/tenants/${demo.tenant_id}/users/${bob.id}`, { headers: { Authorization: `Bearer ${demo.tokens.admin}` } })).json();
+  eq([u.limits.messages_per_minute, u.limits.recipients_per_hour, u.limits.messages_per_day], [25, 300, null], 'stored through the API');
+  await look(admin, 'admin-user-limits-en');
+});
+
+await step('admin: a mailbox\'s sending limits are saved (the full replace keeps the other fields)', async () => {
+  await nav(admin, 'Mailboxes');
+  await admin.locator(`tr[data-address="${MB.web}"] a`).click();
+  await waitH1(admin, `Mailbox ${MB.web}`);
+  await limitInput(admin, 'Sending limits', 'Recipients per day').fill('1000');
+  await limitInput(admin, 'Sending limits', 'Messages per hour').fill('60');
+  await saveMailbox(admin);
+  await admin.reload();
+  await waitH1(admin, `Mailbox ${MB.web}`);
+  eq(await limitInput(admin, 'Sending limits', 'Recipients per day').inputValue(), '1000', 'the mailbox limit is kept');
+  eq(await limitInput(admin, 'Sending limits', 'Messages per hour').inputValue(), '60', 'and the other one');
+  eq(await admin.getByLabel('Display name in messages').inputValue(), 'fixed', 'the policy is kept');
+  assert(await admin.getByTestId('access').getByLabel('Web staff').isChecked(), 'the access list is kept');
+  const list = await (await fetch(`${BASE}/v1/tenants/${demo.tenant_id}/mailboxes`, { headers: { Authorization: `Bearer ${demo.tokens.admin}` } })).json();
+  const saved = list.items.find((m) => m.address === MB.web);
+  eq([saved.limits.recipients_per_day, saved.limits.messages_per_hour, saved.limits.messages_per_minute, saved.display_name_policy], [1000, 60, null, 'fixed'], 'stored through the API');
+  await look(admin, 'admin-mailbox-limits-en');
 });
 
 await step('admin: API tokens (issue a user token for bob: shown once, with a sign-in link)', async () => {

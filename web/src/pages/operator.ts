@@ -1,10 +1,11 @@
-// Operator: tenants (create, quota, enable/disable, admin tokens) and the
-// system relay.
+// Operator: tenants (create, quota, enable/disable, sending limits, admin
+// tokens) and the system relay.
 
-import { type Relay, seg, type Tenant, type TenantCreated, type TlsName } from '../api';
+import { type Relay, seg, type Tenant, type TenantCreated, type TenantLimits, type TlsName } from '../api';
 import { h } from '../dom';
 import { formatNumber, t } from '../i18n';
 import { busy, checkField, type Ctx, date, dl, errorBox, markInvalid, messageSlot, notice, pageHead, selectField, table, textField } from '../ui';
+import { limitsEditor } from './limits';
 import { issuedToken, tokensSection } from './tokens';
 
 let created: TenantCreated | null = null;
@@ -77,6 +78,22 @@ export async function tenantPage(ctx: Ctx): Promise<Node> {
   const quota = textField(t('quota'), { name: 'mailbox_quota', type: 'number', value: String(tenant.mailbox_quota), min: '0', inputmode: 'numeric', hint: t('quota_hint') });
   const enabled = checkField(t('enabled'), 'enabled', tenant.enabled);
   enabled.el.classList.add('check-aligned');
+  // Sending limits: the whole object replaces the tenant's (every part, every field; empty: no limit).
+  const lim = tenant.limits;
+  const limits = {
+    tenant: limitsEditor(t('limits_tenant'), 'limits.tenant', lim?.tenant),
+    user_ceiling: limitsEditor(t('limits_user_ceiling'), 'limits.user_ceiling', lim?.user_ceiling),
+    user_default: limitsEditor(t('limits_user_default'), 'limits.user_default', lim?.user_default),
+    mailbox_ceiling: limitsEditor(t('limits_mailbox_ceiling'), 'limits.mailbox_ceiling', lim?.mailbox_ceiling),
+    mailbox_default: limitsEditor(t('limits_mailbox_default'), 'limits.mailbox_default', lim?.mailbox_default),
+  };
+  const limitsValue = (): TenantLimits => ({
+    tenant: limits.tenant.value(),
+    user_ceiling: limits.user_ceiling.value(),
+    user_default: limits.user_default.value(),
+    mailbox_ceiling: limits.mailbox_ceiling.value(),
+    mailbox_default: limits.mailbox_default.value(),
+  });
   const form: HTMLFormElement = h(
     'form',
     {
@@ -86,7 +103,12 @@ export async function tenantPage(ctx: Ctx): Promise<Node> {
         void busy(form, async () => {
           message.show(null);
           try {
-            await api.patch<Tenant>(path, { name: name.input.value.trim(), mailbox_quota: Number(quota.input.value), enabled: enabled.input.checked });
+            await api.patch<Tenant>(path, {
+              name: name.input.value.trim(),
+              mailbox_quota: Number(quota.input.value),
+              enabled: enabled.input.checked,
+              limits: limitsValue(),
+            });
             ctx.flash(t('saved'));
             ctx.refresh();
           } catch (e) {
@@ -97,6 +119,15 @@ export async function tenantPage(ctx: Ctx): Promise<Node> {
       },
     },
     h('div', { class: 'grid-3' }, name.el, quota.el, enabled.el),
+    h(
+      'div',
+      { class: 'limits-section', 'data-testid': 'tenant-limits' },
+      h('h2', null, t('limits_title')),
+      h('p', { class: 'hint' }, t('limits_operator_intro')),
+      limits.tenant.el,
+      h('div', { class: 'limits-parts' }, limits.user_ceiling.el, limits.user_default.el),
+      h('div', { class: 'limits-parts' }, limits.mailbox_ceiling.el, limits.mailbox_default.el),
+    ),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('save'))),
   );
   // The operator issues admin tokens of a tenant (user tokens need the tenant's users: the admin does that).

@@ -1,6 +1,6 @@
 // Admin: the mailbox list (the seed's five checkboxes as columns, the
 // last login of authenticated mailboxes), the quota, and the create/edit
-// form (SMTP settings with the login method, verify, health).
+// form (SMTP settings with the login method, verify, health, sending limits).
 
 import {
   type Api,
@@ -36,6 +36,7 @@ import {
   textField,
   yesNo,
 } from '../../ui';
+import { inheritedLimits, limitsEditor } from '../limits';
 import { type LoginMethodValue, loginMethodEditor } from './loginMethod';
 
 /** The list's cell for a mailbox's last login: a badge and its time ('—' when not authenticated). */
@@ -125,7 +126,8 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
   const { api, base } = admin(ctx);
   const id = ctx.params[1];
   const isNew = id === 'new';
-  const [existing, companies, users, groups] = await Promise.all([
+  const [tenant, existing, companies, users, groups] = await Promise.all([
+    api.get<Tenant>(base),
     isNew ? Promise.resolve(null) : api.get<Mailbox>(`${base}/mailboxes/${seg(id ?? '')}`),
     api.all<Company>(`${base}/companies`),
     api.all<User>(`${base}/users`),
@@ -221,6 +223,11 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
   accessSet.addEventListener('change', syncNobody);
   syncNobody();
 
+  const limits = limitsEditor(t('limits_title'), 'limits', m?.limits, {
+    hint: t('limits_own_hint'),
+    inherited: inheritedLimits(tenant.limits?.mailbox_default, tenant.limits?.mailbox_ceiling),
+  });
+
   const sync = (): void => {
     company.el.hidden = global.input.checked;
     smtpSet.hidden = !authenticated.input.checked;
@@ -242,6 +249,7 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
       authenticated.input.checked && login
         ? { host: host.input.value.trim(), port: Number(port.input.value), tls: tls.input.value as TlsName, username: username.input.value.trim(), login: login.login }
         : null,
+    limits: limits.value(),
   });
 
   const form: HTMLFormElement = h(
@@ -259,6 +267,7 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
     company.el,
     smtpSet,
     accessSet,
+    limits.el,
     h(
       'div',
       { class: 'form-actions' },

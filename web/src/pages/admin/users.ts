@@ -1,5 +1,5 @@
 // Admin: users (companies, groups, enable/disable) and a user's page with
-// its dropdowns and app passwords.
+// its sending limits, dropdowns and app passwords.
 
 import { type Api, type Company, type Credential, type CredentialIssued, type Dropdowns, type Group, seg, type Tenant, type User } from '../../api';
 import { h } from '../../dom';
@@ -18,6 +18,7 @@ import {
   textField,
 } from '../../ui';
 import { credentialsSection } from '../appPasswords';
+import { inheritedLimits, limitsEditor } from '../limits';
 
 export function adminOf(ctx: Ctx): { api: Api; tenant: Tenant; base: string } {
   if (ctx.session.role !== 'admin') throw new Error('admin page');
@@ -115,7 +116,8 @@ export async function userPage(ctx: Ctx): Promise<Node> {
   const { api, base } = adminOf(ctx);
   const id = ctx.params[1] ?? '';
   const path = `${base}/users/${seg(id)}`;
-  const [user, companies, groups, dropdowns] = await Promise.all([
+  const [tenant, user, companies, groups, dropdowns] = await Promise.all([
+    api.get<Tenant>(base),
     api.get<User>(path),
     api.all<Company>(`${base}/companies`),
     api.all<Group>(`${base}/groups`),
@@ -127,6 +129,10 @@ export async function userPage(ctx: Ctx): Promise<Node> {
   enabled.el.classList.add('check-aligned');
   const companyPicker = checklist(t('companies'), 'companies', companies.map((c) => ({ id: c.id, label: c.name })), user.companies);
   const groupPicker = checklist(t('groups'), 'groups', groups.map((g) => ({ id: g.id, label: g.name })), user.groups);
+  const limits = limitsEditor(t('limits_title'), 'limits', user.limits, {
+    hint: t('limits_own_hint'),
+    inherited: inheritedLimits(tenant.limits?.user_default, tenant.limits?.user_ceiling),
+  });
   const form: HTMLFormElement = h(
     'form',
     {
@@ -143,6 +149,7 @@ export async function userPage(ctx: Ctx): Promise<Node> {
                 enabled: enabled.input.checked,
                 companies: companyPicker.selected(),
                 groups: groupPicker.selected(),
+                limits: limits.value(),
               },
               user.version,
             );
@@ -157,6 +164,7 @@ export async function userPage(ctx: Ctx): Promise<Node> {
     },
     h('div', { class: 'grid-2' }, name.el, enabled.el),
     h('div', { class: 'grid-2' }, companyPicker.el, groupPicker.el),
+    limits.el,
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('save'))),
   );
   const list = (items: { address: string; display_name: string }[]): Node =>
