@@ -34,6 +34,7 @@ pub fn snapshot() -> Arc<PermissionSnapshot> {
                 mailbox_quota: 10,
                 created_at: Timestamp(0),
                 allow_executable_attachments: false,
+                limits: Default::default(),
             };
             let user = fixtures::user(t, "alice", &[]);
             let mb = |a: &str| fixtures::mailbox(t, a, MailboxScope::Global);
@@ -87,10 +88,7 @@ impl Authenticator for FuzzAuth {
 pub fn recheck(mailbox: &Mailbox, envelope: &Envelope, message: &[u8]) {
     let l = limits();
     let wire = sendas_testkit::dot_stuffed(message);
-    let mut reader = DataReader::new(DataLimits {
-        max_size: l.max_message_size,
-        max_line: l.max_line_length,
-    });
+    let mut reader = DataReader::new(DataLimits { max_size: l.max_message_size, max_line: l.max_line_length });
     let (_, received) = reader.feed(&wire);
     let received = received.expect("a relayed message re-reads to its end");
     assert_eq!(received.message, message, "a relayed message re-reads to the same bytes");
