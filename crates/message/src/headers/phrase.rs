@@ -2,7 +2,10 @@
 //! unquoted (quoted pairs resolved), RFC 2047 encoded words decoded with
 //! their declared charset through WHATWG Encoding (`encoding_rs`: ISO-2022-JP,
 //! Shift_JIS, GB2312/GBK, KOI8-R, windows-1252, ...). Adjacent encoded words
-//! join without the white space between them (RFC 2047 §6.2).
+//! join without the white space between them (RFC 2047 §6.2); the bytes of
+//! adjacent encoded words in one charset are decoded together, so a
+//! character split across two words (which RFC 2047 forbids, and readers
+//! such as Python's `email` join anyway) is checked as readers show it.
 //!
 //! Encoded-word-shaped text inside a quoted string is decoded too, although
 //! RFC 2047 forbids it there: some mail readers decode it, so the checks
@@ -39,6 +42,7 @@ pub fn decode(phrase: &str) -> String {
         }
         out.words(&chars[start..i].iter().collect::<String>());
     }
+    out.flush();
     out.text.trim_matches(|c| c == ' ' || c == '\t').to_owned()
 }
 
@@ -48,6 +52,8 @@ struct Decoded {
     /// White space seen since the last word, not yet written.
     space: String,
     last_encoded: bool,
+    /// The charset and bytes of the adjacent encoded words not decoded yet.
+    pending: Option<(String, Vec<u8>)>,
 }
 
 impl Decoded {
@@ -70,14 +76,21 @@ impl Decoded {
 
     fn word(&mut self, word: &str) {
         match encoded_word(word) {
-            Some(decoded) => {
+            Some((label, bytes)) => {
                 if !self.last_encoded {
                     self.text.push_str(&self.space);
                 }
-                self.text.push_str(&decoded);
+                match &mut self.pending {
+                    Some((charset, held)) if charset.eq_ignore_ascii_case(&label) => held.extend(bytes),
+                    _ => {
+                        self.flush();
+                        self.pending = Some((label, bytes));
+                    }
+                }
                 self.last_encoded = true;
             }
             None => {
+                self.flush();
                 self.text.push_str(&self.space);
                 self.text.push_str(word);
                 self.last_encoded = false;
@@ -85,10 +98,17 @@ impl Decoded {
         }
         self.space.clear();
     }
+
+    /// Decodes the pending encoded words' bytes into the text.
+    fn flush(&mut self) {
+        if let Some((label, bytes)) = self.pending.take() {
+            self.text.push_str(&decode_bytes(&label, &bytes));
+        }
+    }
 }
 
-/// Decodes one `=?charset[*lang]?B|Q?text?=`; `None` when it is not one.
-fn encoded_word(word: &str) -> Option<String> {
+/// The charset label and bytes of one `=?charset[*lang]?B|Q?text?=`; `None` when it is not one.
+fn encoded_word(word: &str) -> Option<(String, Vec<u8>)> {
     let inner = word.strip_prefix("=?")?.strip_suffix("?=")?;
     let mut parts = inner.split('?');
     let (charset, encoding, text) = (parts.next()?, parts.next()?, parts.next()?);
@@ -100,11 +120,15 @@ fn encoded_word(word: &str) -> Option<String> {
         "Q" | "q" => q_decode(text)?,
         _ => return None,
     };
-    let label = charset.split('*').next().unwrap_or_default();
-    Some(match encoding_rs::Encoding::for_label(label.as_bytes()) {
-        Some(encoding) => encoding.decode_without_bom_handling(&bytes).0.into_owned(),
-        None => String::from_utf8_lossy(&bytes).chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect(),
-    })
+    Some((charset.split('*').next().unwrap_or_default().to_owned(), bytes))
+}
+
+/// `bytes` decoded in charset `label` (WHATWG Encoding; unknown: UTF-8, controls replaced).
+fn decode_bytes(label: &str, bytes: &[u8]) -> String {
+    match encoding_rs::Encoding::for_label(label.as_bytes()) {
+        Some(encoding) => encoding.decode_without_bom_handling(bytes).0.into_owned(),
+        None => String::from_utf8_lossy(bytes).chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect(),
+    }
 }
 
 /// RFC 2047 "Q": `_` is a space, `=XX` a byte.

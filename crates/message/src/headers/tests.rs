@@ -114,6 +114,31 @@ fn legitimate_headers_pass_with_decoded_names() {
     assert_eq!(e.message_id.as_deref(), Some("<m@x>"));
 }
 
+/// A character split across two encoded words (RFC 2047 forbids it; readers join the bytes):
+/// checked as shown, so neither a name nor a split full-width `＠` slips past as U+FFFD.
+#[test]
+fn a_character_split_across_encoded_words_is_decoded_as_readers_show_it() {
+    let name = |header: &str| {
+        let message = format!("From: {header} <a@tenant.example>\r\n\r\nhi\r\n");
+        extract(message.as_bytes(), 1 << 16).expect("ok").originators.from[0].display_name.clone()
+    };
+    assert_eq!(name("=?utf-8?q?J=C3?= =?utf-8?q?=BCrgen_M=C3=BCller?=").as_deref(), Some("Jürgen Müller"));
+    assert_eq!(
+        name("=?UTF-8?B?w7w=?= =?utf-8?b?w7w=?=").as_deref(),
+        Some("üü"),
+        "charset labels match case-insensitively"
+    );
+    assert_eq!(name("=?utf-8?q?a?= =?iso-8859-1?q?=FC?=").as_deref(), Some("aü"), "another charset decodes apart");
+    let split_at = "=?utf-8?q?ceo=EF=BC?= =?utf-8?q?=A0victim.example?=";
+    assert_eq!(name(split_at).as_deref(), Some("ceo\u{FF20}victim.example"));
+    let received = receive(format!("From: {split_at} <a@tenant.example>\r\n\r\nhi\r\n").as_bytes());
+    let envelope = EmailAddress::parse("a@tenant.example").ok();
+    match decide(&received, envelope.as_ref(), &fixture(), 64 * 1024, 998) {
+        Verdict::Reject { reply, .. } => assert_eq!((reply.code, reply.enhanced.as_str()), (550, "5.7.1")),
+        other => panic!("a split full-width @ passed: {other:?}"),
+    }
+}
+
 /// Found by the differential check over the fuzzer's corpus: Python's `email` does not read
 /// `From :` as a From field, mail-parser and lenient clients do. Checked as From (a forbidden
 /// address is refused as such), never relayed.
