@@ -21,8 +21,11 @@ use unicode_security::confusable_detection::skeleton as uts39;
 const ROUNDS: usize = 4;
 
 /// The comparison key of a display name: NFKC, then case-insensitive UTS #39
-/// skeleton, whitespace collapsed and trimmed. Empty for an empty (or
-/// all-blank, all-ignorable) name.
+/// skeleton, then only its letters and digits: white space, punctuation,
+/// combining marks and blank-looking letters (Hangul fillers, the blank
+/// Braille pattern) do not make another name, so "Ann Tenant", "Ann-Tenant",
+/// "AnnTenant." and "Ann\u{3164}Tenant" meet. Word order does. Empty for a
+/// name without letters or digits.
 ///
 /// Case: the name is upper-cased before the first skeleton, so `I` and `l`
 /// (which the skeleton identifies) meet whatever the case of the rest;
@@ -37,8 +40,11 @@ pub fn skeleton(name: &str) -> String {
         }
         key = next;
     }
-    key.split_whitespace().collect::<Vec<_>>().join(" ")
+    key.chars().filter(|c| c.is_alphanumeric() && !BLANK_LETTERS.contains(c)).collect()
 }
+
+/// Letters (category Lo) that render as nothing or a blank.
+const BLANK_LETTERS: [char; 7] = ['\u{115F}', '\u{1160}', '\u{3164}', '\u{FFA0}', '\u{2800}', '\u{17B4}', '\u{17B5}'];
 
 /// The names one user may and may not write as a display name, by skeleton.
 /// Empty (the default) when it was not loaded: nothing is foreign then, and
@@ -85,8 +91,11 @@ impl NameGuard {
     /// mailbox's display name is `fixed`: empty, the mailbox's own display
     /// name or the sending user's name, compared by skeleton.
     pub fn fits_fixed(&self, name: &str, mailbox: &Mailbox) -> bool {
+        if name.trim().is_empty() {
+            return true;
+        }
         let k = skeleton(name);
-        k.is_empty() || k == key(mailbox) || self.user.as_ref() == Some(&k)
+        k == key(mailbox) || self.user.as_ref() == Some(&k)
     }
 
     /// Whether nothing was loaded (no user, nothing foreign).

@@ -22,6 +22,13 @@ fn look_alikes_meet_in_one_skeleton() {
         "\u{FF21}\u{FF4E}\u{FF4E} Tenant", // full-width Ａｎｎ
         "Ann Te\u{200B}nant",              // zero-width space (default ignorable)
         "Ann Te\u{00AD}nant",              // soft hyphen
+        "AnnTenant",
+        "Ann-Tenant",
+        "Ann Tenant.",
+        "Ann\u{3164}Tenant",  // Hangul filler
+        "Ann\u{FFA0}Tenant",  // half-width Hangul filler
+        "Ann\u{2800}Tenant",  // blank Braille pattern
+        "Ann Ten\u{0301}ant", // a combining mark
     ] {
         assert_eq!(skeleton(same), ann, "{same:?}");
     }
@@ -31,7 +38,7 @@ fn look_alikes_meet_in_one_skeleton() {
     assert_eq!(skeleton("Ilse"), skeleton("llse"), "capital I for small l");
     assert_eq!(skeleton("ILSE"), skeleton("ilse"), "case folded around the I/l skeleton");
     assert_eq!(skeleton("Anna Müller"), skeleton("Anna Mu\u{0308}ller"), "composed or not");
-    for other in ["Ann Tenants", "Anne Tenant", "Tenant Ann", "AnnTenant", "Bob Owner"] {
+    for other in ["Ann Tenants", "Anne Tenant", "Tenant Ann", "Bob Owner"] {
         assert_ne!(skeleton(other), ann, "{other:?}");
     }
     assert_eq!(skeleton(""), "");
@@ -146,6 +153,8 @@ fn fixed_mailboxes_take_their_own_name_or_the_users() {
         ("Sales Team", not_fixed),
         ("Ann", not_fixed),
         ("Anything", not_fixed),
+        ("\u{1F3E6}\u{1F3E6}", not_fixed),
+        ("Ann's-Desk!", Ok(())),
         ("Bob Owner", not_fixed),
     ];
     for (name, want) in table {
