@@ -65,7 +65,8 @@ pub async fn aws_router(area: Area, config: &FunctionConfig) -> axum::Router {
 /// (the tests pass the function's IAM principal here).
 pub fn aws_router_with(area: Area, config: &FunctionConfig, aws: &aws_config::SdkConfig) -> axum::Router {
     let dynamo = aws_sdk_dynamodb::Client::new(aws);
-    let limiter = Limiter::new(Arc::new(DynamoSendCounter::new(dynamo.clone(), config.table.clone())));
+    // A Lambda instance may end any time: exact counting, no block left stranded.
+    let limiter = Limiter::exact(Arc::new(DynamoSendCounter::new(dynamo.clone(), config.table.clone())));
     let store = DynamoStore::new(dynamo, config.table.clone());
     let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(aws), config.secret_prefix.clone());
     let secrets = Arc::new(CachedSecrets::new(Arc::new(secrets), config.secret_ttl));

@@ -3,21 +3,26 @@
 //! sending mailbox and its tenant over a minute, an hour and a day.
 //!
 //! **Leases.** The shared counters ([`SendCounter`]: DynamoDB, SQLite) are
-//! not asked once per message. A process takes a block of units (a
-//! twentieth of the limit, at least what the message needs) with one
-//! conditional atomic add, and spends it locally; only when its block runs
-//! out does it take the next. The add is conditioned on the limit, so the
-//! units ever taken, by every process together, never exceed the limit:
-//! **no message beyond the limit is ever sent**, by any number of replicas.
-//! The price is the other way round: units one process holds and does not
-//! use are not available to the others until the window rolls over. At
-//! most `replicas × (block − 1)` sends can be refused early per window and
-//! limit. With a block of a twentieth of the limit and two replicas that
-//! is under a tenth of the limit; for limits of 20 or fewer the block is 1
-//! and the count is exact. When a full block no longer fits, the process
-//! takes exactly what the message needs, so the last units are never lost
-//! to rounding. Cost per message: `1 / block` conditional adds per limit
-//! that is set (one request for each block), none while blocks last.
+//! not asked once per message. A long-lived process (a proxy replica,
+//! `sendas serve`) takes a block of units (a twentieth of the limit, at
+//! least what the message needs) with one conditional atomic add, and
+//! spends it locally; only when its block runs out does it take the next.
+//! The add is conditioned on the limit, so the units ever taken, by every
+//! process together, never exceed the limit: **no message beyond the limit
+//! is ever sent**, by any number of replicas. A limit changed by an admin
+//! discards what a process holds under the old one, so a lowered limit
+//! holds at once. The price is the other way round: units a process holds
+//! and does not use are not available to the others until the window rolls
+//! over: at most `(block − 1)` per process and counter and window can be
+//! refused early, also when a process ends (a restart, a deploy) with a
+//! block unspent. With a block of a twentieth of the limit and two replicas
+//! that is under a tenth of the limit; for limits of 20 or fewer the block
+//! is 1 and the count is exact. Short-lived processes (the Lambda
+//! functions) use [`Limiter::exact`]: no blocks, one conditional add per
+//! counter and message, nothing stranded. When a full block no longer
+//! fits, the process takes exactly what the message needs, so the last
+//! units are never lost to rounding. Cost per message: `1 / block`
+//! conditional adds per limit that is set, none while blocks last.
 //!
 //! Windows are fixed buckets aligned to UTC (minute, hour, day), like
 //! the counters' keys; a burst at the end of one bucket and the start of
@@ -132,6 +137,9 @@ type LeaseKey = (TenantId, Scope, Window);
 #[derive(Debug, Default)]
 struct Lease {
     bucket: u64,
+    /// The limit the held units were taken under: another one (an admin
+    /// changed it) discards them, so a lowered limit holds at once.
+    allowance: Allowance,
     held: Units,
     /// The shared counter refused to add this much under this allowance. Counters
     /// only grow within a bucket, so as much or more cannot fit until the next
@@ -161,17 +169,23 @@ impl Lease {
 /// The process's clock in Unix seconds (replaceable in tests).
 pub type Clock = Arc<dyn Fn() -> f64 + Send + Sync>;
 
-/// Leases above this many make a reservation drop the idle ones of past buckets.
+/// Leases above this many make the next lookup drop the idle ones of past
+/// buckets; the threshold then doubles past what is left.
 const PRUNE_ABOVE: usize = 10_000;
 
-/// A twentieth of a limit: the block a process takes at once.
+/// A twentieth of a limit: the block a long-lived process takes at once.
 const BLOCK_DIVISOR: u32 = 20;
+
+type Leases = HashMap<LeaseKey, Arc<futures::lock::Mutex<Lease>>>;
 
 /// The sending limiter of one process.
 pub struct Limiter {
     counter: Arc<dyn SendCounter>,
     clock: Clock,
-    leases: Mutex<HashMap<LeaseKey, Arc<futures::lock::Mutex<Lease>>>>,
+    /// `BLOCK_DIVISOR`, or `u32::MAX` (exact: take only what each message needs).
+    divisor: u32,
+    /// The leases and the size at which they are pruned next.
+    leases: Mutex<(Leases, usize)>,
     refusals: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
@@ -189,9 +203,9 @@ fn short(held: u32, need: u32, limit: Option<u32>) -> u32 {
     if limit.is_some() { need.saturating_sub(held) } else { 0 }
 }
 
-fn block(missing: u32, limit: Option<u32>) -> u32 {
+fn block(missing: u32, limit: Option<u32>, divisor: u32) -> u32 {
     match limit {
-        Some(l) if missing > 0 => missing.max(l.div_ceil(BLOCK_DIVISOR)).min(l.max(missing)),
+        Some(l) if missing > 0 => missing.max(l.div_ceil(divisor)).min(l.max(missing)),
         _ => 0,
     }
 }
@@ -204,7 +218,15 @@ impl Limiter {
 
     /// A limiter with its own clock (tests).
     pub fn with_clock(counter: Arc<dyn SendCounter>, clock: Clock) -> Limiter {
-        Limiter { counter, clock, leases: Mutex::default(), refusals: Mutex::default() }
+        let leases = Mutex::new((HashMap::new(), PRUNE_ABOVE));
+        Limiter { counter, clock, divisor: BLOCK_DIVISOR, leases, refusals: Mutex::default() }
+    }
+
+    /// A limiter that takes exactly what each message needs, one conditional
+    /// add per counter and message: for short-lived processes (a Lambda
+    /// instance), which would strand the rest of a block when they end.
+    pub fn exact(counter: Arc<dyn SendCounter>) -> Limiter {
+        Limiter { divisor: u32::MAX, ..Limiter::new(counter) }
     }
 
     /// Each (scope, window) that limits `demand`, with the key of the current bucket.
@@ -236,11 +258,30 @@ impl Limiter {
     }
 
     fn lease(&self, key: &CounterKey) -> Arc<futures::lock::Mutex<Lease>> {
-        let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
-        if leases.len() > PRUNE_ABOVE {
-            leases.retain(|_, l| Arc::strong_count(l) > 1 || l.try_lock().is_none_or(|l| l.bucket >= key.bucket));
+        let mut guard = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        let (leases, prune_at) = &mut *guard;
+        if leases.len() > *prune_at {
+            // Only leases nobody holds, of a bucket its own window has left behind.
+            let now = (self.clock)().max(0.0) as u64;
+            leases.retain(|(_, _, window), l| {
+                Arc::strong_count(l) > 1 || l.try_lock().is_none_or(|l| l.bucket >= now / window.seconds())
+            });
+            *prune_at = (leases.len() * 2).max(PRUNE_ABOVE);
         }
         leases.entry((key.tenant, key.scope, key.window)).or_default().clone()
+    }
+
+    /// The number of leases kept (tests).
+    #[cfg(test)]
+    fn lease_count(&self) -> usize {
+        self.leases.lock().unwrap_or_else(|p| p.into_inner()).0.len()
+    }
+
+    /// The limit the message's units alone exceed, whenever it is sent (no store request).
+    pub fn never_fits(&self, demand: &Demand) -> Option<LimitReached> {
+        let (now, counters) = self.counters(demand);
+        let (key, allowance) = counters.into_iter().find(|(_, a)| !Units::default().fits(demand.units, *a))?;
+        Some(self.reached(&key, allowance, now))
     }
 
     /// Before DATA, without a store request: refuses when the message's
@@ -275,8 +316,8 @@ impl Limiter {
         let need = demand.units;
         let mut refills = Vec::new();
         for (i, ((key, allowance), lease)) in counters.iter().zip(leases.iter_mut()).enumerate() {
-            if lease.bucket != key.bucket {
-                **lease = Lease { bucket: key.bucket, ..Lease::default() };
+            if lease.bucket != key.bucket || lease.allowance != *allowance {
+                **lease = Lease { bucket: key.bucket, allowance: *allowance, ..Lease::default() };
             }
             let missing = lease.missing(need, *allowance);
             if lease.known_spent(key.bucket, missing, *allowance) {
@@ -291,23 +332,32 @@ impl Limiter {
             self.refill(key, missing, allowance)
         }))
         .await;
-        let mut refused = None;
+        // Everything taken is credited first, whatever failed: nothing taken is lost.
+        let mut refused: Option<usize> = None;
+        let mut failure = None;
         for (&(i, missing), got) in refills.iter().zip(taken) {
-            match got? {
-                Some(units) => {
+            match got {
+                Ok(Some(units)) => {
                     let lease = &mut leases[i];
                     lease.held.messages += units.messages;
                     lease.held.recipients += units.recipients;
                 }
-                None => {
+                Ok(None) => {
                     leases[i].refused = Some((missing, counters[i].1));
-                    refused.get_or_insert(i);
+                    // Retry-After: the refused counter whose window ends last.
+                    if refused.is_none_or(|r| counters[r].0.ends_at() < counters[i].0.ends_at()) {
+                        refused = Some(i);
+                    }
                 }
+                Err(e) => failure = failure.or(Some(e)),
             }
         }
         if let Some(i) = refused {
             let (key, allowance) = counters[i];
             return Err(Refusal::Reached(self.reached(&key, allowance, now)));
+        }
+        if let Some(e) = failure {
+            return Err(e.into());
         }
         let mut held = Vec::with_capacity(leases.len());
         for ((key, allowance), lease) in counters.iter().zip(leases.iter_mut()) {
@@ -325,8 +375,8 @@ impl Limiter {
     /// Takes a block from the shared counter, or exactly `missing` when a block no longer fits.
     async fn refill(&self, key: CounterKey, missing: Units, allowance: Allowance) -> Result<Option<Units>, StoreError> {
         let whole = Units {
-            messages: block(missing.messages, allowance.messages),
-            recipients: block(missing.recipients, allowance.recipients),
+            messages: block(missing.messages, allowance.messages, self.divisor),
+            recipients: block(missing.recipients, allowance.recipients, self.divisor),
         };
         if self.counter.take(&key, whole, allowance).await? {
             return Ok(Some(whole));

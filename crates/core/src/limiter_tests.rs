@@ -165,3 +165,52 @@ async fn an_unreachable_counter_sends_nothing_unchecked() {
     shared.down.store(false, Ordering::Relaxed);
     assert!(a.reserve(&d).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_lowered_limit_holds_at_once_and_exact_limiters_take_no_blocks() {
+    let mut w = world(TenantLimits { user_default: per_minute(1000), ..Default::default() });
+    let shared = Arc::new(Counting::default());
+    let (_, c) = clock();
+    let a = Limiter::with_clock(shared.clone(), c.clone());
+    assert_eq!(sent(&a, &Demand::new(&w.tenant, &w.users[0], None, 1), 1).await, 1, "holds 49 of a block of 50");
+    w.tenant.limits.user_default = per_minute(5);
+    let lowered = Demand::new(&w.tenant, &w.users[0], None, 1);
+    assert_eq!(sent(&a, &lowered, 10).await, 0, "50 were taken: the held units do not outlive the old limit");
+    w.tenant.limits.user_default = per_minute(1000);
+    let exact = Limiter::exact(shared.clone());
+    let before = shared.takes.load(Ordering::Relaxed);
+    let d = Demand::new(&w.tenant, &w.users[1], None, 1);
+    assert_eq!(sent(&exact, &d, 7).await, 7);
+    assert_eq!(shared.takes.load(Ordering::Relaxed) - before, 7, "one take per message, nothing held");
+}
+
+#[tokio::test]
+async fn pruning_keeps_current_leases_of_every_window() {
+    let w = world(TenantLimits::default());
+    let shared = Arc::new(Counting::default());
+    let (now, c) = clock();
+    let a = Limiter::with_clock(shared.clone(), c);
+    let mut daily = w.tenant.clone();
+    daily.limits.user_default = SendingLimits { messages_per_day: Some(1000), ..SendingLimits::NONE };
+    let d = Demand::new(&daily, &w.users[0], None, 1);
+    assert_eq!(sent(&a, &d, 1).await, 1);
+    let mut minutely = w.tenant.clone();
+    minutely.limits.user_default = per_minute(5);
+    let company = crate::CompanyId::generate();
+    // 10,001 current leases: the first prune finds nothing old and doubles its threshold.
+    for i in 0..10_001 {
+        let u = fixtures::user(w.tenant.id, &format!("p{i}@limits.example"), &[company]);
+        assert_eq!(sent(&a, &Demand::new(&minutely, &u, None, 1), 1).await, 1);
+    }
+    assert_eq!(a.lease_count(), 10_002);
+    // Two minutes later another 10,001: past the doubled threshold the old minute leases go.
+    now.fetch_add(120, Ordering::Relaxed);
+    for i in 0..10_001 {
+        let u = fixtures::user(w.tenant.id, &format!("q{i}@limits.example"), &[company]);
+        assert_eq!(sent(&a, &Demand::new(&minutely, &u, None, 1), 1).await, 1);
+    }
+    let takes = shared.takes.load(Ordering::Relaxed);
+    assert_eq!(sent(&a, &d, 1).await, 1, "this lookup prunes");
+    assert!(a.lease_count() < 10_100, "past minute leases are gone: {}", a.lease_count());
+    assert_eq!(shared.takes.load(Ordering::Relaxed), takes, "the day's lease (49 held) survived the prune");
+}

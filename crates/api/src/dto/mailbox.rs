@@ -251,12 +251,11 @@ pub struct MailboxBody {
     pub enabled: bool,
     /// SMTP settings: present makes the mailbox `authenticated`.
     pub smtp: Option<SmtpView>,
-    /// Its own sending limits, within the tenant's mailbox ceiling (default: none of its own).
-    #[serde(default)]
-    pub limits: super::LimitsView,
-    /// Which display names a message may show for it (default `free`).
-    #[serde(default)]
-    pub display_name_policy: super::DisplayNamePolicyName,
+    /// Its own sending limits, within the tenant's mailbox ceiling (absent: kept; on
+    /// creation none of its own).
+    pub limits: Option<super::LimitsView>,
+    /// Which display names a message may show for it (absent: kept; on creation `free`).
+    pub display_name_policy: Option<super::DisplayNamePolicyName>,
 }
 
 fn yes() -> bool {

@@ -31,7 +31,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_audit))
 }
 
-fn input(b: MailboxBody, restricted: bool) -> ApiResult<mailboxes::MailboxInput> {
+/// The service's input from a body; fields the body leaves out keep `current`'s values.
+fn input(b: MailboxBody, current: Option<&Mailbox>) -> ApiResult<mailboxes::MailboxInput> {
+    let restricted = current.is_some_and(|m| m.flags.restricted);
     let scope = match (b.global, b.company_id) {
         (true, None) => MailboxScope::Global,
         (false, Some(c)) => MailboxScope::Company(c),
@@ -55,8 +57,12 @@ fn input(b: MailboxBody, restricted: bool) -> ApiResult<mailboxes::MailboxInput>
         scope,
         flags: MailboxFlags { sender: b.sender, reply: b.reply, restricted, enabled: b.enabled },
         smtp,
-        limits: b.limits.into(),
-        display_name_policy: b.display_name_policy.into(),
+        limits: b.limits.map(Into::into).or(current.map(|m| m.limits)).unwrap_or_default(),
+        display_name_policy: b
+            .display_name_policy
+            .map(Into::into)
+            .or(current.map(|m| m.display_name_policy))
+            .unwrap_or_default(),
     })
 }
 
@@ -86,7 +92,7 @@ async fn create_mailbox(
     Body(b): Body<MailboxBody>,
 ) -> ApiResult<(StatusCode, Json<MailboxView>)> {
     sendas_core::service::require_admin(&c, t)?;
-    Ok(created(mailboxes::create(s.store.as_ref(), &c, t, input(b, false)?).await?.into()))
+    Ok(created(mailboxes::create(s.store.as_ref(), &c, t, input(b, None)?).await?.into()))
 }
 
 /// Reads a mailbox.
@@ -144,7 +150,7 @@ async fn update_mailbox(
     Body(b): Body<MailboxBody>,
 ) -> ApiResult<Tagged<Json<MailboxView>>> {
     let current = mailboxes::get(s.store.as_ref(), &c, t, id).await?;
-    let updated = mailboxes::update(s.store.as_ref(), &c, t, id, input(b, current.flags.restricted)?, &p).await?;
+    let updated = mailboxes::update(s.store.as_ref(), &c, t, id, input(b, Some(&current))?, &p).await?;
     Ok(tagged(updated, &health_of(&s, t).await?))
 }
 

@@ -84,6 +84,11 @@ async fn update_tenant(
 ) -> ApiResult<Json<TenantView>> {
     let store = s.store.as_ref();
     sendas_core::service::require_operator_for(&caller, t)?;
+    // Every field is checked before any is written.
+    if let Some(limits) = b.limits {
+        let limits: sendas_core::model::TenantLimits = limits.into();
+        limits.validate().map_err(|e| ApiError(sendas_core::ServiceError::invalid(e.field, e.reason)))?;
+    }
     let mut tenant = tenants::get(store, &caller, t).await?;
     if let Some(name) = b.name {
         tenant = tenants::rename(store, &caller, t, &name).await?;

@@ -76,6 +76,11 @@ async fn send_checked(s: &AppState, tenant: TenantId, user: UserId, body: &SendB
     };
     // The same limits as SMTP, counted by the same shared counters.
     let demand = Demand::new(&snap.tenant, &snap.user, Some(mailbox), all.len());
+    if let Some(limit) = s.limiter.never_fits(&demand) {
+        // More recipients than a limit allows in a whole window: retrying cannot help.
+        let why = format!("{} recipients are more than {} allows", all.len(), limit.describe());
+        return Err(ServiceError::invalid("to", why).into());
+    }
     let reservation = match s.limiter.reserve(&demand).await {
         Ok(r) => r,
         Err(Refusal::Reached(reached)) => {

@@ -455,6 +455,22 @@ pub async fn sending_limits_within_ceilings(api: TestApi) {
         (mailbox["limits"]["messages_per_day"].as_u64(), mailbox["display_name_policy"].as_str()),
         (Some(500), Some("fixed"))
     );
+    // A replacement that leaves the new fields out keeps them; a ceiling lowered later caps the
+    // mailbox's limit without blocking its other edits.
+    let mailbox_path = format!("{mailboxes}/{}", mailbox["id"].as_str().unwrap());
+    let mut renamed = mailbox_body("info@limits.example");
+    renamed["display_name"] = json!("Info desk");
+    let kept = expect(&api.put(&mailbox_path, &t.admin, renamed.clone()).await, 200).clone();
+    assert_eq!(
+        (kept["limits"]["messages_per_day"].as_u64(), kept["display_name_policy"].as_str()),
+        (Some(500), Some("fixed"))
+    );
+    let mut lowered = limits.clone();
+    lowered["mailbox_ceiling"] = json!({"messages_per_day": 100});
+    lowered["tenant"] = json!({"recipients_per_day": 10000, "recipients_per_minute": 2});
+    expect(&api.patch(&tenant, &op, json!({"limits": lowered})).await, 200);
+    renamed["limits"] = json!({"messages_per_day": 500});
+    expect(&api.put(&mailbox_path, &t.admin, renamed).await, 200);
 
     // Over the user's limit of 1 message a day, HTTP send answers 429 and sends nothing.
     let token = {
@@ -466,6 +482,10 @@ pub async fn sending_limits_within_ceilings(api: TestApi) {
         secrecy::ExposeSecret::expose_secret(&issued.text).to_owned()
     };
     let message = json!({"from_mailbox_id": mailbox["id"], "to": ["a@example.net"], "subject": "s", "text_body": "b"});
+    let mut three = message.clone();
+    three["to"] = json!(["a@example.net", "b@example.net", "c@example.net"]);
+    let never = api.post("/v1/me/messages", &token, three).await;
+    assert_eq!(expect(&never, 422)["field"], "to", "3 recipients never fit a limit of 2: retrying cannot help");
     expect(&api.post("/v1/me/messages", &token, message.clone()).await, 201);
     let limited = api.post("/v1/me/messages", &token, message).await;
     assert_eq!(expect(&limited, 429)["type"], "sending_limit_reached");

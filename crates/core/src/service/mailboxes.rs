@@ -32,10 +32,13 @@ pub struct MailboxInput {
     pub display_name_policy: DisplayNamePolicy,
 }
 
+/// `kept`: the limits stored now; limits left as they are are not checked
+/// again (a ceiling lowered later caps them, it does not block other edits).
 async fn validate(
     store: &dyn Store,
     tenant: TenantId,
     input: &MailboxInput,
+    kept: Option<&SendingLimits>,
 ) -> Result<(EmailAddress, Name), ServiceError> {
     let address = EmailAddress::parse(&input.address).map_err(|e| ServiceError::invalid("address", e.to_string()))?;
     let name = super::parse_name("display_name", &input.display_name)?;
@@ -45,7 +48,7 @@ async fn validate(
             other => other.into(),
         })?;
     }
-    if !input.limits.is_none() {
+    if !input.limits.is_none() && kept != Some(&input.limits) {
         let ceiling = store.get_tenant(tenant).await?.limits.mailbox_ceiling;
         input.limits.within(&ceiling, "limits").map_err(|e| ServiceError::invalid(e.field, e.reason))?;
     }
@@ -61,7 +64,7 @@ pub async fn create(
     input: MailboxInput,
 ) -> Result<Mailbox, ServiceError> {
     require_admin(caller, tenant)?;
-    let (address, display_name) = validate(store, tenant, &input).await?;
+    let (address, display_name) = validate(store, tenant, &input, None).await?;
     let smtp = input.smtp.map(|mut s| {
         s.password_set = false;
         s
@@ -119,7 +122,8 @@ pub async fn update(
     if_match: &IfMatch,
 ) -> Result<Mailbox, ServiceError> {
     require_admin(caller, tenant)?;
-    let (address, display_name) = validate(store, tenant, &input).await?;
+    let kept = store.get_mailbox(tenant, id).await?.limits;
+    let (address, display_name) = validate(store, tenant, &input, Some(&kept)).await?;
     retry_raced(if_match, || async {
         let before = store.get_mailbox(tenant, id).await?;
         if_match.check(before.version)?;
