@@ -113,7 +113,7 @@ mod throttle;
 pub use counter::{RecordedRequest, RequestCounter, Target};
 pub use dynamo::DynamoStore;
 pub use secrets::SecretsManagerStore;
-pub use send_counter::DynamoSendCounter;
+pub use send_counter::{DynamoSendCounter, TAKE_TIMEOUT};
 pub use table::create_table;
 pub use throttle::DynamoFailureCounter;
 

@@ -8,7 +8,9 @@
 //! `ttl` a window after the bucket ends. A refused condition answers
 //! `false`; the limiter then knows the bucket is spent for that much.
 //! Cost: 1 UpdateItem per block the limiter takes (see
-//! `sendas_core::limiter`), none per message while a block lasts.
+//! `sendas_core::limiter`), none per message while a block lasts. A take
+//! that has no answer within [`TAKE_TIMEOUT`] fails (the limiter then sends
+//! nothing): a hanging request must not hold the tenant's leases.
 
 use crate::dynamo::{n, s};
 use crate::error::unavailable;
@@ -19,6 +21,10 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use sendas_core::StoreError;
 use sendas_core::model::Allowance;
 use sendas_core::ports::{CounterKey, SendCounter, Units};
+use std::time::Duration;
+
+/// How long one take may wait for DynamoDB (retries included).
+pub const TAKE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The shared sending-limit counters on the store's DynamoDB table.
 #[derive(Clone, Debug)]
@@ -69,10 +75,11 @@ impl SendCounter for DynamoSendCounter {
         if !conditions.is_empty() {
             request = request.condition_expression(conditions.join(" AND "));
         }
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(unavailable(e)),
+        match tokio::time::timeout(TAKE_TIMEOUT, request.send()).await {
+            Err(_) => Err(StoreError::Unavailable(format!("sending-limit counter: no answer within {TAKE_TIMEOUT:?}"))),
+            Ok(Ok(_)) => Ok(true),
+            Ok(Err(e)) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+            Ok(Err(e)) => Err(unavailable(e)),
         }
     }
 }

@@ -38,5 +38,38 @@ mod dynamodb {
             let counter = Arc::new(sendas_store_aws::DynamoSendCounter::new(client, table));
             sendas_core::testing::contract::send_counters_never_pass_a_limit(counter).await;
         }
+
+        /// A DynamoDB that accepts connections and never answers: a take fails within its
+        /// timeout instead of holding the tenant's leases.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_send_counter_take_that_hangs_fails_in_time() {
+            use sendas_core::ports::{CounterKey, Scope, SendCounter, Units};
+            let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let endpoint = format!("http://{}", silent.local_addr().expect("address"));
+            let held = tokio::spawn(async move {
+                let mut open = Vec::new();
+                while let Ok((socket, _)) = silent.accept().await {
+                    open.push(socket);
+                }
+            });
+            let config = AwsEndpoint::shared().sdk_config(Principal::Admin).await;
+            let client = aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&config).endpoint_url(endpoint).build(),
+            );
+            let counter = sendas_store_aws::DynamoSendCounter::new(client, "silent");
+            let key = CounterKey {
+                tenant: sendas_core::TenantId::generate(),
+                scope: Scope::Tenant,
+                window: sendas_core::model::Window::Minute,
+                bucket: 1,
+            };
+            let limit = sendas_core::model::Allowance { messages: Some(5), recipients: None };
+            let started = std::time::Instant::now();
+            let result = counter.take(&key, Units { messages: 1, recipients: 0 }, limit).await;
+            assert!(matches!(result, Err(sendas_core::StoreError::Unavailable(_))), "{result:?}");
+            let took = started.elapsed();
+            assert!(took >= sendas_store_aws::TAKE_TIMEOUT && took < sendas_store_aws::TAKE_TIMEOUT * 2, "{took:?}");
+            held.abort();
+        }
     }
 }
