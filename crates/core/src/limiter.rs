@@ -288,11 +288,11 @@ impl Limiter {
     /// units alone exceed a limit, or this process already found the
     /// limit's current bucket spent and holds too little of it.
     pub fn precheck(&self, demand: &Demand) -> Result<(), LimitReached> {
+        if let Some(reached) = self.never_fits(demand) {
+            return Err(reached);
+        }
         let (now, counters) = self.counters(demand);
         for (key, allowance) in counters {
-            if !Units::default().fits(demand.units, allowance) {
-                return Err(self.reached(&key, allowance, now));
-            }
             let lease = self.lease(&key);
             let spent = lease
                 .try_lock()

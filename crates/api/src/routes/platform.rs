@@ -82,29 +82,14 @@ async fn update_tenant(
     Ids(t): Ids<TenantId>,
     Body(b): Body<TenantPatch>,
 ) -> ApiResult<Json<TenantView>> {
-    let store = s.store.as_ref();
-    sendas_core::service::require_operator_for(&caller, t)?;
-    // Every field is checked before any is written.
-    if let Some(limits) = b.limits {
-        let limits: sendas_core::model::TenantLimits = limits.into();
-        limits.validate().map_err(|e| ApiError(sendas_core::ServiceError::invalid(e.field, e.reason)))?;
-    }
-    let mut tenant = tenants::get(store, &caller, t).await?;
-    if let Some(name) = b.name {
-        tenant = tenants::rename(store, &caller, t, &name).await?;
-    }
-    if let Some(enabled) = b.enabled {
-        tenant = tenants::set_enabled(store, &caller, t, enabled).await?;
-    }
-    if let Some(quota) = b.mailbox_quota {
-        tenant = tenants::set_quota(store, &caller, t, quota).await?;
-    }
-    if let Some(allowed) = b.allow_executable_attachments {
-        tenant = tenants::set_executable_attachments(store, &caller, t, allowed).await?;
-    }
-    if let Some(limits) = b.limits {
-        tenant = tenants::set_limits(store, &caller, t, limits.into()).await?;
-    }
+    let change = tenants::TenantChange {
+        name: b.name,
+        enabled: b.enabled,
+        mailbox_quota: b.mailbox_quota,
+        allow_executable_attachments: b.allow_executable_attachments,
+        limits: b.limits.map(Into::into),
+    };
+    let tenant = tenants::change(s.store.as_ref(), &caller, t, change).await?;
     Ok(Json(tenant.into()))
 }
 

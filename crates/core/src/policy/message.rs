@@ -4,9 +4,9 @@
 //! mailbox or the reason for refusal. Display names are compared by
 //! skeleton ([`super::names`]): a `fixed` mailbox's name, other people's.
 
-use super::{UsableMailboxes, Usage};
+use super::{NameFault, UsableMailboxes, Usage};
 use crate::EmailAddress;
-use crate::model::{DisplayNamePolicy, Mailbox};
+use crate::model::Mailbox;
 
 /// One entry of an originator field, already checked for structure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,13 +165,10 @@ fn display_name_fits(
     if is_own_address(entry, name) {
         return Ok(());
     }
-    if mailbox.display_name_policy == DisplayNamePolicy::Fixed && !usable.names.fits_fixed(name, mailbox) {
-        return Err(MessageDenial::DisplayNameNotFixed(field));
-    }
-    if usable.names.is_foreign(name) {
-        return Err(MessageDenial::DisplayNameImpersonation(field));
-    }
-    Ok(())
+    usable.names.judge(name, mailbox).map_err(|fault| match fault {
+        NameFault::NotFixed => MessageDenial::DisplayNameNotFixed(field),
+        NameFault::Foreign => MessageDenial::DisplayNameImpersonation(field),
+    })
 }
 
 fn allowed<'a>(usable: &'a UsableMailboxes, usage: Usage, entry: &Entry) -> Option<&'a Mailbox> {

@@ -17,7 +17,7 @@ mod permission;
 mod template;
 
 pub use message::{Entry, Field, MessageDenial, Originators, ResentBlock, check_message};
-pub use names::{NameGuard, skeleton};
+pub use names::{NameFault, NameGuard, skeleton};
 pub use permission::{Decision, Denial, UsableMailboxes, Usage, may_use, usable_mailboxes};
 pub use template::template_offered;
 

@@ -10,8 +10,9 @@
 //! tenant, the mailboxes it may not use); `check_message` asks it.
 
 use super::UsableMailboxes;
-use crate::model::{Mailbox, User};
-use std::collections::BTreeSet;
+use crate::MailboxId;
+use crate::model::{DisplayNamePolicy, Mailbox, User};
+use std::collections::{BTreeMap, BTreeSet};
 use unicode_normalization::UnicodeNormalization;
 use unicode_security::confusable_detection::skeleton as uts39;
 
@@ -55,6 +56,8 @@ pub struct NameGuard {
     user: Option<String>,
     /// The user's name and the display names of the mailboxes it may use.
     own: BTreeSet<String>,
+    /// The display name of each mailbox the user may use, by skeleton (computed once).
+    mailbox_keys: BTreeMap<MailboxId, String>,
     /// Other users' names and the display names of the mailboxes the user
     /// may not use, minus `own`.
     foreign: BTreeSet<String>,
@@ -70,14 +73,38 @@ impl NameGuard {
         usable: &UsableMailboxes,
     ) -> Self {
         let user_key = skeleton(user.name.as_str());
-        let usable_ids: BTreeSet<_> = usable.from.iter().chain(&usable.reply_to).map(|m| m.id).collect();
-        let mut own: BTreeSet<String> = usable.from.iter().chain(&usable.reply_to).map(key).collect();
+        let mailbox_keys: BTreeMap<MailboxId, String> =
+            usable.from.iter().chain(&usable.reply_to).map(|m| (m.id, key(m))).collect();
+        let mut own: BTreeSet<String> = mailbox_keys.values().cloned().collect();
         own.insert(user_key.clone());
         let others = users.into_iter().filter(|u| u.id != user.id).map(|u| skeleton(u.name.as_str()));
-        let unusable = mailboxes.into_iter().filter(|m| !usable_ids.contains(&m.id)).map(key);
+        let unusable = mailboxes.into_iter().filter(|m| !mailbox_keys.contains_key(&m.id)).map(key);
         let foreign = others.chain(unusable).filter(|k| !k.is_empty() && !own.contains(k)).collect();
         own.remove("");
-        NameGuard { user: Some(user_key).filter(|k| !k.is_empty()), own, foreign }
+        NameGuard { user: Some(user_key).filter(|k| !k.is_empty()), own, mailbox_keys, foreign }
+    }
+
+    /// The verdict on a non-blank display name in front of `mailbox`'s
+    /// address: its skeleton is computed once for both rules.
+    pub fn judge(&self, name: &str, mailbox: &Mailbox) -> Result<(), NameFault> {
+        let k = skeleton(name);
+        if mailbox.display_name_policy == DisplayNamePolicy::Fixed && !self.fits_fixed_key(&k, mailbox) {
+            return Err(NameFault::NotFixed);
+        }
+        if !k.is_empty() && self.foreign.contains(&k) {
+            return Err(NameFault::Foreign);
+        }
+        Ok(())
+    }
+
+    /// Whether a name of skeleton `k` may stand in front of a `fixed` mailbox:
+    /// the mailbox's own display name or the sending user's name.
+    fn fits_fixed_key(&self, k: &str, mailbox: &Mailbox) -> bool {
+        let own = match self.mailbox_keys.get(&mailbox.id) {
+            Some(own) => own == k,
+            None => key(mailbox) == k,
+        };
+        own || self.user.as_deref() == Some(k)
     }
 
     /// Whether `name` reads as someone else's: another user of the tenant or
@@ -87,21 +114,19 @@ impl NameGuard {
         !k.is_empty() && self.foreign.contains(&k)
     }
 
-    /// Whether `name` may stand in front of `mailbox`'s address when the
-    /// mailbox's display name is `fixed`: empty, the mailbox's own display
-    /// name or the sending user's name, compared by skeleton.
-    pub fn fits_fixed(&self, name: &str, mailbox: &Mailbox) -> bool {
-        if name.trim().is_empty() {
-            return true;
-        }
-        let k = skeleton(name);
-        k == key(mailbox) || self.user.as_ref() == Some(&k)
-    }
-
     /// Whether nothing was loaded (no user, nothing foreign).
     pub fn is_empty(&self) -> bool {
         self.user.is_none() && self.own.is_empty() && self.foreign.is_empty()
     }
+}
+
+/// Why a display name may not stand in front of a mailbox's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameFault {
+    /// The mailbox is `fixed` and the name is neither its own nor the user's.
+    NotFixed,
+    /// The name is someone else's of the tenant.
+    Foreign,
 }
 
 fn key(m: &Mailbox) -> String {

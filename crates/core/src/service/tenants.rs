@@ -94,39 +94,49 @@ pub async fn list(store: &dyn Store, caller: &Role, page: &PageRequest) -> Resul
     Ok(store.list_tenants(page).await?)
 }
 
-/// Sets the mailbox quota (operator only: an admin cannot raise its own).
-pub async fn set_quota(store: &dyn Store, caller: &Role, id: TenantId, quota: u32) -> Result<Tenant, ServiceError> {
+/// What the operator changes on a tenant; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TenantChange {
+    /// A new name.
+    pub name: Option<String>,
+    /// Enable or disable (a disabled tenant can neither sign in nor send).
+    pub enabled: Option<bool>,
+    /// The mailbox quota (an admin cannot raise its own).
+    pub mailbox_quota: Option<u32>,
+    /// Whether HTTP send may attach executable files.
+    pub allow_executable_attachments: Option<bool>,
+    /// The sending limits, ceilings and defaults (replaced whole).
+    pub limits: Option<TenantLimits>,
+}
+
+/// Changes a tenant (operator only): every field is checked before the one write.
+pub async fn change(store: &dyn Store, caller: &Role, id: TenantId, c: TenantChange) -> Result<Tenant, ServiceError> {
     super::require_operator_for(caller, id)?;
-    if quota > 100_000 {
+    let name = c.name.as_deref().map(|n| parse_name("name", n)).transpose()?;
+    if c.mailbox_quota.is_some_and(|q| q > 100_000) {
         return Err(ServiceError::invalid("mailbox_quota", "at most 100000"));
     }
+    if let Some(limits) = &c.limits {
+        limits.validate().map_err(|e| ServiceError::invalid(e.field, e.reason))?;
+    }
     let mut tenant = store.get_tenant(id).await?;
-    tenant.mailbox_quota = quota;
-    store.update_tenant(&tenant).await?;
+    let before = tenant.clone();
+    if let Some(name) = name {
+        tenant.name = name;
+    }
+    tenant.enabled = c.enabled.unwrap_or(tenant.enabled);
+    tenant.mailbox_quota = c.mailbox_quota.unwrap_or(tenant.mailbox_quota);
+    tenant.allow_executable_attachments = c.allow_executable_attachments.unwrap_or(tenant.allow_executable_attachments);
+    tenant.limits = c.limits.unwrap_or(tenant.limits);
+    if tenant != before {
+        store.update_tenant(&tenant).await?;
+    }
     Ok(tenant)
 }
 
-/// Renames a tenant (operator only).
-pub async fn rename(store: &dyn Store, caller: &Role, id: TenantId, name: &str) -> Result<Tenant, ServiceError> {
-    super::require_operator_for(caller, id)?;
-    let mut tenant = store.get_tenant(id).await?;
-    tenant.name = parse_name("name", name)?;
-    store.update_tenant(&tenant).await?;
-    Ok(tenant)
-}
-
-/// Lets HTTP send attach executable files for the tenant, or not (operator only).
-pub async fn set_executable_attachments(
-    store: &dyn Store,
-    caller: &Role,
-    id: TenantId,
-    allowed: bool,
-) -> Result<Tenant, ServiceError> {
-    super::require_operator_for(caller, id)?;
-    let mut tenant = store.get_tenant(id).await?;
-    tenant.allow_executable_attachments = allowed;
-    store.update_tenant(&tenant).await?;
-    Ok(tenant)
+/// Sets the mailbox quota (operator only: an admin cannot raise its own).
+pub async fn set_quota(store: &dyn Store, caller: &Role, id: TenantId, quota: u32) -> Result<Tenant, ServiceError> {
+    change(store, caller, id, TenantChange { mailbox_quota: Some(quota), ..Default::default() }).await
 }
 
 /// Sets a tenant's sending limits, ceilings and defaults (operator only).
@@ -136,12 +146,7 @@ pub async fn set_limits(
     id: TenantId,
     limits: TenantLimits,
 ) -> Result<Tenant, ServiceError> {
-    super::require_operator_for(caller, id)?;
-    limits.validate().map_err(|e| ServiceError::invalid(e.field, e.reason))?;
-    let mut tenant = store.get_tenant(id).await?;
-    tenant.limits = limits;
-    store.update_tenant(&tenant).await?;
-    Ok(tenant)
+    change(store, caller, id, TenantChange { limits: Some(limits), ..Default::default() }).await
 }
 
 /// Enables or disables a tenant (operator only).
@@ -151,9 +156,5 @@ pub async fn set_enabled(
     id: TenantId,
     enabled: bool,
 ) -> Result<Tenant, ServiceError> {
-    super::require_operator_for(caller, id)?;
-    let mut tenant = store.get_tenant(id).await?;
-    tenant.enabled = enabled;
-    store.update_tenant(&tenant).await?;
-    Ok(tenant)
+    change(store, caller, id, TenantChange { enabled: Some(enabled), ..Default::default() }).await
 }
