@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use support::net::*;
-use support::process::ProxyProcess;
+use support::process::{ProxyProcess, http_get};
 use support::*;
 use tokio::net::TcpStream;
 
@@ -23,15 +23,6 @@ async fn on_moto(
     let (table, prefix) = aws.fresh_names();
     let (store, secrets) = backends::aws_backends(&aws, &table, &prefix, None).await;
     (store, secrets, table, prefix)
-}
-
-async fn http_get(port: u16, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

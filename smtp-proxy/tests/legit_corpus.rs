@@ -96,27 +96,15 @@ async fn every_legitimate_message_is_accepted_and_arrives_byte_for_byte() {
         assert!(usable.names.is_foreign(name), "{name} is someone else's to alice");
     }
 
-    let dir = sendas_testkit::repo_root().join("tests/corpus/legit");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    paths.retain(|p| p.extension().is_some_and(|e| e == "eml"));
-    paths.sort();
-    assert!(paths.len() >= 150, "the corpus has only {} messages", paths.len());
+    let messages = corpus(&usable);
+    assert!(messages.len() >= 150, "the corpus has only {} messages", messages.len());
 
     let mut c = Client::new(TcpStream::connect(("127.0.0.1", net.submission)).await.unwrap());
     assert_eq!(c.reply().await.0, 220);
     c.login("alice", &net.world.password).await;
     let (mut refused, mut expected, mut stripped) = (Vec::new(), Vec::new(), 0);
-    for path in &paths {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let message = std::fs::read(path).unwrap();
-        // A conforming client: MAIL FROM is one of the message's originators it may send from;
+    for (name, message, _, envelope) in messages {
         // SMTPUTF8 when the header section is not ASCII.
-        let originators = extract(&message, 64 * 1024).unwrap_or_else(|e| panic!("{name}: {e:?}")).originators;
-        let envelope = originators
-            .senders()
-            .filter_map(|e| e.address.clone())
-            .find(|a| usable.find(Usage::From, a).is_some())
-            .unwrap_or_else(|| panic!("{name}: no originator of the fixture"));
         let head = &message[..sendas_smtp_proxy::headers::header_end(&message)];
         let utf8 = if head.is_ascii() { "" } else { " SMTPUTF8" };
         c.expect(&format!("MAIL FROM:<{envelope}>{utf8}"), 250).await;
@@ -158,8 +146,11 @@ async fn every_legitimate_message_is_accepted_and_arrives_byte_for_byte() {
     );
 }
 
-/// The corpus: (file name, its originators, MAIL FROM as a conforming client writes it).
-fn corpus(usable: &sendas_core::policy::UsableMailboxes) -> Vec<(String, Originators, sendas_core::EmailAddress)> {
+/// The corpus: (file name, its bytes, its originators, MAIL FROM as a conforming client
+/// writes it: one of the message's originators the user may send from).
+fn corpus(
+    usable: &sendas_core::policy::UsableMailboxes,
+) -> Vec<(String, Vec<u8>, Originators, sendas_core::EmailAddress)> {
     let dir = sendas_testkit::repo_root().join("tests/corpus/legit");
     let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     paths.retain(|p| p.extension().is_some_and(|e| e == "eml"));
@@ -175,7 +166,7 @@ fn corpus(usable: &sendas_core::policy::UsableMailboxes) -> Vec<(String, Origina
                 .filter_map(|e| e.address.clone())
                 .find(|a| usable.find(Usage::From, a).is_some())
                 .unwrap_or_else(|| panic!("{name}: no originator of the fixture"));
-            (name, originators, envelope)
+            (name, message, originators, envelope)
         })
         .collect()
 }
@@ -236,7 +227,7 @@ fn display_names_of_the_corpus_against_200_other_users() {
     let judge = |usable: &sendas_core::policy::UsableMailboxes| -> Vec<String> {
         messages
             .iter()
-            .filter_map(|(name, o, env)| match check_message(o, Some(env), usable) {
+            .filter_map(|(name, _, o, env)| match check_message(o, Some(env), usable) {
                 Ok(_) => None,
                 Err(d) => Some(format!("{name}: {d:?}")),
             })
@@ -260,7 +251,7 @@ fn display_names_of_the_corpus_against_200_other_users() {
     // The converse: a corpus display name that belongs to someone else is refused.
     let own: BTreeSet<String> = ["Alice Tenant", "Tenant Support", "Replies"].iter().map(|n| skeleton(n)).collect();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
-    for (_, o, _) in &messages {
+    for (_, _, o, _) in &messages {
         for e in o.senders().chain(&o.reply_to) {
             let Some(n) = e.display_name.as_deref() else { continue };
             let k = skeleton(n);
@@ -277,7 +268,7 @@ fn display_names_of_the_corpus_against_200_other_users() {
         let writes = |o: &Originators| {
             o.senders().chain(&o.reply_to).any(|e| e.display_name.as_deref().is_some_and(|d| skeleton(d) == *k))
         };
-        for (file, o, env) in messages.iter().filter(|(_, o, _)| writes(o)) {
+        for (file, _, o, env) in messages.iter().filter(|(_, _, o, _)| writes(o)) {
             let got = check_message(o, Some(env), &usable).err();
             assert!(
                 matches!(got, Some(MessageDenial::DisplayNameImpersonation(_))),

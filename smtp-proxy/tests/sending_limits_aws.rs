@@ -17,7 +17,7 @@ use sendas_testkit::windows::{next_minute, quiet_window};
 use std::sync::Arc;
 use std::time::Duration;
 use support::net::*;
-use support::process::ProxyProcess;
+use support::process::{ProxyProcess, http_get};
 use support::*;
 use tokio::net::TcpStream;
 use tower::ServiceExt;
@@ -197,13 +197,4 @@ async fn two_proxy_processes_and_http_share_the_limits_on_dynamodb() {
         let page = http_get(p.metrics, "/metrics").await;
         assert!(page.contains("sendas_limit_refusals_total{scope=\"user\",window=\"minute\"}"), "{page}");
     }
-}
-
-async fn http_get(port: u16, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out
 }

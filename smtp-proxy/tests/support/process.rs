@@ -62,3 +62,13 @@ impl Drop for ProxyProcess {
         let _ = self.child.wait();
     }
 }
+
+/// `GET path` on 127.0.0.1:`port` (a process's /metrics or /healthz); the whole answer.
+pub async fn http_get(port: u16, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
