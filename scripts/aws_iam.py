@@ -159,6 +159,18 @@ def _documents_of_role(resolver: Resolver, name: str, role: dict) -> list[dict]:
     return [resolver.resolve(p["PolicyDocument"]) for p in props.get("Policies") or []]
 
 
+def function_binaries() -> dict[str, str]:
+    """The template's function logical id -> its binary, as the Makefile's `bin_<LogicalId> := <binary>` lines say
+    (the Makefile builds what `sam build` ships)."""
+    makefile = ROOT / "Makefile"
+    found = {}
+    for line in makefile.read_text().splitlines():
+        m = re.match(r"^bin_(\w+) := (\S+)$", line)
+        if m:
+            found[m[1]] = m[2]
+    return found
+
+
 def principal_policies(region: str, id_value: str = ID_WILDCARD) -> dict:
     """Principal name -> list of IAM policy documents, for tables `sendas-test-<id>`."""
     stage = TEST_STAGE.replace(ID_PLACEHOLDER, id_value)
@@ -172,9 +184,9 @@ def principal_policies(region: str, id_value: str = ID_WILDCARD) -> dict:
             table_name = resolver.ref(name)
         if res.get("Type") != "AWS::Serverless::Function":
             continue
-        binary = ((res.get("Metadata") or {}).get("BuildProperties") or {}).get("Binary", "")
+        binary = function_binaries().get(name, "")
         if not binary.startswith("sendas-fn-"):
-            raise TemplateError(f"{name}: no sendas-fn-* binary in Metadata.BuildProperties")
+            raise TemplateError(f"{name}: the Makefile builds no sendas-fn-* binary for it (bin_{name} := ...)")
         out["fn-" + binary.removeprefix("sendas-fn-")] = _documents_of_function(resolver, name, res)
     if table_name is None:
         raise TemplateError("infra/template.yaml declares no table")

@@ -2,12 +2,16 @@
 # Builds what README "Deploy (AWS)" deploys, with the README's own commands,
 # and checks each artefact before anyone deploys it:
 #   1. `sam validate --lint` on infra/template.yaml;
-#   2. `sam build`: cargo lambda (zig) builds sendas-fn-{platform,directory,
-#      mailboxes,me,send} for arm64 into the workspace's one target/ directory
-#      (the same one scripts/test.sh uses); each .aws-sam/build/*/bootstrap
-#      must be an aarch64 ELF executable, the very file cargo lambda built;
-#   3. the SMTP proxy's image: a static musl build of sendas-smtp-proxy for
-#      the architecture of the ECS task (infra/proxy.yaml), then
+#   2. one release build of every artefact: `make release` (the Makefile)
+#      builds sendas-fn-{platform,directory,mailboxes,me,send} and
+#      sendas-smtp-proxy in one cargo invocation for one target triple,
+#      aarch64-unknown-linux-musl (static), into the workspace's one target/
+#      directory (the same one scripts/test.sh uses); then `sam build`, whose
+#      `make build-<LogicalId>` finds them built: each
+#      .aws-sam/build/*/bootstrap must be a static aarch64 ELF executable, the
+#      very file the release build made;
+#   3. the SMTP proxy's image: that static build of sendas-smtp-proxy (the
+#      ECS task of infra/proxy.yaml is ARM64 like the functions), then
 #      `buildah bud` with infra/proxy/Containerfile (FROM scratch) on a
 #      context of three files;
 #   4. the image run: --help, its baked configuration parses, then a real start
@@ -112,13 +116,14 @@ step "tools: Debian packages, .venv (scripts/requirements-test.txt), rustup targ
 [ "$(id -u)" = 0 ] || fail "run as root (installs Debian packages; buildah's vfs storage)"
 [ -f infra/proxy/Containerfile ] || fail "infra/proxy/Containerfile missing"
 
-# The proxy's architecture is the ECS task's (infra/proxy.yaml); the Lambda functions' is arm64 (infra/template.yaml).
+# One target triple for every artefact (the Makefile): the Lambda functions are arm64
+# (infra/template.yaml), and so must the proxy's ECS task be (infra/proxy.yaml).
 proxy_arch=$(sed -n 's/^ *CpuArchitecture: *\([A-Z0-9_]*\).*/\1/p' infra/proxy.yaml)
-case "$proxy_arch" in
-  ARM64) proxy_triple=aarch64-unknown-linux-musl platform=linux/arm64 machine=aarch64 qemu=qemu-aarch64-static ;;
-  X86_64) proxy_triple=x86_64-unknown-linux-musl platform=linux/amd64 machine=x86_64 qemu=qemu-x86_64-static ;;
-  *) fail "infra/proxy.yaml: RuntimePlatform.CpuArchitecture is '$proxy_arch', expected ARM64 or X86_64" ;;
-esac
+[ "$proxy_arch" = ARM64 ] || fail "infra/proxy.yaml: RuntimePlatform.CpuArchitecture is '$proxy_arch'; every artefact is built for aarch64 (Makefile)"
+grep -q '^ *Architectures: \[arm64\]' infra/template.yaml || fail "infra/template.yaml: the functions are not arm64; every artefact is built for aarch64 (Makefile)"
+triple=$(make -s -f Makefile release-dir | awk -F/ '{print $(NF-1)}')
+[ "$triple" = aarch64-unknown-linux-musl ] || fail "the Makefile builds for $triple"
+platform=linux/arm64 machine=aarch64 qemu=qemu-aarch64-static
 # An image of another architecture runs under qemu's user-mode emulator, copied into the test container.
 [ "$machine" = "$(uname -m)" ] && qemu=""
 
@@ -134,18 +139,16 @@ fi
 # The same venv and marker as scripts/test.sh: whichever runs first installs both files' pins.
 source scripts/venv.sh
 ensure_venv
-for tool in sam cargo-lambda cargo-zigbuild python-zig; do
+for tool in sam cargo-zigbuild python-zig; do
   [ -x ".venv/bin/$tool" ] || fail ".venv/bin/$tool missing: is it pinned in scripts/requirements-test.txt?"
 done
-# sam finds cargo and cargo-lambda, cargo finds cargo-zigbuild, both find zig (python-zig) on PATH.
+# make (from sam) finds cargo, cargo finds cargo-zigbuild, which finds zig (python-zig) on PATH.
 export PATH="$root/.venv/bin:$PATH"
 # SAM CLI: no telemetry (and no network) from CI.
 export SAM_CLI_TELEMETRY=0
 
 installed=$(rustup target list --installed)
-for t in aarch64-unknown-linux-gnu "$proxy_triple"; do
-  grep -qx "$t" <<<"$installed" || rustup target add "$t"
-done
+grep -qx "$triple" <<<"$installed" || rustup target add "$triple"
 target_dir=$(cargo metadata --no-deps --format-version 1 | jq -r .target_directory)
 echo "cargo target directory: $target_dir"
 
@@ -153,46 +156,51 @@ echo "cargo target directory: $target_dir"
 step "sam validate --lint (infra/template.yaml)"
 sam validate --lint --template-file infra/template.yaml
 
-# ---- 2. sam build ---------------------------------------------------------------------------------
-step "sam build (cargo lambda, arm64, target directory $target_dir)"
-# The functions SAM builds: every resource with BuildMethod rust-cargolambda, and its binary.
-functions=$(.venv/bin/python - <<'PY'
+# ---- 2. one release build, then sam build ----------------------------------------------------------
+step "release build: make release (cargo zigbuild --release --target $triple: five functions and the proxy, one invocation)"
+make -s -f Makefile release
+release_dir=$(make -s -f Makefile release-dir)
+static_aarch64() {
+  local info
+  info=$(elf_info "$1")
+  case "$info" in
+    "aarch64 static exec" | "aarch64 static dyn") ;;
+    *) fail "$1 is not a static aarch64 ELF executable: $info ($(file -b "$1"))" ;;
+  esac
+}
+
+step "sam build (BuildMethod makefile, in source: make build-<LogicalId> copies what the release build made)"
+# The functions SAM builds: every function resource with BuildMethod makefile, and the Makefile's binary for it.
+template_functions=$(.venv/bin/python - <<'PY'
 import sys
 sys.path.insert(0, "scripts")
 import aws_iam  # its template loader knows !Ref, !Sub, !GetAtt
 
 for name, r in aws_iam.load(aws_iam.TEMPLATE)["Resources"].items():
-    meta = r.get("Metadata") or {}
-    if r["Type"] == "AWS::Serverless::Function" and meta.get("BuildMethod") == "rust-cargolambda":
-        print(name, meta["BuildProperties"]["Binary"])
+    if r["Type"] == "AWS::Serverless::Function":
+        print(name, (r.get("Metadata") or {}).get("BuildMethod"))
 PY
 )
+functions=$(make -s -f Makefile functions)
+[ "$(awk '{print $1, "makefile"}' <<<"$functions" | sort)" = "$(sort <<<"$template_functions")" ] \
+  || fail "infra/template.yaml's functions [$(xargs <<<"$template_functions")] are not the Makefile's [$(xargs <<<"$functions")], each with BuildMethod makefile"
 expected="sendas-fn-directory sendas-fn-mailboxes sendas-fn-me sendas-fn-platform sendas-fn-send"
 [ "$(awk '{print $2}' <<<"$functions" | sort | xargs)" = "$expected" ] \
-  || fail "infra/template.yaml builds [$(awk '{print $2}' <<<"$functions" | xargs)] with rust-cargolambda, expected [$expected]"
+  || fail "the Makefile builds [$(awk '{print $2}' <<<"$functions" | xargs)], expected [$expected]"
 sam build
 while read -r id bin; do
   artefact=".aws-sam/build/$id/bootstrap"
   [ -f "$artefact" ] || fail "$artefact missing"
-  info=$(elf_info "$artefact")
-  case "$info" in
-    "aarch64 dynamic exec" | "aarch64 dynamic dyn" | "aarch64 static exec" | "aarch64 static dyn") ;;
-    *) fail "$artefact is not an aarch64 ELF executable: $info ($(file -b "$artefact"))" ;;
-  esac
-  # The artefact is the file cargo lambda built in the shared target directory (no scratch copy of the tree).
-  cmp -s "$artefact" "$target_dir/lambda/$bin/bootstrap" || fail "$artefact differs from $target_dir/lambda/$bin/bootstrap"
+  static_aarch64 "$artefact"
+  # The artefact is the file the one release build made in the shared target directory.
+  cmp -s "$artefact" "$release_dir/$bin" || fail "$artefact differs from $release_dir/$bin"
   printf '%-22s %-20s %s, %s MB\n' "$id" "$bin" "$(file -b "$artefact" | cut -d, -f1-2)" "$(($(stat -c %s "$artefact") / 1048576))"
 done <<<"$functions"
 
 # ---- 3. the proxy's image -------------------------------------------------------------------------
-step "proxy binary: cargo zigbuild --release --target $proxy_triple (static, for the $proxy_arch task)"
-cargo zigbuild --release --locked --target "$proxy_triple" -p sendas-smtp-proxy --bin sendas-smtp-proxy
-binary="$target_dir/$proxy_triple/release/sendas-smtp-proxy"
-info=$(elf_info "$binary")
-case "$info" in
-  "$machine static exec" | "$machine static dyn") echo "$binary: $(file -b "$binary")" ;;
-  *) fail "$binary is not a static $machine executable: $info ($(file -b "$binary"))" ;;
-esac
+binary="$release_dir/sendas-smtp-proxy"
+static_aarch64 "$binary"
+echo "$binary: $(file -b "$binary")"
 
 step "proxy image: buildah bud -f infra/proxy/Containerfile ($platform, context of three files)"
 image=localhost/sendas-smtp-proxy:ci

@@ -10,7 +10,34 @@ root=$(pwd)
 
 log() { printf '\n==> %s\n' "$*"; }
 
-log "system tools (Debian packages)"
+# Every step's wall time, printed as a table at the end (also when a step fails).
+timings=()
+step_name=""
+step_start=0
+script_start=$(date +%s)
+step() {
+  step_done
+  step_name=$1
+  step_start=$(date +%s)
+  log "$1"
+}
+step_done() {
+  if [ -n "$step_name" ]; then
+    timings+=("$(printf '%6d s  %s%s' "$(($(date +%s) - step_start))" "$step_name" "${1:-}")")
+    step_name=""
+  fi
+}
+print_timings() {
+  step_done "${1:-}"
+  echo
+  echo "step times:"
+  local t
+  for t in "${timings[@]}"; do echo "$t"; done
+  printf '%6d s  total\n' "$(($(date +%s) - script_start))"
+}
+trap 'status=$?; [ "$status" = 0 ] || print_timings "  (FAILED)"' EXIT
+
+step "system tools (Debian packages)"
 # curl, jq (README walk-through); swaks with TLS and AUTH support, msmtp (real clients);
 # Dovecot submission and Postfix with Cyrus SASL (real upstreams: scripts/upstreams).
 packages=(curl jq swaks libnet-ssleay-perl libauthen-sasl-perl msmtp
@@ -25,20 +52,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-log "python tools (.venv)"
+step "python tools (.venv)"
 source scripts/venv.sh
 ensure_venv
 
-log "cargo fmt --check"
+step "cargo fmt --check"
 cargo fmt --all --check
 
-log "cargo clippy"
+step "cargo clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
-log "build tests"
+step "build tests"
 cargo test --workspace --all-features --no-run
 
-log "start moto (AWS-compatible server, requests serialized, IAM enforced: see scripts/moto_serialized.py) on 127.0.0.1"
+step "start moto (AWS-compatible server, requests serialized, IAM enforced: see scripts/moto_serialized.py) on 127.0.0.1"
 # Its faster item responses must equal moto's own serializer's (scripts/moto_serialized.py).
 .venv/bin/python scripts/moto_serialized.py --self-check
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -49,7 +76,13 @@ moto_dir=$(mktemp -d)
 principals="$moto_dir/principals.json"
 AWS_REGION=eu-central-1 .venv/bin/python scripts/moto_serialized.py 127.0.0.1 "$port" --iam "$principals" >"$moto_log" 2>&1 &
 moto_pid=$!
-cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -rf "$moto_log" "$moto_dir"; }
+cleanup() {
+  local status=$?
+  kill "$moto_pid" 2>/dev/null || true
+  wait "$moto_pid" 2>/dev/null || true
+  rm -rf "$moto_log" "$moto_dir"
+  [ "$status" = 0 ] || print_timings "  (FAILED)"
+}
 trap cleanup EXIT
 for _ in $(seq 1 100); do
   if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/"; then break; fi
@@ -71,27 +104,28 @@ unset AWS_PROFILE AWS_SESSION_TOKEN
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 12000 ] || { echo "open files limit $(ulimit -n) < 12000: the load test needs more" >&2; exit 1; }
 
-log "cargo test (memory, embedded and AWS backends; load and faults)"
-test_log=$(mktemp)
+step "cargo test (memory, embedded and AWS backends; load and faults)"
+# Test binaries side by side (scripts/run_tests.py: the heavy ones alone, JUnit in target/test-results/).
 set +e
-cargo test --workspace --all-features --tests 2>&1 | tee "$test_log"
+.venv/bin/python scripts/run_tests.py --jobs "${SENDAS_TEST_JOBS:-3}" -- --workspace --all-features --tests | tee target/test-results.log
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$test_log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-failed=$(grep -Eo '; ([0-9]+) failed' "$test_log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
-rm -f "$test_log"
+summary=$(grep '^RUN_TESTS_SUMMARY ' target/test-results.log | tail -1 | cut -d' ' -f2-)
+[ -n "$summary" ] || summary='{}'
+passed=$(jq -r '.passed // 0' <<<"$summary")
+failed=$(jq -r '.failed // 0' <<<"$summary")
 if [ "$status" -ne 0 ]; then echo "cargo: $passed passed, $failed failed"; exit "$status"; fi
 if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
 
-log "README walk-through (sendas serve --demo + curl + swaks)"
+step "README walk-through (sendas serve --demo + curl + swaks)"
 bash scripts/readme_walkthrough.sh target/debug/sendas
 passed=$((passed + 1))
 
-log "web app: dist/ current, then headless Chromium against sendas serve --demo (scripts/web_test.sh)"
+step "web app: dist/ current, then headless Chromium against sendas serve --demo (scripts/web_test.sh)"
 SENDAS_WEB_SKIP_CARGO_TEST=1 bash scripts/web_test.sh target/debug/sendas
 passed=$((passed + 1))
 
-log "deployment templates: cfn-lint, and the SAM template against the router's routes"
+step "deployment templates: cfn-lint, and the SAM template against the router's routes"
 .venv/bin/cfn-lint infra/template.yaml infra/proxy.yaml infra/web.yaml
 passed=$((passed + 1))
 openapi=$(mktemp)
@@ -101,27 +135,28 @@ rm -f "$openapi"
 passed=$((passed + 1))
 
 if [ "${SENDAS_SKIP_LAMBDA_E2E:-}" != 1 ]; then
-  log "a Lambda function through cargo lambda's runtime emulation, on moto"
+  step "a Lambda function through cargo lambda's runtime emulation, on moto"
   bash scripts/lambda_runtime_test.sh
   passed=$((passed + 1))
 fi
 
 if [ "${SENDAS_SKIP_ARTIFACTS:-}" != 1 ]; then
-  log "deploy artefacts: sam validate --lint, sam build (arm64), the proxy's FROM-scratch image started against moto (scripts/build_artifacts.sh)"
+  step "deploy artefacts: sam validate --lint, sam build (arm64), the proxy's FROM-scratch image started against moto (scripts/build_artifacts.sh)"
   bash scripts/build_artifacts.sh
   passed=$((passed + 1))
 fi
 
-log "API schema fuzzing: schemathesis as user, admin and operator (bounded)"
+step "API schema fuzzing: schemathesis as user, admin and operator (bounded)"
 bash scripts/schemathesis.sh "${SENDAS_SCHEMATHESIS_EXAMPLES:-10}" target/debug/sendas
 passed=$((passed + 1))
 
 if [ "${SENDAS_SKIP_FUZZ:-}" != 1 ]; then
-  log "coverage-guided fuzzing: cargo fuzz, ${SENDAS_FUZZ_SECONDS:-10} s per target (bounded), then the differential check over its corpus"
+  step "coverage-guided fuzzing: cargo fuzz, ${SENDAS_FUZZ_SECONDS:-10} s per target (bounded), then the differential check over its corpus"
   SENDAS_FUZZ_DEV=1 bash scripts/fuzz.sh "${SENDAS_FUZZ_SECONDS:-10}"
   passed=$((passed + 1))
 fi
 
 echo
 echo "total: $passed passed, $failed failed"
+print_timings
 log "all tests passed ($root)"

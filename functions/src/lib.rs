@@ -14,7 +14,7 @@
 //! | `RUST_LOG` | log filter (JSON logs to stdout → CloudWatch) | `info` |
 
 use sendas_api::{AppState, Area};
-use sendas_core::limiter::Limiter;
+use sendas_core::limiter::{Limiter, ScaledClock};
 use sendas_relay::{CachedSecrets, RelayOptions};
 use sendas_store_aws::{DynamoSendCounter, DynamoStore, SecretsManagerStore};
 use std::sync::Arc;
@@ -41,6 +41,8 @@ pub struct FunctionConfig {
     pub secret_ttl: Duration,
     /// How `verify` reaches upstreams (the CA bundle of `SENDAS_UPSTREAM_CA_BUNDLE`).
     pub relay: RelayOptions,
+    /// The sending limits' windows on a scaled clock (tests only; never read from the environment).
+    pub limits_clock_for_tests: Option<ScaledClock>,
 }
 
 impl FunctionConfig {
@@ -51,7 +53,13 @@ impl FunctionConfig {
         let ttl = std::env::var("SENDAS_SECRET_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
         // verify and send: 10 s for the whole login or delivery; the CA bundle from SENDAS_UPSTREAM_CA_BUNDLE.
         let relay = RelayOptions::new(Duration::from_secs(10)).with_ca_bundle(None).map_err(|e| e.to_string())?;
-        Ok(FunctionConfig { table, secret_prefix, secret_ttl: Duration::from_secs(ttl), relay })
+        Ok(FunctionConfig {
+            table,
+            secret_prefix,
+            secret_ttl: Duration::from_secs(ttl),
+            relay,
+            limits_clock_for_tests: None,
+        })
     }
 }
 
@@ -66,7 +74,8 @@ pub async fn aws_router(area: Area, config: &FunctionConfig) -> axum::Router {
 pub fn aws_router_with(area: Area, config: &FunctionConfig, aws: &aws_config::SdkConfig) -> axum::Router {
     let dynamo = aws_sdk_dynamodb::Client::new(aws);
     // A Lambda instance may end any time: exact counting, no block left stranded.
-    let limiter = Limiter::exact(Arc::new(DynamoSendCounter::new(dynamo.clone(), config.table.clone())));
+    let counter = Arc::new(DynamoSendCounter::new(dynamo.clone(), config.table.clone()));
+    let limiter = Limiter::scaled(counter, config.limits_clock_for_tests).exactly();
     let store = DynamoStore::new(dynamo, config.table.clone());
     let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(aws), config.secret_prefix.clone());
     let secrets = Arc::new(CachedSecrets::new(Arc::new(secrets), config.secret_ttl));

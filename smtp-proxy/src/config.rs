@@ -37,6 +37,9 @@ pub struct Limits {
     pub snapshot_ttl: Duration,
     /// Timeout of one upstream relay.
     pub relay_timeout: Duration,
+    /// The sending limits' windows on a scaled clock: tests only (a minute
+    /// in a few real seconds, the same in every process given it).
+    pub sending_limits_clock_for_tests: Option<sendas_core::limiter::ScaledClock>,
 }
 
 impl Default for Limits {
@@ -58,6 +61,7 @@ impl Default for Limits {
             auth_failures_per_session: 3,
             snapshot_ttl: Duration::from_secs(30),
             relay_timeout: Duration::from_secs(60),
+            sending_limits_clock_for_tests: None,
         }
     }
 }

@@ -76,6 +76,9 @@ pub struct LimitsFile {
     pub snapshot_ttl_secs: Option<u64>,
     /// Seconds.
     pub relay_timeout_secs: Option<u64>,
+    /// Tests only: the sending limits' windows on a scaled clock
+    /// (`{ real_origin = …, scaled_origin = …, speed = … }`).
+    pub sending_limits_clock_for_tests: Option<sendas_core::limiter::ScaledClock>,
 }
 
 fn default_hostname() -> String {
@@ -112,6 +115,7 @@ impl LimitsFile {
             auth_failure_delay: l.auth_failure_delay_ms.map(Duration::from_millis).unwrap_or(d.auth_failure_delay),
             snapshot_ttl: secs(l.snapshot_ttl_secs, d.snapshot_ttl),
             relay_timeout: secs(l.relay_timeout_secs, d.relay_timeout),
+            sending_limits_clock_for_tests: l.sending_limits_clock_for_tests,
             ..d
         }
     }

@@ -13,7 +13,7 @@ use axum::http::Request;
 use sendas_core::model::{Role, SendingLimits, TenantLimits};
 use sendas_core::ports::Store;
 use sendas_testkit::aws::{AwsEndpoint, Principal};
-use sendas_testkit::windows::{next_minute, quiet_window};
+use sendas_testkit::windows::{limits_toml, next_minute, quiet_window, scaled_clock};
 use std::sync::Arc;
 use std::time::Duration;
 use support::net::*;
@@ -111,15 +111,18 @@ async fn two_proxy_processes_and_http_share_the_limits_on_dynamodb() {
     let (world, mailbox_upstream, system_upstream) = prepare(store.clone(), secrets).await;
     let t = world.tenant;
     let dir = tempfile::tempdir().unwrap();
+    // The two processes and HTTP send count on one scaled clock: a minute rolls over in a few real seconds.
+    let clock = scaled_clock();
     let proxies = [
-        ProxyProcess::spawn(dir.path(), aws, &table, &prefix, "").await,
-        ProxyProcess::spawn(dir.path(), aws, &table, &prefix, "").await,
+        ProxyProcess::spawn(dir.path(), aws, &table, &prefix, &limits_toml(&clock)).await,
+        ProxyProcess::spawn(dir.path(), aws, &table, &prefix, &limits_toml(&clock)).await,
     ];
     let config = sendas_functions::FunctionConfig {
         table: table.clone(),
         secret_prefix: prefix.clone(),
         secret_ttl: Duration::from_secs(30),
         relay: sendas_smtp_proxy::relay::RelayOptions::new(Duration::from_secs(5)),
+        limits_clock_for_tests: Some(clock),
     };
     let send_role = aws.sdk_config(Principal::FnSend).await;
     let http = sendas_functions::aws_router_with(sendas_api::Area::Send, &config, &send_role);
@@ -150,7 +153,7 @@ async fn two_proxy_processes_and_http_share_the_limits_on_dynamodb() {
         TenantLimits { user_default: per(|l| l.messages_per_minute = Some(4)), ..Default::default() },
     )
     .await;
-    quiet_window().await;
+    quiet_window(&clock).await;
     let mut outcomes = Vec::new();
     for i in 0..9 {
         outcomes.push(doors.send(i % 3, 0, own).await);
@@ -158,7 +161,7 @@ async fn two_proxy_processes_and_http_share_the_limits_on_dynamodb() {
     assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Sent).count(), 4, "{outcomes:?}");
     assert_eq!(delivered(), 4, "nothing beyond the limit reached the upstream");
     assert_eq!(doors.send(1, 1, own).await, Outcome::Sent, "bob has a limit of his own");
-    next_minute().await;
+    next_minute(&clock).await;
     for door in 0..3 {
         assert_eq!(doors.send(door, 0, own).await, Outcome::Sent, "the window rolled over (door {door})");
     }
@@ -171,7 +174,7 @@ async fn two_proxy_processes_and_http_share_the_limits_on_dynamodb() {
         TenantLimits { mailbox_default: per(|l| l.messages_per_hour = Some(3)), ..Default::default() },
     )
     .await;
-    quiet_window().await;
+    quiet_window(&clock).await;
     let mut sent = 0;
     for i in 0..6 {
         sent += usize::from(doors.send(i % 3, i % 2, own).await == Outcome::Sent);
@@ -181,7 +184,7 @@ async fn two_proxy_processes_and_http_share_the_limits_on_dynamodb() {
 
     // Per tenant and day: 2 for everyone.
     set_limits(&store, t, TenantLimits { tenant: per(|l| l.messages_per_day = Some(2)), ..Default::default() }).await;
-    quiet_window().await;
+    quiet_window(&clock).await;
     let outcomes = [
         doors.send(0, 0, own).await,
         doors.send(1, 1, shared).await,

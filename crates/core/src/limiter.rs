@@ -169,6 +169,46 @@ impl Lease {
 /// The process's clock in Unix seconds (replaceable in tests).
 pub type Clock = Arc<dyn Fn() -> f64 + Send + Sync>;
 
+/// A clock for tests of the windows across processes: from the wall
+/// clock's `real_origin` on it runs `speed` times faster, starting at
+/// `scaled_origin` (both Unix seconds). Processes given the same three
+/// numbers agree on the time, so a test can watch a minute roll over in a
+/// few real seconds. Never configured in production (the composition roots
+/// name it `..._for_tests`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct ScaledClock {
+    /// When the scaled clock starts, on the wall clock.
+    pub real_origin: f64,
+    /// What it shows then (align it to a day, so a test's hours and days start with it).
+    pub scaled_origin: f64,
+    /// How much faster than the wall clock it runs (> 0).
+    pub speed: f64,
+}
+
+impl ScaledClock {
+    /// The scaled time now.
+    pub fn now(&self) -> f64 {
+        self.scaled_origin + (system_clock() - self.real_origin) * self.speed
+    }
+
+    /// `speed` times faster from now on, starting at the next UTC midnight.
+    pub fn starting_now(speed: f64) -> ScaledClock {
+        let real_origin = system_clock();
+        let scaled_origin = ((real_origin / 86_400.0).floor() + 1.0) * 86_400.0;
+        ScaledClock { real_origin, scaled_origin, speed }
+    }
+
+    /// The wall-clock duration of `scaled` seconds on this clock.
+    pub fn real(&self, scaled: f64) -> Duration {
+        Duration::from_secs_f64((scaled / self.speed).max(0.0))
+    }
+
+    /// This clock as a limiter's [`Clock`].
+    pub fn clock(self) -> Clock {
+        Arc::new(move || self.now())
+    }
+}
+
 /// Leases above this many make the next lookup drop the idle ones of past
 /// buckets; the threshold then doubles past what is left.
 const PRUNE_ABOVE: usize = 10_000;
@@ -216,6 +256,14 @@ impl Limiter {
         Limiter::with_clock(counter, Arc::new(system_clock))
     }
 
+    /// A limiter over `counter` on a [`ScaledClock`] when one is given (tests), else the system clock.
+    pub fn scaled(counter: Arc<dyn SendCounter>, clock: Option<ScaledClock>) -> Limiter {
+        match clock {
+            Some(c) => Limiter::with_clock(counter, c.clock()),
+            None => Limiter::new(counter),
+        }
+    }
+
     /// A limiter with its own clock (tests).
     pub fn with_clock(counter: Arc<dyn SendCounter>, clock: Clock) -> Limiter {
         let leases = Mutex::new((HashMap::new(), PRUNE_ABOVE));
@@ -226,7 +274,12 @@ impl Limiter {
     /// add per counter and message: for short-lived processes (a Lambda
     /// instance), which would strand the rest of a block when they end.
     pub fn exact(counter: Arc<dyn SendCounter>) -> Limiter {
-        Limiter { divisor: u32::MAX, ..Limiter::new(counter) }
+        Limiter::new(counter).exactly()
+    }
+
+    /// This limiter, taking exactly what each message needs (see [`Limiter::exact`]).
+    pub fn exactly(self) -> Limiter {
+        Limiter { divisor: u32::MAX, ..self }
     }
 
     /// Each (scope, window) that limits `demand`, with the key of the current bucket.

@@ -57,7 +57,10 @@ impl SmtpProxy {
         };
         let relay_options =
             RelayOptions::new(limits.relay_timeout).with_ca_bundle(None).context("the upstream CA bundle")?;
-        let limiter = std::sync::Arc::new(sendas_core::limiter::Limiter::new(backends.send_counter.clone()));
+        let limiter = std::sync::Arc::new(sendas_core::limiter::Limiter::scaled(
+            backends.send_counter.clone(),
+            limits.sending_limits_clock_for_tests,
+        ));
         let proxy = ProxyBuilder::new(backends.store.clone(), backends.secrets.clone(), config)
             .relay_options(relay_options)
             .shared_failures(backends.shared_failures.clone())

@@ -5,13 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sendas_bench::{ServeProcess, connect_from};
-use sendas_testkit::windows::{next_minute, quiet_window};
+use sendas_testkit::windows::{limits_toml, next_minute, quiet_window, scaled_clock};
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Snapshots (and with them the tenant's limits) are re-read after a second.
-const LIMITS: &str = "snapshot_ttl_secs = 1\n";
+const SNAPSHOTS: &str = "snapshot_ttl_secs = 1\n";
 
 /// One HTTP/1.1 request; answers status, headers (lowercase names) and the JSON body.
 async fn http(api: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, String, Value) {
@@ -137,9 +137,12 @@ fn limits_view(limits: &Value) -> Value {
 async fn two_processes_and_http_share_the_limits_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_sendas");
-    let a = ServeProcess::start(bin.as_ref(), dir.path(), Some(LIMITS)).unwrap();
+    // Both processes count on one scaled clock: a minute rolls over in a few real seconds.
+    let clock = scaled_clock();
+    let limits = format!("{SNAPSHOTS}{}", limits_toml(&clock));
+    let a = ServeProcess::start(bin.as_ref(), dir.path(), Some(&limits)).unwrap();
     // The second process opens the same data directory: same SQLite file, same key, same demo.
-    let b = ServeProcess::start(bin.as_ref(), dir.path(), Some(LIMITS)).unwrap();
+    let b = ServeProcess::start(bin.as_ref(), dir.path(), Some(&limits)).unwrap();
     let demo = &a.demo;
     let api = demo["api"].as_str().unwrap().to_owned();
     let (operator, tenant) = (demo["tokens"]["operator"].as_str().unwrap(), demo["tenant_id"].as_str().unwrap());
@@ -167,7 +170,7 @@ async fn two_processes_and_http_share_the_limits_on_sqlite() {
     .await;
     assert_eq!(admin_refused.0, 403, "only the operator sets a tenant's limits");
     set_limits(&api, operator, tenant, json!({"user_default": {"messages_per_minute": 4}})).await;
-    quiet_window().await;
+    quiet_window(&clock).await;
     let mut outcomes = Vec::new();
     for i in 0..9 {
         outcomes.push(doors.send(i % 3, &alice, "info@demo.example", &to).await);
@@ -178,7 +181,7 @@ async fn two_processes_and_http_share_the_limits_on_sqlite() {
     assert_eq!(outbox(&a), 4, "nothing beyond the limit left");
     assert_eq!(doors.send(1, &bob, "info@demo.example", &to).await, Outcome::Sent, "bob's own limit");
     // The window rolls over: alice sends again, through each door.
-    next_minute().await;
+    next_minute(&clock).await;
     for door in 0..3 {
         assert_eq!(doors.send(door, &alice, "info@demo.example", &to).await, Outcome::Sent, "door {door}");
     }
@@ -186,7 +189,7 @@ async fn two_processes_and_http_share_the_limits_on_sqlite() {
 
     // Per mailbox and hour: 3 for info@, whoever sends; sales@ has its own.
     set_limits(&api, operator, tenant, json!({"mailbox_default": {"messages_per_hour": 3}})).await;
-    quiet_window().await;
+    quiet_window(&clock).await;
     let mut sent = 0;
     for i in 0..6 {
         let who = if i % 2 == 0 { &alice } else { &bob };
@@ -197,7 +200,7 @@ async fn two_processes_and_http_share_the_limits_on_sqlite() {
 
     // Per tenant and day, in recipients: 5 for the whole tenant.
     set_limits(&api, operator, tenant, json!({"tenant": {"recipients_per_day": 5}})).await;
-    quiet_window().await;
+    quiet_window(&clock).await;
     let three = ["r1@example.net", "r2@example.net", "r3@example.net"];
     assert_eq!(doors.send(0, &alice, "info@demo.example", &three).await, Outcome::Sent);
     assert_eq!(doors.send(1, &bob, "info@demo.example", &three).await, Outcome::Limited, "3 + 3 > 5");

@@ -14,6 +14,7 @@ pub mod aws;
 mod forwarder;
 #[cfg(feature = "upstreams")]
 pub mod upstreams;
+#[cfg(feature = "windows")]
 pub mod windows;
 pub use forwarder::Forwarder;
 

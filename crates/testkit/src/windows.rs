@@ -1,21 +1,40 @@
-//! Waiting on the wall clock's minute windows, for tests of the sending
-//! limits (fixed UTC windows; an hour and a day start with a minute).
+//! The sending limits' windows on a scaled clock, for tests that watch a
+//! window roll over across processes: every process of the test is given
+//! the same [`ScaledClock`] (in the proxy's and `sendas serve`'s
+//! `[limits]` as `sending_limits_clock_for_tests`, in the functions'
+//! `FunctionConfig`), which starts at a UTC midnight and runs [`SPEED`]
+//! times faster than the wall clock: a minute passes in 6 real seconds,
+//! and the hours and days of a test that lasts less than 6 real minutes
+//! all start with it.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+pub use sendas_core::limiter::ScaledClock;
 
-fn now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+/// How much faster than the wall clock the tests' windows run.
+pub const SPEED: f64 = 10.0;
+
+/// A new scaled clock, at a UTC midnight now.
+pub fn scaled_clock() -> ScaledClock {
+    ScaledClock::starting_now(SPEED)
 }
 
-/// Returns once at least 15 s of the current minute remain, so a test's burst stays in one window.
-pub async fn quiet_window() {
-    let second = now() % 60.0;
-    if second > 45.0 {
-        tokio::time::sleep(Duration::from_secs_f64(60.5 - second)).await;
+/// The clock as the value of `sending_limits_clock_for_tests` in a `[limits]` TOML table.
+pub fn limits_toml(clock: &ScaledClock) -> String {
+    format!(
+        "sending_limits_clock_for_tests = {{ real_origin = {:?}, scaled_origin = {:?}, speed = {:?} }}\n",
+        clock.real_origin, clock.scaled_origin, clock.speed
+    )
+}
+
+/// Returns once at least 30 scaled seconds (3 real ones) of the current minute remain, so a
+/// test's burst stays in one window.
+pub async fn quiet_window(clock: &ScaledClock) {
+    let second = clock.now().rem_euclid(60.0);
+    if second > 30.0 {
+        tokio::time::sleep(clock.real(60.5 - second)).await;
     }
 }
 
-/// Returns half a second into the next minute.
-pub async fn next_minute() {
-    tokio::time::sleep(Duration::from_secs_f64(60.5 - now() % 60.0)).await;
+/// Returns half a scaled second into the next minute.
+pub async fn next_minute(clock: &ScaledClock) {
+    tokio::time::sleep(clock.real(60.5 - clock.now().rem_euclid(60.0))).await;
 }

@@ -86,10 +86,11 @@ async fn main() -> anyhow::Result<()> {
         Listeners { submission: bind(file.submission_addr).await?, implicit_tls: bind(file.implicit_tls_addr).await? };
     anyhow::ensure!(listeners.implicit_tls.is_none() || tls.is_some(), "implicit_tls_addr needs tls_cert and tls_key");
     let metrics = Arc::new(Metrics::default());
+    let limits_clock = config.limits.sending_limits_clock_for_tests;
     let proxy = ProxyBuilder::new(store, secrets, config)
         .relay_options(relay_options)
         .shared_failures(Some(failures))
-        .limiter(Arc::new(sendas_core::limiter::Limiter::new(send_counter)))
+        .limiter(Arc::new(sendas_core::limiter::Limiter::scaled(send_counter, limits_clock)))
         .metrics(metrics.clone())
         .build();
     let (stop, stopped) = tokio::sync::watch::channel(false);

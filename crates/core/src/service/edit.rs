@@ -55,10 +55,27 @@ where
     Err(ServiceError::Conflict("others kept changing it at the same time; try again".into()))
 }
 
+/// One field of a replacing write (a PUT) that may be retried after a
+/// race: the caller's value when it changes what the caller read first
+/// (`base`), else the stored one (`theirs`). Two admins replacing a record
+/// at once then both keep what each of them changed.
+pub(crate) fn merged<T: PartialEq + Clone>(ours: &T, base: &T, theirs: &T) -> T {
+    if ours == base { theirs.clone() } else { ours.clone() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_replacing_write_keeps_what_it_does_not_change() {
+        // base: what the PUT read; theirs: what another admin wrote meanwhile.
+        assert!(merged(&false, &false, &true), "left as read: the concurrent change stays");
+        assert!(!merged(&false, &true, &true), "changed by this write: it wins");
+        assert_eq!(merged(&"new", &"old", &"other"), "new");
+        assert_eq!(merged(&"old", &"old", &"other"), "other");
+    }
 
     #[test]
     fn any_allows_every_version_and_tags_allow_theirs() {

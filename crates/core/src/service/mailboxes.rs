@@ -1,7 +1,7 @@
 //! Mailboxes: create within the quota, update flags and SMTP settings, the
 //! write-only password, access lists, delete (never the system mailbox).
 
-use super::edit::{IfMatch, retry_raced};
+use super::edit::{IfMatch, merged, retry_raced};
 use super::require_admin;
 use crate::error::{ServiceError, StoreError};
 use crate::model::{
@@ -122,8 +122,10 @@ pub async fn update(
     if_match: &IfMatch,
 ) -> Result<Mailbox, ServiceError> {
     require_admin(caller, tenant)?;
-    let kept = store.get_mailbox(tenant, id).await?.limits;
-    let (address, display_name) = validate(store, tenant, &input, Some(&kept)).await?;
+    // What the caller replaces: a field the input leaves as it was here is not written on a
+    // retry, so another admin's concurrent change of it (an access change's `restricted`) stays.
+    let base = store.get_mailbox(tenant, id).await?;
+    let (address, display_name) = validate(store, tenant, &input, Some(&base.limits)).await?;
     retry_raced(if_match, || async {
         let before = store.get_mailbox(tenant, id).await?;
         if_match.check(before.version)?;
@@ -139,12 +141,17 @@ pub async fn update(
         // The stored secret stays valid while the login method keeps its kind.
         let kept = before.smtp.as_ref().filter(|s| s.password_set).map(|s| s.login().name());
         let mut after = before.clone();
-        after.address = address.clone();
-        after.display_name = display_name.clone();
-        after.scope = input.scope;
-        after.flags = input.flags;
-        after.limits = input.limits;
-        after.display_name_policy = input.display_name_policy;
+        after.address = merged(&address, &base.address, &before.address);
+        after.display_name = merged(&display_name, &base.display_name, &before.display_name);
+        after.scope = merged(&input.scope, &base.scope, &before.scope);
+        let (f, b, t) = (&input.flags, &base.flags, &before.flags);
+        after.flags.sender = merged(&f.sender, &b.sender, &t.sender);
+        after.flags.reply = merged(&f.reply, &b.reply, &t.reply);
+        after.flags.restricted = merged(&f.restricted, &b.restricted, &t.restricted);
+        after.flags.enabled = merged(&f.enabled, &b.enabled, &t.enabled);
+        after.limits = merged(&input.limits, &base.limits, &before.limits);
+        after.display_name_policy =
+            merged(&input.display_name_policy, &base.display_name_policy, &before.display_name_policy);
         after.smtp = input.smtp.clone().map(|mut s| {
             s.password_set = kept == Some(s.login().name());
             s
