@@ -17,6 +17,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(smtp_session originator_headers address_parse sasl_decode)
 security="${SENDAS_SECURITY_CASES:-$root/../shared/security}"
 
+# cargo-fuzz 0.13.2: the prebuilt one of .venv (scripts/requirements-test.txt), else a source build.
+[ -x "$root/.venv/bin/cargo-fuzz" ] && export PATH="$root/.venv/bin:$PATH"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
 seeds="$root/target/fuzz-seeds"
 rm -rf "$seeds"

@@ -15,7 +15,8 @@ the upstream servers once per test instead of once per binary.
 Binaries that hold fixed resources of the machine run alone (EXCLUSIVE:
 the 10,000-connection load test, the fault tests under load); the others
 run in a pool of --jobs, longest first (the times of the last run are kept
-in target/test-results/times.json).
+in target/test-results/times.json; scripts/test_times.json has them for a
+fresh clone).
 
 Writes target/test-results/junit.xml (one testsuite per binary), the log
 of every binary under target/test-results/logs/, and prints per binary its
@@ -130,17 +131,20 @@ def main():
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     times_file = out / "times.json"
-    try:
-        times = json.loads(times_file.read_text())
-    except (OSError, ValueError):
-        times = {}
+    times = {}
+    # This machine's last run, else the times committed with the script (a fresh clone).
+    for known in (Path(__file__).with_name("test_times.json"), times_file):
+        try:
+            times.update(json.loads(known.read_text()))
+        except (OSError, ValueError):
+            pass
 
     found = binaries(cargo_args)
     if not found:
         print("no test binary found", file=sys.stderr)
         return 1
-    # Longest first (unknown ones count as long: they are new), so the pool ends together.
-    pooled = sorted((b for b in found if b["label"] not in EXCLUSIVE), key=lambda b: -times.get(b["label"], 60.0))
+    # Longest first, so the pool ends together (unknown ones: short, as most binaries are).
+    pooled = sorted((b for b in found if b["label"] not in EXCLUSIVE), key=lambda b: -times.get(b["label"], 1.0))
     exclusive = [b for b in found if b["label"] in EXCLUSIVE]
     print(f"{len(found)} test binaries: {len(pooled)} in a pool of {a.jobs}, then {len(exclusive)} alone "
           f"({', '.join(b['label'] for b in exclusive)})", flush=True)
