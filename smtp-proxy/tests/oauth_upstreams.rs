@@ -73,7 +73,9 @@ async fn rig(settings: SmtpSettings, secret: LoginSecret, options: RelayOptions)
         flags: MailboxFlags { sender: true, reply: true, restricted: false, enabled: true },
         smtp: Some(settings),
     };
-    mailboxes::update(w.store.as_ref(), &admin, w.tenant, a.id, input, &Default::default()).await.unwrap();
+    mailboxes::update(w.store.as_ref(), secrets.as_ref(), &admin, w.tenant, a.id, input, &Default::default())
+        .await
+        .unwrap();
     mailboxes::set_login_secret(w.store.as_ref(), secrets.as_ref(), &admin, w.tenant, a.id, |s| {
         assert!(secret.fits(s.login()), "the secret fits the method");
         Ok(secret.encode())

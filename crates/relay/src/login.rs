@@ -3,12 +3,18 @@
 //! mailbox's grant when the cache has none fresh). A rotated refresh
 //! token is stored back at once (through the credential cache), since the
 //! provider has already invalidated the old one.
+//!
+//! Every secret is opened only for the settings it was given for
+//! ([`BoundSecret`]): a mailbox whose host, port, TLS mode, username or
+//! login method changed since logs in with nothing, and no access token
+//! fetched for one endpoint is ever sent to another (the token cache's key
+//! holds the settings' fingerprint).
 
 use crate::oauth::{Grants, TokenError};
 use crate::secret_format::LoginSecret;
 use crate::tokens::TokenCache;
 use secrecy::SecretString;
-use sendas_core::model::{HealthStage, LoginMethod, SmtpSettings};
+use sendas_core::model::{BoundSecret, EndpointFingerprint, HealthStage, LoginMethod, SmtpSettings};
 use sendas_core::ports::{SecretRef, SecretStore};
 use sendas_core::{MailboxId, TenantId};
 use sendas_smtp_client::Auth;
@@ -37,10 +43,10 @@ impl Owner {
         }
     }
 
-    /// The token-cache slot of this owner with this login method.
-    fn token_key(&self, method: &LoginMethod) -> String {
-        let method = serde_json::to_string(method).unwrap_or_default();
-        format!("{}|{method}", self.secret_ref())
+    /// The token-cache slot of this owner with these settings (host, login method and all: a
+    /// token is never handed to an endpoint it was not fetched for).
+    fn token_key(&self, settings: &SmtpSettings) -> String {
+        format!("{}|{}", self.secret_ref(), EndpointFingerprint::of(settings).as_str())
     }
 }
 
@@ -91,7 +97,8 @@ impl Logins {
         Logins { secrets, tokens: TokenCache::default(), grants }
     }
 
-    async fn secret(&self, owner: &Owner, method: &LoginMethod) -> Result<LoginSecret, LoginFailure> {
+    async fn secret(&self, owner: &Owner, settings: &SmtpSettings) -> Result<LoginSecret, LoginFailure> {
+        let method = settings.login();
         let stored = self
             .secrets
             .get_secret(&owner.secret_ref())
@@ -101,7 +108,9 @@ impl Logins {
         let Some(stored) = stored else {
             return Err(LoginFailure::refused(stage, format!("no secret is stored for the {} login", method.name())));
         };
-        LoginSecret::decode(method, &stored).map_err(|why| LoginFailure::refused(stage, why))
+        let opened =
+            BoundSecret::open(settings, &stored).map_err(|why| LoginFailure::refused(stage, why.describe()))?;
+        LoginSecret::decode(method, &opened).map_err(|why| LoginFailure::refused(stage, why))
     }
 
     /// The login for `settings`: a password, or a bearer token for `settings.username()`.
@@ -115,24 +124,20 @@ impl Logins {
         let method = settings.login();
         let username = settings.username().to_owned();
         if let LoginMethod::Password = method {
-            return match self.secret(owner, method).await? {
+            return match self.secret(owner, settings).await? {
                 LoginSecret::Password(password) => Ok(Auth::Password { username, password }),
                 _ => Err(LoginFailure::refused(HealthStage::Auth, "the stored secret is not a password")),
             };
         }
-        let key = owner.token_key(method);
-        let token = self.tokens.get(&key, stale, || self.grant(owner, method, &username)).await?;
+        let key = owner.token_key(settings);
+        let token = self.tokens.get(&key, stale, || self.grant(owner, settings)).await?;
         Ok(Auth::Bearer { username, token })
     }
 
     /// Runs the mailbox's grant (reading its secret first: it may have been rotated or replaced).
-    async fn grant(
-        &self,
-        owner: &Owner,
-        method: &LoginMethod,
-        subject: &str,
-    ) -> Result<crate::oauth::AccessToken, TokenError> {
-        let secret = self.secret(owner, method).await.map_err(|f| match f {
+    async fn grant(&self, owner: &Owner, settings: &SmtpSettings) -> Result<crate::oauth::AccessToken, TokenError> {
+        let (method, subject) = (settings.login(), settings.username());
+        let secret = self.secret(owner, settings).await.map_err(|f| match f {
             LoginFailure::Internal(why) => TokenError::Unavailable(why),
             LoginFailure::Stage { detail, .. } => TokenError::Refused(detail),
         })?;
@@ -154,7 +159,11 @@ impl Logins {
                         client_secret: client_secret.clone(),
                         refresh_token: rotated.clone(),
                     };
-                    if let Err(e) = self.secrets.put_secret(&owner.secret_ref(), &replacement.encode()).await {
+                    if let Err(e) = self
+                        .secrets
+                        .put_secret(&owner.secret_ref(), &BoundSecret::seal(settings, &replacement.encode()))
+                        .await
+                    {
                         // The old one is spent: the next refresh will be refused until an admin sets a new one.
                         tracing::error!(owner = ?owner, error = %e, "storing the rotated refresh token failed");
                     }
@@ -167,5 +176,67 @@ impl Logins {
             _ => return Err(TokenError::Refused("the stored secret does not fit the login method".into())),
         };
         Ok(granted.token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use sendas_core::model::{BoundSecret, TlsMode};
+    use sendas_core::testing::MemorySecretStore;
+    use sendas_smtp_client::Trust;
+    use std::time::Duration;
+
+    fn settings(host: &str) -> SmtpSettings {
+        SmtpSettings::new(host, 587, TlsMode::Starttls, "desk@example.com").expect("valid")
+    }
+
+    fn logins(secrets: Arc<dyn SecretStore>) -> Logins {
+        let http = crate::http::TokenHttp::new(&Trust::default(), Duration::from_secs(1));
+        Logins::new(secrets, Grants::new(http))
+    }
+
+    /// Whatever the mailbox item says (a raced write, a bug elsewhere), a secret sealed for one
+    /// endpoint is never handed to another: not as a password, not to a token endpoint.
+    #[tokio::test]
+    async fn a_secret_sealed_for_other_settings_is_never_used() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::default());
+        let owner = Owner::Mailbox { tenant: TenantId::generate(), mailbox: MailboxId::generate() };
+        let given_for = settings("smtp.example.com");
+        let sealed = BoundSecret::seal(&given_for, &SecretString::from("hunter2"));
+        secrets.put_secret(&owner.secret_ref(), &sealed).await.expect("put");
+        let logins = logins(secrets.clone());
+
+        match logins.auth(&owner, &given_for, None).await {
+            Ok(Auth::Password { password, .. }) => assert_eq!(password.expose_secret(), "hunter2"),
+            other => panic!("the right settings log in: {other:?}"),
+        }
+        let moved = settings("evil.example.net");
+        let refused = logins.auth(&owner, &moved, None).await.err();
+        match refused {
+            Some(LoginFailure::Stage { stage: HealthStage::Auth, refused: true, detail }) => {
+                assert!(detail.contains("set it again"), "{detail}");
+            }
+            other => panic!("another host got {other:?}"),
+        }
+        // An OAuth method pointing at a token endpoint nobody listens on: refused before any request.
+        let oauth = given_for
+            .clone()
+            .with_login(LoginMethod::OAuth2ClientCredentials {
+                token_url: "http://127.0.0.1:9/token".into(),
+                client_id: "c".into(),
+                scope: "s".into(),
+            })
+            .expect("valid");
+        match logins.auth(&owner, &oauth, None).await.err() {
+            Some(LoginFailure::Stage { stage: HealthStage::Token, refused: true, detail }) => {
+                assert!(detail.contains("set it again"), "{detail}");
+            }
+            other => panic!("another login method got {other:?}"),
+        }
+        // A secret stored unbound (before secrets were bound) opens for nobody.
+        secrets.put_secret(&owner.secret_ref(), &SecretString::from("hunter2")).await.expect("put");
+        assert!(matches!(logins.auth(&owner, &given_for, None).await, Err(LoginFailure::Stage { refused: true, .. })));
     }
 }

@@ -13,7 +13,7 @@ use crate::smtp_route::{SmtpRoute, SmtpRouteOptions, Target};
 use crate::verify::Verifier;
 use crate::{Envelope, Relay, RelayError, Relayed, Route};
 use async_trait::async_trait;
-use sendas_core::model::{Mailbox, SmtpSettings, SystemRelay};
+use sendas_core::model::{Mailbox, SystemRelay};
 use sendas_core::ports::{SecretStore, Store};
 use sendas_smtp_client::{Timeouts, Trust, TrustError};
 use std::path::Path;
@@ -132,9 +132,10 @@ impl Relay for UpstreamRelay {
         }
         match self.system_relay().await? {
             SystemRelay::Outbox { dir } => self.outbox.deliver(Path::new(&dir), envelope, message).await,
-            SystemRelay::Smtp { host, port, tls, username, password_set } => {
-                let settings = SmtpSettings::new(&host, port, tls, username.as_deref().unwrap_or("none"))
-                    .map_err(|e| RelayError::Temporary(format!("system relay: {}", e.reason)))?;
+            ref relay @ SystemRelay::Smtp { ref username, password_set, .. } => {
+                let settings = relay
+                    .settings()
+                    .ok_or_else(|| RelayError::Temporary("the system relay's settings are not valid".into()))?;
                 let authenticate = username.is_some() && password_set;
                 let target = Target { owner: Owner::SystemRelay, settings, authenticate };
                 self.smtp.deliver(&target, envelope, message).await

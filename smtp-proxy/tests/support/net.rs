@@ -126,9 +126,17 @@ pub async fn prepare(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> (W
         flags: a.flags,
         smtp: Some(SmtpSettings::new("127.0.0.1", mailbox_upstream.port, TlsMode::None, MAILBOX_USER).unwrap()),
     };
-    sendas_core::service::mailboxes::update(store.as_ref(), &admin, world.tenant, a.id, input, &Default::default())
-        .await
-        .unwrap();
+    sendas_core::service::mailboxes::update(
+        store.as_ref(),
+        secrets.as_ref(),
+        &admin,
+        world.tenant,
+        a.id,
+        input,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     sendas_core::service::mailboxes::set_password(
         store.as_ref(),
         secrets.as_ref(),

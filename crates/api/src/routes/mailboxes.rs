@@ -150,7 +150,8 @@ async fn update_mailbox(
     Body(b): Body<MailboxBody>,
 ) -> ApiResult<Tagged<Json<MailboxView>>> {
     let current = mailboxes::get(s.store.as_ref(), &c, t, id).await?;
-    let updated = mailboxes::update(s.store.as_ref(), &c, t, id, input(b, Some(&current))?, &p).await?;
+    let updated =
+        mailboxes::update(s.store.as_ref(), s.secrets.as_ref(), &c, t, id, input(b, Some(&current))?, &p).await?;
     Ok(tagged(updated, &health_of(&s, t).await?))
 }
 

@@ -6,6 +6,7 @@
 //! to a remote host) are enforced by constructors.
 
 mod audit;
+mod bound_secret;
 mod credential;
 mod directory;
 mod health;
@@ -19,6 +20,7 @@ mod template;
 mod tenant;
 
 pub use audit::{AuditChannel, AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION};
+pub use bound_secret::{BoundSecret, EndpointFingerprint, Unbound};
 pub use credential::{ApiToken, Role, SmtpCredential};
 pub use directory::{Company, Group, User};
 pub use health::{HealthStage, MailboxHealth};

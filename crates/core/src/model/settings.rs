@@ -27,3 +27,16 @@ pub enum SystemRelay {
         password_set: bool,
     },
 }
+
+impl SystemRelay {
+    /// An SMTP relay's settings as the relay logs in with them (username `none` when it has none;
+    /// its secret is bound to them); `None` for the outbox or settings that do not validate.
+    pub fn settings(&self) -> Option<super::SmtpSettings> {
+        match self {
+            SystemRelay::Outbox { .. } => None,
+            SystemRelay::Smtp { host, port, tls, username, .. } => {
+                super::SmtpSettings::new(host, *port, *tls, username.as_deref().unwrap_or("none")).ok()
+            }
+        }
+    }
+}

@@ -5,8 +5,8 @@ use super::edit::{IfMatch, merged, retry_raced};
 use super::require_admin;
 use crate::error::{ServiceError, StoreError};
 use crate::model::{
-    AccessList, DisplayNamePolicy, LoginMethod, Mailbox, MailboxFlags, MailboxScope, Name, Role, SendingLimits,
-    SmtpSettings,
+    AccessList, BoundSecret, DisplayNamePolicy, EndpointFingerprint, LoginMethod, Mailbox, MailboxFlags, MailboxScope,
+    Name, Role, SendingLimits, SmtpSettings,
 };
 use crate::ports::{Page, PageRequest, SecretRef, SecretStore, Store};
 use crate::secret::{ExposeSecret, SecretString};
@@ -115,6 +115,7 @@ pub async fn all_mailboxes(store: &dyn Store, tenant: TenantId) -> Result<Vec<Ma
 /// `if_match` pins the version replaced.
 pub async fn update(
     store: &dyn Store,
+    secrets: &dyn SecretStore,
     caller: &Role,
     tenant: TenantId,
     id: MailboxId,
@@ -138,8 +139,6 @@ pub async fn update(
                 ));
             }
         }
-        // The stored secret stays valid while the login method keeps its kind.
-        let kept = before.smtp.as_ref().filter(|s| s.password_set).map(|s| s.login().name());
         let mut after = before.clone();
         after.address = merged(&address, &base.address, &before.address);
         after.display_name = merged(&display_name, &base.display_name, &before.display_name);
@@ -152,13 +151,36 @@ pub async fn update(
         after.limits = merged(&input.limits, &base.limits, &before.limits);
         after.display_name_policy =
             merged(&input.display_name_policy, &base.display_name_policy, &before.display_name_policy);
-        after.smtp = input.smtp.clone().map(|mut s| {
-            s.password_set = kept == Some(s.login().name());
-            s
-        });
-        write(store, &before, after).await
+        after.smtp = input.smtp.clone();
+        // The stored secret stays only while everything it was given for stays (SPEC §3):
+        // another host, port, TLS mode, username, login method or OAuth parameter forgets it.
+        let forgotten = forget_moved_secret(&before, &mut after);
+        let written = write(store, &before, after).await?;
+        if forgotten {
+            secrets.delete_secret(&SecretRef::mailbox(tenant, id)).await?;
+        }
+        Ok(written)
     })
     .await
+}
+
+/// Keeps `password_set` when the endpoint of `after` is the one the secret
+/// was given for; answers whether a stored secret is forgotten.
+fn forget_moved_secret(before: &Mailbox, after: &mut Mailbox) -> bool {
+    let had = before.smtp.as_ref().filter(|s| s.password_set);
+    let same = |a: &SmtpSettings, b: &SmtpSettings| EndpointFingerprint::of(a) == EndpointFingerprint::of(b);
+    match (had, after.smtp.as_mut()) {
+        (Some(old), Some(new)) if same(old, new) => {
+            new.password_set = true;
+            false
+        }
+        (had, new) => {
+            if let Some(new) = new {
+                new.password_set = false;
+            }
+            had.is_some()
+        }
+    }
 }
 
 /// Writes `after` over `before` as the next version (unchanged: no write).
@@ -211,12 +233,19 @@ pub async fn set_login_secret(
         return Err(ServiceError::invalid("smtp", "the mailbox has no SMTP settings (not authenticated)"));
     };
     let secret = secret_for(smtp)?;
-    secrets.put_secret(&SecretRef::mailbox(tenant, id), &secret).await?;
+    // Sealed for exactly these settings: whatever is written after, it opens for no others.
+    let given_for = EndpointFingerprint::of(smtp);
+    secrets.put_secret(&SecretRef::mailbox(tenant, id), &BoundSecret::seal(smtp, &secret)).await?;
     retry_raced(&IfMatch::Any, || async {
         let before = store.get_mailbox(tenant, id).await?;
         let mut after = before.clone();
         match after.smtp.as_mut() {
-            Some(smtp) => smtp.password_set = true,
+            Some(smtp) if EndpointFingerprint::of(smtp) == given_for => smtp.password_set = true,
+            Some(_) => {
+                return Err(ServiceError::Conflict(
+                    "the mailbox's SMTP or login settings changed meanwhile: set the secret again".into(),
+                ));
+            }
             None => return Err(ServiceError::invalid("smtp", "the mailbox has no SMTP settings (not authenticated)")),
         }
         write(store, &before, after).await

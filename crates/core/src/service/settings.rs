@@ -1,9 +1,10 @@
 //! Platform settings: the system relay (operator only). Its password goes
-//! to the `SecretStore`; the settings only say whether one is set.
+//! to the `SecretStore`, bound to the relay's settings like every login
+//! secret ([`BoundSecret`]); the settings only say whether one is set.
 
 use super::require_operator;
 use crate::error::ServiceError;
-use crate::model::{Role, SmtpSettings, SystemRelay};
+use crate::model::{BoundSecret, EndpointFingerprint, Role, SmtpSettings, SystemRelay};
 use crate::ports::{SecretRef, SecretStore, Store};
 use crate::secret::SecretString;
 
@@ -17,6 +18,7 @@ pub async fn set_system_relay(
     password: Option<SecretString>,
 ) -> Result<SystemRelay, ServiceError> {
     require_operator(caller)?;
+    let before = store.get_system_relay().await?.as_ref().and_then(SystemRelay::settings);
     let relay = match relay {
         SystemRelay::Outbox { dir } => {
             if dir.trim().is_empty() {
@@ -28,10 +30,16 @@ pub async fn set_system_relay(
         SystemRelay::Smtp { host, port, tls, username, password_set } => {
             let checked = SmtpSettings::new(&host, port, tls, username.as_deref().unwrap_or("none"))
                 .map_err(|e| ServiceError::invalid(e.field, e.reason))?;
+            let same_endpoint = before.as_ref().map(EndpointFingerprint::of) == Some(EndpointFingerprint::of(&checked));
             let password_set = match password {
                 Some(pw) => {
-                    secrets.put_secret(&SecretRef::system_relay(), &pw).await?;
+                    secrets.put_secret(&SecretRef::system_relay(), &BoundSecret::seal(&checked, &pw)).await?;
                     true
+                }
+                // Another endpoint: the password given for the old one is forgotten.
+                None if !same_endpoint => {
+                    secrets.delete_secret(&SecretRef::system_relay()).await?;
+                    false
                 }
                 None => password_set && secrets.get_secret(&SecretRef::system_relay()).await?.is_some(),
             };

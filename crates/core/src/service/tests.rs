@@ -150,12 +150,13 @@ fn the_system_mailbox_is_never_deleted_or_restricted() {
         .await;
         assert!(matches!(restrict, Err(ServiceError::Validation { field: "restricted", .. })));
         let mut change = input("system@sys.example", MailboxScope::Company(t.company.id));
-        let scoped = mailboxes::update(&store, &admin, t.tenant.id, id, change.clone(), &IfMatch::Any).await;
+        let scoped = mailboxes::update(&store, &secrets, &admin, t.tenant.id, id, change.clone(), &IfMatch::Any).await;
         assert!(matches!(scoped, Err(ServiceError::Validation { .. })));
         change.scope = MailboxScope::Global;
         change.display_name = "Renamed".into();
-        let renamed =
-            mailboxes::update(&store, &admin, t.tenant.id, id, change, &IfMatch::Any).await.expect("rename is fine");
+        let renamed = mailboxes::update(&store, &secrets, &admin, t.tenant.id, id, change, &IfMatch::Any)
+            .await
+            .expect("rename is fine");
         assert_eq!(renamed.display_name.as_str(), "Renamed");
     });
 }
@@ -173,8 +174,10 @@ fn mailbox_passwords_go_to_the_secret_store_only() {
         let updated =
             mailboxes::set_password(&store, &secrets, &admin, t.tenant.id, m.id, &password).await.expect("set");
         assert!(updated.smtp.as_ref().is_some_and(|s| s.password_set));
-        let stored = secrets.get_secret(&SecretRef::mailbox(t.tenant.id, m.id)).await.expect("get");
-        assert_eq!(stored.map(|s| s.expose_secret().to_owned()).as_deref(), Some("s3cr3t-mailbox-password"));
+        let stored = secrets.get_secret(&SecretRef::mailbox(t.tenant.id, m.id)).await.expect("get").expect("stored");
+        let settings = updated.smtp.as_ref().expect("smtp");
+        let opened = crate::model::BoundSecret::open(settings, &stored).expect("bound to the mailbox's settings");
+        assert_eq!(opened.expose_secret(), "s3cr3t-mailbox-password");
         let read = mailboxes::get(&store, &admin, t.tenant.id, m.id).await.expect("read back");
         assert!(!format!("{read:?}").contains("s3cr3t"));
         mailboxes::delete(&store, &secrets, &admin, t.tenant.id, m.id).await.expect("delete");
@@ -182,6 +185,69 @@ fn mailbox_passwords_go_to_the_secret_store_only() {
         let plain =
             mailboxes::set_password(&store, &secrets, &admin, t.tenant.id, t.system_mailbox.id, &password).await;
         assert!(matches!(plain, Err(ServiceError::Validation { field: "smtp", .. })));
+    });
+}
+
+/// SPEC §3: a secret is bound to its endpoint. Any change of host, port, TLS mode, username or
+/// login method forgets it (in the service, whatever client calls); other edits keep it.
+#[test]
+fn a_login_secret_is_forgotten_when_its_endpoint_changes() {
+    rt().block_on(async {
+        let (store, secrets) = (MemoryStore::new(), MemorySecretStore::default());
+        let t = tenant(&store, "bound.example").await;
+        let admin = Role::Admin { tenant_id: t.tenant.id };
+        let original =
+            SmtpSettings::new("smtp.bound.example", 587, TlsMode::Starttls, "desk@bound.example").expect("smtp");
+        let mut i = input("desk@bound.example", MailboxScope::Global);
+        i.smtp = Some(original.clone());
+        let m = mailboxes::create(&store, &admin, t.tenant.id, i.clone()).await.expect("create");
+        let name = SecretRef::mailbox(t.tenant.id, m.id);
+        let oauth = original
+            .clone()
+            .with_login(crate::model::LoginMethod::OAuth2ClientCredentials {
+                token_url: "https://login.microsoftonline.com/t/oauth2/v2.0/token".into(),
+                client_id: "c".into(),
+                scope: "https://outlook.office365.com/.default".into(),
+            })
+            .expect("oauth");
+        let moved = [
+            SmtpSettings::new("evil.example.net", 587, TlsMode::Starttls, "desk@bound.example").expect("host"),
+            SmtpSettings::new("smtp.bound.example", 2525, TlsMode::Starttls, "desk@bound.example").expect("port"),
+            SmtpSettings::new("smtp.bound.example", 587, TlsMode::Tls, "desk@bound.example").expect("tls"),
+            SmtpSettings::new("smtp.bound.example", 587, TlsMode::Starttls, "other@bound.example").expect("user"),
+            oauth,
+        ];
+        for settings in moved {
+            let pw = SecretString::from("given-for-the-original");
+            let set = mailboxes::set_password(&store, &secrets, &admin, t.tenant.id, m.id, &pw).await.expect("set");
+            assert!(set.smtp.as_ref().is_some_and(|s| s.password_set));
+            // An edit that leaves the endpoint as it is keeps the secret.
+            let mut same = i.clone();
+            same.display_name = "Renamed desk".into();
+            let kept = mailboxes::update(&store, &secrets, &admin, t.tenant.id, m.id, same, &IfMatch::Any).await;
+            assert!(kept.expect("rename").smtp.is_some_and(|s| s.password_set), "a rename keeps the secret");
+            assert!(secrets.get_secret(&name).await.expect("get").is_some());
+            let mut change = i.clone();
+            change.smtp = Some(settings.clone());
+            let changed = mailboxes::update(&store, &secrets, &admin, t.tenant.id, m.id, change, &IfMatch::Any)
+                .await
+                .expect("change");
+            assert!(changed.smtp.as_ref().is_some_and(|s| !s.password_set), "{settings:?}: password_set stays true");
+            assert!(secrets.get_secret(&name).await.expect("get").is_none(), "{settings:?}: the secret was kept");
+            // Back to the original endpoint: still nothing, until the admin gives it again.
+            let back = mailboxes::update(&store, &secrets, &admin, t.tenant.id, m.id, i.clone(), &IfMatch::Any)
+                .await
+                .expect("back");
+            assert!(back.smtp.is_some_and(|s| !s.password_set));
+        }
+        // Taking the SMTP settings away forgets the secret too.
+        mailboxes::set_password(&store, &secrets, &admin, t.tenant.id, m.id, &"pw".to_owned().into())
+            .await
+            .expect("set");
+        let mut none = i.clone();
+        none.smtp = None;
+        mailboxes::update(&store, &secrets, &admin, t.tenant.id, m.id, none, &IfMatch::Any).await.expect("unauth");
+        assert!(secrets.get_secret(&name).await.expect("get").is_none());
     });
 }
 

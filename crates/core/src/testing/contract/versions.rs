@@ -69,7 +69,7 @@ pub async fn concurrent_edits_never_lose_one(b: Backend) {
     };
     let granted = BTreeSet::from([groups[0].id]);
     let (a, b2) = futures::join!(
-        mailboxes::update(s, &admin, t, m.id, input, &IfMatch::Any),
+        mailboxes::update(s, b.secrets.as_ref(), &admin, t, m.id, input, &IfMatch::Any),
         mailboxes::set_access(s, &admin, t, m.id, true, BTreeSet::new(), granted.clone(), &IfMatch::Any)
     );
     ok(a, "rename mailbox");
