@@ -2,7 +2,8 @@
 
 Accepts AUTH PLAIN/LOGIN only for the one username and password given,
 writes every accepted message to DIR/<n>.eml with the authenticated
-login in DIR/<n>.login, and prints "ready <port>" once listening.
+login in DIR/<n>.login, every AUTH attempt (login and outcome) to
+DIR/auth.log, and prints "ready <port>" once listening.
 
 Usage: python upstream_smtp.py --port P --user U [--maildir DIR]
 The password is read from the environment variable UPSTREAM_PASSWORD
@@ -21,11 +22,19 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Authenticator:
-    def __init__(self, user: str, password: str):
+    """Checks the one user's password; logs every attempt (login and outcome, never the
+    password) to DIR/auth.log, so tests can count how often a client tried."""
+
+    def __init__(self, user: str, password: str, maildir):
         self.user, self.password = user.encode(), password.encode()
+        self.log = os.path.join(maildir, "auth.log") if maildir else None
 
     def __call__(self, server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login == self.user and auth_data.password == self.password
+        if self.log:
+            login = auth_data.login.decode(errors="replace") if isinstance(auth_data, LoginPassword) else "?"
+            with open(self.log, "a") as f:
+                f.write(f"{mechanism} {login} {'ok' if ok else 'refused'}\n")
         return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
 
@@ -74,7 +83,7 @@ def main() -> None:
         Store(args.maildir),
         hostname="127.0.0.1",
         port=args.port,
-        authenticator=Authenticator(args.user, password),
+        authenticator=Authenticator(args.user, password, args.maildir),
         auth_required=True,
         auth_require_tls=False,
     )

@@ -21,6 +21,7 @@
 //! demand (the API's `verify`).
 
 mod health;
+mod held;
 mod http;
 mod login;
 pub mod oauth;

@@ -113,6 +113,13 @@ impl Logins {
         LoginSecret::decode(method, &opened).map_err(|why| LoginFailure::refused(stage, why))
     }
 
+    /// The SHA-256 of `owner`'s stored secret as stored (`None`: none, or unreadable now).
+    pub(crate) async fn secret_digest(&self, owner: &Owner) -> Option<[u8; 32]> {
+        use sha2::Digest;
+        let stored = self.secrets.get_secret(&owner.secret_ref()).await.ok()??;
+        Some(sha2::Sha256::digest(secrecy::ExposeSecret::expose_secret(&stored).as_bytes()).into())
+    }
+
     /// The login for `settings`: a password, or a bearer token for `settings.username()`.
     /// `stale` names a token the server just refused (it is not reused).
     pub async fn auth(

@@ -11,9 +11,13 @@
 //! byte of the message was sent, and a fresh one takes its place.
 //!
 //! An OAuth token the server refuses is refreshed once and the login
-//! retried once. Every login's outcome goes to the [`HealthBook`].
+//! retried once. Every login's outcome goes to the [`HealthBook`]. A login
+//! refused for good, or whose token endpoint failed, is held
+//! ([`HeldLogins`]): the next messages are answered from memory until the
+//! back-off ends, the secret or settings change, or `verify` logs in.
 
 use crate::health::HealthBook;
+use crate::held::HeldLogins;
 use crate::login::{LoginFailure, Logins, Owner};
 use crate::pool::{Checkout, Conn, Pool};
 use crate::{Envelope, RelayError, Relayed, Route};
@@ -56,6 +60,8 @@ pub(crate) enum Failure {
     Smtp(SmtpError),
     /// No login could be made (secret, token).
     Login(LoginFailure),
+    /// The login is held refused: answered from memory.
+    Held(String),
 }
 
 /// How the SMTP route connects.
@@ -73,6 +79,10 @@ pub struct SmtpRouteOptions {
     pub max_idle: Duration,
     /// Open connections per login at most (idle ones included).
     pub max_connections_per_login: usize,
+    /// The first hold of a refused login, doubled with each refusal in a row up to `held_login_max`.
+    pub held_login_base: Duration,
+    /// The longest hold.
+    pub held_login_max: Duration,
 }
 
 /// The SMTP route with its pool.
@@ -81,13 +91,15 @@ pub struct SmtpRoute {
     health: Arc<HealthBook>,
     options: SmtpRouteOptions,
     pool: Pool,
+    held: HeldLogins,
 }
 
 impl SmtpRoute {
     /// A route logging in through `logins`, noting outcomes in `health`.
     pub fn new(logins: Arc<Logins>, health: Arc<HealthBook>, options: SmtpRouteOptions) -> SmtpRoute {
         let pool = Pool::new(options.max_connections_per_login, options.max_idle);
-        SmtpRoute { logins, health, options, pool }
+        let held = HeldLogins::new(options.held_login_base, options.held_login_max);
+        SmtpRoute { logins, health, options, pool, held }
     }
 
     /// The connection options for `settings`.
@@ -147,11 +159,26 @@ impl SmtpRoute {
         self.options.deadline
     }
 
-    /// Maps a failure to the relay's answer, noting the mailbox's health.
-    fn fail(&self, owner: &Owner, failure: Failure) -> RelayError {
+    /// The digest of `target`'s stored secret (a hold ends when it changes).
+    async fn secret_digest(&self, target: &Target) -> Option<[u8; 32]> {
+        if target.authenticate { self.logins.secret_digest(&target.owner).await } else { None }
+    }
+
+    /// A login of `target` worked (`verify` or a message): nothing is held for it.
+    pub(crate) fn release_hold(&self, target: &Target) {
+        self.held.release(&target.pool_key());
+    }
+
+    /// Maps a failure to the relay's answer, noting the mailbox's health; a login refused for
+    /// good or a failed token endpoint is held (`digest`: the secret it was tried with).
+    fn fail(&self, target: &Target, digest: Option<[u8; 32]>, failure: Failure) -> RelayError {
+        let owner = &target.owner;
         match describe(failure) {
             Described::Internal(why) => RelayError::Temporary(why),
+            Described::Held(detail) => RelayError::LoginRefused(detail),
             Described::Login { stage, refused, detail } => {
+                let held = refused || stage == HealthStage::Token;
+                let detail = if held { self.held.hold(&target.pool_key(), digest, &detail) } else { detail };
                 self.note(owner, Err((stage, &detail)), false);
                 if refused { RelayError::LoginRefused(detail) } else { RelayError::Temporary(detail) }
             }
@@ -179,10 +206,13 @@ pub(crate) enum Described {
     },
     /// MAIL, RCPT or DATA failed.
     Transaction(RelayError),
+    /// The login is held refused (answered from memory).
+    Held(String),
 }
 
 pub(crate) fn describe(failure: Failure) -> Described {
     match failure {
+        Failure::Held(detail) => Described::Held(detail),
         Failure::Login(LoginFailure::Internal(why)) => Described::Internal(why),
         Failure::Login(LoginFailure::Stage { stage, refused, detail }) => {
             Described::Login { stage, refused, detail: format!("{}: {detail}", stage.as_str()) }
@@ -238,6 +268,7 @@ impl Route<Target> for SmtpRoute {
     async fn deliver(&self, target: &Target, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
         let key = target.pool_key();
         let from = envelope.from.as_str();
+        let digest = self.secret_digest(target).await;
         let exchange = async {
             loop {
                 match self.pool.checkout(&key).await {
@@ -253,6 +284,11 @@ impl Route<Target> for SmtpRoute {
                         }
                     }
                     Checkout::New(place) => {
+                        if target.authenticate
+                            && let Some(held) = self.held.check(&key, digest)
+                        {
+                            return Err(Failure::Held(held.detail));
+                        }
                         let (mut client, auth_reply) = self.login(target).await?;
                         let reply = client.send(from, &envelope.to, message).await.map_err(Failure::Smtp)?;
                         return Ok((Conn::new(client, place), reply, auth_reply));
@@ -266,12 +302,13 @@ impl Route<Target> for SmtpRoute {
         match result {
             Ok((conn, reply, auth_reply)) => {
                 if let Some(auth) = auth_reply {
+                    self.held.release(&key);
                     self.note(&target.owner, Ok(&sanitise(&auth)), false);
                 }
                 self.pool.put_back(&key, conn);
                 Ok(Relayed { upstream_reply: sanitise(&reply.to_string()) })
             }
-            Err(failure) => Err(self.fail(&target.owner, failure)),
+            Err(failure) => Err(self.fail(target, digest, failure)),
         }
     }
 }

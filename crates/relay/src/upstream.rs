@@ -40,6 +40,11 @@ pub struct RelayOptions {
     /// Open connections per mailbox login at most, idle ones included
     /// (servers limit them: Dovecot 10 per user and IP, Exchange Online 3 per mailbox).
     pub max_connections_per_login: usize,
+    /// How long a login its server refused is held at first (doubling with each refusal in a
+    /// row up to `held_login_max`): 1 minute.
+    pub held_login_base: Duration,
+    /// The longest hold: 30 minutes.
+    pub held_login_max: Duration,
 }
 
 impl RelayOptions {
@@ -52,6 +57,8 @@ impl RelayOptions {
             token_timeout: Duration::from_secs(10),
             max_idle: Duration::from_secs(30),
             max_connections_per_login: 10,
+            held_login_base: Duration::from_secs(60),
+            held_login_max: Duration::from_secs(30 * 60),
         }
     }
 
@@ -91,6 +98,8 @@ impl UpstreamRelay {
             deadline: options.deadline,
             max_idle: options.max_idle,
             max_connections_per_login: options.max_connections_per_login,
+            held_login_base: options.held_login_base,
+            held_login_max: options.held_login_max,
         };
         UpstreamRelay {
             store,

@@ -40,11 +40,14 @@ impl Verifier {
         let verified = match tokio::time::timeout(self.route.deadline(), self.route.login(&target)).await {
             Ok(Ok((client, reply))) => {
                 client.quit().await;
+                // An admin's verify that logs in releases a held login at once.
+                self.route.release_hold(&target);
                 Verified { ok: true, failed_stage: None, detail: reply.unwrap_or_default() }
             }
             Ok(Err(failure)) => match describe(failure) {
                 Described::Internal(why) => return Verified { ok: false, failed_stage: None, detail: why },
                 Described::Login { stage, detail, .. } => Verified { ok: false, failed_stage: Some(stage), detail },
+                Described::Held(detail) => Verified { ok: false, failed_stage: Some(HealthStage::Auth), detail },
                 Described::Transaction(_) => {
                     Verified { ok: false, failed_stage: None, detail: "unexpected failure after login".into() }
                 }

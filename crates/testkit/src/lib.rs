@@ -88,6 +88,17 @@ impl Upstream {
         read_maildir(&self.maildir)
     }
 
+    /// Every AUTH attempt it answered so far: `(login, accepted)`, in order.
+    pub fn auth_attempts(&self) -> Vec<(String, bool)> {
+        let log = std::fs::read_to_string(self.maildir.join("auth.log")).unwrap_or_default();
+        log.lines()
+            .filter_map(|l| {
+                let mut words = l.split(' ').skip(1);
+                Some((words.next()?.to_owned(), words.next()? == "ok"))
+            })
+            .collect()
+    }
+
     /// Stops it now.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
