@@ -10,16 +10,28 @@
 //!
 //! Lockouts that an outsider cannot turn against a user: failures are
 //! counted per client IP, per (IP, login) pair and per login in a
-//! [`FailureCounter`]. Too many from one IP lock that IP (`421`, closed);
-//! too many for one login from one IP lock that pair (`454`): the
-//! guesser's address may not try that login again within the window, but
-//! the user, from any address that has not failed, still gets in with the
-//! right password. A login guessed at from many addresses is not locked
-//! (that would let anyone who knows a login keep its user from sending);
-//! instead every failure for it is answered after a longer delay, and it
-//! raises an alert (a warning log line and the `auth_login_alerts`
-//! counter). App passwords carry 160 random bits, so spreading the guesses
-//! over many addresses gains an attacker nothing.
+//! [`FailureCounter`]. Too many for one login from one IP lock that pair
+//! (`454`): the guesser's address may not try that login again within the
+//! window, not even with the right password, but the user, from any
+//! address that has not failed, still gets in. Too many from one IP lock
+//! that IP against *failures* (`421`, closed): a wrong password from it is
+//! answered with the lock, but the right password of a login whose pair
+//! is not locked is still admitted, so a guesser behind an office NAT
+//! never locks out the colleagues who share its address. A login guessed
+//! at from many addresses is not locked (that would let anyone who knows a
+//! login keep its user from sending); instead every failure for it is
+//! answered after a longer delay, and it raises an alert (a warning log
+//! line and the `auth_login_alerts` counter). App passwords carry 160
+//! random bits, so spreading the guesses over many addresses gains an
+//! attacker nothing.
+//!
+//! Order of an attempt: the counts are read, the password is verified
+//! (every hash compared, as always), then the answer is decided. A locked
+//! key counts no further failures, so guessing on during a lock never
+//! extends it; a failure during a pair lock still counts for the IP (and
+//! one during an IP lock for the pair and the login). The answer of a
+//! locked pair does not depend on the password: the same reply after the
+//! same delay. Failures are never answered before the failure delay.
 //!
 //! With the AWS store the counter lives in DynamoDB, so a lockout on one
 //! replica holds on all of them. Every failure is also counted in memory;
@@ -146,10 +158,15 @@ impl StoreAuthenticator {
         }))
     }
 
+    /// The IP's counted key.
+    fn ip_key(ip: IpAddr) -> String {
+        format!("ip:{ip}")
+    }
+
     /// The counted keys: the IP, the (IP, login) pair and the login (the last two
     /// only for logins of a plausible length).
     fn failure_keys(ip: IpAddr, login: &str) -> Vec<String> {
-        let mut keys = vec![format!("ip:{ip}")];
+        let mut keys = vec![Self::ip_key(ip)];
         if login.len() <= MAX_LOGIN_LEN {
             keys.push(format!("pair:{ip}/{login}"));
             keys.push(format!("login:{login}"));
@@ -171,10 +188,6 @@ impl StoreAuthenticator {
         FailureCounts { ip: at(0), pair: at(1), login: at(2) }
     }
 
-    async fn locked(&self, ip: IpAddr, login: &str) -> Option<AuthOutcome> {
-        self.lock_of(&self.counts(ip, login).await)
-    }
-
     /// The lock these counts call for: the IP's, else the (IP, login) pair's.
     fn lock_of(&self, counts: &FailureCounts) -> Option<AuthOutcome> {
         if counts.ip >= self.limits.auth_failures_per_ip {
@@ -186,30 +199,77 @@ impl StoreAuthenticator {
         None
     }
 
-    /// Records a failure and answers how it is answered: after how long in all
-    /// (the failure delay, four times that while the login is guessed at from
-    /// several addresses), and as what (a lock it now calls for, else
-    /// `Invalid`, or `InvalidLoginAttacked` with that alert).
-    async fn fail(&self, ip: IpAddr, login: &str) -> (Duration, AuthOutcome) {
-        let keys = Self::failure_keys(ip, login);
+    /// Whether the login is being guessed at from several addresses.
+    fn spread(&self, counts: &FailureCounts) -> bool {
+        counts.login >= self.limits.auth_failures_per_login && counts.login > counts.pair
+    }
+
+    /// How long a failure with these counts takes in all: the failure delay,
+    /// four times that while the login is guessed at from several addresses.
+    fn delay(&self, counts: &FailureCounts) -> Duration {
+        if self.spread(counts) { self.limits.auth_failure_delay * 4 } else { self.limits.auth_failure_delay }
+    }
+
+    /// Records one failure for `keys` (locally and in the shared counter).
+    async fn record(&self, keys: &[String]) {
+        if keys.is_empty() {
+            return;
+        }
         let w = self.limits.auth_window;
-        let _ = self.local_failures.record(&keys, w).await;
+        let _ = self.local_failures.record(keys, w).await;
         if let Some(shared) = &self.shared_failures
-            && let Err(e) = shared.record(&keys, w).await
+            && let Err(e) = shared.record(keys, w).await
         {
             tracing::warn!(error = %e, "could not record an AUTH failure in the shared counters");
         }
+    }
+
+    /// Records a failure of a login whose pair is not locked (for the IP
+    /// too unless `ip_locked`: a locked key counts no more) and answers how
+    /// it is answered: after how long in all ([`Self::delay`]), and as what
+    /// (a lock the counts now call for, else `Invalid`, or
+    /// `InvalidLoginAttacked` with that alert).
+    async fn fail(&self, ip: IpAddr, login: &str, ip_locked: bool) -> (Duration, AuthOutcome) {
+        let ip_key = Self::ip_key(ip);
+        let keys: Vec<String> =
+            Self::failure_keys(ip, login).into_iter().filter(|k| !ip_locked || *k != ip_key).collect();
+        self.record(&keys).await;
         let counts = self.counts(ip, login).await;
-        let spread = counts.login >= self.limits.auth_failures_per_login && counts.login > counts.pair;
+        let spread = self.spread(&counts);
         if spread && (counts.login == self.limits.auth_failures_per_login || counts.login.is_multiple_of(100)) {
             tracing::warn!(
                 login = %login.chars().take(64).collect::<String>(), failures = counts.login,
                 "AUTH failures for one login from several addresses: answered slower, not locked"
             );
         }
-        let delay = if spread { self.limits.auth_failure_delay * 4 } else { self.limits.auth_failure_delay };
         let invalid = if spread { AuthOutcome::InvalidLoginAttacked } else { AuthOutcome::Invalid };
-        (delay, self.lock_of(&counts).unwrap_or(invalid))
+        (self.delay(&counts), self.lock_of(&counts).unwrap_or(invalid))
+    }
+
+    /// The user these credentials authenticate (`None`: a wrong login or
+    /// password, a disabled user or tenant); from the cache when the
+    /// password verifies there, else from the store.
+    async fn check(&self, login: &str, folded: &str, password: &str) -> Result<Option<AuthedUser>, StoreError> {
+        let cached = lock(&self.logins).get(folded).filter(|c| c.at.elapsed() < self.limits.snapshot_ttl).cloned();
+        let entry = match cached {
+            Some(c) if Self::verify(&c, password) => Some(c),
+            _ if folded.len() > MAX_LOGIN_LEN => None,
+            _ => match Login::parse(login) {
+                Err(_) => None,
+                Ok(l) => {
+                    let fresh = self.load(&l).await?;
+                    if let Some(fresh) = &fresh {
+                        lock(&self.logins).insert(folded.to_owned(), fresh.clone());
+                    }
+                    fresh
+                }
+            },
+        };
+        Ok(entry.filter(|e| Self::verify(e, password)).map(|e| AuthedUser {
+            tenant: e.tenant,
+            user: e.user,
+            login: folded.to_owned(),
+        }))
     }
 
     fn verify(entry: &CachedLogin, password: &str) -> bool {
@@ -223,34 +283,24 @@ impl Authenticator for StoreAuthenticator {
     async fn authenticate(&self, ip: IpAddr, login: &str, password: &str) -> AuthOutcome {
         let folded = login.to_ascii_lowercase();
         let started = Instant::now();
-        if self.locked(ip, &folded).await.is_some() {
-            // An attempt while locked still counts, so guessing on does not reset anything.
-            let (delay, outcome) = self.fail(ip, &folded).await;
-            tokio::time::sleep(delay.saturating_sub(started.elapsed())).await;
-            return outcome;
-        }
-        let cached = lock(&self.logins).get(&folded).filter(|c| c.at.elapsed() < self.limits.snapshot_ttl).cloned();
-        let entry = match cached {
-            Some(c) if Self::verify(&c, password) => Some(c),
-            _ if folded.len() > MAX_LOGIN_LEN => None,
-            _ => match Login::parse(login) {
-                Err(_) => None,
-                Ok(l) => match self.load(&l).await {
-                    Ok(Some(fresh)) => {
-                        lock(&self.logins).insert(folded.clone(), fresh.clone());
-                        Some(fresh)
-                    }
-                    Ok(None) => None,
-                    Err(_) => return AuthOutcome::Unavailable,
-                },
-            },
-        };
-        match entry {
-            Some(e) if Self::verify(&e, password) => {
-                AuthOutcome::Ok(AuthedUser { tenant: e.tenant, user: e.user, login: folded })
+        let before = self.counts(ip, &folded).await;
+        let ip_locked = before.ip >= self.limits.auth_failures_per_ip;
+        if before.pair >= self.limits.auth_failures_per_login {
+            // The pair is locked: refused whatever the password, with the same reply after the
+            // same delay. The password is still verified when a failure would count for the IP
+            // (the pair itself counts no more, so guessing on does not extend its lock).
+            if !ip_locked && matches!(self.check(login, &folded, password).await, Ok(None)) {
+                self.record(&[Self::ip_key(ip)]).await;
             }
-            _ => {
-                let (delay, outcome) = self.fail(ip, &folded).await;
+            tokio::time::sleep(self.delay(&before).saturating_sub(started.elapsed())).await;
+            return if ip_locked { AuthOutcome::LockedIp } else { AuthOutcome::LockedLogin };
+        }
+        match self.check(login, &folded, password).await {
+            Err(_) => AuthOutcome::Unavailable,
+            // Admitted even from a locked IP: that lock refuses failures, not the IP's other users.
+            Ok(Some(user)) => AuthOutcome::Ok(user),
+            Ok(None) => {
+                let (delay, outcome) = self.fail(ip, &folded, ip_locked).await;
                 // Failures are never answered faster than the delay.
                 tokio::time::sleep(delay.saturating_sub(started.elapsed())).await;
                 outcome

@@ -1,7 +1,9 @@
 //! The production binary `sendas-smtp-proxy` with a TOML file, over
 //! DynamoDB and Secrets Manager on a private moto: it relays, refuses,
 //! serves /metrics, logs JSON without secrets, answers 451/454 when the
-//! database is gone, and drains on SIGTERM.
+//! database is gone, and drains on SIGTERM; two replicas share the AUTH
+//! lockouts (a bystander behind a locked IP still gets in, guessing on
+//! during a lock does not extend it).
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -118,17 +120,23 @@ async fn two_replicas_share_the_auth_lockouts_through_dynamodb() {
     for port in [a.smtp, b.smtp] {
         assert_eq!(auth_reply_from("127.0.0.2", port, "alice", &world.password).await.0, 235);
     }
-    // Another login from the same IP is not locked yet (5 IP failures < 9).
+    // Another login from the same IP is not locked (4 IP failures < 9; a refused right password counts none).
     assert_eq!(auth_reply(a.smtp, "bob", &world.bob_password).await.0, 235);
 
     // IP lockout: failures on other logins, alternating replicas, until the IP count reaches 9.
-    for (i, port) in [a.smtp, b.smtp, a.smtp].into_iter().enumerate() {
+    for (i, port) in [a.smtp, b.smtp, a.smtp, b.smtp].into_iter().enumerate() {
         assert_eq!(auth_reply(port, &format!("nobody{i}"), "x").await.0, 535);
     }
     let (code, _) = auth_reply(b.smtp, "nobody9", "x").await;
     assert_eq!(code, 421, "the ninth failure from this IP closes the connection");
-    let (code, text) = auth_reply(a.smtp, "bob", &world.bob_password).await;
+    let (code, text) = auth_reply(a.smtp, "bob", "wrong").await;
     assert_eq!((code, text.contains("4.7.0")), (421, true), "the IP is locked on the other replica too: {text}");
+    // The IP lock refuses failures only: bob, behind the same address (an office NAT), gets in
+    // with his right password on both replicas; alice's pair is locked, so hers is refused.
+    for port in [a.smtp, b.smtp] {
+        assert_eq!(auth_reply(port, "bob", &world.bob_password).await.0, 235, "a bystander behind the locked IP");
+        assert_eq!(auth_reply(port, "alice", &world.password).await.0, 421, "the locked login's right password");
+    }
 
     for p in [&a, &b] {
         let logs = std::fs::read_to_string(&p.log).unwrap();
@@ -137,4 +145,73 @@ async fn two_replicas_share_the_auth_lockouts_through_dynamodb() {
             assert!(!logs.contains(&secret), "a password (or its base64) in a replica's trace log");
         }
     }
+}
+
+/// The DynamoDB bucket of the test below (2 s windows): the wall clock's time in it.
+fn into_bucket() -> Duration {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    Duration::from_millis((now.as_millis() % 2000) as u64)
+}
+
+/// Sleeps until `at` into the next bucket.
+async fn next_bucket(at: Duration) {
+    tokio::time::sleep(Duration::from_secs(2) - into_bucket() + at).await;
+}
+
+/// Rounds of three concurrent wrong guesses from `source` on both replicas (logins
+/// `login(i)`), each refused by the lock (454 or 421), until `until` into the next bucket.
+async fn guess_on(source: &str, ports: [u16; 2], login: impl Fn(usize) -> String, until: Duration) -> usize {
+    let end = tokio::time::Instant::now() + Duration::from_secs(2) - into_bucket() + until;
+    let mut made = 0;
+    while tokio::time::Instant::now() < end {
+        let logins = [login(made), login(made + 1), login(made + 2)];
+        let guess = |i: usize| auth_reply_from(source, ports[i % 2], &logins[i], "still-guessing");
+        let (one, two, three) = tokio::join!(guess(0), guess(1), guess(2));
+        for (code, text) in [one, two, three] {
+            assert!([454, 421].contains(&code), "{source}, guess {made} during the lock: {text}");
+        }
+        made += 3;
+    }
+    made
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guessing_on_during_a_shared_lock_does_not_extend_it() {
+    let moto = sendas_testkit::Moto::start();
+    let (store, secrets, table, prefix) = on_moto(&moto).await;
+    let (world, _mailbox_upstream, _system) = prepare(store, secrets).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Windows of 2 s. DynamoDB counts in buckets of one window and estimates the last window
+    // as this bucket's count + the share of the previous one still inside: the locks below
+    // start early in a bucket (k), hold at their full count until 0.15 into the next (k+1),
+    // and, when nothing more is counted, are gone 0.1 into the one after (k+2). The guesses
+    // made during them until then, counted, would hold both locks through k+2.
+    let limits = "auth_failures_per_login = 3\nauth_failures_per_ip = 5\nauth_window_secs = 2\n";
+    let a = ProxyProcess::spawn(dir.path(), &moto.aws(), &table, &prefix, limits).await;
+    let b = ProxyProcess::spawn(dir.path(), &moto.aws(), &table, &prefix, limits).await;
+    let ports = [a.smtp, b.smtp];
+    next_bucket(Duration::from_millis(50)).await;
+
+    // 127.0.0.3 locks alice's pair; 127.0.0.4 locks itself on unknown logins.
+    let pair = async {
+        for (i, port) in [a.smtp, b.smtp].into_iter().enumerate() {
+            assert_eq!(auth_reply_from("127.0.0.3", port, "alice", &format!("guess-{i}")).await.0, 535);
+        }
+        assert_eq!(auth_reply_from("127.0.0.3", a.smtp, "alice", "guess-2").await.0, 454);
+        assert_eq!(auth_reply_from("127.0.0.3", b.smtp, "alice", &world.password).await.0, 454);
+        guess_on("127.0.0.3", ports, |_| "alice".into(), Duration::from_millis(300)).await
+    };
+    let ip = async {
+        for (i, port) in [a.smtp, b.smtp, a.smtp, b.smtp].into_iter().enumerate() {
+            assert_eq!(auth_reply_from("127.0.0.4", port, &format!("nobody{i}"), "x").await.0, 535);
+        }
+        assert_eq!(auth_reply_from("127.0.0.4", a.smtp, "nobody4", "x").await.0, 421);
+        guess_on("127.0.0.4", ports, |i| format!("other{i}"), Duration::from_millis(300)).await
+    };
+    let (during_pair, during_ip) = tokio::join!(pair, ip);
+    assert!(during_pair >= 9 && during_ip >= 9, "too few guesses during the locks to tell: {during_pair}, {during_ip}");
+    next_bucket(Duration::from_millis(200)).await;
+    // Both locks are over on both replicas.
+    assert_eq!(auth_reply_from("127.0.0.3", b.smtp, "alice", &world.password).await.0, 235, "the pair lock lasted");
+    assert_eq!(auth_reply_from("127.0.0.4", a.smtp, "other", "x").await.0, 535, "the IP lock lasted");
 }

@@ -155,14 +155,22 @@ async fn too_many_failures_lock_out_the_login_then_the_ip() {
     c.expect(&plain("alice", "x"), 535).await;
     let locked = c.expect(&plain("alice", "y"), 454).await;
     assert!(locked.contains("4.7.0"));
-    // Even the right password is refused while the login is locked.
+    // Even the right password is refused while the login is locked (and counts as no failure).
     c.expect(&plain("alice", &w.password), 454).await;
     // Other logins from the same IP count too; at 4 failures the IP is cut off.
     let c = &mut sessions[1];
-    c.send(format!("{}\r\n", plain("bob", "nope")).as_bytes()).await;
+    c.expect(&plain("bob", "nope"), 535).await;
+    c.send(format!("{}\r\n", plain("carol", "nope")).as_bytes()).await;
     let (code, text) = c.reply().await;
     assert_eq!(code, 421, "{text}");
     assert!(c.try_reply().await.is_none(), "the connection must close");
+    // The IP lock refuses failures, not the users behind the address: bob's right password
+    // (his pair has one failure, below the limit).
+    let (client, server) = tokio::io::duplex(1 << 16);
+    tokio::spawn(async move { Session::new(d, "192.0.2.9".parse().unwrap(), false, false, rx).run(server, true).await });
+    let mut c = Client::new(client);
+    c.reply().await;
+    c.login("bob", &w.bob_password).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
