@@ -1,18 +1,27 @@
 #!/usr/bin/env python3
 """The second, independent parser of the differential header check:
-Python's `email` package (policy.default) reads the originator fields of
+Python's `email` package (policy.default, with Mail-Reply-To and
+Mail-Followup-To read as address lists) reads the originator fields of
 every *.eml file in a folder and prints, as JSON, per file and field, the
 addresses it sees (lower-cased, domain as IDNA A-labels), or an error.
 
 Usage: originators.py DIR
 """
 import email
+import email.headerregistry
 import email.policy
 import json
 import pathlib
 import sys
 
-FIELDS = ["from", "sender", "reply-to", "resent-from", "resent-sender"]
+FIELDS = ["from", "sender", "reply-to", "mail-reply-to", "mail-followup-to", "resent-from", "resent-sender"]
+
+# The mailing-list fields that direct replies are address lists too; Python's
+# registry knows them only as unstructured text unless told.
+_REGISTRY = email.headerregistry.HeaderRegistry()
+for _name in ("mail-reply-to", "mail-followup-to"):
+    _REGISTRY.map_to_type(_name, email.headerregistry.AddressHeader)
+POLICY = email.policy.default.clone(header_factory=_REGISTRY)
 
 
 def normalise(addr_spec: str) -> str:
@@ -28,7 +37,7 @@ def normalise(addr_spec: str) -> str:
 
 
 def originators(data: bytes) -> dict:
-    msg = email.message_from_bytes(data, policy=email.policy.default)
+    msg = email.message_from_bytes(data, policy=POLICY)
     out = {}
     for field in FIELDS:
         found = []

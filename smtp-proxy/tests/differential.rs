@@ -4,7 +4,8 @@
 //! nested message/rfc822 parts whose inner From must be ignored) that the
 //! proxy would relay is read again by Python's `email` package
 //! (`scripts/originators.py`); the test fails when the two parsers see
-//! different From, Sender, Reply-To, Resent-From or Resent-Sender addresses.
+//! different From, Sender, Reply-To, Mail-Reply-To, Mail-Followup-To,
+//! Resent-From or Resent-Sender addresses.
 //! Every legitimate message must also be accepted.
 #![allow(clippy::unwrap_used)]
 
@@ -78,6 +79,8 @@ fn proxy_view(message: &[u8], usable: &UsableMailboxes) -> Result<Value, String>
             "from": addresses(&o.from),
             "sender": addresses(o.sender.as_slice()),
             "reply-to": addresses(&o.reply_to),
+            "mail-reply-to": addresses(&o.mail_reply_to),
+            "mail-followup-to": addresses(&o.mail_followup_to),
             "resent-from": addresses(&o.resent_from().cloned().collect::<Vec<_>>()),
             "resent-sender": addresses(&o.resent_sender().cloned().collect::<Vec<_>>()),
         })),

@@ -287,6 +287,33 @@ async fn header_rows_of_the_table() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_reply_to_and_mail_followup_to_need_reply_to_like_reply_to() {
+    let w = world().await;
+    let from = "From: <a@tenant.example>\r\n";
+    let cases: [(&str, u16, &str); 6] = [
+        ("Mail-Reply-To: <replies@tenant.example>\r\n", 250, ""),
+        ("Mail-Followup-To: <replies@tenant.example>, Alice <a@tenant.example>\r\n", 250, ""),
+        ("Mail-Reply-To: <admin@tenant.example>\r\n", 550, "5.7.1 Mail-Reply-To:"),
+        ("Mail-Followup-To: <replies@tenant.example>, <ceo@victim.example>\r\n", 550, "5.7.1 Mail-Followup-To:"),
+        ("Mail-Followup-To: team: <replies@tenant.example>;\r\n", 554, "5.6.0"),
+        ("Mail-Reply-To: <a@tenant.example>\r\nMail-Reply-To: <a@tenant.example>\r\n", 554, "5.6.0"),
+    ];
+    for (fields, want, text) in cases {
+        let mut o = open(&w).await;
+        o.client.login("alice", &w.password).await;
+        o.client.expect("MAIL FROM:<a@tenant.example>", 250).await;
+        o.client.expect("RCPT TO:<rcpt@example.net>", 250).await;
+        let (code, reply) = send_data(&mut o.client, &format!("{from}{fields}To: <rcpt@example.net>\r\n\r\nx\r\n")).await;
+        assert_eq!(code, want, "{fields:?}: {reply}");
+        assert!(reply.contains(text), "{fields:?}: {reply}");
+        if want == 550 {
+            assert!(!reply.to_lowercase().contains("restricted") && !reply.contains("group"), "{reply}");
+        }
+        assert_eq!(o.relay.sent.lock().unwrap().len(), usize::from(want == 250), "{fields:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_answers_map_to_451_and_5xx() {
     let w = world().await;
     for (answer, want, enhanced) in [

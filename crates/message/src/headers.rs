@@ -1,5 +1,9 @@
 //! Originator-header extraction: message bytes in, the counted and
-//! structurally checked From / Sender / Reply-To / Resent-* entries out.
+//! structurally checked From / Sender / Reply-To / Mail-Reply-To /
+//! Mail-Followup-To / Resent-* entries out. The two fields of mailing-list
+//! clients that direct replies (Mail-Reply-To, Mail-Followup-To) are read
+//! exactly like Reply-To: at most one field each, every entry one
+//! complete address (several entries allowed).
 //! Pure; no I/O, no policy (that is `sendas_core::policy::check_message`).
 //!
 //! The rules of `../shared/security/README.md` are applied as grammar,
@@ -13,6 +17,7 @@
 //! pairs, encoded words in their charsets). As a second opinion, mail-parser also parses the whole header block; if it
 //! reads different addresses than we do, the message is ambiguous.
 
+use mail_parser::{HeaderName, MessageParser};
 use sendas_core::EmailAddress;
 use sendas_core::policy::{Entry, Originators, ResentBlock};
 
@@ -106,7 +111,9 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
     let head = &message[..end];
     let fields = split_fields(head)?;
     let mut o = Originators::default();
-    let (mut from, mut sender, mut reply_to) = (0, 0, 0);
+    let (mut from, mut sender) = (0, 0);
+    // Reply-To, Mail-Reply-To, Mail-Followup-To: how many fields of each.
+    let mut replies = [0; 3];
     let mut message_id = None;
     let mut spaced_name = None;
     let mut resent = ResentBlocks::default();
@@ -130,8 +137,16 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
                 o.sender = list.pop();
             }
             "reply-to" => {
-                reply_to += 1;
+                replies[0] += 1;
                 o.reply_to = entries("Reply-To", value)?;
+            }
+            "mail-reply-to" => {
+                replies[1] += 1;
+                o.mail_reply_to = entries("Mail-Reply-To", value)?;
+            }
+            "mail-followup-to" => {
+                replies[2] += 1;
+                o.mail_followup_to = entries("Mail-Followup-To", value)?;
             }
             "resent-from" => resent.current(&mut o).from = entries("Resent-From", value)?,
             "resent-sender" => {
@@ -148,8 +163,13 @@ pub fn extract(message: &[u8], max_header_size: usize) -> Result<Extracted, Head
     if from != 1 {
         return Err(HeaderError::new(format!("a message needs exactly one From field, this one has {from}")));
     }
-    if sender > 1 || reply_to > 1 {
+    if sender > 1 || replies[0] > 1 {
         return Err(HeaderError::new("more than one Sender or Reply-To field"));
+    }
+    for (n, name) in replies[1..].iter().zip(["Mail-Reply-To", "Mail-Followup-To"]) {
+        if *n > 1 {
+            return Err(HeaderError::new(format!("more than one {name} field")));
+        }
     }
     // "From :" (obsolete syntax) is checked as From, so a forbidden address is refused as such;
     // but parsers disagree whether it is a field at all: Python's email takes any "Name :" line
@@ -432,11 +452,17 @@ fn check_encoded_word(word: &str) -> Result<(), &'static str> {
     if valid { Ok(()) } else { Err(BAD) }
 }
 
-/// Compares our reading of From, Sender and Reply-To with mail-parser's.
+/// The fields that direct replies and that mail-parser knows only by name.
+const LIST_REPLY_FIELDS: [&str; 2] = ["Mail-Reply-To", "Mail-Followup-To"];
+
+/// Compares our reading of From, Sender and the fields that direct replies with mail-parser's.
 fn second_opinion(head: &[u8], o: &Originators) -> Option<String> {
     let mut block = head.to_vec();
     block.extend_from_slice(b"\r\n");
-    let parsed = mail_parser::MessageParser::default().parse_headers(&block)?;
+    let parser = LIST_REPLY_FIELDS.iter().fold(MessageParser::new().with_address_headers(), |p, name| {
+        p.header_address(HeaderName::Other(std::borrow::Cow::Borrowed(name)))
+    });
+    let parsed = parser.parse_headers(&block)?;
     let theirs = |a: Option<&mail_parser::Address<'_>>| -> Vec<String> {
         a.map(|a| a.iter().map(|x| x.address().unwrap_or_default().to_ascii_lowercase()).collect()).unwrap_or_default()
     };
@@ -447,12 +473,19 @@ fn second_opinion(head: &[u8], o: &Originators) -> Option<String> {
         ("From", ours(&o.from), theirs(parsed.from())),
         ("Sender", ours(&sender), theirs(parsed.sender())),
         ("Reply-To", ours(&o.reply_to), theirs(parsed.reply_to())),
+        ("Mail-Reply-To", ours(&o.mail_reply_to), theirs(list_field(&parsed, LIST_REPLY_FIELDS[0]))),
+        ("Mail-Followup-To", ours(&o.mail_followup_to), theirs(list_field(&parsed, LIST_REPLY_FIELDS[1]))),
     ] {
         if mine != other {
             return Some(format!("{name} reads differently to another mail parser"));
         }
     }
     None
+}
+
+/// mail-parser's reading of a field it knows only by name (parsed as an address list).
+fn list_field<'m>(parsed: &'m mail_parser::Message<'_>, name: &'static str) -> Option<&'m mail_parser::Address<'m>> {
+    parsed.header(HeaderName::Other(std::borrow::Cow::Borrowed(name))).and_then(|v| v.as_address())
 }
 
 mod phrase;

@@ -20,7 +20,10 @@ pub struct Entry {
 }
 
 /// The originator fields of a message (counted: exactly one From field,
-/// at most one Sender and Reply-To field).
+/// at most one Sender, Reply-To, Mail-Reply-To and Mail-Followup-To
+/// field). Every field that directs replies (Reply-To, and the
+/// Mail-Reply-To and Mail-Followup-To of mailing-list clients) needs
+/// `reply_to`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Originators {
     /// The entries of the From field (one or more).
@@ -29,6 +32,10 @@ pub struct Originators {
     pub sender: Option<Entry>,
     /// The entries of the Reply-To field.
     pub reply_to: Vec<Entry>,
+    /// The entries of the Mail-Reply-To field (where replies to the author go).
+    pub mail_reply_to: Vec<Entry>,
+    /// The entries of the Mail-Followup-To field (where replies to all go).
+    pub mail_followup_to: Vec<Entry>,
     /// The resent blocks (RFC 5322 §3.6.6), topmost (the newest) first.
     pub resent: Vec<ResentBlock>,
 }
@@ -53,7 +60,8 @@ impl Originators {
         self.resent.iter().flat_map(|b| &b.sender)
     }
 
-    /// Every originator entry: From, Sender, Resent-From, Resent-Sender (not Reply-To).
+    /// Every originator entry: From, Sender, Resent-From, Resent-Sender (not the fields that
+    /// direct replies).
     pub fn senders(&self) -> impl Iterator<Item = &Entry> {
         self.from.iter().chain(&self.sender).chain(self.resent_from()).chain(self.resent_sender())
     }
@@ -88,6 +96,10 @@ pub enum Field {
     Sender,
     /// Reply-To.
     ReplyTo,
+    /// Mail-Reply-To.
+    MailReplyTo,
+    /// Mail-Followup-To.
+    MailFollowupTo,
     /// Resent-From.
     ResentFrom,
     /// Resent-Sender.
@@ -103,6 +115,8 @@ impl Field {
             Field::From => "From",
             Field::Sender => "Sender",
             Field::ReplyTo => "Reply-To",
+            Field::MailReplyTo => "Mail-Reply-To",
+            Field::MailFollowupTo => "Mail-Followup-To",
             Field::ResentFrom => "Resent-From",
             Field::ResentSender => "Resent-Sender",
             Field::Envelope => "MAIL FROM",
@@ -186,12 +200,14 @@ pub fn check_message<'a>(
     envelope: Option<&EmailAddress>,
     usable: &'a UsableMailboxes,
 ) -> Result<&'a Mailbox, MessageDenial> {
-    let fields: [(Field, Usage, Vec<&Entry>); 5] = [
+    let fields: [(Field, Usage, Vec<&Entry>); 7] = [
         (Field::From, Usage::From, o.from.iter().collect()),
         (Field::Sender, Usage::From, o.sender.iter().collect()),
         (Field::ResentFrom, Usage::From, o.resent_from().collect()),
         (Field::ResentSender, Usage::From, o.resent_sender().collect()),
         (Field::ReplyTo, Usage::ReplyTo, o.reply_to.iter().collect()),
+        (Field::MailReplyTo, Usage::ReplyTo, o.mail_reply_to.iter().collect()),
+        (Field::MailFollowupTo, Usage::ReplyTo, o.mail_followup_to.iter().collect()),
     ];
     for (field, _, entries) in &fields {
         for e in entries {

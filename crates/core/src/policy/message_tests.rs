@@ -119,3 +119,32 @@ fn the_sending_mailbox_follows_rfc_5322() {
     let o = redirect(vec![ResentBlock::default()]);
     assert_eq!(sending(&o, "team@tenant.example"), Ok("team@tenant.example".into()));
 }
+
+#[test]
+fn every_field_that_directs_replies_needs_reply_to() {
+    let u = usable_for(&["a@tenant.example"], &["r@tenant.example", "list@tenant.example"]);
+    let env = EmailAddress::parse("a@tenant.example").ok();
+    let base = Originators { from: vec![entry(None, "a@tenant.example")], ..Default::default() };
+    type Set = fn(&mut Originators, Vec<Entry>);
+    let fields: [(Field, Set); 2] =
+        [(Field::MailReplyTo, |o, e| o.mail_reply_to = e), (Field::MailFollowupTo, |o, e| o.mail_followup_to = e)];
+    for (field, set) in fields {
+        let with = |addresses: &[&str]| {
+            let mut o = base.clone();
+            set(&mut o, addresses.iter().map(|a| entry(None, a)).collect());
+            check_message(&o, env.as_ref(), &u)
+        };
+        assert!(with(&["r@tenant.example"]).is_ok(), "{field:?}: a reply mailbox");
+        assert!(with(&["r@tenant.example", "list@tenant.example"]).is_ok(), "{field:?}: several, all allowed");
+        let denied = Some(MessageDenial::NotAllowed(field));
+        assert_eq!(with(&["ceo@victim.example"]).err(), denied, "{field:?}: a foreign address");
+        assert_eq!(with(&["a@tenant.example"]).err(), denied, "{field:?}: from, but not reply_to");
+        assert_eq!(with(&["r@tenant.example", "ceo@victim.example"]).err(), denied, "{field:?}: one of several");
+        assert_eq!(with(&["not-an-address"]).err(), denied, "{field:?}: unparsable");
+        // Display names there are checked like Reply-To's.
+        let mut o = base.clone();
+        set(&mut o, vec![entry(Some("ceo@victim.example"), "r@tenant.example")]);
+        assert_eq!(check_message(&o, env.as_ref(), &u).err(), Some(MessageDenial::DisplayNameAddress(field)));
+    }
+    assert_eq!((Field::MailReplyTo.name(), Field::MailFollowupTo.name()), ("Mail-Reply-To", "Mail-Followup-To"));
+}

@@ -203,3 +203,54 @@ fn whitespace_before_any_fields_colon_is_ambiguous() {
     let plain = b"Date: Mon, 04 Mar 2024 08:45:00 +0000\r\nFrom: <a@tenant.example>\r\n\r\nbody\r\n";
     assert_eq!(extract(plain, 64 * 1024).expect("parses").ambiguity, None);
 }
+
+/// Mail-Reply-To and Mail-Followup-To (mailing-list clients) direct replies as Reply-To does:
+/// the same grammar, at most one field each, every entry needs `reply_to`.
+#[test]
+fn the_fields_that_direct_replies_are_read_like_reply_to() {
+    let usable = fixture();
+    let envelope = EmailAddress::parse("a@tenant.example").ok();
+    let verdict = |m: &str| match decide(&receive(m.as_bytes()), envelope.as_ref(), &usable, 64 * 1024, 998) {
+        Verdict::Relay { .. } => "relay".to_owned(),
+        Verdict::Reject { reply, .. } => format!("{} {} {}", reply.code, reply.enhanced, reply.lines.join(" ")),
+    };
+    for field in ["Mail-Reply-To", "Mail-Followup-To", "mail-followup-to", "MAIL-REPLY-TO"] {
+        let with = |value: &str| format!("From: <a@tenant.example>\r\n{field}: {value}\r\n\r\nhi\r\n");
+        let two = with("Alice <a@xn--tnant-bsa.example>, a@tenant.example");
+        assert_eq!(verdict(&two), "relay", "{field}");
+        let o = extract(two.as_bytes(), 1 << 16).expect("ok").originators;
+        let read = if field.eq_ignore_ascii_case("mail-reply-to") { &o.mail_reply_to } else { &o.mail_followup_to };
+        assert_eq!(
+            read.iter().map(|e| e.raw_address.as_str()).collect::<Vec<_>>(),
+            ["a@xn--tnant-bsa.example", "a@tenant.example"]
+        );
+        assert_eq!(read[0].display_name.as_deref(), Some("Alice"));
+        for denied in [
+            "<ceo@victim.example>",
+            "a@tenant.example, <ceo@victim.example>",
+            "\"a@victim.example\" <a@tenant.example>",
+        ] {
+            let got = verdict(&with(denied));
+            assert!(got.starts_with("550 5.7.1"), "{field}: {denied}: {got}");
+            assert!(got.to_lowercase().contains(&format!("{}:", field.to_lowercase())), "names the header: {got}");
+        }
+        for malformed in [
+            "a@tenant.example (comment)",
+            "\"a\"@tenant.example",
+            "<@route.example:a@tenant.example>",
+            "list: a@tenant.example;",
+            "",
+            "a@tenant.example,",
+        ] {
+            let got = verdict(&with(malformed));
+            assert!(got.starts_with("554 5.6.0"), "{field}: {malformed:?}: {got}");
+        }
+        let twice =
+            format!("From: <a@tenant.example>\r\n{field}: <a@tenant.example>\r\n{field}: <a@tenant.example>\r\n\r\n");
+        assert!(verdict(&twice).starts_with("554 5.6.0"), "{field} twice");
+    }
+    // The two fields are counted apart, and apart from Reply-To.
+    let all = "From: <a@tenant.example>\r\nReply-To: <a@tenant.example>\r\nMail-Reply-To: <a@tenant.example>\r\n\
+        Mail-Followup-To: <a@tenant.example>, <a@xn--tnant-bsa.example>\r\n\r\nhi\r\n";
+    assert_eq!(verdict(all), "relay");
+}
