@@ -66,7 +66,7 @@
 //! | store a key's answer / release a key | 1 PutItem / 1 DeleteItem |
 //! | create / get / list tokens | 1 PutItem / 1 GetItem / 1 Query on GSI1 per page |
 //! | mailbox health of a tenant / record one | 1 Query / 1 PutItem |
-//! | permission snapshot (tenant, user, all mailboxes and users) | 2 GetItem + 1 Query per 500 mailboxes or per MB of them, whichever is more, + the same for users (in parallel) |
+//! | permission snapshot (tenant, user, all mailboxes and users; the groups for a user in any) | 2 GetItem + 1 Query per 500 mailboxes or per MB of them, whichever is more, + the same for users and, when the user is in a group, for groups (in parallel; a group marked `deleting` grants nothing) |
 //! | append one audit record / a batch | 1 PutItem / 1 BatchWriteItem per 25 (unprocessed items sent again) |
 //! | audit page by time range, newest first (any filter) | 8 Query, one per shard, in parallel (`SK BETWEEN`, backwards); user and outcome are filters on the range |
 //! | audit page by mailbox | 8 Query on GSI1, one per shard |

@@ -136,10 +136,35 @@ async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
     s.put_mailbox_health(&h).await.unwrap();
     s.list_mailbox_health(t).await.unwrap();
     assert_eq!(sent(&log), ["PutItem", "Query"], "record / list mailbox health");
-    permissions::snapshot(&s, t, u.id).await.unwrap();
+    let snap = permissions::snapshot(&s, t, u.id).await.unwrap();
     let mut snapshot = sent(&log);
     snapshot.sort();
-    assert_eq!(snapshot, ["GetItem", "GetItem", "Query", "Query"], "permission snapshot (mailboxes and users)");
+    assert_eq!(
+        snapshot,
+        ["GetItem", "GetItem", "Query", "Query", "Query"],
+        "permission snapshot (mailboxes, users and, for a user in a group, groups)"
+    );
+    assert!(snap.user.groups.contains(&g.id));
+    // A group marked `deleting` (a deletion beyond one transaction, under way) grants nothing.
+    let mark = |expression: &'static str| {
+        let update = client
+            .update_item()
+            .table_name(&table)
+            .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(format!("TENANT#{t}")))
+            .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(format!("GROUP#{}", g.id)))
+            .update_expression(expression);
+        if expression.starts_with("SET") {
+            update.expression_attribute_values(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        } else {
+            update
+        }
+    };
+    mark("SET deleting = :yes").send().await.unwrap();
+    assert!(s.get_group(t, g.id).await.unwrap().deleting, "the mark is read as Group::deleting");
+    let snap = permissions::snapshot(&s, t, u.id).await.unwrap();
+    assert!(snap.user.groups.is_empty(), "a group whose deletion began still counted in the snapshot");
+    mark("REMOVE deleting").send().await.unwrap();
+    sent(&log);
 
     // Group deletion: three references (two users, one mailbox), one transaction.
     let g = s.get_group(t, g.id).await.unwrap();

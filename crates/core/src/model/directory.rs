@@ -62,4 +62,10 @@ pub struct Group {
     /// Raised by every change (the API's `ETag`); 1 when created.
     #[serde(default)]
     pub version: u64,
+    /// Its deletion has begun and is removing its references (a store that
+    /// cannot do that in one atomic step marks the group first: DynamoDB,
+    /// beyond 99 references). From then on the group grants nothing: a
+    /// membership in it or an access list naming it does not count.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleting: bool,
 }

@@ -257,6 +257,7 @@ pub async fn create_group(
         name: parse_name("name", name)?,
         created_at: Timestamp::now(),
         version: 1,
+        deleting: false,
     };
     store.create_group(&group).await?;
     Ok(group)
@@ -306,6 +307,11 @@ pub async fn list_groups(
 /// Every user of the tenant, read page by page.
 pub async fn all_users(store: &dyn Store, tenant: TenantId) -> Result<Vec<User>, StoreError> {
     crate::ports::read_all(|page| async move { store.list_users(tenant, &page).await }).await
+}
+
+/// Every group of the tenant, read page by page.
+pub async fn all_groups(store: &dyn Store, tenant: TenantId) -> Result<Vec<Group>, StoreError> {
+    crate::ports::read_all(|page| async move { store.list_groups(tenant, &page).await }).await
 }
 
 /// The members of a group.

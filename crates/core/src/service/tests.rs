@@ -6,8 +6,8 @@ use super::mailboxes::{self, MailboxInput};
 use super::tenants::{self, CreateTenant, CreatedTenant};
 use super::{directory, permissions, settings, tokens};
 use crate::error::ServiceError;
-use crate::model::{MailboxFlags, MailboxScope, Role, SmtpSettings, SystemRelay, TlsMode};
-use crate::ports::{PageRequest, SecretRef, SecretStore};
+use crate::model::{Group, MailboxFlags, MailboxScope, Role, SmtpSettings, SystemRelay, TlsMode};
+use crate::ports::{GroupStore, PageRequest, SecretRef, SecretStore};
 use crate::secret::{ExposeSecret, SecretString};
 use crate::testing::{MemorySecretStore, MemoryStore};
 use std::collections::BTreeSet;
@@ -354,7 +354,11 @@ fn dropdowns_follow_groups_and_cost_three_store_requests() {
 
         let before = store.requests();
         let snap = permissions::snapshot(&store, tid, alice.id).await.expect("snapshot");
-        assert_eq!(store.requests() - before, 4, "tenant + user + one page of mailboxes + one page of users");
+        assert_eq!(
+            store.requests() - before,
+            5,
+            "tenant + user + one page each of mailboxes, users and (alice is in a group) groups"
+        );
         let from: Vec<_> = snap.usable.from.iter().map(|m| m.address.to_string()).collect();
         let reply: Vec<_> = snap.usable.reply_to.iter().map(|m| m.address.to_string()).collect();
         assert!(from.contains(&"sales@dd.example".to_string()) && from.contains(&"system@dd.example".to_string()));
@@ -367,6 +371,15 @@ fn dropdowns_follow_groups_and_cost_three_store_requests() {
         assert_eq!(store.requests() - before, 3, "the dropdowns: tenant + user + one page of mailboxes");
         assert!(bobs.from.iter().all(|m| m.address.as_str() != "sales@dd.example"));
         assert!(matches!(permissions::usable_by(&store, &me, tid, alice.id).await, Err(ServiceError::Forbidden(_))));
+
+        // A group whose deletion has begun (marked, its references not all removed yet) grants nothing.
+        let marked = Group { deleting: true, version: sales.version + 1, ..sales.clone() };
+        store.update_group(&sales, &marked).await.expect("mark deleting");
+        let snap = permissions::snapshot(&store, tid, alice.id).await.expect("snapshot");
+        assert!(snap.usable.from.iter().all(|m| m.address.as_str() != "sales@dd.example"), "a deleting group granted");
+        assert!(snap.user.groups.is_empty(), "the snapshot's user keeps only groups that grant");
+        let stored = directory::get_user(&store, &admin, tid, alice.id).await.expect("alice");
+        assert!(stored.groups.contains(&sales.id), "the membership is still stored: only the grant is gone");
 
         directory::delete_group(&store, &admin, tid, sales.id, &IfMatch::Any).await.expect("delete group");
         let alice_after = directory::get_user(&store, &admin, tid, alice.id).await.expect("alice");

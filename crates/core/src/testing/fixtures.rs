@@ -69,7 +69,14 @@ pub fn company(tenant: TenantId, n: &str) -> Company {
 
 /// A group.
 pub fn group(tenant: TenantId, n: &str) -> Group {
-    Group { tenant_id: tenant, id: GroupId::generate(), name: name(n), created_at: Timestamp::now(), version: 1 }
+    Group {
+        tenant_id: tenant,
+        id: GroupId::generate(),
+        name: name(n),
+        created_at: Timestamp::now(),
+        version: 1,
+        deleting: false,
+    }
 }
 
 /// An enabled user in the given companies.
