@@ -58,12 +58,16 @@ class Store:
         if self.maildir:
             self.count += 1
             base = os.path.join(self.maildir, f"{self.count:05d}")
-            with open(base + ".eml", "wb") as f:
-                f.write(envelope.original_content or envelope.content)
-            with open(base + ".login", "w") as f:
+            # Written whole, then renamed into place: a server killed mid-write (the fault tests
+            # SIGKILL it) leaves no half message that a reader would count as delivered.
+            with open(base + ".login.tmp", "w") as f:
                 data = session.auth_data
                 login = data.login.decode() if isinstance(data, LoginPassword) else str(data)
                 f.write(f"{login}\n{envelope.mail_from}\n" + "\n".join(envelope.rcpt_tos) + "\n")
+            os.rename(base + ".login.tmp", base + ".login")
+            with open(base + ".eml.tmp", "wb") as f:
+                f.write(envelope.original_content or envelope.content)
+            os.rename(base + ".eml.tmp", base + ".eml")
         return f"250 2.0.0 Ok: queued as UP{self.count:05d}"
 
 
