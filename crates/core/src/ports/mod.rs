@@ -7,12 +7,14 @@
 //! mailbox beyond the quota answers `StoreError::QuotaExceeded`, atomically
 //! also under concurrent requests.
 
+mod dns;
 mod page;
 mod secrets;
 mod send_counter;
 mod store;
 mod throttle;
 
+pub use dns::{DnsError, DnsLookup};
 pub use page::{Page, PageRequest, read_all};
 pub use secrets::{SecretRef, SecretStore};
 pub use send_counter::{CounterKey, MemorySendCounter, Scope, SendCounter, Units};
