@@ -16,7 +16,8 @@ use utoipa::ToSchema;
 pub struct Problem {
     /// Stable machine-readable kind: `unauthorized`, `forbidden`, `not_found`,
     /// `method_not_allowed`, `validation_failed`, `payload_too_large`, `conflict`,
-    /// `quota_exceeded`, `unavailable`, `internal`.
+    /// `quota_exceeded`, `domain_claimed`, `too_many_pending_claims`, `too_many_codes`,
+    /// `unavailable`, `internal`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// Short human-readable summary of the kind.
@@ -83,6 +84,10 @@ impl IntoResponse for ApiError {
                 Some(field.to_owned()),
             ),
             ServiceError::Conflict(m) => (StatusCode::CONFLICT, "conflict", "Conflict", m, None),
+            ServiceError::Refused { kind, detail } => (StatusCode::CONFLICT, kind, "Refused", detail, None),
+            ServiceError::RateLimited { kind, detail } => {
+                (StatusCode::TOO_MANY_REQUESTS, kind, "Too many requests", detail, None)
+            }
             ServiceError::PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
                 "precondition_failed",

@@ -77,6 +77,73 @@ impl EmailAddress {
     }
 }
 
+impl EmailAddress {
+    /// The domain as a [`DomainName`] (already normalised).
+    pub fn domain_name(&self) -> DomainName {
+        DomainName(self.domain().to_owned())
+    }
+}
+
+/// A host name in the normal form addresses use: lower-case A-labels, no
+/// trailing or empty label. Two names are the same domain exactly when
+/// their normal forms are equal: a domain never covers its subdomains.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DomainName(String);
+
+impl DomainName {
+    /// Parses and normalises a host name with the function addresses use
+    /// (`BIGBANK.example` → `bigbank.example`; `bigbank.example.` is refused).
+    pub fn parse(input: &str) -> Result<Self, AddressError> {
+        let normal = normalise_domain(input)?;
+        if normal.len() > 253 {
+            return Err(AddressError::TooLong);
+        }
+        Ok(DomainName(normal))
+    }
+
+    /// The normal form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `self` is `other` or a name under it (`a.b.example` is
+    /// within `b.example`; `evilb.example` is not).
+    pub fn is_within(&self, other: &DomainName) -> bool {
+        self.0 == other.0 || self.0.strip_suffix(other.0.as_str()).is_some_and(|rest| rest.ends_with('.'))
+    }
+
+    /// The name in Unicode (U-labels), for display and skeleton comparison.
+    pub fn to_unicode(&self) -> String {
+        idna::domain_to_unicode(&self.0).0
+    }
+}
+
+impl fmt::Display for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DomainName({})", self.0)
+    }
+}
+
+impl TryFrom<String> for DomainName {
+    type Error = AddressError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        DomainName::parse(&s)
+    }
+}
+
+impl From<DomainName> for String {
+    fn from(d: DomainName) -> String {
+        d.0
+    }
+}
+
 fn normalise_local(local: &str) -> Result<String, AddressError> {
     if local.len() > MAX_LOCAL {
         return Err(AddressError::TooLong);

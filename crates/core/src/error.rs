@@ -65,6 +65,23 @@ pub enum ServiceError {
     /// or, inside a use-case, a write raced another one.
     #[error("the resource changed since that version; read it again")]
     PreconditionFailed,
+    /// A rule of the platform refuses the request (HTTP 409 with `kind` as
+    /// the problem type, e.g. `domain_claimed`).
+    #[error("{detail}")]
+    Refused {
+        /// The stable problem type.
+        kind: &'static str,
+        /// What to do about it.
+        detail: String,
+    },
+    /// A per-day or per-window limit is used up (HTTP 429 with `kind` as the problem type).
+    #[error("{detail}")]
+    RateLimited {
+        /// The stable problem type.
+        kind: &'static str,
+        /// What to do about it.
+        detail: String,
+    },
     /// The tenant's mailbox quota is used up.
     #[error("the mailbox quota of this tenant is used up; ask the operator to raise it")]
     QuotaExceeded,
@@ -83,10 +100,24 @@ impl ServiceError {
     }
 }
 
+/// The text a store puts in a `Conflict` when another tenant holds a domain.
+pub const DOMAIN_CLAIMED: &str = "domain_claimed";
+
+impl ServiceError {
+    /// Another tenant holds the domain (409 `domain_claimed`).
+    pub fn domain_claimed() -> Self {
+        ServiceError::Refused {
+            kind: DOMAIN_CLAIMED,
+            detail: "this domain belongs to another tenant of the platform; only the operator can move it".into(),
+        }
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ServiceError::NotFound,
+            StoreError::Conflict(m) if m.contains(DOMAIN_CLAIMED) => ServiceError::domain_claimed(),
             StoreError::Conflict(m) => ServiceError::Conflict(m),
             StoreError::QuotaExceeded => ServiceError::QuotaExceeded,
             StoreError::Unavailable(m) => ServiceError::Unavailable(m),

@@ -134,3 +134,7 @@ mod tests {
         assert!(a.to_string() < b.to_string());
     }
 }
+define_id!(
+    /// A sending domain claimed by a tenant.
+    DomainId
+);

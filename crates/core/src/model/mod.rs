@@ -7,8 +7,10 @@
 
 mod audit;
 mod bound_secret;
+mod confirmation;
 mod credential;
 mod directory;
+mod domain;
 mod health;
 mod idempotency;
 mod limits;
@@ -20,9 +22,13 @@ mod template;
 mod tenant;
 
 pub use audit::{AuditChannel, AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION};
+pub use confirmation::AddressConfirmation;
 pub use bound_secret::{BoundSecret, EndpointFingerprint, Unbound};
 pub use credential::{ApiToken, Role, SmtpCredential};
 pub use directory::{Company, Group, User};
+pub use domain::{
+    CHALLENGE_LABEL, CHALLENGE_PREFIX, CheckResult, DomainCheck, DomainState, PlatformDomains, SendingDomain,
+};
 pub use health::{HealthStage, MailboxHealth};
 pub use idempotency::{
     IDEMPOTENCY_PENDING, IDEMPOTENCY_RETENTION, IdempotencyClaim, IdempotencyRecord, IdempotencyState,

@@ -7,17 +7,21 @@
 //! display-name policy of a mailbox (`free`, `fixed`) and the refusal of
 //! other people's names.
 //!
+//! `ownership` is rule 0 of SPEC §2: is the address its tenant's?
+//!
 //! `permission` is SPEC §2, the one rule that decides whether a user may
 //! use a mailbox as From or as Reply-To. The HTTP API (dropdowns) and the
 //! SMTP proxy (header checks) both call it; nothing else decides that.
 
 mod message;
 mod names;
+mod ownership;
 mod permission;
 mod template;
 
 pub use message::{Entry, Field, MessageDenial, Originators, ResentBlock, check_message};
 pub use names::{NameFault, NameGuard, skeleton};
+pub use ownership::{Ownership, OwnershipBook};
 pub use permission::{Decision, Denial, UsableMailboxes, Usage, may_use, usable_mailboxes};
 pub use template::template_offered;
 
@@ -25,5 +29,7 @@ pub use template::template_offered;
 mod message_tests;
 #[cfg(test)]
 mod names_tests;
+#[cfg(test)]
+mod ownership_tests;
 #[cfg(test)]
 mod permission_tests;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::EmailAddress;
+use crate::policy::OwnershipBook;
 use crate::model::{DisplayNamePolicy, Mailbox, User};
 use crate::testing::fixtures;
 use crate::{TenantId, testing_support::entry};
@@ -91,7 +92,7 @@ fn tenant(id: TenantId) -> crate::model::Tenant {
 }
 
 fn usable(w: &World) -> UsableMailboxes {
-    let mut u = usable_mailboxes(&tenant(w.user.tenant_id), &w.user, &w.mailboxes);
+    let mut u = usable_mailboxes(&tenant(w.user.tenant_id), &w.user, &w.mailboxes, &OwnershipBook::assigning(&w.mailboxes));
     u.names = NameGuard::new(&w.user, &w.users, &w.mailboxes, &u);
     u
 }
@@ -212,13 +213,13 @@ fn a_name_shared_with_someone_else_stays_the_users() {
     assert_eq!(verdict(&u, "Sales Team", "ann@tenant.example"), Ok(()), "a usable mailbox's name");
     // Bob may use ann@ ("Ann Tenant", global): the name is his to write too.
     let other = w.users[1].clone();
-    let mut o = usable_mailboxes(&tenant(t), &other, &w.mailboxes);
+    let mut o = usable_mailboxes(&tenant(t), &other, &w.mailboxes, &OwnershipBook::assigning(&w.mailboxes));
     o.names = NameGuard::new(&other, &w.users, &w.mailboxes, &o);
     assert!(!o.names.is_foreign("Ann Tenant"));
     // Restricted to Ann, ann@'s name and hers are foreign to Bob.
     w.mailboxes[0].flags.restricted = true;
     w.mailboxes[0].access.users.insert(w.user.id);
-    let mut o = usable_mailboxes(&tenant(t), &other, &w.mailboxes);
+    let mut o = usable_mailboxes(&tenant(t), &other, &w.mailboxes, &OwnershipBook::assigning(&w.mailboxes));
     o.names = NameGuard::new(&other, &w.users, &w.mailboxes, &o);
     assert!(o.names.is_foreign("Ann Tenant"));
     assert!(!o.names.is_foreign("Bob Owner"));

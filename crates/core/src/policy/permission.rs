@@ -17,6 +17,8 @@ pub enum Usage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Denial {
+    /// Rule 0: the address is not owned by its tenant (why: the ownership state).
+    NotOwned(super::Ownership),
     /// The user, the tenant record or the mailbox belong to different tenants.
     OtherTenant,
     /// The tenant is disabled.
@@ -52,10 +54,14 @@ impl Decision {
 }
 
 /// SPEC §2. `tenant` must be the user's tenant record; a mismatch between
-/// the ids of tenant, user and mailbox denies. The admin role plays no
-/// part: admins send under the same rule.
-pub fn may_use(tenant: &Tenant, user: &User, mailbox: &Mailbox, usage: Usage) -> Decision {
+/// the ids of tenant, user and mailbox denies. `ownership` is rule 0's
+/// input, [`super::OwnershipBook::of`] the mailbox. The admin role plays
+/// no part: admins send under the same rule.
+pub fn may_use(tenant: &Tenant, user: &User, mailbox: &Mailbox, ownership: super::Ownership, usage: Usage) -> Decision {
     use Decision::Denied;
+    if !ownership.is_owned() {
+        return Denied(Denial::NotOwned(ownership));
+    }
     if user.tenant_id != tenant.id || mailbox.tenant_id != tenant.id {
         return Denied(Denial::OtherTenant);
     }
@@ -111,18 +117,20 @@ impl UsableMailboxes {
     }
 }
 
-/// Applies [`may_use`] to every mailbox for both uses.
+/// Applies [`may_use`] to every mailbox for both uses, rule 0 from `book`.
 pub fn usable_mailboxes<'a>(
     tenant: &Tenant,
     user: &User,
     mailboxes: impl IntoIterator<Item = &'a Mailbox>,
+    book: &super::OwnershipBook,
 ) -> UsableMailboxes {
     let mut out = UsableMailboxes::default();
     for m in mailboxes {
-        if may_use(tenant, user, m, Usage::From).is_allowed() {
+        let owned = book.of(m);
+        if may_use(tenant, user, m, owned, Usage::From).is_allowed() {
             out.from.push(m.clone());
         }
-        if may_use(tenant, user, m, Usage::ReplyTo).is_allowed() {
+        if may_use(tenant, user, m, owned, Usage::ReplyTo).is_allowed() {
             out.reply_to.push(m.clone());
         }
     }

@@ -122,36 +122,80 @@ impl Inputs {
     }
 }
 
+const OWNED: Ownership = Ownership::VerifiedDomain;
+
+/// A book in which the mailbox's domain is a verified domain of its tenant.
+fn book_owning(m: &Mailbox) -> OwnershipBook {
+    let domain = crate::model::SendingDomain {
+        tenant_id: m.tenant_id,
+        id: crate::DomainId::generate(),
+        name: m.address.domain_name(),
+        state: crate::model::DomainState::Verified,
+        challenge: "c".into(),
+        created_at: Timestamp(0),
+        verified_at: Some(Timestamp(0)),
+        lapsed_at: None,
+        missing_since: None,
+        failing_since: None,
+        last_check: None,
+        version: 1,
+    };
+    OwnershipBook::new(&[domain], &[], Default::default(), &Default::default())
+}
+
+#[test]
+fn usable_mailboxes_applies_rule_0() {
+    let (t, u, m, _) = Inputs::from_bits((1 << INPUTS) - 1).build();
+    let usable = usable_mailboxes(&t, &u, [&m], &OwnershipBook::default());
+    assert!(usable.from.is_empty() && usable.reply_to.is_empty(), "an unclaimed address is usable by nobody");
+}
+
 fn name(s: &str) -> Name {
     Name::parse(s).expect("valid name")
 }
+
+/// Every value rule 0 can see, and whether SPEC §1 calls it owned.
+const OWNERSHIPS: [(Ownership, bool); 6] = [
+    (Ownership::VerifiedDomain, true),
+    (Ownership::Confirmed, true),
+    (Ownership::Operator, true),
+    (Ownership::PendingDomain, false),
+    (Ownership::LapsedDomain, false),
+    (Ownership::Unconfirmed, false),
+];
 
 #[test]
 fn every_combination_of_inputs_matches_the_spec() {
     let mut allowed = 0;
     let mut seen = std::collections::BTreeSet::new();
-    for bits in 0..1u32 << INPUTS {
-        let inputs = Inputs::from_bits(bits);
-        seen.insert(format!("{inputs:?}"));
-        let (tenant, user, mailbox, usage) = inputs.build();
-        let decision = may_use(&tenant, &user, &mailbox, usage);
-        assert_eq!(decision.is_allowed(), inputs.expected(), "inputs {inputs:?} gave {decision:?}");
-        if decision.is_allowed() {
-            allowed += 1;
+    for (ownership, owned) in OWNERSHIPS {
+        for bits in 0..1u32 << INPUTS {
+            let inputs = Inputs::from_bits(bits);
+            seen.insert(format!("{ownership:?}{inputs:?}"));
+            let (tenant, user, mailbox, usage) = inputs.build();
+            let decision = may_use(&tenant, &user, &mailbox, ownership, usage);
+            assert_eq!(decision.is_allowed(), owned && inputs.expected(), "{ownership:?} {inputs:?} gave {decision:?}");
+            if !owned {
+                assert_eq!(decision, Decision::Denied(Denial::NotOwned(ownership)), "rule 0 is checked first");
+            }
+            if decision.is_allowed() {
+                allowed += 1;
+            }
         }
     }
-    // Every combination of the 13 inputs of SPEC §2 was built, each a different one.
-    assert_eq!(seen.len(), 8192, "the enumeration repeats inputs");
-    // same tenant (1) x enabled (1) x flag: for each use the needed flag set, other free (2 uses x 2)
-    // x company: global or shared (3 of 4) x listing: !restricted (4) or restricted with a listing (3) = 7
-    assert_eq!(allowed, 2 * 2 * 3 * 7);
+    // Every combination of rule 0's six states and the 13 inputs of rules 1-4, each a different one.
+    assert_eq!(seen.len(), 6 * 8192, "the enumeration repeats inputs");
+    // owned (3 of 6) x same tenant (1) x enabled (1) x flag: for each use the needed flag set, other
+    // free (2 uses x 2) x company: global or shared (3 of 4) x listing: !restricted (4) or restricted
+    // with a listing (3) = 7
+    assert_eq!(allowed, 3 * 2 * 2 * 3 * 7);
 }
 
 #[test]
 fn denial_reasons_follow_the_order_of_the_rule() {
     let base = Inputs::from_bits((1 << INPUTS) - 1);
     let (t, u, m, _) = base.build();
-    assert_eq!(may_use(&t, &u, &m, Usage::From), Decision::Allowed);
+    assert_eq!(may_use(&t, &u, &m, OWNED, Usage::From), Decision::Allowed);
     type Change = fn(&mut Inputs);
     let cases: [(Change, Denial); 8] = [
         (|i| i.mailbox_in_tenant = false, Denial::OtherTenant),
@@ -167,7 +211,7 @@ fn denial_reasons_follow_the_order_of_the_rule() {
         let mut inputs = base;
         change(&mut inputs);
         let (t, u, m, usage) = inputs.build();
-        assert_eq!(may_use(&t, &u, &m, usage), Decision::Denied(denial));
+        assert_eq!(may_use(&t, &u, &m, OWNED, usage), Decision::Denied(denial));
     }
 }
 
@@ -176,7 +220,7 @@ fn usable_mailboxes_splits_by_use() {
     let mut inputs = Inputs::from_bits((1 << INPUTS) - 1);
     inputs.reply = false;
     let (t, u, m, _) = inputs.build();
-    let usable = usable_mailboxes(&t, &u, [&m]);
+    let usable = usable_mailboxes(&t, &u, [&m], &book_owning(&m));
     assert_eq!(usable.from.len(), 1);
     assert!(usable.reply_to.is_empty());
     assert!(usable.find(Usage::From, &m.address).is_some());
@@ -193,13 +237,13 @@ proptest! {
         let (tenant, user, mut mailbox, _) = inputs.build();
         mailbox.tenant_id = TenantId::generate();
         let usage = if from { Usage::From } else { Usage::ReplyTo };
-        prop_assert_eq!(may_use(&tenant, &user, &mailbox, usage), Decision::Denied(Denial::OtherTenant));
+        prop_assert_eq!(may_use(&tenant, &user, &mailbox, OWNED, usage), Decision::Denied(Denial::OtherTenant));
     }
 
     #[test]
     fn removing_a_grant_never_adds_a_permission(inputs in arb_inputs(), which in 0usize..6) {
         let (tenant, user, mailbox, usage) = inputs.build();
-        let before = may_use(&tenant, &user, &mailbox, usage).is_allowed();
+        let before = may_use(&tenant, &user, &mailbox, OWNED, usage).is_allowed();
         let (mut user2, mut mailbox2) = (user.clone(), mailbox.clone());
         match which {
             0 => { mailbox2.access.users.remove(&user.id); }
@@ -209,7 +253,7 @@ proptest! {
             4 => { mailbox2.flags.restricted = true; }
             _ => { if let MailboxScope::Global = mailbox2.scope { mailbox2.scope = MailboxScope::Company(CompanyId::generate()); } }
         }
-        let after = may_use(&tenant, &user2, &mailbox2, usage).is_allowed();
+        let after = may_use(&tenant, &user2, &mailbox2, OWNED, usage).is_allowed();
         prop_assert!(before || !after, "a removal granted access: {:?} / {}", inputs, which);
     }
 
@@ -221,6 +265,6 @@ proptest! {
             1 => user.enabled = false,
             _ => mailbox.flags.enabled = false,
         }
-        prop_assert!(!may_use(&tenant, &user, &mailbox, usage).is_allowed());
+        prop_assert!(!may_use(&tenant, &user, &mailbox, OWNED, usage).is_allowed());
     }
 }

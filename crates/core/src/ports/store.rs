@@ -3,11 +3,11 @@
 use super::{Page, PageRequest};
 use crate::error::StoreError;
 use crate::model::{
-    ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord, Login, Mailbox,
-    MailboxHealth, SmtpCredential, SystemRelay, Template, Tenant, User,
+    AddressConfirmation, ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord, Login, Mailbox,
+    MailboxHealth, PlatformDomains, SendingDomain, SmtpCredential, SystemRelay, Template, Tenant, User,
 };
 use crate::{
-    CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
+    CompanyId, CredentialId, DomainId, DomainName, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
 };
 use async_trait::async_trait;
 
@@ -22,13 +22,19 @@ pub struct NewTenant {
     pub system_mailbox: Mailbox,
     /// Its first admin token.
     pub admin_token: ApiToken,
+    /// Domains the operator assigns it (`DomainState::Assigned`), claimed
+    /// platform-wide in the same atomic step.
+    pub domains: Vec<SendingDomain>,
 }
 
 /// Tenants.
 #[async_trait]
 pub trait TenantStore: Send + Sync {
-    /// Writes a new tenant with its company, system mailbox and admin token
-    /// in one atomic step. `Conflict` if the id or the address exists.
+    /// Writes a new tenant with its company, system mailbox, admin token
+    /// and assigned domains in one atomic step. `Conflict` if the id
+    /// exists, if another tenant's system mailbox has the system address
+    /// (system addresses are unique platform-wide), or, with
+    /// `"domain_claimed"` in the text, if another tenant holds one of the domains.
     async fn create_tenant(&self, new: &NewTenant) -> Result<(), StoreError>;
     /// One tenant.
     async fn get_tenant(&self, id: TenantId) -> Result<Tenant, StoreError>;
@@ -106,7 +112,8 @@ pub trait MailboxStore: Send + Sync {
     async fn list_mailboxes(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Mailbox>, StoreError>;
     /// Replaces `before` by `after` if the stored mailbox is still at
     /// `before.version`, moving its address when it changed (`Conflict` if
-    /// the new one is taken); groups added to the access list must exist
+    /// the new one is taken in the tenant or, for a system mailbox, by
+    /// another tenant's system mailbox); groups added to the access list must exist
     /// in the same atomic step (`MissingGroup`). `NotFound` if absent,
     /// `VersionMismatch` if it changed since read.
     async fn update_mailbox(&self, before: &Mailbox, after: &Mailbox) -> Result<(), StoreError>;
@@ -116,6 +123,55 @@ pub trait MailboxStore: Send + Sync {
     async fn put_mailbox_health(&self, health: &MailboxHealth) -> Result<(), StoreError>;
     /// The last relay outcomes of the tenant's mailboxes (those ever relayed through or verified).
     async fn list_mailbox_health(&self, tenant: TenantId) -> Result<Vec<MailboxHealth>, StoreError>;
+}
+
+/// Sending domains: claims per tenant, and the platform-wide claim that
+/// makes a `verified` or `assigned` domain belong to one tenant only.
+#[async_trait]
+pub trait DomainStore: Send + Sync {
+    /// Writes a new claim. `Conflict` if the id exists or the tenant claims
+    /// the name already; if `domain.state.holds()`, also takes the
+    /// platform-wide claim in the same atomic step (`Conflict` with
+    /// `"domain_claimed"` in the text when another tenant holds it).
+    async fn create_domain(&self, domain: &SendingDomain) -> Result<(), StoreError>;
+    /// One claim of the tenant.
+    async fn get_domain(&self, tenant: TenantId, id: DomainId) -> Result<SendingDomain, StoreError>;
+    /// The tenant's claims, ordered by id.
+    async fn list_domains(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<SendingDomain>, StoreError>;
+    /// Every tenant's claims, ordered by (tenant, id): the re-check and the operator's view.
+    async fn list_all_domains(&self, page: &PageRequest) -> Result<Page<SendingDomain>, StoreError>;
+    /// Replaces `before` by `after` (same tenant, id and name) if the stored
+    /// claim is still at `before.version`. When `after.state.holds()` and
+    /// `before`'s did not, takes the platform-wide claim atomically
+    /// (`Conflict` with `"domain_claimed"` when another tenant holds it);
+    /// when `before` held and `after` does not, frees it. A retried write
+    /// that had already succeeded is not reported as a conflict.
+    /// `NotFound`, `VersionMismatch`.
+    async fn update_domain(&self, before: &SendingDomain, after: &SendingDomain) -> Result<(), StoreError>;
+    /// Deletes a claim still at `domain.version`, freeing the platform-wide
+    /// claim if it held it. `NotFound`, `VersionMismatch`.
+    async fn delete_domain(&self, domain: &SendingDomain) -> Result<(), StoreError>;
+    /// Which tenant's claim holds `name` platform-wide, if any.
+    async fn domain_holder(&self, name: &DomainName) -> Result<Option<(TenantId, DomainId)>, StoreError>;
+}
+
+/// Confirmed addresses of a tenant, one record per (tenant, address).
+#[async_trait]
+pub trait ConfirmationStore: Send + Sync {
+    /// The record of one address; `NotFound` if none.
+    async fn get_confirmation(&self, tenant: TenantId, address: &EmailAddress)
+    -> Result<AddressConfirmation, StoreError>;
+    /// Every record of the tenant, ordered by address.
+    async fn list_confirmations(&self, tenant: TenantId) -> Result<Vec<AddressConfirmation>, StoreError>;
+    /// Creates (`before` `None`: `Conflict` if one exists) or replaces a
+    /// record still at `before.version` (`VersionMismatch`, `NotFound`).
+    async fn put_confirmation(
+        &self,
+        before: Option<&AddressConfirmation>,
+        after: &AddressConfirmation,
+    ) -> Result<(), StoreError>;
+    /// Deletes the record of an address (nothing if there is none).
+    async fn delete_confirmation(&self, tenant: TenantId, address: &EmailAddress) -> Result<(), StoreError>;
 }
 
 /// Message templates of a tenant.
@@ -210,6 +266,10 @@ pub trait SettingsStore: Send + Sync {
     async fn get_system_relay(&self) -> Result<Option<SystemRelay>, StoreError>;
     /// Sets the system relay.
     async fn put_system_relay(&self, relay: &SystemRelay) -> Result<(), StoreError>;
+    /// The platform domains and the platform's sender (empty if never set).
+    async fn get_platform_domains(&self) -> Result<PlatformDomains, StoreError>;
+    /// Sets the platform domains and the platform's sender.
+    async fn put_platform_domains(&self, domains: &PlatformDomains) -> Result<(), StoreError>;
 }
 
 /// Every aggregate's store: what the composition roots hold as `Arc<dyn Store>`.
@@ -219,6 +279,8 @@ pub trait Store:
     + UserStore
     + GroupStore
     + MailboxStore
+    + DomainStore
+    + ConfirmationStore
     + TemplateStore
     + IdempotencyStore
     + CredentialStore
@@ -234,6 +296,8 @@ impl<T> Store for T where
         + UserStore
         + GroupStore
         + MailboxStore
+        + DomainStore
+        + ConfirmationStore
         + TemplateStore
         + IdempotencyStore
         + CredentialStore

@@ -10,6 +10,8 @@ pub mod credentials;
 pub mod directory;
 pub mod edit;
 pub mod mailboxes;
+pub mod ownership;
+pub mod domains;
 pub mod permissions;
 pub mod settings;
 pub mod templates;

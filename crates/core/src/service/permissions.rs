@@ -11,7 +11,8 @@
 //! in any group costs ⌈groups / 500⌉ list pages of the tenant's groups
 //! more (in parallel with the others): a group whose deletion has begun
 //! (`Group::deleting`) grants nothing, so only the user's groups that
-//! exist and are not being deleted count.
+//! exist and are not being deleted count. Rule 0's facts
+//! ([`super::ownership::book`]) load in parallel with the rest: 3 more.
 
 use crate::error::ServiceError;
 use crate::model::{Group, Role, Tenant, User};
@@ -51,12 +52,17 @@ async fn load(
     let groups = async {
         if user.groups.is_empty() { Ok(None) } else { super::directory::all_groups(store, tenant.id).await.map(Some) }
     };
-    let (mailboxes, users, groups) = futures::join!(super::mailboxes::all_mailboxes(store, tenant.id), users, groups);
-    let mailboxes = mailboxes?;
+    let (mailboxes, users, groups, book) = futures::join!(
+        super::mailboxes::all_mailboxes(store, tenant.id),
+        users,
+        groups,
+        super::ownership::book(store, tenant.id)
+    );
+    let (mailboxes, book) = (mailboxes?, book?);
     if let Some(groups) = groups? {
         user.groups = granting_groups(&user, &groups);
     }
-    let mut usable = usable_mailboxes(&tenant, &user, &mailboxes);
+    let mut usable = usable_mailboxes(&tenant, &user, &mailboxes, &book);
     if let Some(users) = users? {
         usable.names = NameGuard::new(&user, &users, &mailboxes, &usable);
     }

@@ -22,6 +22,8 @@ pub struct CreateTenant {
     pub system_address: String,
     /// Mailboxes beyond the system mailbox (default 1).
     pub mailbox_quota: Option<u32>,
+    /// Domains the operator assigns it in the same step (`assigned`).
+    pub domains: Vec<String>,
 }
 
 /// A created tenant, with the first admin token shown once.
@@ -45,9 +47,20 @@ pub async fn create(store: &dyn Store, caller: &Role, input: CreateTenant) -> Re
     let address = EmailAddress::parse(&input.system_address)
         .map_err(|e| ServiceError::invalid("system_address", e.to_string()))?;
     let now = Timestamp::now();
+    let platform = store.get_platform_domains().await?;
+    let tenant_id = TenantId::generate();
+    let mut domains = Vec::new();
+    for d in &input.domains {
+        let name = super::domains::parse_claimable(d, &platform)
+            .map_err(|e| ServiceError::invalid("domains", e.to_string()))?;
+        if domains.iter().all(|x: &crate::model::SendingDomain| x.name != name) {
+            domains.push(super::domains::assigned(tenant_id, name, now)?);
+        }
+    }
+    check_system_address(&address, &platform, domains.iter().map(|d| &d.name))?;
     let tenant = Tenant {
         limits: Default::default(),
-        id: TenantId::generate(),
+        id: tenant_id,
         name: name.clone(),
         enabled: true,
         mailbox_quota: input.mailbox_quota.unwrap_or(DEFAULT_MAILBOX_QUOTA),
@@ -77,9 +90,27 @@ pub async fn create(store: &dyn Store, caller: &Role, input: CreateTenant) -> Re
         company: company.clone(),
         system_mailbox: system_mailbox.clone(),
         admin_token: admin_token.token.clone(),
+        domains,
     };
     store.create_tenant(&new).await?;
     Ok(CreatedTenant { tenant, company, system_mailbox, admin_token })
+}
+
+/// A system mailbox's address must be in a platform domain or in a
+/// domain of its tenant (SPEC §1: the operator's to set).
+pub fn check_system_address<'a>(
+    address: &EmailAddress,
+    platform: &crate::model::PlatformDomains,
+    tenant_domains: impl IntoIterator<Item = &'a crate::DomainName>,
+) -> Result<(), ServiceError> {
+    let domain = address.domain_name();
+    if platform.covers(&domain) || tenant_domains.into_iter().any(|d| *d == domain) {
+        return Ok(());
+    }
+    Err(ServiceError::invalid(
+        "system_address",
+        "must be in a platform domain or in a domain assigned to this tenant (`domains`)",
+    ))
 }
 
 /// One tenant: the operator or an admin of that tenant.

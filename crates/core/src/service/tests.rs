@@ -24,6 +24,7 @@ async fn tenant(store: &MemoryStore, domain: &str) -> CreatedTenant {
         company_name: None,
         system_address: format!("system@{domain}"),
         mailbox_quota: None,
+        domains: vec![domain.into()],
     };
     tenants::create(store, &OP, input).await.expect("create tenant")
 }
@@ -59,6 +60,7 @@ fn only_the_operator_creates_tenants_and_sets_quotas() {
             company_name: None,
             system_address: "s@x.example".into(),
             mailbox_quota: None,
+            domains: vec!["x.example".into()],
         };
         assert!(matches!(tenants::create(&store, &admin, again).await, Err(ServiceError::Forbidden(_))));
         assert!(matches!(tenants::set_quota(&store, &admin, t.tenant.id, 5).await, Err(ServiceError::Forbidden(_))));
@@ -68,6 +70,7 @@ fn only_the_operator_creates_tenants_and_sets_quotas() {
             company_name: None,
             system_address: "s@x.example".into(),
             mailbox_quota: None,
+            domains: vec!["x.example".into()],
         };
         assert!(matches!(tenants::create(&store, &OP, bad).await, Err(ServiceError::Validation { field: "name", .. })));
     });
@@ -316,7 +319,7 @@ fn api_tokens_stop_working_when_revoked_or_their_tenant_is_disabled() {
 }
 
 #[test]
-fn dropdowns_follow_groups_and_cost_three_store_requests() {
+fn dropdowns_follow_groups_and_cost_six_store_requests() {
     rt().block_on(async {
         let store = MemoryStore::new();
         let t = tenant(&store, "dd.example").await;
@@ -356,8 +359,9 @@ fn dropdowns_follow_groups_and_cost_three_store_requests() {
         let snap = permissions::snapshot(&store, tid, alice.id).await.expect("snapshot");
         assert_eq!(
             store.requests() - before,
-            5,
-            "tenant + user + one page each of mailboxes, users and (alice is in a group) groups"
+            8,
+            "tenant + user + one page each of mailboxes, users and (alice is in a group) groups, and rule 0: \
+             one page of domain claims, the confirmations, the platform domains"
         );
         let from: Vec<_> = snap.usable.from.iter().map(|m| m.address.to_string()).collect();
         let reply: Vec<_> = snap.usable.reply_to.iter().map(|m| m.address.to_string()).collect();
@@ -368,7 +372,7 @@ fn dropdowns_follow_groups_and_cost_three_store_requests() {
         let me = Role::User { tenant_id: tid, user_id: bob.id };
         let before = store.requests();
         let bobs = permissions::usable_by(&store, &me, tid, bob.id).await.expect("bob's dropdowns");
-        assert_eq!(store.requests() - before, 3, "the dropdowns: tenant + user + one page of mailboxes");
+        assert_eq!(store.requests() - before, 6, "the dropdowns: tenant + user + one page of mailboxes + rule 0's three");
         assert!(bobs.from.iter().all(|m| m.address.as_str() != "sales@dd.example"));
         assert!(matches!(permissions::usable_by(&store, &me, tid, alice.id).await, Err(ServiceError::Forbidden(_))));
 

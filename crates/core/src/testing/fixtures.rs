@@ -40,7 +40,7 @@ pub fn new_tenant(domain: &str, quota: u32) -> NewTenant {
     let mut system_mailbox = mailbox(tenant.id, &format!("system@{domain}"), MailboxScope::Global);
     system_mailbox.system = true;
     let admin_token = token(Role::Admin { tenant_id: tenant.id });
-    NewTenant { tenant, company, system_mailbox, admin_token }
+    NewTenant { tenant, company, system_mailbox, admin_token, domains: vec![] }
 }
 
 /// An enabled sender+reply mailbox, not restricted, without SMTP settings.

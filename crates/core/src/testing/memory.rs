@@ -4,15 +4,15 @@
 
 use crate::error::StoreError;
 use crate::model::{
-    ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord, Login, Mailbox,
-    MailboxHealth, SmtpCredential, SystemRelay, Template, Tenant, User,
+    AddressConfirmation, ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord, Login, Mailbox,
+    MailboxHealth, PlatformDomains, SendingDomain, SmtpCredential, SystemRelay, Template, Tenant, User,
 };
 use crate::ports::{
-    AuditStore, CompanyStore, CredentialStore, GroupStore, IdempotencyStore, MailboxStore, NewTenant, Page,
+    AuditStore, CompanyStore, ConfirmationStore, CredentialStore, DomainStore, GroupStore, IdempotencyStore, MailboxStore, NewTenant, Page,
     PageRequest, SettingsStore, TemplateStore, TenantStore, TokenStore, UserStore,
 };
 use crate::{
-    CompanyId, CredentialId, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
+    CompanyId, CredentialId, DomainId, DomainName, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -35,6 +35,11 @@ struct Data {
     health: BTreeMap<(TenantId, MailboxId), MailboxHealth>,
     templates: BTreeMap<(TenantId, TemplateId), Template>,
     idempotency: BTreeMap<(TenantId, UserId, String), IdempotencyRecord>,
+    domains: BTreeMap<(TenantId, DomainId), SendingDomain>,
+    domain_claims: BTreeMap<DomainName, (TenantId, DomainId)>,
+    system_addresses: BTreeMap<EmailAddress, TenantId>,
+    confirmations: BTreeMap<(TenantId, EmailAddress), AddressConfirmation>,
+    platform_domains: PlatformDomains,
 }
 
 /// An in-memory `Store`. It counts the requests made to it (every trait
@@ -91,6 +96,17 @@ impl TenantStore for MemoryStore {
         if d.tenants.contains_key(&t) || d.tokens.contains_key(&new.admin_token.id) {
             return Err(StoreError::Conflict("tenant exists".into()));
         }
+        if d.system_addresses.contains_key(&new.system_mailbox.address) {
+            return Err(StoreError::Conflict("another tenant's system mailbox has this address".into()));
+        }
+        if new.domains.iter().any(|x| d.domain_claims.contains_key(&x.name)) {
+            return Err(StoreError::Conflict(crate::error::DOMAIN_CLAIMED.into()));
+        }
+        for x in &new.domains {
+            d.domain_claims.insert(x.name.clone(), (t, x.id));
+            d.domains.insert((t, x.id), x.clone());
+        }
+        d.system_addresses.insert(new.system_mailbox.address.clone(), t);
         d.tenants.insert(t, new.tenant.clone());
         d.companies.insert((t, new.company.id), new.company.clone());
         d.mailboxes.insert((t, new.system_mailbox.id), new.system_mailbox.clone());
@@ -276,6 +292,13 @@ impl MailboxStore for MemoryStore {
             if d.addresses.contains_key(&(t, m.address.clone())) {
                 return Err(StoreError::Conflict("address taken".into()));
             }
+            if m.system {
+                if d.system_addresses.contains_key(&m.address) {
+                    return Err(StoreError::Conflict("another tenant's system mailbox has this address".into()));
+                }
+                d.system_addresses.remove(&old);
+                d.system_addresses.insert(m.address.clone(), t);
+            }
             d.addresses.remove(&(t, old));
             d.addresses.insert((t, m.address.clone()), m.id);
         }
@@ -295,6 +318,115 @@ impl MailboxStore for MemoryStore {
     }
     async fn list_mailbox_health(&self, tenant: TenantId) -> Result<Vec<MailboxHealth>, StoreError> {
         Ok(self.data().health.iter().filter(|((t, _), _)| *t == tenant).map(|(_, h)| h.clone()).collect())
+    }
+}
+
+#[async_trait]
+impl DomainStore for MemoryStore {
+    async fn create_domain(&self, x: &SendingDomain) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let key = (x.tenant_id, x.id);
+        if d.domains.contains_key(&key) || d.domains.values().any(|o| o.tenant_id == x.tenant_id && o.name == x.name) {
+            return Err(StoreError::Conflict("this tenant claims the domain already".into()));
+        }
+        if x.state.holds() {
+            if d.domain_claims.contains_key(&x.name) {
+                return Err(StoreError::Conflict(crate::error::DOMAIN_CLAIMED.into()));
+            }
+            d.domain_claims.insert(x.name.clone(), key);
+        }
+        d.domains.insert(key, x.clone());
+        Ok(())
+    }
+    async fn get_domain(&self, tenant: TenantId, id: DomainId) -> Result<SendingDomain, StoreError> {
+        found(self.data().domains.get(&(tenant, id)))
+    }
+    async fn list_domains(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<SendingDomain>, StoreError> {
+        Ok(page_of(&self.data().domains, tenant, page))
+    }
+    async fn list_all_domains(&self, page: &PageRequest) -> Result<Page<SendingDomain>, StoreError> {
+        let d = self.data();
+        let items: Vec<(String, SendingDomain)> = d
+            .domains
+            .iter()
+            .map(|((t, id), v)| (format!("{t}/{id}"), v.clone()))
+            .filter(|(k, _)| page.after.as_ref().is_none_or(|a| k > a))
+            .take(page.limit() as usize + 1)
+            .collect();
+        let p = Page::from_overfetch(items, page.limit(), |(k, _)| k.clone());
+        Ok(Page { items: p.items.into_iter().map(|(_, v)| v).collect(), next: p.next })
+    }
+    async fn update_domain(&self, before: &SendingDomain, after: &SendingDomain) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let key = (after.tenant_id, after.id);
+        let stored = d.domains.get(&key).ok_or(StoreError::NotFound)?;
+        if stored == after {
+            return Ok(());
+        }
+        if stored.version != before.version || stored.name != after.name {
+            return Err(StoreError::VersionMismatch);
+        }
+        let holder = d.domain_claims.get(&after.name).copied();
+        if after.state.holds() && holder.is_some_and(|h| h != key) {
+            return Err(StoreError::Conflict(crate::error::DOMAIN_CLAIMED.into()));
+        }
+        if after.state.holds() {
+            d.domain_claims.insert(after.name.clone(), key);
+        } else if holder == Some(key) {
+            d.domain_claims.remove(&after.name);
+        }
+        d.domains.insert(key, after.clone());
+        Ok(())
+    }
+    async fn delete_domain(&self, x: &SendingDomain) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let key = (x.tenant_id, x.id);
+        let stored = d.domains.get(&key).ok_or(StoreError::NotFound)?;
+        if stored.version != x.version {
+            return Err(StoreError::VersionMismatch);
+        }
+        if d.domain_claims.get(&x.name) == Some(&key) {
+            d.domain_claims.remove(&x.name);
+        }
+        d.domains.remove(&key);
+        Ok(())
+    }
+    async fn domain_holder(&self, name: &DomainName) -> Result<Option<(TenantId, DomainId)>, StoreError> {
+        Ok(self.data().domain_claims.get(name).copied())
+    }
+}
+
+#[async_trait]
+impl ConfirmationStore for MemoryStore {
+    async fn get_confirmation(
+        &self,
+        tenant: TenantId,
+        address: &EmailAddress,
+    ) -> Result<AddressConfirmation, StoreError> {
+        found(self.data().confirmations.get(&(tenant, address.clone())))
+    }
+    async fn list_confirmations(&self, tenant: TenantId) -> Result<Vec<AddressConfirmation>, StoreError> {
+        Ok(self.data().confirmations.iter().filter(|((t, _), _)| *t == tenant).map(|(_, c)| c.clone()).collect())
+    }
+    async fn put_confirmation(
+        &self,
+        before: Option<&AddressConfirmation>,
+        after: &AddressConfirmation,
+    ) -> Result<(), StoreError> {
+        let mut d = self.data();
+        let key = (after.tenant_id, after.address.clone());
+        match (before, d.confirmations.get(&key)) {
+            (None, Some(_)) => return Err(StoreError::Conflict("a confirmation exists".into())),
+            (Some(_), None) => return Err(StoreError::NotFound),
+            (Some(b), Some(stored)) if stored.version != b.version => return Err(StoreError::VersionMismatch),
+            _ => {}
+        }
+        d.confirmations.insert(key, after.clone());
+        Ok(())
+    }
+    async fn delete_confirmation(&self, tenant: TenantId, address: &EmailAddress) -> Result<(), StoreError> {
+        self.data().confirmations.remove(&(tenant, address.clone()));
+        Ok(())
     }
 }
 
@@ -466,6 +598,13 @@ impl SettingsStore for MemoryStore {
     }
     async fn put_system_relay(&self, relay: &SystemRelay) -> Result<(), StoreError> {
         self.data().system_relay = Some(relay.clone());
+        Ok(())
+    }
+    async fn get_platform_domains(&self) -> Result<PlatformDomains, StoreError> {
+        Ok(self.data().platform_domains.clone())
+    }
+    async fn put_platform_domains(&self, domains: &PlatformDomains) -> Result<(), StoreError> {
+        self.data().platform_domains = domains.clone();
         Ok(())
     }
 }
