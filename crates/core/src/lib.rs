@@ -32,5 +32,7 @@ mod testing_support;
 
 pub use address::{AddressError, DomainName, EmailAddress};
 pub use error::{ServiceError, StoreError};
-pub use ids::{AuditId, CompanyId, CredentialId, DomainId, GroupId, IdError, MailboxId, TemplateId, TenantId, TokenId, UserId};
+pub use ids::{
+    AuditId, CompanyId, CredentialId, DomainId, GroupId, IdError, MailboxId, TemplateId, TenantId, TokenId, UserId,
+};
 pub use time::Timestamp;

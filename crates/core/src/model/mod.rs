@@ -22,8 +22,8 @@ mod template;
 mod tenant;
 
 pub use audit::{AuditChannel, AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION};
-pub use confirmation::AddressConfirmation;
 pub use bound_secret::{BoundSecret, EndpointFingerprint, Unbound};
+pub use confirmation::AddressConfirmation;
 pub use credential::{ApiToken, Role, SmtpCredential};
 pub use directory::{Company, Group, User};
 pub use domain::{

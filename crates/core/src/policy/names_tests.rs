@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::EmailAddress;
-use crate::policy::OwnershipBook;
 use crate::model::{DisplayNamePolicy, Mailbox, User};
+use crate::policy::OwnershipBook;
 use crate::testing::fixtures;
 use crate::{TenantId, testing_support::entry};
 
@@ -92,7 +92,8 @@ fn tenant(id: TenantId) -> crate::model::Tenant {
 }
 
 fn usable(w: &World) -> UsableMailboxes {
-    let mut u = usable_mailboxes(&tenant(w.user.tenant_id), &w.user, &w.mailboxes, &OwnershipBook::assigning(&w.mailboxes));
+    let mut u =
+        usable_mailboxes(&tenant(w.user.tenant_id), &w.user, &w.mailboxes, &OwnershipBook::assigning(&w.mailboxes));
     u.names = NameGuard::new(&w.user, &w.users, &w.mailboxes, &u);
     u
 }

@@ -65,7 +65,13 @@ fn confirmation(tenant: TenantId, address: &str, confirmed: bool) -> AddressConf
 }
 
 /// SPEC §1 "owned address", written independently of `OwnershipBook::of`.
-fn expected(state: Option<DomainState>, confirmed: bool, held_elsewhere: bool, platform: bool, system: bool) -> Ownership {
+fn expected(
+    state: Option<DomainState>,
+    confirmed: bool,
+    held_elsewhere: bool,
+    platform: bool,
+    system: bool,
+) -> Ownership {
     if platform {
         return if system { Ownership::Operator } else { Ownership::Unconfirmed };
     }
@@ -90,10 +96,8 @@ fn every_combination_of_ownership_inputs_matches_the_spec() {
             let address = format!("ceo@{domain}");
             let domains: Vec<_> = state.map(|s| claim(t, domain, s)).into_iter().collect();
             let confirmations = [confirmation(t, &address, confirmed)];
-            let platform_domains = PlatformDomains {
-                domains: vec![DomainName::parse("saas.example").expect("valid")],
-                sender: None,
-            };
+            let platform_domains =
+                PlatformDomains { domains: vec![DomainName::parse("saas.example").expect("valid")], sender: None };
             let elsewhere: BTreeSet<_> =
                 held_elsewhere.then(|| DomainName::parse(domain).expect("valid")).into_iter().collect();
             let book = OwnershipBook::new(&domains, &confirmations, platform_domains, &elsewhere);
@@ -115,7 +119,8 @@ fn a_domain_covers_exactly_itself() {
         &BTreeSet::new(),
     );
     assert_eq!(book.of(&mailbox(t, "ceo@BIGBANK.example", false)), Ownership::VerifiedDomain);
-    for near in ["ceo@sub.bigbank.example", "ceo@evilbigbank.example", "ceo@bigbank.example.com", "ceo@bígbank.example"] {
+    for near in ["ceo@sub.bigbank.example", "ceo@evilbigbank.example", "ceo@bigbank.example.com", "ceo@bígbank.example"]
+    {
         assert_eq!(book.of(&mailbox(t, near, false)), Ownership::Unconfirmed, "{near}");
     }
     assert!(EmailAddress::parse("ceo@bigbank.example.").is_err(), "a trailing dot never matches");

@@ -19,7 +19,7 @@ pub use page::{Page, PageRequest, read_all};
 pub use secrets::{SecretRef, SecretStore};
 pub use send_counter::{CounterKey, MemorySendCounter, Scope, SendCounter, Units};
 pub use store::{
-    AuditStore, CompanyStore, ConfirmationStore, CredentialStore, DomainStore, GroupStore, IdempotencyStore, MailboxStore, NewTenant, SettingsStore,
-    Store, TemplateStore, TenantStore, TokenStore, UserStore,
+    AuditStore, CompanyStore, ConfirmationStore, CredentialStore, DomainStore, GroupStore, IdempotencyStore,
+    MailboxStore, NewTenant, SettingsStore, Store, TemplateStore, TenantStore, TokenStore, UserStore,
 };
 pub use throttle::{FailureCounter, MemoryFailureCounter};

@@ -3,11 +3,12 @@
 use super::{Page, PageRequest};
 use crate::error::StoreError;
 use crate::model::{
-    AddressConfirmation, ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord, Login, Mailbox,
-    MailboxHealth, PlatformDomains, SendingDomain, SmtpCredential, SystemRelay, Template, Tenant, User,
+    AddressConfirmation, ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord,
+    Login, Mailbox, MailboxHealth, PlatformDomains, SendingDomain, SmtpCredential, SystemRelay, Template, Tenant, User,
 };
 use crate::{
-    CompanyId, CredentialId, DomainId, DomainName, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
+    CompanyId, CredentialId, DomainId, DomainName, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp,
+    TokenId, UserId,
 };
 use async_trait::async_trait;
 
@@ -159,8 +160,11 @@ pub trait DomainStore: Send + Sync {
 #[async_trait]
 pub trait ConfirmationStore: Send + Sync {
     /// The record of one address; `NotFound` if none.
-    async fn get_confirmation(&self, tenant: TenantId, address: &EmailAddress)
-    -> Result<AddressConfirmation, StoreError>;
+    async fn get_confirmation(
+        &self,
+        tenant: TenantId,
+        address: &EmailAddress,
+    ) -> Result<AddressConfirmation, StoreError>;
     /// Every record of the tenant, ordered by address.
     async fn list_confirmations(&self, tenant: TenantId) -> Result<Vec<AddressConfirmation>, StoreError>;
     /// Creates (`before` `None`: `Conflict` if one exists) or replaces a

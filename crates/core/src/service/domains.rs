@@ -67,7 +67,12 @@ fn challenge() -> Result<String, ServiceError> {
     Ok(data_encoding::BASE32_NOPAD.encode(&bytes).to_ascii_lowercase())
 }
 
-fn new_claim(tenant: TenantId, name: DomainName, state: DomainState, now: Timestamp) -> Result<SendingDomain, ServiceError> {
+fn new_claim(
+    tenant: TenantId,
+    name: DomainName,
+    state: DomainState,
+    now: Timestamp,
+) -> Result<SendingDomain, ServiceError> {
     Ok(SendingDomain {
         tenant_id: tenant,
         id: DomainId::generate(),
@@ -137,8 +142,11 @@ pub async fn claim(
             detail: format!("at most {MAX_PENDING_CLAIMS} claims may wait for verification; verify or delete one"),
         });
     }
-    let state =
-        if looks_like_another(store, tenant, &name, &platform).await? { DomainState::Review } else { DomainState::Pending };
+    let state = if looks_like_another(store, tenant, &name, &platform).await? {
+        DomainState::Review
+    } else {
+        DomainState::Pending
+    };
     let domain = new_claim(tenant, name, state, now)?;
     store.create_domain(&domain).await?;
     Ok(domain)
@@ -164,7 +172,12 @@ async fn status(store: &dyn Store, domain: SendingDomain) -> Result<DomainStatus
 }
 
 /// One claim of the tenant.
-pub async fn get(store: &dyn Store, caller: &Role, tenant: TenantId, id: DomainId) -> Result<DomainStatus, ServiceError> {
+pub async fn get(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    id: DomainId,
+) -> Result<DomainStatus, ServiceError> {
     require_operator_or_admin(caller, tenant)?;
     status(store, store.get_domain(tenant, id).await?).await
 }
@@ -177,10 +190,9 @@ pub async fn lookup(dns: &dyn DnsLookup, domain: &SendingDomain, now: Timestamp)
         Ok(values) if values.iter().any(|v| v.trim() == expected) => {
             (CheckResult::Found, format!("{name} TXT \"{expected}\" found"))
         }
-        Ok(values) => (
-            CheckResult::WrongValue,
-            format!("{name} has {} TXT record(s), none is \"{expected}\"", values.len()),
-        ),
+        Ok(values) => {
+            (CheckResult::WrongValue, format!("{name} has {} TXT record(s), none is \"{expected}\"", values.len()))
+        }
         Err(DnsError::NoSuchName) => (CheckResult::NoSuchName, format!("{name} does not exist (NXDOMAIN)")),
         Err(DnsError::NoRecords) => (CheckResult::NoRecord, format!("{name} exists but has no TXT record")),
         Err(e) => (CheckResult::ResolverFailed, format!("{name}: {e}")),
@@ -192,7 +204,8 @@ pub async fn lookup(dns: &dyn DnsLookup, domain: &SendingDomain, now: Timestamp)
 pub fn after_check(domain: &SendingDomain, check: DomainCheck, rules: &Recheck) -> SendingDomain {
     let mut d = domain.clone();
     let now = check.at;
-    let since = |t: Option<Timestamp>, d: Duration| t.is_some_and(|t| now.millis() - t.millis() >= d.as_millis() as i64);
+    let since =
+        |t: Option<Timestamp>, d: Duration| t.is_some_and(|t| now.millis() - t.millis() >= d.as_millis() as i64);
     match check.result {
         CheckResult::Found => {
             d.missing_since = None;

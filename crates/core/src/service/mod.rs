@@ -8,10 +8,10 @@
 pub mod audit;
 pub mod credentials;
 pub mod directory;
+pub mod domains;
 pub mod edit;
 pub mod mailboxes;
 pub mod ownership;
-pub mod domains;
 pub mod permissions;
 pub mod settings;
 pub mod templates;

@@ -372,7 +372,11 @@ fn dropdowns_follow_groups_and_cost_six_store_requests() {
         let me = Role::User { tenant_id: tid, user_id: bob.id };
         let before = store.requests();
         let bobs = permissions::usable_by(&store, &me, tid, bob.id).await.expect("bob's dropdowns");
-        assert_eq!(store.requests() - before, 6, "the dropdowns: tenant + user + one page of mailboxes + rule 0's three");
+        assert_eq!(
+            store.requests() - before,
+            6,
+            "the dropdowns: tenant + user + one page of mailboxes + rule 0's three"
+        );
         assert!(bobs.from.iter().all(|m| m.address.as_str() != "sales@dd.example"));
         assert!(matches!(permissions::usable_by(&store, &me, tid, alice.id).await, Err(ServiceError::Forbidden(_))));
 

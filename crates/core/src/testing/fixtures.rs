@@ -43,6 +43,15 @@ pub fn new_tenant(domain: &str, quota: u32) -> NewTenant {
     NewTenant { tenant, company, system_mailbox, admin_token, domains: vec![] }
 }
 
+/// [`new_tenant`] with `domain` assigned to it (its mailboxes there are owned).
+pub fn new_tenant_owning(domain: &str, quota: u32) -> NewTenant {
+    let mut new = new_tenant(domain, quota);
+    let name = crate::DomainName::parse(domain).unwrap_or_else(|e| panic!("fixture domain {domain:?}: {e}"));
+    let claim = crate::service::domains::assigned(new.tenant.id, name, Timestamp::now());
+    new.domains = vec![claim.unwrap_or_else(|e| panic!("fixture claim: {e}"))];
+    new
+}
+
 /// An enabled sender+reply mailbox, not restricted, without SMTP settings.
 pub fn mailbox(tenant: TenantId, addr: &str, scope: MailboxScope) -> Mailbox {
     Mailbox {

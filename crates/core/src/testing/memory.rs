@@ -4,15 +4,16 @@
 
 use crate::error::StoreError;
 use crate::model::{
-    AddressConfirmation, ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord, Login, Mailbox,
-    MailboxHealth, PlatformDomains, SendingDomain, SmtpCredential, SystemRelay, Template, Tenant, User,
+    AddressConfirmation, ApiToken, AuditFilter, AuditRecord, Company, Group, IdempotencyClaim, IdempotencyRecord,
+    Login, Mailbox, MailboxHealth, PlatformDomains, SendingDomain, SmtpCredential, SystemRelay, Template, Tenant, User,
 };
 use crate::ports::{
-    AuditStore, CompanyStore, ConfirmationStore, CredentialStore, DomainStore, GroupStore, IdempotencyStore, MailboxStore, NewTenant, Page,
-    PageRequest, SettingsStore, TemplateStore, TenantStore, TokenStore, UserStore,
+    AuditStore, CompanyStore, ConfirmationStore, CredentialStore, DomainStore, GroupStore, IdempotencyStore,
+    MailboxStore, NewTenant, Page, PageRequest, SettingsStore, TemplateStore, TenantStore, TokenStore, UserStore,
 };
 use crate::{
-    CompanyId, CredentialId, DomainId, DomainName, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp, TokenId, UserId,
+    CompanyId, CredentialId, DomainId, DomainName, EmailAddress, GroupId, MailboxId, TemplateId, TenantId, Timestamp,
+    TokenId, UserId,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;

@@ -39,8 +39,23 @@ pub async fn tenant_creation_conflicts_on_reuse(b: Backend) {
     again.tenant.name = name("other");
     assert!(matches!(s.create_tenant(&again).await, Err(StoreError::Conflict(_))));
     assert_eq!(ok(s.get_tenant(new.tenant.id).await, "get").name, new.tenant.name);
-    // The same system address in another tenant is fine: addresses are unique per tenant.
-    ok(s.create_tenant(&new_tenant("two.example", 1)).await, "same address, other tenant");
+    // System addresses are unique across the platform (SPEC §1: the operator's); others per tenant.
+    let twin = new_tenant("two.example", 1);
+    assert!(matches!(s.create_tenant(&twin).await, Err(StoreError::Conflict(_))), "another tenant's system address");
+    assert!(matches!(s.get_tenant(twin.tenant.id).await, Err(StoreError::NotFound)), "nothing of it was written");
+    let mut other = new_tenant("two.example", 1);
+    other.system_mailbox.address = address("system-2@two.example");
+    ok(s.create_tenant(&other).await, "another system address");
+    let mine = ok(s.create_tenant(&new_tenant_owning("mine.example", 1)).await.map(|_| ()), "assigned domain");
+    let _ = mine;
+    let mut theirs = new_tenant_owning("mine.example", 1);
+    theirs.system_mailbox.address = address("system-3@mine.example");
+    let refused = s.create_tenant(&theirs).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Conflict(m)) if m.contains(crate::error::DOMAIN_CLAIMED)),
+        "a domain another tenant holds: {refused:?}"
+    );
+    assert!(matches!(s.get_tenant(theirs.tenant.id).await, Err(StoreError::NotFound)), "nothing of it was written");
 }
 
 /// Every get, update and delete of a missing item answers `NotFound`.

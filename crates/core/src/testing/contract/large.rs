@@ -29,7 +29,7 @@ const _: () = assert!(ITEMS * LONG_LIST * 36 > 1_200_000);
 /// every mailbox and user of a tenant whose lists exceed one backend page.
 pub async fn lists_past_one_backend_page_are_complete(b: Backend) {
     let s = &*b.store;
-    let new = new_tenant("large.example", ITEMS as u32);
+    let new = new_tenant_owning("large.example", ITEMS as u32);
     ok(s.create_tenant(&new).await, "tenant");
     let t = new.tenant.id;
     let admin = Role::Admin { tenant_id: t };

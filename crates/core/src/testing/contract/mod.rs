@@ -6,6 +6,7 @@
 
 mod audit;
 mod directory;
+mod domains;
 mod idempotency;
 mod large;
 mod mailboxes;
@@ -17,6 +18,7 @@ mod versions;
 
 pub use audit::*;
 pub use directory::*;
+pub use domains::*;
 pub use idempotency::*;
 pub use large::*;
 pub use mailboxes::*;
@@ -69,7 +71,11 @@ macro_rules! store_contract_tests {
             concurrent_edits_never_lose_one,
             group_deletion_leaves_nothing_naming_the_group,
             templates_round_trip,
-            idempotency_keys_are_claimed_once
+            idempotency_keys_are_claimed_once,
+            domain_claims_are_held_by_one_tenant,
+            ten_tenants_racing_for_a_domain_one_winner,
+            system_addresses_are_unique_across_the_platform,
+            confirmations_and_platform_domains_round_trip
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
