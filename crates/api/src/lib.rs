@@ -40,7 +40,7 @@ pub enum Area {
     Platform,
     /// Admin: companies, users, groups, tokens, users' credentials.
     Directory,
-    /// Admin: mailboxes, access, verify, audit.
+    /// Admin: mailboxes, access, verify, audit, sending domains (the functions that reach the DNS).
     Mailboxes,
     /// User: itself, dropdowns, own credentials, templates offered.
     Me,
@@ -67,7 +67,7 @@ impl Area {
         match self {
             Area::Platform => routes::platform::routes(),
             Area::Directory => routes::directory::routes(),
-            Area::Mailboxes => routes::mailboxes::routes(),
+            Area::Mailboxes => routes::mailboxes::routes().merge(routes::domains::routes()),
             Area::Me => routes::me::routes(),
             Area::Send => send::routes(),
         }

@@ -4,7 +4,7 @@
 //! sending limiter.
 
 use sendas_core::limiter::Limiter;
-use sendas_core::ports::{MemorySendCounter, SecretStore, Store};
+use sendas_core::ports::{DnsLookup, MemorySendCounter, NoResolver, SecretStore, Store};
 use sendas_relay::{CachedSecrets, Relay, RelayOptions, UpstreamRelay, Verifier};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +22,8 @@ pub struct AppState {
     pub verifier: Verifier,
     /// Sending limits: the process's one limiter (in `sendas serve`, the proxy's).
     pub limiter: Arc<Limiter>,
+    /// DNS lookups of domain ownership records ([`NoResolver`] until [`AppState::with_dns`]).
+    pub dns: Arc<dyn DnsLookup>,
 }
 
 impl AppState {
@@ -33,7 +35,13 @@ impl AppState {
         verifier: Verifier,
         limiter: Arc<Limiter>,
     ) -> Self {
-        AppState { store, secrets, relay, verifier, limiter }
+        AppState { store, secrets, relay, verifier, limiter, dns: Arc::new(NoResolver) }
+    }
+
+    /// The same state looking domains up with `dns`.
+    pub fn with_dns(mut self, dns: Arc<dyn DnsLookup>) -> Self {
+        self.dns = dns;
+        self
     }
 
     /// The same state counting sends with `limiter` (the deployment's shared counters).
@@ -48,7 +56,14 @@ impl AppState {
     pub fn standalone(store: Arc<dyn Store>, secrets: Arc<CachedSecrets>, options: RelayOptions) -> Self {
         let relay = UpstreamRelay::new(store.clone(), secrets.clone(), options);
         let limiter = Arc::new(Limiter::new(Arc::new(MemorySendCounter::default())));
-        AppState { verifier: relay.verifier(), relay: Arc::new(relay), store, secrets, limiter }
+        AppState {
+            verifier: relay.verifier(),
+            relay: Arc::new(relay),
+            store,
+            secrets,
+            limiter,
+            dns: Arc::new(NoResolver),
+        }
     }
 
     /// [`AppState::standalone`] with the Web PKI roots and a 10 s deadline.

@@ -176,6 +176,9 @@ pub struct MailboxView {
     pub smtp: Option<SmtpView>,
     /// The last login to its server (authenticated mailboxes the relay or `verify` has used).
     pub health: Option<HealthView>,
+    /// Whether its tenant owns the address (SPEC §2 rule 0) and why: only an
+    /// owned address (`verified_domain`, `confirmed`, `operator`) is usable.
+    pub ownership: OwnershipName,
     /// Users allowed when restricted.
     #[schema(value_type = Vec<String>)]
     pub users: BTreeSet<UserId>,
@@ -190,6 +193,38 @@ pub struct MailboxView {
     pub limits: super::LimitsView,
     /// Which display names a message may show for it.
     pub display_name_policy: super::DisplayNamePolicyName,
+}
+
+/// Why an address is or is not owned (SPEC §1 "owned address").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnershipName {
+    /// In a verified (or operator-assigned) sending domain of the tenant.
+    VerifiedDomain,
+    /// A confirmed address of the tenant.
+    Confirmed,
+    /// A system mailbox's address in a platform domain, set by the operator.
+    Operator,
+    /// Its domain is claimed but not verified yet (or held for the operator's review).
+    PendingDomain,
+    /// Its domain lapsed: the ownership record went missing.
+    LapsedDomain,
+    /// Neither its domain is claimed nor the address confirmed.
+    Unconfirmed,
+}
+
+impl From<sendas_core::policy::Ownership> for OwnershipName {
+    fn from(o: sendas_core::policy::Ownership) -> Self {
+        use sendas_core::policy::Ownership as O;
+        match o {
+            O::VerifiedDomain => OwnershipName::VerifiedDomain,
+            O::Confirmed => OwnershipName::Confirmed,
+            O::Operator => OwnershipName::Operator,
+            O::PendingDomain => OwnershipName::PendingDomain,
+            O::LapsedDomain => OwnershipName::LapsedDomain,
+            O::Unconfirmed => OwnershipName::Unconfirmed,
+        }
+    }
 }
 
 impl From<Mailbox> for MailboxView {
@@ -219,6 +254,7 @@ impl From<Mailbox> for MailboxView {
                 password_set: s.password_set,
             }),
             health: None,
+            ownership: OwnershipName::Unconfirmed,
             users: m.access.users,
             groups: m.access.groups,
             created_at: time(m.created_at),

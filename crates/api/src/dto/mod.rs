@@ -4,12 +4,14 @@
 //! answers.
 
 mod directory;
+mod domain;
 mod limits;
 mod mailbox;
 mod platform;
 mod template;
 
 pub use directory::*;
+pub use domain::*;
 pub use limits::*;
 pub use mailbox::*;
 pub use platform::*;

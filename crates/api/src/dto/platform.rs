@@ -52,6 +52,10 @@ pub struct NewTenantBody {
     pub company_name: Option<String>,
     /// Mailboxes beyond the system mailbox (default 1).
     pub mailbox_quota: Option<u32>,
+    /// Domains the operator assigns it (`assigned`: its own, not re-checked);
+    /// the system address may be in one of them.
+    #[serde(default)]
+    pub domains: Vec<String>,
 }
 
 /// A created tenant with its first admin token, shown this once.

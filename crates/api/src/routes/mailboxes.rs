@@ -77,8 +77,8 @@ async fn list_mailboxes(
     Params(p): Params<Paging>,
 ) -> ApiResult<Json<List<MailboxView>>> {
     let page = mailboxes::list(s.store.as_ref(), &c, t, &p.request()?).await?;
-    let health = health_of(&s, t).await?;
-    Ok(Json(List::from_page(page, |m| with_health(m, &health))))
+    let facts = Facts::load(&s, t).await?;
+    Ok(Json(List::from_page(page, |m| facts.view(m))))
 }
 
 /// Creates a mailbox within the tenant's quota (`409 quota_exceeded` beyond it).
@@ -92,7 +92,8 @@ async fn create_mailbox(
     Body(b): Body<MailboxBody>,
 ) -> ApiResult<(StatusCode, Json<MailboxView>)> {
     sendas_core::service::require_admin(&c, t)?;
-    Ok(created(mailboxes::create(s.store.as_ref(), &c, t, input(b, None)?).await?.into()))
+    let m = mailboxes::create(s.store.as_ref(), &c, t, input(b, None)?).await?;
+    Ok(created(Facts::load(&s, t).await?.view(m)))
 }
 
 /// Reads a mailbox.
@@ -105,36 +106,40 @@ async fn get_mailbox(
     Ids((t, id)): Ids<(TenantId, MailboxId)>,
 ) -> ApiResult<Tagged<Json<MailboxView>>> {
     let mailbox = mailboxes::get(s.store.as_ref(), &c, t, id).await?;
-    let health = health_of(&s, t).await?;
-    Ok(tagged(mailbox, &health))
+    Ok(tagged(mailbox, &Facts::load(&s, t).await?))
 }
 
-/// The view of `m` with its health and its `ETag`.
-fn tagged(
-    m: Mailbox,
-    health: &std::collections::HashMap<MailboxId, sendas_core::model::MailboxHealth>,
-) -> Tagged<Json<MailboxView>> {
-    Tagged(m.version, Json(with_health(m, health)))
+/// The view of `m` with its facts and its `ETag`.
+fn tagged(m: Mailbox, facts: &Facts) -> Tagged<Json<MailboxView>> {
+    Tagged(m.version, Json(facts.view(m)))
 }
 
-/// The tenant's mailbox health, by mailbox.
-async fn health_of(
-    s: &AppState,
-    t: TenantId,
-) -> ApiResult<std::collections::HashMap<MailboxId, sendas_core::model::MailboxHealth>> {
-    let all = s.store.list_mailbox_health(t).await.map_err(|e| ApiError(e.into()))?;
-    Ok(all.into_iter().map(|h| (h.mailbox_id, h)).collect())
+/// What a mailbox view shows besides the mailbox: the tenant's mailbox
+/// health and rule 0's facts (why an address is or is not owned).
+pub(crate) struct Facts {
+    health: std::collections::HashMap<MailboxId, sendas_core::model::MailboxHealth>,
+    book: sendas_core::policy::OwnershipBook,
 }
 
-/// The view of `m` with its health (authenticated mailboxes only).
-fn with_health(
-    m: Mailbox,
-    health: &std::collections::HashMap<MailboxId, sendas_core::model::MailboxHealth>,
-) -> MailboxView {
-    let h = health.get(&m.id).filter(|_| m.authenticated()).cloned();
-    let mut view = MailboxView::from(m);
-    view.health = h.map(HealthView::from);
-    view
+impl Facts {
+    /// Loads them for tenant `t` (two reads and the ownership book's, in parallel).
+    pub(crate) async fn load(s: &AppState, t: TenantId) -> ApiResult<Facts> {
+        let (health, book) =
+            futures::join!(s.store.list_mailbox_health(t), sendas_core::service::ownership::book(s.store.as_ref(), t));
+        let health = health.map_err(|e| ApiError(e.into()))?;
+        let book = book.map_err(|e| ApiError(e.into()))?;
+        Ok(Facts { health: health.into_iter().map(|h| (h.mailbox_id, h)).collect(), book })
+    }
+
+    /// The view of `m` with its health (authenticated mailboxes only) and ownership.
+    pub(crate) fn view(&self, m: Mailbox) -> MailboxView {
+        let h = self.health.get(&m.id).filter(|_| m.authenticated()).cloned();
+        let ownership = self.book.of(&m);
+        let mut view = MailboxView::from(m);
+        view.health = h.map(HealthView::from);
+        view.ownership = ownership.into();
+        view
+    }
 }
 
 /// Replaces a mailbox's address, name, scope, flags and SMTP settings
@@ -152,7 +157,7 @@ async fn update_mailbox(
     let current = mailboxes::get(s.store.as_ref(), &c, t, id).await?;
     let updated =
         mailboxes::update(s.store.as_ref(), s.secrets.as_ref(), &c, t, id, input(b, Some(&current))?, &p).await?;
-    Ok(tagged(updated, &health_of(&s, t).await?))
+    Ok(tagged(updated, &Facts::load(&s, t).await?))
 }
 
 /// Deletes a mailbox and its stored password (never the system mailbox).
@@ -270,7 +275,7 @@ async fn set_access(
     Body(b): Body<AccessBody>,
 ) -> ApiResult<Tagged<Json<MailboxView>>> {
     let m = mailboxes::set_access(s.store.as_ref(), &c, t, id, b.restricted, b.users, b.groups, &p).await?;
-    Ok(tagged(m, &health_of(&s, t).await?))
+    Ok(tagged(m, &Facts::load(&s, t).await?))
 }
 
 /// Logs in to the mailbox's SMTP server (connect, TLS, token, AUTH, QUIT)

@@ -8,6 +8,7 @@
 //! document.
 
 pub mod directory;
+pub mod domains;
 pub mod mailboxes;
 pub mod me;
 pub mod platform;

@@ -9,8 +9,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sendas_core::model::{Role, SystemRelay};
-use sendas_core::service::{settings, tenants, tokens};
-use sendas_core::{TenantId, TokenId};
+use sendas_core::service::{domains, settings, tenants, tokens};
+use sendas_core::{TenantId, Timestamp, TokenId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -22,6 +22,76 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_system_relay, put_system_relay))
         .routes(routes!(list_operator_tokens, create_operator_token))
         .routes(routes!(revoke_operator_token))
+        .routes(routes!(get_platform_domains, put_platform_domains))
+        .routes(routes!(assign_domain))
+        .routes(routes!(set_system_address))
+        .routes(routes!(list_all_domains))
+}
+
+/// Reads the platform domains and the platform's sender.
+#[utoipa::path(get, path = "/platform-domains", tag = "platform", security(("bearer" = ["operator"])),
+    responses((status = 200, body = PlatformDomainsView), (status = "4XX", body = Problem)))]
+async fn get_platform_domains(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+) -> ApiResult<Json<PlatformDomainsView>> {
+    Ok(Json(domains::platform(s.store.as_ref(), &caller).await?.into()))
+}
+
+/// Sets the platform domains (only the operator places addresses in them,
+/// or under them) and the platform's no-reply sender (in one of them).
+#[utoipa::path(put, path = "/platform-domains", tag = "platform", security(("bearer" = ["operator"])),
+    request_body = PlatformDomainsView,
+    responses((status = 200, body = PlatformDomainsView), (status = "4XX", body = Problem)))]
+async fn put_platform_domains(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Body(b): Body<PlatformDomainsView>,
+) -> ApiResult<Json<PlatformDomainsView>> {
+    let saved = domains::set_platform(s.store.as_ref(), &caller, &b.domains, b.sender.as_deref()).await?;
+    Ok(Json(saved.into()))
+}
+
+/// Every tenant's sending domains (the operator's review of claims).
+#[utoipa::path(get, path = "/domains", tag = "platform", security(("bearer" = ["operator"])), params(Paging),
+    responses((status = 200, body = List<DomainView>), (status = "4XX", body = Problem)))]
+async fn list_all_domains(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Params(p): Params<Paging>,
+) -> ApiResult<Json<List<DomainView>>> {
+    let page = domains::list_all(s.store.as_ref(), &caller, &p.request()?).await?;
+    Ok(Json(List::from_page(page, DomainView::from)))
+}
+
+/// Assigns a domain to a tenant as its own (`assigned`, not re-checked): a
+/// claim of it becomes assigned. `409 domain_claimed` if another tenant holds it.
+#[utoipa::path(post, path = "/tenants/{tenant_id}/domain-assignments", tag = "platform",
+    security(("bearer" = ["operator"])), params(("tenant_id" = String, Path)), request_body = DomainBody,
+    responses((status = 201, body = DomainView), (status = "4XX", body = Problem)))]
+async fn assign_domain(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Ids(t): Ids<TenantId>,
+    Body(b): Body<DomainBody>,
+) -> ApiResult<(StatusCode, Json<DomainView>)> {
+    let d = domains::assign(s.store.as_ref(), &caller, t, &b.name, Timestamp::now()).await?;
+    Ok(created(domains::DomainStatus { domain: d, held_elsewhere: false }.into()))
+}
+
+/// Sets the address of a tenant's system mailbox (only the operator does):
+/// in a platform domain or a verified or assigned domain of the tenant.
+#[utoipa::path(put, path = "/tenants/{tenant_id}/system-address", tag = "platform",
+    security(("bearer" = ["operator"])), params(("tenant_id" = String, Path)), request_body = SystemAddressBody,
+    responses((status = 200, body = MailboxView), (status = "4XX", body = Problem)))]
+async fn set_system_address(
+    State(s): State<AppState>,
+    Caller(caller): Caller,
+    Ids(t): Ids<TenantId>,
+    Body(b): Body<SystemAddressBody>,
+) -> ApiResult<Json<MailboxView>> {
+    let m = sendas_core::service::mailboxes::set_system_address(s.store.as_ref(), &caller, t, &b.address).await?;
+    Ok(Json(super::mailboxes::Facts::load(&s, t).await?.view(m)))
 }
 
 /// Creates a tenant with its first company, system mailbox and admin token.
@@ -38,12 +108,14 @@ async fn create_tenant(
         company_name: b.company_name,
         system_address: b.system_address,
         mailbox_quota: b.mailbox_quota,
+        domains: b.domains,
     };
     let c = tenants::create(s.store.as_ref(), &caller, input).await?;
+    let facts = super::mailboxes::Facts::load(&s, c.tenant.id).await?;
     Ok(created(TenantCreated {
         tenant: c.tenant.into(),
         company: c.company.into(),
-        system_mailbox: c.system_mailbox.into(),
+        system_mailbox: facts.view(c.system_mailbox),
         admin_token: TokenIssued { info: c.admin_token.token.into(), token: c.admin_token.text },
     }))
 }

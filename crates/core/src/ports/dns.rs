@@ -48,3 +48,15 @@ pub trait DnsLookup: Send + Sync {
     /// that is not UTF-8 is read lossily.
     async fn txt(&self, name: &str) -> Result<Vec<String>, DnsError>;
 }
+
+/// The lookup of a process with no resolver configured: every lookup
+/// fails as a resolver failure (never as "missing", so nothing lapses).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoResolver;
+
+#[async_trait]
+impl DnsLookup for NoResolver {
+    async fn txt(&self, _name: &str) -> Result<Vec<String>, DnsError> {
+        Err(DnsError::Other("no DNS resolver is configured".into()))
+    }
+}

@@ -390,6 +390,21 @@ pub async fn assign(
     }
 }
 
+/// Every tenant's claims, a page at a time (operator only).
+pub async fn list_all(
+    store: &dyn Store,
+    caller: &Role,
+    page: &PageRequest,
+) -> Result<crate::ports::Page<DomainStatus>, ServiceError> {
+    require_operator(caller)?;
+    let p = store.list_all_domains(page).await?;
+    let mut items = Vec::new();
+    for d in p.items {
+        items.push(status(store, d).await?);
+    }
+    Ok(crate::ports::Page { items, next: p.next })
+}
+
 /// Sets the platform domains and the platform's sender (operator only).
 pub async fn set_platform(
     store: &dyn Store,

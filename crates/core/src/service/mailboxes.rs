@@ -138,6 +138,9 @@ pub async fn update(
                     "the system mailbox stays sender, global, enabled, unrestricted and on the system relay",
                 ));
             }
+            if address != before.address {
+                return Err(ServiceError::Forbidden("only the operator sets the system mailbox's address"));
+            }
         }
         let mut after = before.clone();
         after.address = merged(&address, &base.address, &before.address);
@@ -162,6 +165,29 @@ pub async fn update(
         Ok(written)
     })
     .await
+}
+
+/// Sets the system mailbox's address (operator only, SPEC §1): in a
+/// platform domain or a `verified`/`assigned` domain of the tenant, and
+/// unique across the platform (the store's platform-wide claim).
+pub async fn set_system_address(
+    store: &dyn Store,
+    caller: &Role,
+    tenant: TenantId,
+    address: &str,
+) -> Result<Mailbox, ServiceError> {
+    super::require_operator_for(caller, tenant)?;
+    let address = crate::EmailAddress::parse(address).map_err(|e| ServiceError::invalid("address", e.to_string()))?;
+    let platform = store.get_platform_domains().await?;
+    let domains = super::ownership::all_domains(store, tenant).await?;
+    let held = domains.iter().filter(|d| d.state.holds()).map(|d| &d.name);
+    super::tenants::check_system_address(&address, &platform, held).map_err(|_| {
+        ServiceError::invalid("address", "must be in a platform domain or a verified or assigned domain of this tenant")
+    })?;
+    let system = all_mailboxes(store, tenant).await?.into_iter().find(|m| m.system).ok_or(ServiceError::NotFound)?;
+    let mut after = system.clone();
+    after.address = address;
+    write(store, &system, after).await
 }
 
 /// Keeps `password_set` when the endpoint of `after` is the one the secret
