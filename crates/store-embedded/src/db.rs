@@ -55,7 +55,36 @@ CREATE TABLE IF NOT EXISTS send_counters (tenant_id TEXT NOT NULL, scope TEXT NO
   PRIMARY KEY (tenant_id, scope, bucket));
 CREATE INDEX IF NOT EXISTS send_counters_by_expiry ON send_counters (expires_at);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS domains (tenant_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
+  holds INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, name));
+CREATE UNIQUE INDEX IF NOT EXISTS domains_held ON domains (name) WHERE holds = 1;
+CREATE TABLE IF NOT EXISTS confirmations (tenant_id TEXT NOT NULL, address TEXT NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, address));
+CREATE TABLE IF NOT EXISTS system_addresses (address TEXT PRIMARY KEY, tenant_id TEXT NOT NULL);
 "#;
+
+/// Steps that change existing data, in order; `PRAGMA user_version` counts
+/// those applied. Each runs once, in one transaction with its count.
+const MIGRATIONS: &[&str] = &[
+    // 1: system addresses became unique across the platform. A database of
+    // an older release may hold the same system address in two tenants:
+    // the tenant created first (lowest id) keeps the claim, the other keeps
+    // its address without one until the operator moves it.
+    "INSERT OR IGNORE INTO system_addresses (address, tenant_id)
+       SELECT address, tenant_id FROM mailboxes WHERE system = 1 ORDER BY tenant_id, id;",
+];
+
+/// Applies the migrations not applied yet.
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let done: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(usize::try_from(done).unwrap_or(0)) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(i64::MAX))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
 
 /// The shared connection. Cloning shares it (and its request counter).
 #[derive(Clone)]
@@ -68,12 +97,13 @@ impl Db {
     /// Opens or creates the database file and applies the schema.
     pub(crate) fn open(path: &Path) -> Result<Self, EmbeddedError> {
         let db_err = |e: rusqlite::Error| EmbeddedError::Database(format!("{}: {e}", path.display()));
-        let conn = Connection::open(path).map_err(db_err)?;
+        let mut conn = Connection::open(path).map_err(db_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(db_err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
+        migrate(&mut conn).map_err(db_err)?;
         Ok(Db { conn: Arc::new(Mutex::new(conn)), calls: Arc::new(AtomicU64::new(0)) })
     }
 
@@ -168,4 +198,68 @@ pub(crate) fn meta_put(conn: &Connection, key: &str, value: &[u8]) -> Result<(),
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value])
         .map(|_| ())
         .map_err(sql_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::SqliteStore;
+    use rusqlite::{Connection, params};
+    use sendas_core::StoreError;
+    use sendas_core::model::MailboxScope;
+    use sendas_core::ports::{MailboxStore, TenantStore};
+    use sendas_core::testing::fixtures::{address, mailbox, new_tenant};
+
+    /// The schema of the release before sending domains and platform-unique system addresses.
+    const OLD_SCHEMA: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE tenants (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE mailboxes (tenant_id TEXT NOT NULL, id TEXT NOT NULL, address TEXT NOT NULL,
+  system INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, address));
+CREATE TABLE settings (key TEXT PRIMARY KEY, body TEXT NOT NULL);";
+
+    /// A database of the older release in which two tenants' system mailboxes share an address
+    /// still opens; the tenant created first keeps the platform-wide claim, the other can move away.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[allow(clippy::unwrap_used)]
+    async fn an_older_database_opens_and_its_system_addresses_are_claimed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let (first, second) = (new_tenant("old.example", 1), new_tenant("old.example", 1));
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(OLD_SCHEMA).unwrap();
+            for new in [&first, &second] {
+                let (t, m) = (new.tenant.id.to_string(), &new.system_mailbox);
+                conn.execute(
+                    "INSERT INTO tenants (id, body) VALUES (?1, ?2)",
+                    params![t, super::to_body(&new.tenant).unwrap()],
+                )
+                .unwrap();
+                conn.execute(
+                    "INSERT INTO mailboxes (tenant_id, id, address, system, body) VALUES (?1, ?2, ?3, 1, ?4)",
+                    params![t, m.id.to_string(), m.address.as_str(), super::to_body(m).unwrap()],
+                )
+                .unwrap();
+            }
+        }
+        drop(SqliteStore::open(&path).unwrap());
+        let store = SqliteStore::open(&path).unwrap(); // the migration ran once; opening again is fine
+
+        let third = new_tenant("old.example", 1);
+        assert!(matches!(store.create_tenant(&third).await, Err(StoreError::Conflict(_))), "the address is claimed");
+        let moved = |m: &sendas_core::model::Mailbox, to: &str| {
+            let mut m = m.clone();
+            m.address = address(to);
+            m.version += 1;
+            m
+        };
+        let away = moved(&second.system_mailbox, "system@elsewhere.example");
+        store.update_mailbox(&second.system_mailbox, &away).await.unwrap(); // the tenant without the claim
+        let mut fourth = new_tenant("x.example", 1);
+        fourth.system_mailbox = mailbox(fourth.tenant.id, "system@elsewhere.example", MailboxScope::Global);
+        fourth.system_mailbox.system = true;
+        assert!(matches!(store.create_tenant(&fourth).await, Err(StoreError::Conflict(_))), "claimed by the move");
+        store.update_mailbox(&first.system_mailbox, &moved(&first.system_mailbox, "system@new.example")).await.unwrap();
+        store.create_tenant(&third).await.unwrap(); // the claim the first tenant left is free
+    }
 }

@@ -8,6 +8,16 @@
 //! go through one connection, so the quota check and the insert of a
 //! mailbox happen in one `BEGIN IMMEDIATE` transaction and cannot race.
 //!
+//! Platform-wide claims: a sending domain that holds (`verified`,
+//! `assigned`) is its `domains` row with `holds = 1`, under a partial
+//! unique index on the name; a system mailbox's address is a row of
+//! `system_addresses` (address primary key), written in the same
+//! transaction as the tenant or the mailbox's move. Tables are created
+//! with `CREATE TABLE IF NOT EXISTS`; changes to existing data are the
+//! numbered steps of `db::MIGRATIONS`, counted in `PRAGMA user_version`
+//! (step 1 claims the system addresses of a database of an older release:
+//! where two tenants share one, the tenant created first keeps it).
+//!
 //! [`EncryptedSecretStore`] keeps mailbox passwords in the same file,
 //! sealed with XChaCha20-Poly1305 under a 256-bit key from a key file
 //! (created with mode 0600 on first start). A missing or wrong key file is

@@ -1,10 +1,10 @@
-//! The audit log (retention by sweep) and platform settings.
+//! The audit log (retention by sweep) and platform settings (system relay, platform domains).
 
 use super::SqliteStore;
 use crate::db::{from_body, get_all, sql_err, to_body};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
-use sendas_core::model::{AuditFilter, AuditRecord, SystemRelay};
+use sendas_core::model::{AuditFilter, AuditRecord, PlatformDomains, SystemRelay};
 use sendas_core::ports::{AuditStore, Page, PageRequest, SettingsStore};
 use sendas_core::{StoreError, TenantId, Timestamp};
 
@@ -123,6 +123,18 @@ impl SettingsStore for SqliteStore {
                 c.execute("INSERT OR REPLACE INTO settings (key, body) VALUES (?1, ?2)", params![SYSTEM_RELAY, body])
                     .map(|_| ())
                     .map_err(sql_err)
+            })
+            .await
+    }
+    async fn get_platform_domains(&self) -> Result<PlatformDomains, StoreError> {
+        self.db.call(|c| super::domains::platform_domains(c)).await
+    }
+    async fn put_platform_domains(&self, domains: &PlatformDomains) -> Result<(), StoreError> {
+        let body = to_body(domains)?;
+        self.db
+            .call(move |c| {
+                let sql = "INSERT OR REPLACE INTO settings (key, body) VALUES (?1, ?2)";
+                c.execute(sql, params![super::domains::PLATFORM_DOMAINS, body]).map(drop).map_err(sql_err)
             })
             .await
     }

@@ -1,5 +1,7 @@
-//! Mailboxes: quota and per-tenant address uniqueness in one transaction.
+//! Mailboxes: quota and per-tenant address uniqueness in one transaction;
+//! a system mailbox's address also claimed platform-wide (`system_addresses`).
 
+use super::tenants::{claim_system_address, free_system_address};
 use super::{SqliteStore, scoped, versioned};
 use crate::db::{get_all, get_one, sql_err, to_body, touched};
 use async_trait::async_trait;
@@ -62,12 +64,23 @@ impl MailboxStore for SqliteStore {
     async fn update_mailbox(&self, before: &Mailbox, m: &Mailbox) -> Result<(), StoreError> {
         let (t, id, address, body) = (m.tenant_id.to_string(), m.id.to_string(), m.address.to_string(), to_body(m)?);
         let expected = before.version;
+        let system = m.system;
         let added: Vec<_> = m.access.groups.difference(&before.access.groups).copied().collect();
         self.db
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
                 versioned::require_version(&tx, "mailboxes", &t, &id, expected)?;
                 versioned::require_groups(&tx, &t, &added)?;
+                let old: String = tx
+                    .query_row("SELECT address FROM mailboxes WHERE tenant_id = ?1 AND id = ?2", params![t, id], |r| {
+                        r.get(0)
+                    })
+                    .map_err(sql_err)?;
+                if system && old != address {
+                    // A system address is unique across the platform: take the new one, free the old.
+                    free_system_address(&tx, &t, &old)?;
+                    claim_system_address(&tx, &t, &address)?;
+                }
                 let sql = "UPDATE mailboxes SET address = ?3, body = ?4 WHERE tenant_id = ?1 AND id = ?2";
                 touched(tx.execute(sql, params![t, id, address, body]).map_err(sql_err)?)?;
                 tx.commit().map_err(sql_err)
@@ -75,13 +88,26 @@ impl MailboxStore for SqliteStore {
             .await
     }
     async fn delete_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<(), StoreError> {
-        scoped::delete(self, "mailboxes", tenant.to_string(), id.to_string()).await?;
         let (t, m) = (tenant.to_string(), id.to_string());
         self.db
-            .call(move |c| {
-                c.execute("DELETE FROM mailbox_health WHERE tenant_id = ?1 AND mailbox_id = ?2", params![t, m])
-                    .map(drop)
-                    .map_err(sql_err)
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
+                let (address, system): (String, bool) = tx
+                    .query_row(
+                        "SELECT address, system FROM mailboxes WHERE tenant_id = ?1 AND id = ?2",
+                        params![t, m],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(sql_err)?
+                    .ok_or(StoreError::NotFound)?;
+                tx.execute("DELETE FROM mailboxes WHERE tenant_id = ?1 AND id = ?2", params![t, m]).map_err(sql_err)?;
+                tx.execute("DELETE FROM mailbox_health WHERE tenant_id = ?1 AND mailbox_id = ?2", params![t, m])
+                    .map_err(sql_err)?;
+                if system {
+                    free_system_address(&tx, &t, &address)?;
+                }
+                tx.commit().map_err(sql_err)
             })
             .await
     }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod directory;
+mod domains;
 mod idempotency;
 mod mailboxes;
 mod send_counter;
@@ -115,20 +116,6 @@ pub(crate) mod scoped {
         s.db.call(move |c| {
             let sql = format!("UPDATE {table} SET body = ?3 WHERE tenant_id = ?1 AND id = ?2");
             touched(c.execute(&sql, params![t, id, body]).map_err(sql_err)?)
-        })
-        .await
-    }
-
-    /// Deletes a row; `NotFound` if absent.
-    pub(crate) async fn delete(
-        s: &super::SqliteStore,
-        table: &'static str,
-        t: String,
-        id: String,
-    ) -> Result<(), StoreError> {
-        s.db.call(move |c| {
-            let sql = format!("DELETE FROM {table} WHERE tenant_id = ?1 AND id = ?2");
-            touched(c.execute(&sql, params![t, id]).map_err(sql_err)?)
         })
         .await
     }

@@ -1,9 +1,10 @@
-//! Tenants, and the atomic creation of a tenant with its first items.
+//! Tenants, the atomic creation of a tenant with its first items, and the
+//! platform-wide claims of system addresses (`system_addresses`).
 
 use super::{SqliteStore, page_by_id};
 use crate::db::{get_one, sql_err, to_body, touched};
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use sendas_core::StoreError;
 use sendas_core::TenantId;
 use sendas_core::model::Tenant;
@@ -30,7 +31,11 @@ impl TenantStore for SqliteStore {
                     params![t, m.id.to_string(), m.address.as_str(), to_body(m)?],
                 )
                 .map_err(sql_err)?;
+                claim_system_address(&tx, &t, m.address.as_str())?;
                 insert_token(&tx, &new.admin_token)?;
+                for d in &new.domains {
+                    super::domains::insert_domain(&tx, d)?;
+                }
                 tx.commit().map_err(sql_err)
             })
             .await
@@ -63,6 +68,30 @@ impl TenantStore for SqliteStore {
             })
             .await
     }
+}
+
+/// Claims a system address for tenant `t` (system addresses are unique
+/// across the platform; the claim of one the tenant holds already stands).
+pub(crate) fn claim_system_address(conn: &rusqlite::Connection, t: &str, address: &str) -> Result<(), StoreError> {
+    let holder: Option<String> = conn
+        .query_row("SELECT tenant_id FROM system_addresses WHERE address = ?1", params![address], |r| r.get(0))
+        .optional()
+        .map_err(sql_err)?;
+    match holder {
+        Some(h) if h == t => Ok(()),
+        Some(_) => Err(StoreError::Conflict("another tenant's system mailbox has this address".into())),
+        None => conn
+            .execute("INSERT INTO system_addresses (address, tenant_id) VALUES (?1, ?2)", params![address, t])
+            .map(drop)
+            .map_err(sql_err),
+    }
+}
+
+/// Frees tenant `t`'s claim of a system address (nothing if it holds none).
+pub(crate) fn free_system_address(conn: &rusqlite::Connection, t: &str, address: &str) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM system_addresses WHERE address = ?1 AND tenant_id = ?2", params![address, t])
+        .map(drop)
+        .map_err(sql_err)
 }
 
 /// Inserts a token row (shared by tenant creation and `create_token`).
