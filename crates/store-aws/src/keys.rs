@@ -1,6 +1,6 @@
 //! Key builders of the single-table design (see the crate docs).
 
-use sendas_core::{AuditId, EmailAddress, Timestamp};
+use sendas_core::{AuditId, DomainName, EmailAddress, Timestamp};
 use std::fmt::Display;
 
 pub(crate) const PK: &str = "PK";
@@ -83,3 +83,36 @@ pub(crate) fn idempotency_pk(t: impl Display, u: impl Display) -> String {
 
 pub(crate) const PLATFORM: &str = "PLATFORM";
 pub(crate) const SYSTEM_RELAY_SK: &str = "SYSTEM_RELAY";
+
+/// The settings item of the platform domains (under `PLATFORM`).
+pub(crate) const PLATFORM_DOMAINS_SK: &str = "PLATFORM_DOMAINS";
+
+/// A tenant's claim of a sending domain (under `TENANT#<t>`).
+pub(crate) fn domain_sk(id: impl Display) -> String {
+    format!("DOMAIN#{id}")
+}
+/// The SK prefix of a tenant's claims (`DOMAINNAME#` does not begin with it).
+pub(crate) const DOMAIN_PREFIX: &str = "DOMAIN#";
+/// The item that makes a name claimed once per tenant (under `TENANT#<t>`).
+pub(crate) fn domain_name_sk(name: &DomainName) -> String {
+    format!("DOMAINNAME#{name}")
+}
+/// Every tenant's claims on GSI1 (the re-check and the operator's view), GSI1SK `<t>#<id>`.
+pub(crate) const DOMAINS: &str = "DOMAINS";
+/// The platform-wide claim of a domain that holds: one item per name.
+pub(crate) fn domain_claim_pk(name: &DomainName) -> String {
+    format!("DOMAIN#{name}")
+}
+pub(crate) const DOMAIN_CLAIM_SK: &str = "DOMAIN";
+
+/// The platform-wide claim of a system mailbox's address.
+pub(crate) fn system_address_pk(a: &EmailAddress) -> String {
+    format!("SYSADDR#{a}")
+}
+pub(crate) const SYSTEM_ADDRESS_SK: &str = "SYSADDR";
+
+/// A tenant's confirmed address (under `TENANT#<t>`).
+pub(crate) fn confirmation_sk(a: &EmailAddress) -> String {
+    format!("CONFIRM#{a}")
+}
+pub(crate) const CONFIRMATION_PREFIX: &str = "CONFIRM#";

@@ -29,7 +29,13 @@
 //! | audit record | `AUDIT#<t>#<shard>` | `<at, 20 digits>#<id>` | `AUDIT#<t>#<mailbox>#<shard>` / same as SK | `ttl`; shard 0..8 from the id |
 //! | idempotency key (HTTP send) | `IDEMP#<t>#<u>` | `<key>` | | `expires_ms`, `ttl` |
 //! | mailbox health | `HEALTH#<t>` | `<m>` | | written by the relay when a login's outcome changes |
+//! | system-address claim | `SYSADDR#<address>` | `SYSADDR` | | `tenant_id`, `mailbox_id`: a system mailbox's address, unique across the platform |
+//! | sending domain (a tenant's claim) | `TENANT#<t>` | `DOMAIN#<id>` | `DOMAINS` / `<t>#<id>` | `version`, `state` |
+//! | a tenant's claimed name | `TENANT#<t>` | `DOMAINNAME#<name>` | | `domain_id` (a tenant claims a name once) |
+//! | platform-wide domain claim | `DOMAIN#<name>` | `DOMAIN` | | `tenant_id`, `domain_id`: exists exactly while that claim is `verified` or `assigned` |
+//! | confirmed address | `TENANT#<t>` | `CONFIRM#<address>` | | `version`; the code only as a hash |
 //! | system relay | `PLATFORM` | `SYSTEM_RELAY` | | |
+//! | platform domains and sender | `PLATFORM` | `PLATFORM_DOMAINS` | | |
 //! | AUTH failure counter | `AUTHFAIL#<ip:… or login:…>` | `W#<window bucket, 20 digits>` | | `n`, `ttl` (see `DynamoFailureCounter`) |
 //! | sending-limit counter | `LIMIT#<t>#<user/…, mailbox/… or tenant>` | `<minute, hour or day>#<bucket, 20 digits>` | | `m`, `r`, `ttl` (see `DynamoSendCounter`) |
 //!
@@ -42,7 +48,7 @@
 //!
 //! | pattern | requests |
 //! |---|---|
-//! | create tenant (tenant, mailbox count, company, system mailbox, address claim, admin token) | 1 TransactWriteItems (6 items) |
+//! | create tenant (tenant, mailbox count, company, system mailbox, address claim, admin token, system-address claim) | 1 TransactWriteItems (7 items); + 3 per assigned domain (claim, name, platform-wide claim), at most 31 domains |
 //! | update tenant (name, `enabled`, quota copied to the count) | 1 TransactWriteItems (2 items) |
 //! | get tenant / company / user / group / mailbox / token | 1 GetItem |
 //! | list a tenant's companies / users / groups / mailboxes | 1 Query per page (`begins_with(SK, ...)`) |
@@ -56,8 +62,8 @@
 //! | delete group with r > 99 references | 1 GetItem + 2 Query + 1 TransactWriteItems (the `deleting` mark) + 2 Query + ⌈r/100⌉ TransactWriteItems + 2 Query (none left) + 1 DeleteItem |
 //! | create mailbox within quota | 1 TransactWriteItems (count update conditioned on `n < quota`, address claim, mailbox); +1 GetItem only when it fails, to tell quota from a missing tenant |
 //! | update mailbox, same address, no group added | 1 conditional PutItem |
-//! | update mailbox, new address and/or k groups added | 1 TransactWriteItems (1 + 2 for a new address + k items) |
-//! | delete mailbox | 1 GetItem + 1 TransactWriteItems (mailbox, claim, count) + 1 DeleteItem (its health) |
+//! | update mailbox, new address and/or k groups added | 1 TransactWriteItems (1 + 2 for a new address (+ 2 more for a system mailbox: its system-address claims) + k items) |
+//! | delete mailbox | 1 GetItem + 1 TransactWriteItems (mailbox, claim, count; a system mailbox: its system-address claim instead of the count) + 1 DeleteItem (its health) |
 //! | find mailbox by address | 2 GetItem (claim, mailbox) |
 //! | a user's credentials | 1 Query |
 //! | create / revoke a credential | 1 TransactWriteItems (credential, the user's count conditioned on `n < 20` / `n > 0`) |
@@ -66,7 +72,17 @@
 //! | store a key's answer / release a key | 1 PutItem / 1 DeleteItem |
 //! | create / get / list tokens | 1 PutItem / 1 GetItem / 1 Query on GSI1 per page |
 //! | mailbox health of a tenant / record one | 1 Query / 1 PutItem |
-//! | permission snapshot (tenant, user, all mailboxes and users; the groups for a user in any) | 2 GetItem + 1 Query per 500 mailboxes or per MB of them, whichever is more, + the same for users and, when the user is in a group, for groups (in parallel; a group marked `deleting` grants nothing) |
+//! | permission snapshot (tenant, user, all mailboxes and users; the groups for a user in any; the ownership book) | 2 GetItem + 1 Query per 500 mailboxes or per MB of them, whichever is more, + the same for users and, when the user is in a group, for groups, + the book (in parallel; a group marked `deleting` grants nothing) |
+//! | ownership book of a tenant (its domains, its confirmations, the platform domains) | 2 Query (domains per page of 500, confirmations) + 1 GetItem, in parallel; + 1 GetItem (the holder) per domain of a confirmed address |
+//! | claim a domain / assign one (create, holding) | 1 TransactWriteItems (claim, name) / (claim, name, platform-wide claim conditioned on `attribute_not_exists`) |
+//! | get a claim / the holder of a name | 1 GetItem / 1 GetItem |
+//! | a tenant's claims / every tenant's claims | 1 Query per page / 1 Query per page on GSI1 (`DOMAINS`) |
+//! | update a claim, holding unchanged (a re-check) | 1 conditional PutItem (on `version` and the name) |
+//! | verify / lapse a claim (holding changes) | 1 TransactWriteItems (claim; platform-wide claim put if free or its own / deleted if its own) |
+//! | a claim write whose condition failed (lost race, stale version, or a retry that had succeeded: `Ok`) | the write + 1 GetItem (the claim, compared with `after`) |
+//! | delete a claim (holding / not) | 1 TransactWriteItems (claim, name, platform-wide claim / claim, name) |
+//! | confirmations: create / replace / get / list / delete | 1 PutItem (`attribute_not_exists`) / 1 conditional PutItem / 1 GetItem / 1 Query / 1 DeleteItem |
+//! | platform domains: set / read | 1 PutItem / 1 GetItem |
 //! | append one audit record / a batch | 1 PutItem / 1 BatchWriteItem per 25 (unprocessed items sent again) |
 //! | audit page by time range, newest first (any filter) | 8 Query, one per shard, in parallel (`SK BETWEEN`, backwards); user and outcome are filters on the range |
 //! | audit page by mailbox | 8 Query on GSI1, one per shard |
@@ -79,7 +95,10 @@
 //! ~1,000 writes/s of one key; the price is a read fan-out of 8 Query per
 //! page, which only the audit page pays. Mailbox creation and deletion
 //! write the tenant's count item, never the tenant item, whose GSI1 entry
-//! shares the single `TENANTS` key with every other tenant.
+//! shares the single `TENANTS` key with every other tenant. Every claim's
+//! GSI1 entry shares the single `DOMAINS` key (the re-check reads them all
+//! in one Query per page); claims are written when claimed, checked (once
+//! a day) and released, far below one key's write rate.
 //!
 //! DynamoDB ends every Query response at 1 MB, whatever `Limit` says, and
 //! reports the rest only through `LastEvaluatedKey`: every list follows it
@@ -91,14 +110,28 @@
 //!
 //! Quota, the app-password cap and address uniqueness are conditions
 //! inside one TransactWriteItems, so concurrent creations cannot exceed
-//! the quota or the cap, or claim an address twice. Users, groups and
+//! the quota or the cap, or claim an address twice. Platform-wide claims
+//! work the same way: a sending domain that holds (`verified`, `assigned`)
+//! owns the one `DOMAIN#<name>` item, put in the transaction of the state
+//! change on the condition that it is free or already its own and deleted
+//! in the transaction that lapses or deletes the claim, so of ten tenants
+//! verifying one name at once exactly one wins; another tenant's claim
+//! answers `Conflict` with `domain_claimed`. A claim write whose condition
+//! failed reads the claim once: if it already equals `after` (a retried
+//! write that had succeeded) the answer is `Ok`. A system mailbox's address
+//! owns `SYSADDR#<address>` the same way (tenant creation; an address move
+//! takes the new item and frees the old in one transaction). Tables of
+//! releases before these claims hold no `SYSADDR#` items for their
+//! existing system mailboxes: `DynamoStore::claim_system_addresses`, run
+//! once after the upgrade, claims them (the tenant created first keeps a
+//! shared one); until then an existing address is claimed when it moves. Users, groups and
 //! mailboxes are replaced only while their `version` is the one read (no
 //! lost update; see `dynamo/versioned.rs` for how group references stay
 //! consistent with a concurrent group deletion). A transaction cancelled because of a
 //! concurrent transaction (`TransactionConflict`) is retried with backoff.
 //! Reads of single items and base-table queries are strongly consistent;
-//! queries on GSI1 (tenant list, token list, audit by mailbox) are
-//! eventually consistent. Expired audit records are filtered on read and
+//! queries on GSI1 (tenant list, token list, audit by mailbox, every
+//! tenant's domain claims) are eventually consistent. Expired audit records are filtered on read and
 //! deleted by DynamoDB TTL.
 
 mod counter;

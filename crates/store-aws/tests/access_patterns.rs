@@ -54,7 +54,7 @@ async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
     // Tenants.
     let new = new_tenant("cost.example", 5);
     s.create_tenant(&new).await.unwrap();
-    assert_eq!(sent(&log), ["TransactWriteItems(6)"], "create tenant");
+    assert_eq!(sent(&log), ["TransactWriteItems(7)"], "create tenant");
     let t = new.tenant.id;
     s.get_tenant(t).await.unwrap();
     assert_eq!(sent(&log), ["GetItem"], "get tenant");
@@ -141,8 +141,9 @@ async fn every_row_of_the_access_pattern_table_costs_what_it_says() {
     snapshot.sort();
     assert_eq!(
         snapshot,
-        ["GetItem", "GetItem", "Query", "Query", "Query"],
-        "permission snapshot (mailboxes, users and, for a user in a group, groups)"
+        ["GetItem", "GetItem", "GetItem", "Query", "Query", "Query", "Query", "Query"],
+        "permission snapshot (tenant, user, platform domains; mailboxes, users, domains, confirmations and, \
+         for a user in a group, groups)"
     );
     assert!(snap.user.groups.contains(&g.id));
     // A group marked `deleting` (a deletion beyond one transaction, under way) grants nothing.
@@ -296,4 +297,95 @@ async fn a_group_deletion_past_one_transaction_costs_what_the_table_says() {
     );
     let users = s.list_users(t, &PageRequest::new(500, None)).await.unwrap().items;
     assert!(users.iter().all(|u| u.groups.is_empty() && u.version == 2));
+}
+
+/// The rows of sending domains, confirmations, the platform domains and
+/// the platform-wide claims (system addresses, domains).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_domain_rows_of_the_access_pattern_table_cost_what_they_say() {
+    use sendas_core::model::{AddressConfirmation, DomainState, PlatformDomains, SendingDomain};
+    let (s, _, _, log) = recorded_table().await;
+    let first = PageRequest::first();
+    sent(&log);
+    let new = new_tenant_owning("own.example", 2);
+    s.create_tenant(&new).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(10)"], "create tenant with one assigned domain");
+    let t = new.tenant.id;
+    let other = new_tenant("rival.example", 2);
+    s.create_tenant(&other).await.unwrap();
+    sent(&log);
+
+    // Claims: pending (holds nothing), verified (takes the platform-wide claim), lapsed (frees it).
+    let name = sendas_core::DomainName::parse("claimed.example").unwrap();
+    let mut pending = sendas_core::service::domains::assigned(t, name.clone(), Timestamp::now()).expect("a claim");
+    pending.state = DomainState::Pending;
+    s.create_domain(&pending).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)"], "claim a domain (claim, name)");
+    let held = sendas_core::service::domains::assigned(other.tenant.id, name.clone(), Timestamp::now()).unwrap();
+    s.create_domain(&held).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(3)"], "assign a domain (claim, name, platform-wide claim)");
+    s.get_domain(t, pending.id).await.unwrap();
+    s.domain_holder(&name).await.unwrap();
+    assert_eq!(sent(&log), times("GetItem", 2), "get a claim; the holder of a name");
+    s.list_domains(t, &first).await.unwrap();
+    s.list_all_domains(&first).await.unwrap();
+    assert_eq!(sent(&log), times("Query", 2), "a tenant's claims; every claim (GSI1)");
+    let checked = SendingDomain { version: pending.version + 1, ..pending.clone() };
+    s.update_domain(&pending, &checked).await.unwrap();
+    assert_eq!(sent(&log), ["PutItem"], "update a claim, no change of holding (a re-check)");
+    let refused = SendingDomain { state: DomainState::Verified, version: checked.version + 1, ..checked.clone() };
+    assert!(s.update_domain(&checked, &refused).await.is_err());
+    assert_eq!(sent(&log), ["TransactWriteItems(2)", "GetItem"], "verify what another tenant holds: refused");
+    s.delete_domain(&held).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(3)"], "release a claim that holds");
+    s.update_domain(&checked, &refused).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)"], "verify (claim, platform-wide claim)");
+    s.update_domain(&checked, &refused).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)", "GetItem"], "the same write retried: Ok");
+    let lapsed = SendingDomain { state: DomainState::Lapsed, version: refused.version + 1, ..refused.clone() };
+    s.update_domain(&refused, &lapsed).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)"], "lapse (claim, platform-wide claim freed)");
+    s.delete_domain(&lapsed).await.unwrap();
+    assert_eq!(sent(&log), ["TransactWriteItems(2)"], "delete a claim that holds nothing");
+
+    // Confirmations and the platform domains.
+    let c = AddressConfirmation {
+        tenant_id: t,
+        address: address("ceo@small.example"),
+        code_hash: Some("ab".repeat(32)),
+        code_expires_at: Some(Timestamp(1_000)),
+        failed_tries: 0,
+        sent: vec![Timestamp(10)],
+        confirmed_at: None,
+        version: 1,
+    };
+    s.put_confirmation(None, &c).await.unwrap();
+    let done = AddressConfirmation { confirmed_at: Some(Timestamp(20)), version: 2, ..c.clone() };
+    s.put_confirmation(Some(&c), &done).await.unwrap();
+    s.get_confirmation(t, &c.address).await.unwrap();
+    s.list_confirmations(t).await.unwrap();
+    s.delete_confirmation(t, &c.address).await.unwrap();
+    assert_eq!(
+        sent(&log),
+        ["PutItem", "PutItem", "GetItem", "Query", "DeleteItem"],
+        "confirmations: create, replace, get, list, delete"
+    );
+    let p = PlatformDomains { domains: vec![], sender: Some(address("no-reply@mail.saas.example")) };
+    s.put_platform_domains(&p).await.unwrap();
+    s.get_platform_domains().await.unwrap();
+    assert_eq!(sent(&log), ["PutItem", "GetItem"], "platform domains: set, read");
+
+    // The system mailbox's address: unique across the platform, moved with its claim.
+    let before = new.system_mailbox.clone();
+    let mut moved = before.clone();
+    moved.address = address("system@mail.saas.example");
+    moved.version += 1;
+    s.update_mailbox(&before, &moved).await.unwrap();
+    assert_eq!(
+        sent(&log),
+        ["TransactWriteItems(5)"],
+        "move a system mailbox's address (mailbox, both address claims, both system-address claims)"
+    );
+    s.delete_mailbox(t, moved.id).await.unwrap();
+    assert_eq!(sent(&log), ["GetItem", "TransactWriteItems(3)", "DeleteItem"], "delete a system mailbox");
 }

@@ -39,6 +39,57 @@ mod dynamodb {
             sendas_core::testing::contract::send_counters_never_pass_a_limit(counter).await;
         }
 
+        /// A table of an older release has no system-address claims: claiming them afterwards
+        /// gives each address to the tenant created first, once.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn system_addresses_of_an_older_table_are_claimed_afterwards() {
+            use sendas_core::ports::TenantStore;
+            use sendas_core::testing::fixtures::new_tenant;
+            let aws = AwsEndpoint::shared();
+            let client = aws_sdk_dynamodb::Client::new(&aws.sdk_config(Principal::Admin).await);
+            let (table, _) = aws.fresh_names();
+            create_table(&client, &table).await.expect("create table");
+            let store = sendas_store_aws::DynamoStore::new(client.clone(), &table);
+            let (first, second) = (new_tenant("older.example", 1), new_tenant("older.example", 1));
+            let unclaim = |address: String| {
+                let (client, table) = (client.clone(), table.clone());
+                async move {
+                    client
+                        .delete_item()
+                        .table_name(table)
+                        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(format!("SYSADDR#{address}")))
+                        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("SYSADDR".into()))
+                        .send()
+                        .await
+                        .expect("delete the claim")
+                }
+            };
+            // As an older release wrote them: the same system address in two tenants, no claims.
+            store.create_tenant(&first).await.expect("first");
+            unclaim(first.system_mailbox.address.to_string()).await;
+            store.create_tenant(&second).await.expect("second, as the older release allowed");
+            unclaim(second.system_mailbox.address.to_string()).await;
+            assert_eq!(store.claim_system_addresses().await.expect("claim"), 1);
+            assert_eq!(store.claim_system_addresses().await.expect("again"), 0, "idempotent");
+            let claim = client
+                .get_item()
+                .table_name(&table)
+                .key(
+                    "PK",
+                    aws_sdk_dynamodb::types::AttributeValue::S(format!("SYSADDR#{}", first.system_mailbox.address)),
+                )
+                .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("SYSADDR".into()))
+                .send()
+                .await
+                .expect("read the claim")
+                .item
+                .expect("a claim");
+            let holder = claim.get("tenant_id").and_then(|v| v.as_s().ok()).cloned();
+            assert_eq!(holder, Some(first.tenant.id.to_string()), "the tenant created first keeps it");
+            let third = new_tenant("older.example", 1);
+            assert!(matches!(store.create_tenant(&third).await, Err(sendas_core::StoreError::Conflict(_))));
+        }
+
         /// A DynamoDB that accepts connections and never answers: a take fails within its
         /// timeout instead of holding the tenant's leases.
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -279,3 +279,81 @@ async fn the_send_function_reads_appends_audit_claims_keys_and_nothing_else() {
     let unknown = sendas_core::MailboxId::generate();
     denied(send.secrets.put_secret(&SecretRef::mailbox(t, unknown), &"x".to_owned().into()).await, "create a secret");
 }
+
+/// Sending domains, confirmations and the platform domains: the platform
+/// function assigns and releases domains (tenant creation included) and
+/// sets the platform domains and a system mailbox's address; the mailboxes
+/// function (which serves the domain routes) claims, verifies and confirms;
+/// the proxy and the send function read what the permission snapshot needs
+/// and write none of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn domains_are_written_by_the_platform_and_mailboxes_functions_and_only_read_by_the_senders() {
+    use sendas_core::model::{AddressConfirmation, DomainState, PlatformDomains, SendingDomain};
+    use sendas_core::ports::{ConfirmationStore, DomainStore, SettingsStore};
+    let (table, prefix, admin, _) = admin_table().await;
+    let log = RequestCounter::default();
+    let platform = principal(Principal::FnPlatform, &table, &prefix, &log).await;
+    let mailboxes = principal(Principal::FnMailboxes, &table, &prefix, &log).await;
+
+    // The operator: a tenant with an assigned domain, the platform domains, the system address.
+    let new = new_tenant_owning("iam-domains.example", 2);
+    platform.store.create_tenant(&new).await.expect("platform: create a tenant with an assigned domain");
+    let t = new.tenant.id;
+    let platform_domains = PlatformDomains {
+        domains: vec![sendas_core::DomainName::parse("mail.saas.example").unwrap()],
+        sender: Some(address("no-reply@mail.saas.example")),
+    };
+    platform.store.put_platform_domains(&platform_domains).await.expect("platform: the platform domains");
+    let mut moved = new.system_mailbox.clone();
+    moved.address = address("tenant-1@mail.saas.example");
+    moved.version += 1;
+    platform.store.update_mailbox(&new.system_mailbox, &moved).await.expect("platform: a system mailbox's address");
+    assert_eq!(platform.store.list_all_domains(&PageRequest::first()).await.unwrap().items, new.domains);
+
+    // The admin, through the mailboxes function: claim, verify, confirm an address.
+    let name = sendas_core::DomainName::parse("claimed.iam-domains.example").unwrap();
+    let mut pending = sendas_core::service::domains::assigned(t, name.clone(), Timestamp::now()).unwrap();
+    pending.state = DomainState::Pending;
+    mailboxes.store.create_domain(&pending).await.expect("mailboxes: claim a domain");
+    let verified = SendingDomain { state: DomainState::Verified, version: pending.version + 1, ..pending.clone() };
+    mailboxes.store.update_domain(&pending, &verified).await.expect("mailboxes: verify it");
+    assert_eq!(mailboxes.store.domain_holder(&name).await.unwrap(), Some((t, pending.id)));
+    let c = AddressConfirmation {
+        tenant_id: t,
+        address: address("ceo@small.example"),
+        code_hash: Some("ab".repeat(32)),
+        code_expires_at: Some(Timestamp(1_000)),
+        failed_tries: 0,
+        sent: vec![Timestamp(10)],
+        confirmed_at: None,
+        version: 1,
+    };
+    mailboxes.store.put_confirmation(None, &c).await.expect("mailboxes: send a code");
+    let done = AddressConfirmation { confirmed_at: Some(Timestamp(20)), version: 2, ..c.clone() };
+    mailboxes.store.put_confirmation(Some(&c), &done).await.expect("mailboxes: the code entered");
+    platform.store.delete_domain(&verified).await.expect("platform: release a domain");
+    platform.store.create_domain(&verified).await.expect("platform: assign it again");
+
+    // The senders read the ownership book, and write none of it.
+    let u = user(t, "iam-domains-user", &[new.company.id]);
+    admin.create_user(&u).await.unwrap();
+    for who in [Principal::ProxyTask, Principal::FnSend, Principal::FnMe] {
+        let f = principal(who, &table, &prefix, &log).await;
+        sendas_core::service::ownership::book(&f.store, t).await.expect("the ownership book");
+        sendas_core::service::permissions::snapshot(&f.store, t, u.id).await.expect("the snapshot");
+        assert_eq!(f.store.list_confirmations(t).await.unwrap(), vec![done.clone()]);
+        assert_eq!(f.store.get_platform_domains().await.unwrap(), platform_domains);
+        if who == Principal::FnMe {
+            continue; // `me` may put and delete items (its credentials); its policy names no partition
+        }
+        let other = SendingDomain { id: sendas_core::DomainId::generate(), ..pending.clone() };
+        denied(f.store.create_domain(&other).await, "a sender: claim a domain");
+        let lapsed = SendingDomain { state: DomainState::Lapsed, version: verified.version + 1, ..verified.clone() };
+        denied(f.store.update_domain(&verified, &lapsed).await, "a sender: lapse a domain");
+        denied(
+            f.store.put_confirmation(Some(&done), &AddressConfirmation { version: 3, ..done.clone() }).await,
+            "a confirmation",
+        );
+        denied(f.store.put_platform_domains(&PlatformDomains::default()).await, "a sender: the platform domains");
+    }
+}

@@ -5,7 +5,7 @@ use crate::error::unavailable;
 use crate::keys::*;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-use sendas_core::model::{AuditFilter, AuditRecord, SystemRelay};
+use sendas_core::model::{AuditFilter, AuditRecord, PlatformDomains, SystemRelay};
 use sendas_core::ports::{AuditStore, Page, PageRequest, SettingsStore};
 use sendas_core::{StoreError, TenantId, Timestamp};
 
@@ -160,6 +160,20 @@ impl SettingsStore for DynamoStore {
     }
     async fn put_system_relay(&self, relay: &SystemRelay) -> Result<(), StoreError> {
         let item = item_with_keys(relay, &[(PK, PLATFORM.into()), (SK, SYSTEM_RELAY_SK.into())])?;
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+    async fn get_platform_domains(&self) -> Result<PlatformDomains, StoreError> {
+        Ok(self.get_item(PLATFORM.into(), PLATFORM_DOMAINS_SK).await?.map(decode).transpose()?.unwrap_or_default())
+    }
+    async fn put_platform_domains(&self, domains: &PlatformDomains) -> Result<(), StoreError> {
+        let item = item_with_keys(domains, &[(PK, PLATFORM.into()), (SK, PLATFORM_DOMAINS_SK.into())])?;
         self.client()
             .put_item()
             .table_name(self.table())

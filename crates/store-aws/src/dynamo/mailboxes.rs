@@ -1,5 +1,6 @@
 //! Mailboxes: the quota counter on the tenant item and the per-tenant
-//! address claims, both enforced inside one transaction.
+//! address claims, both enforced inside one transaction; a system
+//! mailbox's address also claimed platform-wide (`SYSADDR#<address>`).
 
 use super::versioned::{claim_group, mailbox_sk, put_mailbox};
 use super::{DynamoStore, Item, decode, failed, item_with_keys, n, s, tx};
@@ -22,6 +23,28 @@ pub(crate) fn address_claim(m: &Mailbox) -> Result<Item, StoreError> {
         (SK.to_owned(), s(address_sk(&m.address))),
         ("mailbox_id".to_owned(), s(m.id.to_string())),
     ]))
+}
+
+/// The platform-wide claim of a system mailbox's address (system addresses are unique across the platform).
+pub(crate) fn system_address_claim(m: &Mailbox) -> Item {
+    HashMap::from([
+        (PK.to_owned(), s(system_address_pk(&m.address))),
+        (SK.to_owned(), s(SYSTEM_ADDRESS_SK)),
+        ("tenant_id".to_owned(), s(m.tenant_id.to_string())),
+        ("mailbox_id".to_owned(), s(m.id.to_string())),
+    ])
+}
+
+/// Frees `m`'s system-address claim: never another tenant's; a mailbox
+/// created before the claims existed has none to free.
+fn free_system_address(table: &str, m: &Mailbox) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+    let mine = HashMap::from([(":sys_t".to_owned(), s(m.tenant_id.to_string()))]);
+    tx::delete(
+        table,
+        system_address_pk(&m.address),
+        SYSTEM_ADDRESS_SK.into(),
+        Some(("attribute_not_exists(PK) OR tenant_id = :sys_t", mine)),
+    )
 }
 
 fn claim_is_mine(m: &Mailbox) -> (&'static str, HashMap<String, aws_sdk_dynamodb::types::AttributeValue>) {
@@ -96,6 +119,12 @@ impl MailboxStore for DynamoStore {
             )?);
             items.push(tx::put_new(self.table(), address_claim(m)?)?);
         }
+        let system_moves = moves && m.system;
+        if system_moves {
+            // Items 3 and 4: the platform-wide claim moves with the address.
+            items.push(free_system_address(self.table(), before)?);
+            items.push(tx::put_new(self.table(), system_address_claim(m))?);
+        }
         for g in m.access.groups.difference(&before.access.groups) {
             items.push(claim_group(self.table(), t, *g)?);
         }
@@ -105,6 +134,9 @@ impl MailboxStore for DynamoStore {
                 .why_not_written(tenant_pk(t), mailbox_sk(m.id), |_: Mailbox| StoreError::VersionMismatch)
                 .await),
             Err(r) if moves && (failed(&r, 1) || failed(&r, 2)) => Err(StoreError::Conflict("address taken".into())),
+            Err(r) if system_moves && (failed(&r, 3) || failed(&r, 4)) => {
+                Err(StoreError::Conflict("another tenant's system mailbox has this address".into()))
+            }
             Err(_) => Err(StoreError::MissingGroup),
         }
     }
@@ -119,7 +151,9 @@ impl MailboxStore for DynamoStore {
             tx::delete(self.table(), tenant_pk(tenant), mailbox_sk(id), Some(exists))?,
             tx::delete(self.table(), tenant_pk(tenant), address_sk(&m.address), Some(claim_is_mine(&m)))?,
         ];
-        if !m.system {
+        if m.system {
+            items.push(free_system_address(self.table(), &m)?);
+        } else {
             items.push(tx::update(
                 self.table(),
                 tenant_pk(tenant),

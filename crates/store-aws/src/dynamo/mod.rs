@@ -3,6 +3,7 @@
 
 mod audit;
 mod directory;
+mod domains;
 mod idempotency;
 mod mailboxes;
 mod templates;
@@ -357,11 +358,23 @@ pub(crate) mod tx {
         condition: &str,
         values: HashMap<String, AttributeValue>,
     ) -> Result<TransactWriteItem, StoreError> {
+        put_if_named(table, item, condition, HashMap::new(), values)
+    }
+
+    /// Put on a condition with attribute-name aliases (a model field may be a reserved word).
+    pub(crate) fn put_if_named(
+        table: &str,
+        item: Item,
+        condition: &str,
+        names: HashMap<String, String>,
+        values: HashMap<String, AttributeValue>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let put = built(
             Put::builder()
                 .table_name(table)
                 .set_item(Some(item))
                 .condition_expression(condition)
+                .set_expression_attribute_names((!names.is_empty()).then_some(names))
                 .set_expression_attribute_values((!values.is_empty()).then_some(values))
                 .build(),
         )?;

@@ -17,7 +17,7 @@ use sendas_core::{GroupId, StoreError, TenantId};
 use std::collections::HashMap;
 
 /// Items in one TransactWriteItems (DynamoDB's limit).
-const MAX_TRANSACTION_ITEMS: usize = 100;
+pub(crate) const MAX_TRANSACTION_ITEMS: usize = 100;
 /// Rounds a group deletion makes against concurrent edits before it gives up.
 const ROUNDS: usize = 8;
 
