@@ -39,9 +39,11 @@ trap 'status=$?; [ "$status" = 0 ] || print_timings "  (FAILED)"' EXIT
 
 step "system tools (Debian packages)"
 # curl, jq (README walk-through); swaks with TLS and AUTH support, msmtp (real clients);
-# Dovecot submission and Postfix with Cyrus SASL (real upstreams: scripts/upstreams).
+# Dovecot submission and Postfix with Cyrus SASL (real upstreams: scripts/upstreams);
+# Knot DNS (the authoritative server of sendas_testkit::dns: each test starts its own knotd on
+# a free loopback port with its own socket, so a system knot service, if apt starts one, is never used).
 packages=(curl jq swaks libnet-ssleay-perl libauthen-sasl-perl msmtp
-  dovecot-core dovecot-submissiond postfix sasl2-bin libsasl2-modules)
+  dovecot-core dovecot-submissiond postfix sasl2-bin libsasl2-modules knot)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -5,12 +5,15 @@
 //! `scripts/upstream_smtp.py`, from the project's `.venv`) and records what
 //! it accepted; [`Moto`] a private AWS-compatible server with IAM enforced
 //! (its principals: [`aws`], feature `aws`); the real upstreams of
-//! `scripts/upstreams/` (Dovecot, Postfix, a token endpoint: [`upstreams`], feature `upstreams`); [`Forwarder`] an endpoint that
+//! `scripts/upstreams/` (Dovecot, Postfix, a token endpoint: [`upstreams`], feature `upstreams`); an
+//! authoritative DNS server (Knot DNS) whose records a test sets ([`dns`], feature `dns`); [`Forwarder`] an endpoint that
 //! can be cut and restored; [`free_port`] finds a loopback port; [`repo_root`] the checkout.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "dns")]
+pub mod dns;
 mod forwarder;
 #[cfg(feature = "upstreams")]
 pub mod upstreams;
