@@ -118,8 +118,7 @@ impl std::fmt::Debug for HickoryDns {
 
 impl HickoryDns {
     /// A resolver that asks `config.servers` (UDP, TCP for truncated
-    /// answers). Must be called inside a Tokio runtime only when it is
-    /// used, not when it is built.
+    /// answers). Building needs no runtime; the lookups run on Tokio.
     pub fn new(config: &DnsConfig) -> Result<HickoryDns, DnsConfigError> {
         if config.servers.is_empty() {
             return Err(DnsConfigError::NoServers);
@@ -286,8 +285,10 @@ mod tests {
         assert_eq!(HickoryDns::new(&DnsConfig::new(vec![])).err(), Some(DnsConfigError::NoServers));
         let zero = DnsConfig { timeout: Duration::ZERO, ..DnsConfig::new(one.clone()) };
         assert_eq!(HickoryDns::new(&zero).err(), Some(DnsConfigError::ZeroTimeout));
-        let zero = DnsConfig { attempts: 0, ..DnsConfig::new(one) };
+        let zero = DnsConfig { attempts: 0, ..DnsConfig::new(one.clone()) };
         assert_eq!(HickoryDns::new(&zero).err(), Some(DnsConfigError::ZeroAttempts));
+        // A good one builds outside a Tokio runtime.
+        assert!(HickoryDns::new(&DnsConfig::new(one)).is_ok());
     }
 
     #[test]
