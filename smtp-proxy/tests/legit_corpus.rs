@@ -20,7 +20,7 @@
 mod support;
 
 use sendas_core::model::{DisplayNamePolicy, Mailbox, MailboxFlags, MailboxScope, Name, Role, User};
-use sendas_core::policy::{MessageDenial, NameGuard, Originators, Usage, check_message, skeleton, usable_mailboxes};
+use sendas_core::policy::{MessageDenial, NameGuard, Originators, OwnershipBook, Usage, check_message, skeleton, usable_mailboxes};
 use sendas_core::service::{directory, mailboxes};
 use sendas_core::testing::fixtures;
 use sendas_core::testing::{MemorySecretStore, MemoryStore};
@@ -215,7 +215,7 @@ fn display_names_of_the_corpus_against_200_other_users() {
     let guard = |users: &[User], mailboxes: &[Mailbox], policy: DisplayNamePolicy| {
         let mailboxes: Vec<Mailbox> =
             mailboxes.iter().map(|m| Mailbox { display_name_policy: policy, ..m.clone() }).collect();
-        let mut usable = usable_mailboxes(&tenant, &alice, &mailboxes);
+        let mut usable = usable_mailboxes(&tenant, &alice, &mailboxes, &OwnershipBook::assigning(&mailboxes));
         let everyone: Vec<&User> = users.iter().chain([&alice]).collect();
         usable.names = NameGuard::new(&alice, everyone, &mailboxes, &usable);
         usable

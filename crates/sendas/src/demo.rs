@@ -104,6 +104,8 @@ pub async fn seed(store: &dyn Store, secrets: &dyn SecretStore, api: &str, opera
         company_name: Some("Academy".into()),
         system_address: "system@demo.example".into(),
         mailbox_quota: Some(5),
+        // The operator assigns the demo domain (SPEC §5: "its domain assigned as verified by the operator").
+        domains: vec!["demo.example".into()],
     };
     let created = tenants::create(store, &op, input).await.map_err(err)?;
     let t = created.tenant.id;
@@ -225,18 +227,19 @@ async fn permissions_of(
     u: UserId,
 ) -> anyhow::Result<(Vec<String>, Vec<String>, Vec<String>)> {
     let snap = permissions::snapshot(store, t, u).await.map_err(err)?;
+    let book = sendas_core::service::ownership::book(store, t).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let all = mailboxes::all_mailboxes(store, t).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut send = Vec::new();
     let mut not_send = Vec::new();
     let mut reply = Vec::new();
     for m in &all {
         let address = m.address.to_string();
-        if may_use(&snap.tenant, &snap.user, m, Usage::From).is_allowed() {
+        if may_use(&snap.tenant, &snap.user, m, book.of(m), Usage::From).is_allowed() {
             send.push(address.clone());
         } else {
             not_send.push(address.clone());
         }
-        if may_use(&snap.tenant, &snap.user, m, Usage::ReplyTo).is_allowed() {
+        if may_use(&snap.tenant, &snap.user, m, book.of(m), Usage::ReplyTo).is_allowed() {
             reply.push(address);
         }
     }

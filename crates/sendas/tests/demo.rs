@@ -21,6 +21,8 @@ async fn the_dropdowns_of_every_demo_user_agree_with_the_policy() {
     let router = sendas_api::router(sendas_api::AppState::with_defaults(b.store.clone(), b.secrets.clone()));
     let tenant = b.store.get_tenant(info.tenant_id).await.unwrap();
     let mailboxes = all_mailboxes(b.store.as_ref(), info.tenant_id).await.unwrap();
+    let book = sendas_core::service::ownership::book(b.store.as_ref(), info.tenant_id).await.unwrap();
+    assert!(mailboxes.iter().all(|m| book.of(m).is_owned()), "the operator assigned demo.example to the demo tenant");
     assert_eq!(mailboxes.len(), 5, "system, global, restricted, authenticated, reply-only");
     assert!(mailboxes.iter().any(|m| m.authenticated()) && mailboxes.iter().any(|m| m.flags.restricted));
     assert!(mailboxes.iter().any(|m| !m.flags.sender && m.flags.reply));
@@ -38,7 +40,7 @@ async fn the_dropdowns_of_every_demo_user_agree_with_the_policy() {
         let want = |usage| -> BTreeSet<String> {
             mailboxes
                 .iter()
-                .filter(|m| may_use(&tenant, &user, m, usage).is_allowed())
+                .filter(|m| may_use(&tenant, &user, m, book.of(m), usage).is_allowed())
                 .map(|m| m.address.to_string())
                 .collect()
         };

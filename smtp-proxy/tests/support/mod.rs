@@ -78,6 +78,7 @@ pub async fn seed(store: Arc<dyn Store>) -> World {
             company_name: None,
             system_address: "system@tenant.example".into(),
             mailbox_quota: Some(10),
+            domains: vec!["tenant.example".into(), "ténant.example".into()],
         },
     )
     .await

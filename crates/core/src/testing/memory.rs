@@ -309,6 +309,9 @@ impl MailboxStore for MemoryStore {
     async fn delete_mailbox(&self, tenant: TenantId, id: MailboxId) -> Result<(), StoreError> {
         let mut d = self.data();
         let m = d.mailboxes.remove(&(tenant, id)).ok_or(StoreError::NotFound)?;
+        if m.system {
+            d.system_addresses.remove(&m.address);
+        }
         d.addresses.remove(&(tenant, m.address));
         d.health.remove(&(tenant, id));
         Ok(())
