@@ -37,6 +37,7 @@ struct World {
     user_b: User,
     group: String,
     mailbox: String,
+    domain: String,
     template: String,
     cred_a: String,
     cred_b: String,
@@ -86,6 +87,8 @@ async fn world(backend: Backend) -> World {
         .put(&format!("/v1/tenants/{}/mailboxes/{mailbox}/password", a.id), &a.admin, json!({"password": "pw"}))
         .await;
     expect(&pw, 204);
+    let d = api.post(&format!("/v1/tenants/{}/domains", a.id), &a.admin, json!({"name": "claimed-a.example"})).await;
+    let domain = expect(&d, 201)["id"].as_str().unwrap().to_owned();
     let tpl = api.post(&format!("/v1/tenants/{}/templates", a.id), &a.admin, template_body()).await;
     let template = expect(&tpl, 201)["id"].as_str().unwrap().to_owned();
     let ca = api.post("/v1/me/smtp-credentials", &user_a.token, json!({"name": "c"})).await;
@@ -109,6 +112,7 @@ async fn world(backend: Backend) -> World {
         user_b,
         group,
         mailbox,
+        domain,
         template,
         cred_a,
         cred_b,
@@ -140,6 +144,7 @@ impl World {
             .replace("{company_id}", &self.a.company)
             .replace("{group_id}", &self.group)
             .replace("{mailbox_id}", &self.mailbox)
+            .replace("{domain_id}", &self.domain)
             .replace("{template_id}", &self.template)
             .replace("{credential_id}", cred)
             .replace("{token_id}", token_id)
@@ -148,9 +153,13 @@ impl World {
     /// A valid body for each operation that takes one.
     fn body(&self, operation: &str, who: Who) -> Option<Value> {
         Some(match operation {
-            "create_tenant" => json!({"name": "c.example", "system_address": "system@c.example"}),
+            "create_tenant" => json!({"name": "c.example", "system_address": "system@c.example", "domains": ["c.example"]}),
             "update_tenant" => json!({"mailbox_quota": 9}),
             "put_system_relay" => json!({"kind": "outbox", "dir": "/tmp/outbox"}),
+            "put_platform_domains" => json!({"domains": ["saas.example"], "sender": "no-reply@saas.example"}),
+            "claim_domain" => json!({"name": "new-a.example"}),
+            "assign_domain" => json!({"name": "assigned-a.example"}),
+            "set_system_address" => json!({"address": "system-2@a.example"}),
             "create_operator_token" => json!({"name": "another"}),
             "create_company" | "update_company" | "create_group" | "update_group" => json!({"name": "Name"}),
             "create_user" => json!({"login": "new-user", "name": "New", "companies": [self.a.company]}),

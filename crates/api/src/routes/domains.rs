@@ -24,7 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Lists the tenant's sending domains with their states and records.
-#[utoipa::path(get, path = "/tenants/{tenant_id}/domains", tag = "domains",
+#[utoipa::path(get, path = "/tenants/{tenant_id}/domains", tag = "mailboxes",
     security(("bearer" = ["operator", "admin"])), params(("tenant_id" = String, Path)),
     responses((status = 200, body = List<DomainView>), (status = "4XX", body = Problem)))]
 async fn list_domains(
@@ -39,7 +39,7 @@ async fn list_domains(
 /// Claims a domain: answers the TXT record to publish (`pending`), or
 /// `review` for a look-alike of another tenant's or a platform domain.
 /// `409 domain_claimed` if another tenant holds it.
-#[utoipa::path(post, path = "/tenants/{tenant_id}/domains", tag = "domains",
+#[utoipa::path(post, path = "/tenants/{tenant_id}/domains", tag = "mailboxes",
     security(("bearer" = ["admin"])), params(("tenant_id" = String, Path)), request_body = DomainBody,
     responses((status = 201, body = DomainView), (status = "4XX", body = Problem)))]
 async fn claim_domain(
@@ -55,7 +55,7 @@ async fn claim_domain(
 use sendas_core::service::domains::DomainStatus;
 
 /// Reads one sending domain.
-#[utoipa::path(get, path = "/tenants/{tenant_id}/domains/{domain_id}", tag = "domains",
+#[utoipa::path(get, path = "/tenants/{tenant_id}/domains/{domain_id}", tag = "mailboxes",
     security(("bearer" = ["operator", "admin"])), params(("tenant_id" = String, Path), ("domain_id" = String, Path)),
     responses((status = 200, body = DomainView), (status = "4XX", body = Problem)))]
 async fn get_domain(
@@ -68,7 +68,7 @@ async fn get_domain(
 
 /// Releases a sending domain: its mailboxes stop being usable at once. An
 /// admin may drop its own claim; an assigned one only the operator releases.
-#[utoipa::path(delete, path = "/tenants/{tenant_id}/domains/{domain_id}", tag = "domains",
+#[utoipa::path(delete, path = "/tenants/{tenant_id}/domains/{domain_id}", tag = "mailboxes",
     security(("bearer" = ["operator", "admin"])), params(("tenant_id" = String, Path), ("domain_id" = String, Path)),
     responses((status = 204), (status = "4XX", body = Problem)))]
 async fn release_domain(
@@ -82,7 +82,7 @@ async fn release_domain(
 
 /// Looks the ownership record up in the DNS now and answers what the
 /// resolver said (`last_check`); found → `verified`.
-#[utoipa::path(post, path = "/tenants/{tenant_id}/domains/{domain_id}/verify", tag = "domains",
+#[utoipa::path(post, path = "/tenants/{tenant_id}/domains/{domain_id}/verify", tag = "mailboxes",
     security(("bearer" = ["operator", "admin"])), params(("tenant_id" = String, Path), ("domain_id" = String, Path)),
     responses((status = 200, body = DomainView), (status = "4XX", body = Problem)))]
 async fn verify_domain(

@@ -137,7 +137,7 @@ pub struct Tenant {
 
 /// Creates a tenant through the API as the operator.
 pub async fn create_tenant(api: &TestApi, op: &str, domain: &str, quota: u32) -> Tenant {
-    let body = json!({"name": domain, "system_address": format!("system@{domain}"), "mailbox_quota": quota});
+    let body = json!({"name": domain, "system_address": format!("system@{domain}"), "mailbox_quota": quota, "domains": [domain]});
     let a = api.post("/v1/tenants", op, body).await;
     let v = expect(&a, 201);
     Tenant {
