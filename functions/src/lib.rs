@@ -11,6 +11,7 @@
 //! | `SENDAS_TABLE` | DynamoDB table | required |
 //! | `SENDAS_SECRET_PREFIX` | Secrets Manager name prefix | `sendas/` |
 //! | `SENDAS_SECRET_TTL_SECONDS` | secret cache TTL | `60` |
+//! | `SENDAS_DNS_SERVERS` | resolvers for domain ownership checks (`ip[:port]`, comma-separated) | `/etc/resolv.conf`'s |
 //! | `RUST_LOG` | log filter (JSON logs to stdout → CloudWatch) | `info` |
 
 use sendas_api::{AppState, Area};
@@ -43,6 +44,8 @@ pub struct FunctionConfig {
     pub relay: RelayOptions,
     /// The sending limits' windows on a scaled clock (tests only; never read from the environment).
     pub limits_clock_for_tests: Option<ScaledClock>,
+    /// The resolvers that look ownership records up (empty: no lookups, every check a resolver failure).
+    pub dns_servers: Vec<std::net::SocketAddr>,
 }
 
 impl FunctionConfig {
@@ -59,6 +62,12 @@ impl FunctionConfig {
             secret_ttl: Duration::from_secs(ttl),
             relay,
             limits_clock_for_tests: None,
+            dns_servers: match std::env::var("SENDAS_DNS_SERVERS") {
+                Ok(list) => sendas_dns::parse_servers(&list)?,
+                Err(_) => {
+                    sendas_dns::resolv_conf_servers(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default())
+                }
+            },
         })
     }
 }
@@ -79,7 +88,13 @@ pub fn aws_router_with(area: Area, config: &FunctionConfig, aws: &aws_config::Sd
     let store = DynamoStore::new(dynamo, config.table.clone());
     let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(aws), config.secret_prefix.clone());
     let secrets = Arc::new(CachedSecrets::new(Arc::new(secrets), config.secret_ttl));
-    let state = AppState::standalone(Arc::new(store), secrets, config.relay.clone()).with_limiter(Arc::new(limiter));
+    let mut state =
+        AppState::standalone(Arc::new(store), secrets, config.relay.clone()).with_limiter(Arc::new(limiter));
+    if !config.dns_servers.is_empty()
+        && let Ok(dns) = sendas_dns::HickoryDns::new(&sendas_dns::DnsConfig::new(config.dns_servers.clone()))
+    {
+        state = state.with_dns(Arc::new(dns));
+    }
     sendas_api::router_for(&[area], state)
 }
 

@@ -67,6 +67,7 @@ async fn every_function_answers_api_gateway_v2_events() {
         secret_ttl: Duration::from_secs(60),
         relay: sendas_relay::RelayOptions::new(Duration::from_secs(10)),
         limits_clock_for_tests: None,
+        dns_servers: vec![],
     };
     // Each function with its own principal's keys, as deployed.
     let mut functions = Vec::new();

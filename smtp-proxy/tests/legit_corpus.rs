@@ -20,7 +20,9 @@
 mod support;
 
 use sendas_core::model::{DisplayNamePolicy, Mailbox, MailboxFlags, MailboxScope, Name, Role, User};
-use sendas_core::policy::{MessageDenial, NameGuard, Originators, OwnershipBook, Usage, check_message, skeleton, usable_mailboxes};
+use sendas_core::policy::{
+    MessageDenial, NameGuard, Originators, OwnershipBook, Usage, check_message, skeleton, usable_mailboxes,
+};
 use sendas_core::service::{directory, mailboxes};
 use sendas_core::testing::fixtures;
 use sendas_core::testing::{MemorySecretStore, MemoryStore};

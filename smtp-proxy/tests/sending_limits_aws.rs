@@ -123,6 +123,7 @@ async fn two_proxy_processes_and_http_share_the_limits_on_dynamodb() {
         secret_ttl: Duration::from_secs(30),
         relay: sendas_smtp_proxy::relay::RelayOptions::new(Duration::from_secs(5)),
         limits_clock_for_tests: Some(clock),
+        dns_servers: vec![],
     };
     let send_role = aws.sdk_config(Principal::FnSend).await;
     let http = sendas_functions::aws_router_with(sendas_api::Area::Send, &config, &send_role);

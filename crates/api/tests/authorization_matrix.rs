@@ -153,7 +153,9 @@ impl World {
     /// A valid body for each operation that takes one.
     fn body(&self, operation: &str, who: Who) -> Option<Value> {
         Some(match operation {
-            "create_tenant" => json!({"name": "c.example", "system_address": "system@c.example", "domains": ["c.example"]}),
+            "create_tenant" => {
+                json!({"name": "c.example", "system_address": "system@c.example", "domains": ["c.example"]})
+            }
             "update_tenant" => json!({"mailbox_quota": 9}),
             "put_system_relay" => json!({"kind": "outbox", "dir": "/tmp/outbox"}),
             "put_platform_domains" => json!({"domains": ["saas.example"], "sender": "no-reply@saas.example"}),

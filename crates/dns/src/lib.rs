@@ -263,6 +263,30 @@ fn mnemonic(code: ResponseCode) -> String {
     name.to_owned()
 }
 
+/// The servers a composition root uses when none are configured: the
+/// `nameserver` lines of a resolv.conf text (port 53). The library itself
+/// never reads the system's configuration.
+pub fn resolv_conf_servers(text: &str) -> Vec<SocketAddr> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("nameserver"))
+        .filter_map(|rest| rest.trim().parse::<IpAddr>().ok())
+        .map(|ip| SocketAddr::new(ip, 53))
+        .collect()
+}
+
+/// Parses a comma-separated list of `ip` or `ip:port` / `[ip6]:port` (port 53 when absent).
+pub fn parse_servers(list: &str) -> Result<Vec<SocketAddr>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<SocketAddr>()
+                .or_else(|_| s.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+                .map_err(|_| format!("not a DNS server address: {s:?}"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,6 +80,14 @@ struct ServeArgs {
     /// table, e.g. `max_connections = 5000`); unset keys keep their defaults.
     #[arg(long, env = "SENDAS_SMTP_LIMITS")]
     smtp_limits: Option<PathBuf>,
+    /// DNS servers that look domain ownership records up (`ip[:port]`,
+    /// comma-separated); default: the nameservers of /etc/resolv.conf.
+    #[arg(long, env = "SENDAS_DNS_SERVERS")]
+    dns_servers: Option<String>,
+    /// Seconds between two runs of the re-check of sending domains (each
+    /// domain is looked up again once it was last checked 24 h ago).
+    #[arg(long, env = "SENDAS_RECHECK_EVERY_SECONDS", default_value_t = 3600)]
+    recheck_every_seconds: u64,
     #[command(flatten)]
     backend: BackendArgs,
 }
@@ -112,6 +120,13 @@ async fn main() -> anyhow::Result<()> {
                 demo: args.demo,
                 smtp_addr: args.smtp_addr,
                 smtp_tls_addr: args.smtp_tls_addr,
+                dns_servers: match &args.dns_servers {
+                    Some(list) => sendas_dns::parse_servers(list).map_err(anyhow::Error::msg)?,
+                    None => sendas_dns::resolv_conf_servers(
+                        &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+                    ),
+                },
+                recheck_every: std::time::Duration::from_secs(args.recheck_every_seconds.max(1)),
                 smtp_limits: match &args.smtp_limits {
                     None => sendas_smtp_proxy::config::Limits::default(),
                     Some(path) => {

@@ -30,6 +30,10 @@ pub struct ServeOptions {
     pub local_store: bool,
     /// Limits of the SMTP proxy.
     pub smtp_limits: sendas_smtp_proxy::config::Limits,
+    /// The resolvers of domain ownership checks (empty: every check a resolver failure).
+    pub dns_servers: Vec<SocketAddr>,
+    /// How often the re-check of sending domains runs.
+    pub recheck_every: std::time::Duration,
 }
 
 /// Prepares the store (operator token, system relay, demo) and serves the
@@ -86,14 +90,23 @@ pub async fn run(
         demo::save(&opts.data_dir, &info)?;
         print_demo(&opts, &info);
     }
+    let dns: std::sync::Arc<dyn sendas_core::ports::DnsLookup> = if opts.dns_servers.is_empty() {
+        std::sync::Arc::new(sendas_core::ports::NoResolver)
+    } else {
+        std::sync::Arc::new(sendas_dns::HickoryDns::new(&sendas_dns::DnsConfig::new(opts.dns_servers.clone()))?)
+    };
+    tokio::spawn(recheck_domains(backends.store.clone(), dns.clone(), opts.recheck_every));
     let router = crate::web::with_web(
-        sendas_api::router(AppState::new(
-            backends.store.clone(),
-            backends.secrets.clone(),
-            proxy.relay.clone(),
-            proxy.verifier.clone(),
-            proxy.limiter.clone(),
-        )),
+        sendas_api::router(
+            AppState::new(
+                backends.store.clone(),
+                backends.secrets.clone(),
+                proxy.relay.clone(),
+                proxy.verifier.clone(),
+                proxy.limiter.clone(),
+            )
+            .with_dns(dns),
+        ),
         crate::web::smtp_client_config(proxy.addr, proxy.tls_addr),
     );
     println!(
@@ -126,6 +139,31 @@ async fn sweep_audit(store: std::sync::Arc<dyn sendas_core::ports::Store>) {
             tracing::warn!(error = %e, "audit retention sweep failed");
         }
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
+
+/// The in-process timer of the re-check of sending domains (on AWS an EventBridge schedule).
+async fn recheck_domains(
+    store: std::sync::Arc<dyn sendas_core::ports::Store>,
+    dns: std::sync::Arc<dyn sendas_core::ports::DnsLookup>,
+    every: std::time::Duration,
+) {
+    let rules = sendas_core::service::domains::Recheck::default();
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let now = sendas_core::Timestamp::now();
+        match sendas_core::service::domains::recheck_due(store.as_ref(), dns.as_ref(), now, &rules).await {
+            Ok(r) if r.checked > 0 => tracing::info!(
+                checked = r.checked,
+                verified = r.verified,
+                lapsed = r.lapsed,
+                failed = r.failed,
+                "sending domains re-checked"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "re-check of sending domains failed"),
+        }
     }
 }
 

@@ -20,6 +20,11 @@ use tower::ServiceExt;
 
 /// The API over a fresh table and secret prefix on the shared moto.
 pub async fn dynamodb_api() -> TestApi {
+    dynamodb_api_with_dns(Arc::new(sendas_core::ports::NoResolver)).await
+}
+
+/// [`dynamodb_api`] looking ownership records up with `dns`.
+pub async fn dynamodb_api_with_dns(dns: Arc<dyn sendas_core::ports::DnsLookup>) -> TestApi {
     let aws = AwsEndpoint::shared();
     let (table, prefix) = aws.fresh_names();
     let admin = aws.sdk_config(Principal::Admin).await;
@@ -33,7 +38,8 @@ pub async fn dynamodb_api() -> TestApi {
         let state = AppState::with_defaults(
             Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone())),
             Arc::new(SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&config), prefix.clone())),
-        );
+        )
+        .with_dns(dns.clone());
         areas.push((area, sendas_api::router_for(&[area], state)));
     }
     let areas = Arc::new(areas);

@@ -38,7 +38,16 @@ pub struct Answer {
 
 impl TestApi {
     pub fn new(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> Self {
-        let router = sendas_api::router(AppState::with_defaults(store.clone(), secrets.clone()));
+        Self::with_dns(store, secrets, Arc::new(sendas_core::ports::NoResolver))
+    }
+
+    /// Looking ownership records up with `dns`.
+    pub fn with_dns(
+        store: Arc<dyn Store>,
+        secrets: Arc<dyn SecretStore>,
+        dns: Arc<dyn sendas_core::ports::DnsLookup>,
+    ) -> Self {
+        let router = sendas_api::router(AppState::with_defaults(store.clone(), secrets.clone()).with_dns(dns));
         TestApi { router, store, secrets }
     }
 
