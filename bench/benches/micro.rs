@@ -74,11 +74,15 @@ fn policy(c: &mut Criterion) {
             m
         })
         .collect();
+    let book = sendas_core::policy::OwnershipBook::assigning(&mailboxes);
     c.bench_function("may_use, one mailbox", |b| {
-        b.iter(|| may_use(black_box(&tenant), black_box(&user), black_box(&mailboxes[7]), Usage::From))
+        b.iter(|| {
+            let m = black_box(&mailboxes[7]);
+            may_use(black_box(&tenant), black_box(&user), m, book.of(m), Usage::From)
+        })
     });
     c.bench_function("usable_mailboxes, 500 mailboxes (permission snapshot)", |b| {
-        b.iter(|| usable_mailboxes(black_box(&tenant), black_box(&user), black_box(&mailboxes)))
+        b.iter(|| usable_mailboxes(black_box(&tenant), black_box(&user), black_box(&mailboxes), black_box(&book)))
     });
 }
 

@@ -5,6 +5,8 @@
 //! owned domains usable by nobody — on memory, SQLite and DynamoDB (moto,
 //! each area as its function's IAM principal).
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use sendas_core::Timestamp;
