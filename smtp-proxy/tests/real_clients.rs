@@ -129,6 +129,36 @@ async fn dynamodb_every_client_sends_the_allowed_message_and_is_refused_the_forb
     scenario(store, secrets).await;
 }
 
+async fn ownership_refusals(net: &Net, ports: &Ports, password: &str) {
+    use sendas_core::model::{MailboxFlags, MailboxScope, Role};
+    use sendas_core::service::mailboxes;
+    let admin = Role::Admin { tenant_id: net.world.tenant };
+    let input = mailboxes::MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
+        address: "ceo@unowned.example".into(),
+        display_name: "CEO".into(),
+        scope: MailboxScope::Global,
+        flags: MailboxFlags { sender: true, reply: true, restricted: false, enabled: true },
+        smtp: None,
+    };
+    mailboxes::create(net.world.store.as_ref(), &admin, net.world.tenant, input).await.unwrap();
+    let before = (net.mailbox_upstream.delivered().len(), net.system_upstream.delivered().len());
+    for (envelope, header, code) in [
+        ("ceo@unowned.example", "<ceo@unowned.example>", "553 5.7.1"),
+        ("a@tenant.example", "CEO <ceo@unowned.example>", "550 5.7.1"),
+    ] {
+        let (file, _) = message_file(header, "unowned");
+        let (pw, ports) = (password.to_owned(), Ports { submission: ports.submission, implicit: ports.implicit });
+        let envelope = envelope.to_owned();
+        let (ok, out) =
+            tokio::task::spawn_blocking(move || send(Client::Swaks, &ports, &pw, &envelope, &file)).await.unwrap();
+        assert!(!ok && out.contains(code), "an unowned address must get {code}:\n{out}");
+    }
+    let after = (net.mailbox_upstream.delivered().len(), net.system_upstream.delivered().len());
+    assert_eq!(before, after, "nothing reached an upstream");
+}
+
 async fn scenario(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc<dyn sendas_core::ports::SecretStore>) {
     let net = start(store, secrets, support::limits_for_net()).await;
     let ports = Ports { submission: net.submission, implicit: net.implicit };
@@ -175,6 +205,10 @@ async fn scenario(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc<dyn se
         assert_eq!(net.mailbox_upstream.delivered().len(), n + 1, "{client:?}: the forbidden message was relayed");
     }
     assert!(net.system_upstream.delivered().is_empty());
+
+    // Rule 0: a mailbox of the tenant in a domain nobody proved (or another tenant's) is usable by
+    // nobody — swaks gets 553 5.7.1 at MAIL FROM, 550 5.7.1 for the header, nothing is relayed.
+    ownership_refusals(&net, &ports, &password).await;
 
     // A mailbox without its own server goes through the system relay, with the relay's credentials.
     let (file, bytes) = message_file("<system@tenant.example>", "via-system-relay");

@@ -36,6 +36,16 @@ enum Command {
     BootstrapOperator(BootstrapArgs),
     /// Print the OpenAPI document of the HTTP API (JSON) and exit.
     Openapi,
+    /// Print, per tenant, the domains its mailboxes use and whether it owns
+    /// each, flagging domains that several tenants use (JSON): the upgrade
+    /// path before address ownership is enforced. Read-only.
+    OwnershipReport(BackendOnly),
+}
+
+#[derive(Args)]
+struct BackendOnly {
+    #[command(flatten)]
+    backend: BackendArgs,
 }
 
 #[derive(Args)]
@@ -142,6 +152,20 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&sendas_api::openapi())?);
+            Ok(())
+        }
+        Command::OwnershipReport(args) => {
+            let backends = args.backend.open().await?;
+            let (tenants, shared) = sendas_core::service::upgrade::ownership_report(
+                backends.store.as_ref(),
+                &sendas_core::model::Role::Operator,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({"tenants": tenants, "shared_domains": shared}))?
+            );
             Ok(())
         }
         Command::BootstrapOperator(args) => {

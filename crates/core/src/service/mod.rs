@@ -17,6 +17,7 @@ pub mod settings;
 pub mod templates;
 pub mod tenants;
 pub mod tokens;
+pub mod upgrade;
 
 #[cfg(test)]
 mod tests;

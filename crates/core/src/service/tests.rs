@@ -502,3 +502,25 @@ fn debug_output_of_everything_holding_a_secret_hides_it() {
 }
 
 use crate::ports::{CredentialStore, TokenStore};
+
+#[test]
+fn the_upgrade_report_flags_a_domain_two_tenants_use() {
+    rt().block_on(async {
+        let store = MemoryStore::new();
+        let a = tenant(&store, "ua.example").await;
+        let b = tenant(&store, "ub.example").await;
+        for (t, address) in [(&a, "x@shared.example"), (&b, "y@shared.example"), (&a, "z@ua.example")] {
+            let admin = Role::Admin { tenant_id: t.tenant.id };
+            mailboxes::create(&store, &admin, t.tenant.id, input(address, MailboxScope::Global))
+                .await
+                .expect("mailbox");
+        }
+        let admin = Role::Admin { tenant_id: a.tenant.id };
+        assert!(matches!(super::upgrade::ownership_report(&store, &admin).await, Err(ServiceError::Forbidden(_))));
+        let (report, shared) = super::upgrade::ownership_report(&store, &OP).await.expect("report");
+        assert_eq!(shared.iter().map(|d| d.as_str()).collect::<Vec<_>>(), ["shared.example"]);
+        let of_a = report.iter().find(|t| t.tenant_id == a.tenant.id).expect("a");
+        let uses: Vec<_> = of_a.domains.iter().map(|u| (u.domain.as_str(), u.mailboxes, u.owned, u.shared)).collect();
+        assert_eq!(uses, [("shared.example", 1, 0, true), ("ua.example", 2, 2, false)], "system@ and z@ are owned");
+    });
+}
