@@ -31,7 +31,7 @@ fail() { echo "lambda runtime test failed: $*" >&2; cat "$log" >&2; exit 1; }
 for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
 
 created=$(curl -s -m 900 -w '\n%{http_code}' -H "Authorization: Bearer $op" -H 'Content-Type: application/json' \
-  -d '{"name":"lambda.example","system_address":"system@lambda.example"}' "$url/v1/tenants")
+  -d '{"name":"lambda.example","system_address":"system@lambda.example","domains":["lambda.example"]}' "$url/v1/tenants")
 [ "$(tail -1 <<<"$created")" = 201 ] || fail "create tenant: $created"
 tenant=$(head -1 <<<"$created" | jq -r .tenant.id)
 listed=$(curl -s -m 60 -H "Authorization: Bearer $op" "$url/v1/tenants")

@@ -85,7 +85,7 @@ async fn every_function_answers_api_gateway_v2_events() {
     sendas_core::ports::TokenStore::create_token(&store, &issued.token).await.unwrap();
     let op = secrecy::ExposeSecret::expose_secret(&issued.text).to_owned();
 
-    let body = json!({"name": "fn.example", "system_address": "system@fn.example"});
+    let body = json!({"name": "fn.example", "system_address": "system@fn.example", "domains": ["fn.example"]});
     let (status, _, created) = invoke(&platform, event("POST", "/v1/tenants", "", Some(&op), Some(body))).await;
     assert_eq!(status, 201, "{created}");
     let tenant = created["tenant"]["id"].as_str().unwrap().to_owned();

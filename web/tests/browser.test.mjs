@@ -258,6 +258,7 @@ await step('operator: a new tenant shows its admin token once; its sign-in link 
   await nav(op, 'Tenants');
   await op.getByLabel('Name', { exact: true }).fill('Second GmbH');
   await op.getByLabel('System mailbox address').fill('system@second.example');
+  await op.getByLabel('Domains of the tenant (assigned by you)').fill('second.example');
   await op.getByLabel('First company (optional)').fill('Head office');
   await op.getByRole('button', { name: 'Create' }).click();
   const signin = op.locator('[data-secret="signin-link"]');

@@ -16,6 +16,7 @@ export async function tenantsPage(ctx: Ctx): Promise<Node> {
   const message = messageSlot();
   const name = textField(t('name'), { name: 'name', required: true });
   const system = textField(t('system_address'), { name: 'system_address', type: 'email', required: true });
+  const domains = textField(t('assigned_domains'), { name: 'domains', hint: t('assigned_domains_hint') });
   const company = textField(t('first_company'), { name: 'company_name' });
   const quota = textField(t('quota'), { name: 'mailbox_quota', type: 'number', value: '1', min: '0', inputmode: 'numeric', hint: t('quota_hint') });
   const form: HTMLFormElement = h(
@@ -30,6 +31,7 @@ export async function tenantsPage(ctx: Ctx): Promise<Node> {
             created = await api.post<TenantCreated>('/tenants', {
               name: name.input.value.trim(),
               system_address: system.input.value.trim(),
+              domains: domains.input.value.split(',').map((d) => d.trim()).filter((d) => d !== ''),
               company_name: company.input.value.trim() || null,
               mailbox_quota: Number(quota.input.value),
             });
@@ -42,7 +44,7 @@ export async function tenantsPage(ctx: Ctx): Promise<Node> {
       },
     },
     h('h2', null, t('new_tenant')),
-    h('div', { class: 'grid-2' }, name.el, system.el, company.el, quota.el),
+    h('div', { class: 'grid-2' }, name.el, system.el, domains.el, company.el, quota.el),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('create'))),
   );
   const fresh = created;

@@ -509,6 +509,7 @@ fn the_upgrade_report_flags_a_domain_two_tenants_use() {
         let store = MemoryStore::new();
         let a = tenant(&store, "ua.example").await;
         let b = tenant(&store, "ub.example").await;
+        tenants::set_quota(&store, &OP, a.tenant.id, 5).await.expect("quota");
         for (t, address) in [(&a, "x@shared.example"), (&b, "y@shared.example"), (&a, "z@ua.example")] {
             let admin = Role::Admin { tenant_id: t.tenant.id };
             mailboxes::create(&store, &admin, t.tenant.id, input(address, MailboxScope::Global))
