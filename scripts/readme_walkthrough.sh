@@ -100,4 +100,20 @@ AGAIN=$(curl -s -H "Authorization: Bearer $ALICE" -H "Content-Type: application/
 HTTP_AUDIT=$(curl -s -H "Authorization: Bearer $ADMIN" "$API/v1/tenants/$TENANT/audit?mailbox_id=$MAILBOX")
 jq -e '[.items[] | select(.channel=="http" and .outcome=="accepted")] | length == 1' <<<"$HTTP_AUDIT" >/dev/null \
   || fail "audit of the HTTP send: $HTTP_AUDIT"
+
+# --- the README's domain claim: the record to publish; pending until it is found ---
+CLAIM=$(curl -sS -X POST "$API/v1/tenants/$TENANT/domains" -H "authorization: Bearer $ADMIN" \
+  -H 'content-type: application/json' -d '{"name": "seminars.example"}')
+[ "$(jq -r .state <<<"$CLAIM")" = pending ] || fail "the claim: $CLAIM"
+[ "$(jq -r '.records[0].name' <<<"$CLAIM")" = _sendas-challenge.seminars.example ] || fail "the record: $CLAIM"
+jq -e '.records[0].value | startswith("sendas-verification=")' <<<"$CLAIM" >/dev/null || fail "the value: $CLAIM"
+# (the quota is used up: the operator raises it first)
+OPERATOR=$(jq -r .tokens.operator "$DEMO")
+curl -s -X PATCH -H "Authorization: Bearer $OPERATOR" -H "Content-Type: application/json" \
+  "$API/v1/tenants/$TENANT" -d '{"mailbox_quota": 9}' >/dev/null
+PENDING=$(curl -s "${auth[@]}" -X POST "$API/v1/tenants/$TENANT/mailboxes" \
+  -d '{"address":"office@seminars.example","display_name":"Office","global":true,"sender":true,"reply":true}')
+[ "$(jq -r .ownership <<<"$PENDING")" = pending_domain ] || fail "a mailbox in a pending domain: $PENDING"
+curl -s -H "Authorization: Bearer $ALICE" "$API/v1/me/mailboxes" | jq -e '[.from[].address] | index("office@seminars.example") == null' \
+  >/dev/null || fail "alice may send from a pending domain"
 echo "README walk-through: ok"
