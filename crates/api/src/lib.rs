@@ -67,7 +67,9 @@ impl Area {
         match self {
             Area::Platform => routes::platform::routes(),
             Area::Directory => routes::directory::routes(),
-            Area::Mailboxes => routes::mailboxes::routes().merge(routes::domains::routes()),
+            Area::Mailboxes => {
+                routes::mailboxes::routes().merge(routes::domains::routes()).merge(routes::confirmations::routes())
+            }
             Area::Me => routes::me::routes(),
             Area::Send => send::routes(),
         }

@@ -281,3 +281,92 @@ async fn a_silent_resolver_lapses_a_domain_only_after_seven_days() {
     domains::recheck_due(&store, &dns, Timestamp(8 * 24 * HOUR), &rules).await.unwrap();
     assert_eq!(store.get_domain(t, d.id).await.unwrap().state, sendas_core::model::DomainState::Lapsed);
 }
+
+/// A confirmed single address through the real path: the code arrives in
+/// the system relay's outbox as a message from the platform's sender, is
+/// in no response, five wrong entries void it, the right one makes the
+/// mailbox usable, the daily limit holds, and a tenant proving the domain
+/// later ends the confirmation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_address_is_confirmed_with_the_mailed_code() {
+    let outbox = tempfile::tempdir().unwrap();
+    let api = TestApi::memory();
+    let op = api.operator_token().await;
+    let relay = json!({"kind": "outbox", "dir": outbox.path().display().to_string()});
+    expect(&api.put("/v1/system-relay", &op, relay).await, 200);
+    let a = create_tenant(&api, &op, "a-own.example", 5).await;
+    let b = create_tenant(&api, &op, "b-own.example", 5).await;
+    let alice = create_user(&api, &a, "alice-confirm").await;
+    let m =
+        api.post(&format!("/v1/tenants/{}/mailboxes", a.id), &a.admin, mailbox_body("Info@Small-Club.example")).await;
+    let info = expect(&m, 201)["id"].as_str().unwrap().to_owned();
+    assert_eq!(ownership_of(&api, &a, &info).await, "unconfirmed");
+    let path = format!("/v1/tenants/{}/mailboxes/{info}/confirmation", a.id);
+    let no_sender = api.post(&path, &a.admin, json!({})).await;
+    assert_eq!(no_sender.status.as_u16(), 409, "no platform sender yet: {}", no_sender.raw);
+    let put =
+        api.put("/v1/platform-domains", &op, json!({"domains": ["saas.example"], "sender": "no-reply@saas.example"}));
+    expect(&put.await, 200);
+
+    let mailed = |n: usize| {
+        let mut files: Vec<_> = std::fs::read_dir(outbox.path()).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        assert_eq!(files.len(), n, "messages in the outbox");
+        std::fs::read_to_string(files.last().unwrap()).unwrap()
+    };
+    let code_in = |message: &str| {
+        let body = message.replace("\r\n", "\n");
+        let after = body.split("lautet:\n\n").nth(1).expect("the German paragraph");
+        after.split_whitespace().next().unwrap().to_owned()
+    };
+    let sent = api.post(&path, &a.admin, json!({})).await;
+    assert_eq!(sent.status.as_u16(), 202, "{}", sent.raw);
+    let message = mailed(1);
+    let code = code_in(&message);
+    assert_eq!(code.len(), 8);
+    assert!(!sent.raw.contains(&code), "the code is in no response");
+    assert!(message.contains("From: sendas <no-reply@saas.example>"), "{message}");
+    assert!(message.contains("To: info@small-club.example"), "{message}");
+    assert!(message.contains("Auto-Submitted: auto-generated"), "{message}");
+    let subject = message.lines().find(|l| l.starts_with("Subject:")).unwrap();
+    assert!(!subject.contains(&code), "the code is not in the Subject");
+    assert!(!message.contains("a-own.example"), "no text of the tenant's (not its name)");
+
+    let enter = |c: &str| {
+        let (p, token, body) = (format!("{path}/code"), a.admin.clone(), json!({"code": c}));
+        let api = &api;
+        async move { api.post(&p, &token, body).await }
+    };
+    for i in 1..=5 {
+        let wrong = enter("ZZZZZZZZ").await;
+        assert_eq!(wrong.status.as_u16(), 422, "try {i}: {}", wrong.raw);
+    }
+    assert_eq!(expect(&enter(&code).await, 409)["type"], "code_locked", "five wrong tries void the code");
+    assert_eq!(ownership_of(&api, &a, &info).await, "unconfirmed");
+
+    expect(&api.post(&path, &a.admin, json!({})).await, 202);
+    let code = code_in(&mailed(2));
+    let done = enter(&code.to_lowercase()).await;
+    assert!(expect(&done, 200)["confirmed_at"].is_string(), "{}", done.raw);
+    assert!(!done.raw.contains(&code));
+    assert_eq!(ownership_of(&api, &a, &info).await, "confirmed");
+    let dropdowns = api.get("/v1/me/mailboxes", &alice.token).await;
+    assert!(from_addresses(expect(&dropdowns, 200)).contains(&"info@small-club.example".to_owned()));
+
+    // Three codes per address a day.
+    expect(&api.post(&path, &a.admin, json!({})).await, 202);
+    assert_eq!(expect(&api.post(&path, &a.admin, json!({})).await, 429)["type"], "too_many_codes");
+    mailed(3);
+
+    // Never for an address in a platform domain or another tenant's domain.
+    let m = api.post(&format!("/v1/tenants/{}/mailboxes", a.id), &a.admin, mailbox_body("x@saas.example")).await;
+    let platform = expect(&m, 201)["id"].as_str().unwrap().to_owned();
+    let refused_path = format!("/v1/tenants/{}/mailboxes/{platform}/confirmation", a.id);
+    assert_eq!(api.post(&refused_path, &a.admin, json!({})).await.status.as_u16(), 422);
+    // B proves (here: is assigned) small-club.example: A's confirmation of an address in it ends.
+    let assign_path = format!("/v1/tenants/{}/domain-assignments", b.id);
+    expect(&api.post(&assign_path, &op, json!({"name": "small-club.example"})).await, 201);
+    assert_eq!(ownership_of(&api, &a, &info).await, "unconfirmed");
+    assert_eq!(expect(&api.post(&path, &a.admin, json!({})).await, 409)["type"], "domain_claimed");
+    mailed(3);
+}

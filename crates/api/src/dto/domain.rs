@@ -163,3 +163,32 @@ pub struct SystemAddressBody {
     /// In a platform domain or a domain of the tenant; unique across the platform.
     pub address: String,
 }
+
+/// An entered confirmation code.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeBody {
+    /// The 8 characters from the message (case, spaces and hyphens do not matter).
+    pub code: String,
+}
+
+impl std::fmt::Debug for CodeBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeBody { code: [redacted] }")
+    }
+}
+
+/// A mailbox address's confirmation (never the code).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConfirmationView {
+    /// The address, normalised.
+    pub address: String,
+    /// When it was confirmed; absent while unconfirmed.
+    pub confirmed_at: Option<String>,
+    /// Until when the code in flight is valid; absent when none waits.
+    pub code_expires_at: Option<String>,
+    /// Entries left for the code in flight.
+    pub tries_left: u32,
+    /// Codes sent to the address within 24 h (at most 3).
+    pub codes_sent_today: u32,
+}

@@ -7,6 +7,7 @@
 //! itself). The authorization matrix test reads them from the OpenAPI
 //! document.
 
+pub mod confirmations;
 pub mod directory;
 pub mod domains;
 pub mod mailboxes;

@@ -6,6 +6,7 @@
 //! caller of the right tenant without the right role gets `Forbidden`.
 
 pub mod audit;
+pub mod confirmations;
 pub mod credentials;
 pub mod directory;
 pub mod domains;
