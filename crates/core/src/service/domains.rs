@@ -368,7 +368,6 @@ pub async fn assign(
     now: Timestamp,
 ) -> Result<SendingDomain, ServiceError> {
     require_operator_for(caller, tenant)?;
-    require_operator(caller)?;
     store.get_tenant(tenant).await?;
     let platform = store.get_platform_domains().await?;
     let name = parse_claimable(input, &platform)?;
