@@ -21,9 +21,11 @@ step() {
   step_start=$(date +%s)
   log "$1"
 }
+# Free disk after each step, so a run that fills the disk shows where.
+disk_free() { df -Ph . 2>/dev/null | awk 'NR == 2 { print $4 }'; }
 step_done() {
   if [ -n "$step_name" ]; then
-    timings+=("$(printf '%6d s  %s%s' "$(($(date +%s) - step_start))" "$step_name" "${1:-}")")
+    timings+=("$(printf '%6d s  %6s free  %s%s' "$(($(date +%s) - step_start))" "$(disk_free)" "$step_name" "${1:-}")")
     step_name=""
   fi
 }
@@ -33,9 +35,10 @@ print_timings() {
   echo "step times:"
   local t
   for t in "${timings[@]}"; do echo "$t"; done
-  printf '%6d s  total\n' "$(($(date +%s) - script_start))"
+  printf '%6d s  %6s free  total\n' "$(($(date +%s) - script_start))" "$(disk_free)"
 }
 trap 'status=$?; [ "$status" = 0 ] || print_timings "  (FAILED)"' EXIT
+echo "disk: $(disk_free) free at the start"
 
 step "system tools (Debian packages)"
 # curl, jq (README walk-through); swaks with TLS and AUTH support, msmtp (real clients);
@@ -140,6 +143,13 @@ if [ "${SENDAS_SKIP_LAMBDA_E2E:-}" != 1 ]; then
   step "a Lambda function through cargo lambda's runtime emulation, on moto"
   bash scripts/lambda_runtime_test.sh
   passed=$((passed + 1))
+fi
+
+if [ "${SENDAS_PRUNE_TEST_BINARIES:-}" = 1 ]; then
+  step "delete the test executables that ran (SENDAS_PRUNE_TEST_BINARIES, set by .ci/run: CI's disk is small)"
+  # target/debug/sendas, used below, is a hard link and stays; the one test run again below
+  # (fuzz.sh: differential) is linked again from the libraries, which stay.
+  find target/debug/deps -maxdepth 1 -type f -perm -u+x ! -name '*.so' -delete
 fi
 
 if [ "${SENDAS_SKIP_ARTIFACTS:-}" != 1 ]; then
