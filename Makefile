@@ -3,7 +3,7 @@
 # `sam build` (infra/template.yaml, BuildMethod: makefile, built in source:
 # samconfig.toml) calls `make build-<LogicalId>` for each Lambda function;
 # scripts/build_artifacts.sh calls `make release` once and then `sam build`.
-# Every target builds the same six binaries — the five functions and the
+# Every target builds the same seven binaries — the six functions and the
 # SMTP proxy — in ONE cargo invocation for ONE target triple
 # (aarch64-unknown-linux-musl: static, so `provided.al2023` runs it as it is
 # and the proxy's FROM-scratch image needs no libc). One invocation means
@@ -22,7 +22,8 @@ bin_DirectoryFunction := sendas-fn-directory
 bin_MailboxesFunction := sendas-fn-mailboxes
 bin_MeFunction := sendas-fn-me
 bin_SendFunction := sendas-fn-send
-FUNCTIONS := PlatformFunction DirectoryFunction MailboxesFunction MeFunction SendFunction
+bin_RecheckFunction := sendas-fn-recheck
+FUNCTIONS := PlatformFunction DirectoryFunction MailboxesFunction MeFunction SendFunction RecheckFunction
 BINARIES := $(foreach f,$(FUNCTIONS),$(bin_$(f))) sendas-smtp-proxy
 
 .PHONY: release $(addprefix build-,$(FUNCTIONS)) functions release-dir

@@ -1,7 +1,8 @@
 """The SAM template against the router's route table.
 
 `python infra/routes.py check OPENAPI.json` fails when a route of the API
-has no function event, an event has no route, an event is on the wrong
+has no function event, a scheduled function (the re-check) lacks its one
+schedule or grants more than its job, an event has no route, an event is on the wrong
 function (each function serves one area, the operation's OpenAPI tag), a
 function lacks the IAM actions its area's store calls need, or a policy of
 either template names an action IAM does not have (a transaction is
@@ -48,6 +49,38 @@ NEEDS = {
     "send": DYNAMO_READ
     | {"dynamodb:PutItem", "dynamodb:DeleteItem", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"},
 }
+
+
+# Functions no route reaches: each runs on one enabled schedule, has no HTTP
+# event, and may do exactly what its job needs (the re-check of sending
+# domains: list, read and write claims; no secret).
+SCHEDULED = {
+    "RecheckFunction": ("rate(1 hour)", {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}),
+}
+
+
+def schedule_problems(template):
+    problems = []
+    for name, res in template["Resources"].items():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        if name not in SCHEDULED and name not in FUNCTION_OF_AREA.values():
+            problems.append(f"{name} is neither an API area's function nor a scheduled one (infra/routes.py)")
+    for name, (rate, needs) in SCHEDULED.items():
+        res = template["Resources"].get(name)
+        if res is None:
+            problems.append(f"{name} (scheduled, {rate}) is missing")
+            continue
+        evs = list((res["Properties"].get("Events") or {}).values())
+        schedules = [e for e in evs if e.get("Type") == "Schedule"]
+        if len(evs) != 1 or len(schedules) != 1:
+            problems.append(f"{name}: expected exactly one Schedule event and nothing else, found {[e.get('Type') for e in evs]}")
+        elif schedules[0]["Properties"].get("Schedule") != rate or schedules[0]["Properties"].get("Enabled") is not True:
+            problems.append(f"{name}: its schedule is not an enabled {rate}")
+        granted = actions(template, name)
+        if granted != needs:
+            problems.append(f"{name} grants {sorted(granted)}, its job needs exactly {sorted(needs)}")
+    return problems
 
 
 def routes(doc):
@@ -127,6 +160,7 @@ def main():
             problems.append(f"{fn} lacks {sorted(missing)}")
         if area in ("directory", "me") and any(a.startswith("secretsmanager:") for a in actions(template, fn)):
             problems.append(f"{fn} must not touch Secrets Manager")
+    problems += schedule_problems(template)
     proxy, matches = decode_str(PROXY.read_text())
     if matches:
         sys.exit(f"proxy template does not parse: {matches}")
@@ -136,7 +170,8 @@ def main():
                 problems.append(f"{path} {resource}: {action} is not an IAM action (items of a transaction are authorised by their own actions)")
     if problems:
         sys.exit("infra/template.yaml does not match the API:\n  " + "\n  ".join(problems))
-    print(f"routes: {len(api)} operations, each on its area's function; IAM actions cover the store calls")
+    print(f"routes: {len(api)} operations, each on its area's function; IAM actions cover the store calls; "
+          f"{len(SCHEDULED)} scheduled function(s) on their schedule with only what their job needs")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ Principals (what the deployed code runs as):
 |---|---|
 | `admin`       | test setup (creating tables, seeding): allowed everything |
 | `fn-platform` | `Policies` of the function whose binary is `sendas-fn-platform` (infra/template.yaml) |
-| `fn-directory`, `fn-mailboxes`, `fn-me` | likewise |
+| `fn-directory`, `fn-mailboxes`, `fn-me`, `fn-send`, `fn-recheck` | likewise (`fn-recheck`: the scheduled re-check of sending domains) |
 | `proxy-task`  | the inline policies of the role the proxy's task definition names as `TaskRoleArn` (infra/proxy.yaml) |
 
 The templates are parsed (cfn-lint's loader, which knows the `!Ref`,
@@ -57,7 +57,7 @@ ID_WILDCARD = "?" * 32
 # The test naming: `Stage` names the API stack's table; the proxy stack takes the table's name.
 TEST_STAGE = f"test-{ID_PLACEHOLDER}"
 TEST_SECRET_PREFIX = f"sendas-test-{ID_PLACEHOLDER}/"
-PRINCIPALS = ["admin", "fn-platform", "fn-directory", "fn-mailboxes", "fn-me", "fn-send", "proxy-task"]
+PRINCIPALS = ["admin", "fn-platform", "fn-directory", "fn-mailboxes", "fn-me", "fn-send", "fn-recheck", "proxy-task"]
 ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 

@@ -157,7 +157,7 @@ step "sam validate --lint (infra/template.yaml)"
 sam validate --lint --template-file infra/template.yaml
 
 # ---- 2. one release build, then sam build ----------------------------------------------------------
-step "release build: make release (cargo zigbuild --release --target $triple: five functions and the proxy, one invocation)"
+step "release build: make release (cargo zigbuild --release --target $triple: six functions and the proxy, one invocation)"
 make -s -f Makefile release
 release_dir=$(make -s -f Makefile release-dir)
 static_aarch64() {
@@ -184,7 +184,7 @@ PY
 functions=$(make -s -f Makefile functions)
 [ "$(awk '{print $1, "makefile"}' <<<"$functions" | sort)" = "$(sort <<<"$template_functions")" ] \
   || fail "infra/template.yaml's functions [$(xargs <<<"$template_functions")] are not the Makefile's [$(xargs <<<"$functions")], each with BuildMethod makefile"
-expected="sendas-fn-directory sendas-fn-mailboxes sendas-fn-me sendas-fn-platform sendas-fn-send"
+expected="sendas-fn-directory sendas-fn-mailboxes sendas-fn-me sendas-fn-platform sendas-fn-recheck sendas-fn-send"
 [ "$(awk '{print $2}' <<<"$functions" | sort | xargs)" = "$expected" ] \
   || fail "the Makefile builds [$(awk '{print $2}' <<<"$functions" | xargs)], expected [$expected]"
 sam build

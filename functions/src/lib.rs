@@ -2,7 +2,8 @@
 //!
 //! One binary per [`Area`] (`sendas-fn-platform`, `sendas-fn-directory`,
 //! `sendas-fn-mailboxes`, `sendas-fn-me`, `sendas-fn-send`), each `lambda_http::run` of the
-//! same axum router the local command serves, restricted to its area.
+//! same axum router the local command serves, restricted to its area; and
+//! `sendas-fn-recheck`, the scheduled re-check of sending domains ([`recheck`]).
 //! AWS clients are built once per cold start; configuration comes from the
 //! environment:
 //!
@@ -13,6 +14,8 @@
 //! | `SENDAS_SECRET_TTL_SECONDS` | secret cache TTL | `60` |
 //! | `SENDAS_DNS_SERVERS` | resolvers for domain ownership checks (`ip[:port]`, comma-separated) | `/etc/resolv.conf`'s |
 //! | `RUST_LOG` | log filter (JSON logs to stdout → CloudWatch) | `info` |
+
+pub mod recheck;
 
 use sendas_api::{AppState, Area};
 use sendas_core::limiter::{Limiter, ScaledClock};

@@ -141,3 +141,95 @@ async fn every_function_answers_api_gateway_v2_events() {
     let (status, _, _) = invoke(&me, event("GET", "/v1/me", "", None, None)).await;
     assert_eq!(status, 401);
 }
+
+/// An EventBridge scheduled event, as the template's `Schedule` event delivers it.
+fn scheduled_event() -> Value {
+    json!({
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-12-07T10:00:00Z",
+        "region": "eu-central-1",
+        "resources": ["arn:aws:events:eu-central-1:123456789012:rule/sendas-test-RecheckFunctionHourly"],
+        "detail": {}
+    })
+}
+
+/// The scheduled re-check as deployed: the handler of `sendas-fn-recheck`
+/// (lambda_runtime's event type) signed as its own principal on moto with
+/// IAM enforced, looking records up at a real authoritative server (Knot),
+/// on a test clock: a verified domain whose record is answered missing for
+/// 72 h lapses, and verifies again when the record is back. An event that
+/// is not a scheduled event changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recheck_function_lapses_and_restores_a_domain_on_its_schedule() {
+    use sendas_core::model::DomainState;
+    use sendas_core::ports::{DomainStore, TenantStore};
+    use sendas_core::{DomainName, Timestamp};
+    use sendas_functions::recheck::DomainRecheck;
+    const HOUR: i64 = 3_600_000;
+
+    let aws = AwsEndpoint::shared();
+    let (table, secret_prefix) = aws.fresh_names();
+    let admin = aws.sdk_config(Principal::Admin).await;
+    sendas_store_aws::create_table(&aws_sdk_dynamodb::Client::new(&admin), &table).await.unwrap();
+    let knot = sendas_testkit::dns::AuthDns::builder().zone("recheck.example").start();
+    let config = FunctionConfig {
+        table: table.clone(),
+        secret_prefix,
+        secret_ttl: Duration::from_secs(60),
+        relay: sendas_relay::RelayOptions::new(Duration::from_secs(10)),
+        limits_clock_for_tests: None,
+        dns_servers: vec![knot.addr()],
+    };
+    let without_resolver = FunctionConfig { dns_servers: vec![], ..config.clone() };
+    let refused = DomainRecheck::aws(&without_resolver, &admin).err().expect("no resolver, no start");
+    assert!(refused.to_string().contains("no resolver"), "{refused}");
+    let recheck = DomainRecheck::aws(&config, &aws.sdk_config(Principal::FnRecheck).await).unwrap();
+
+    // A tenant with a verified domain whose record is published (seeded as the admin).
+    let store = sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&admin), table);
+    let new = sendas_core::testing::fixtures::new_tenant_owning("home.recheck.example", 1);
+    store.create_tenant(&new).await.unwrap();
+    let t = new.tenant.id;
+    let start = Timestamp::now();
+    let at = |hours: i64| Timestamp(start.millis() + hours * HOUR);
+    let name = DomainName::parse("recheck.example").unwrap();
+    let mut d = sendas_core::service::domains::assigned(t, name, start).unwrap();
+    d.state = DomainState::Verified;
+    store.create_domain(&d).await.unwrap();
+    knot.set_txt(&d.record_name(), &d.record_value());
+    let invoke = |hours: i64| {
+        let recheck = recheck.clone();
+        async move { recheck.handle(LambdaEvent::new(scheduled_event(), Context::default()), at(hours)).await }
+    };
+
+    let report = invoke(1).await.unwrap();
+    assert_eq!((report.checked, report.lapsed), (1, 0), "never checked: due at once");
+    assert_eq!(invoke(2).await.unwrap().checked, 0, "checked an hour ago: not due");
+    knot.remove_txt(&d.record_name());
+    for hours in [25, 49, 73] {
+        assert_eq!(invoke(hours).await.unwrap().checked, 1);
+        assert_eq!(store.get_domain(t, d.id).await.unwrap().state, DomainState::Verified, "{hours} h");
+    }
+    let report = invoke(97).await.unwrap();
+    assert_eq!(report.lapsed, 1, "missing at every check for 72 h: {report:?}");
+    let lapsed = store.get_domain(t, d.id).await.unwrap();
+    assert_eq!((lapsed.state, lapsed.lapsed_at), (DomainState::Lapsed, Some(at(97))));
+    assert_eq!(store.domain_holder(&d.name).await.unwrap(), None);
+
+    // Not a scheduled event (an API Gateway request): refused, nothing looked up or written.
+    knot.set_txt(&d.record_name(), &d.record_value());
+    let api_event = event("GET", "/v1/me", "", None, None);
+    let wrong = recheck.handle(LambdaEvent::new(api_event, Context::default()), at(130)).await;
+    assert!(wrong.unwrap_err().to_string().contains("not a scheduled event"));
+    let forged = json!({"source": "my.app", "detail-type": "Scheduled Event"});
+    assert!(recheck.handle(LambdaEvent::new(forged, Context::default()), at(130)).await.is_err());
+    assert_eq!(store.get_domain(t, d.id).await.unwrap(), lapsed);
+
+    let report = invoke(130).await.unwrap();
+    assert_eq!(report.verified, 1, "{report:?}");
+    assert_eq!(store.domain_holder(&d.name).await.unwrap(), Some((t, d.id)));
+}

@@ -87,13 +87,19 @@ pub(crate) const SYSTEM_RELAY_SK: &str = "SYSTEM_RELAY";
 /// The settings item of the platform domains (under `PLATFORM`).
 pub(crate) const PLATFORM_DOMAINS_SK: &str = "PLATFORM_DOMAINS";
 
-/// A tenant's claim of a sending domain (under `TENANT#<t>`).
+/// The partition of a tenant's claims of sending domains: apart from the
+/// tenant's other items, so the re-check's IAM principal may write claims
+/// (`CLAIMS#*`, `DOMAIN#*`) and nothing else of a tenant.
+pub(crate) fn claims_pk(t: impl Display) -> String {
+    format!("CLAIMS#{t}")
+}
+/// A tenant's claim of a sending domain (under `CLAIMS#<t>`).
 pub(crate) fn domain_sk(id: impl Display) -> String {
     format!("DOMAIN#{id}")
 }
 /// The SK prefix of a tenant's claims (`DOMAINNAME#` does not begin with it).
 pub(crate) const DOMAIN_PREFIX: &str = "DOMAIN#";
-/// The item that makes a name claimed once per tenant (under `TENANT#<t>`).
+/// The item that makes a name claimed once per tenant (under `CLAIMS#<t>`).
 pub(crate) fn domain_name_sk(name: &DomainName) -> String {
     format!("DOMAINNAME#{name}")
 }

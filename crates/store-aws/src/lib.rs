@@ -30,8 +30,8 @@
 //! | idempotency key (HTTP send) | `IDEMP#<t>#<u>` | `<key>` | | `expires_ms`, `ttl` |
 //! | mailbox health | `HEALTH#<t>` | `<m>` | | written by the relay when a login's outcome changes |
 //! | system-address claim | `SYSADDR#<address>` | `SYSADDR` | | `tenant_id`, `mailbox_id`: a system mailbox's address, unique across the platform |
-//! | sending domain (a tenant's claim) | `TENANT#<t>` | `DOMAIN#<id>` | `DOMAINS` / `<t>#<id>` | `version`, `state` |
-//! | a tenant's claimed name | `TENANT#<t>` | `DOMAINNAME#<name>` | | `domain_id` (a tenant claims a name once) |
+//! | sending domain (a tenant's claim) | `CLAIMS#<t>` | `DOMAIN#<id>` | `DOMAINS` / `<t>#<id>` | `version`, `state` |
+//! | a tenant's claimed name | `CLAIMS#<t>` | `DOMAINNAME#<name>` | | `domain_id` (a tenant claims a name once); claims have a partition of their own, so the re-check's principal writes them and nothing else |
 //! | platform-wide domain claim | `DOMAIN#<name>` | `DOMAIN` | | `tenant_id`, `domain_id`: exists exactly while that claim is `verified` or `assigned` |
 //! | confirmed address | `TENANT#<t>` | `CONFIRM#<address>` | | `version`; the code only as a hash |
 //! | system relay | `PLATFORM` | `SYSTEM_RELAY` | | |

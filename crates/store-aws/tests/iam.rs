@@ -357,3 +357,57 @@ async fn domains_are_written_by_the_platform_and_mailboxes_functions_and_only_re
         denied(f.store.put_platform_domains(&PlatformDomains::default()).await, "a sender: the platform domains");
     }
 }
+
+/// The scheduled re-check's principal (`fn-recheck`): lists every claim on
+/// GSI1, reads a claim, lapses it (freeing the platform-wide claim) and
+/// verifies it again (taking it); nothing else — no tenant, mailbox,
+/// confirmation, setting, secret, nor another tenant item under a claim's key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recheck_principal_reads_and_writes_domain_claims_and_nothing_else() {
+    use sendas_core::model::{AddressConfirmation, DomainState, SendingDomain};
+    use sendas_core::ports::{ConfirmationStore, DomainStore, SettingsStore};
+    let (table, prefix, admin, admin_secrets) = admin_table().await;
+    let log = RequestCounter::default();
+    let recheck = principal(Principal::FnRecheck, &table, &prefix, &log).await;
+    let new = new_tenant_owning("iam-recheck.example", 2);
+    admin.create_tenant(&new).await.unwrap();
+    let t = new.tenant.id;
+    let name = sendas_core::DomainName::parse("verified.iam-recheck.example").unwrap();
+    let mut verified = sendas_core::service::domains::assigned(t, name.clone(), Timestamp::now()).unwrap();
+    verified.state = DomainState::Verified;
+    admin.create_domain(&verified).await.unwrap();
+
+    let all = recheck.store.list_all_domains(&PageRequest::first()).await.expect("recheck: every claim");
+    assert_eq!(all.items.len(), 1 + new.domains.len());
+    assert_eq!(recheck.store.get_domain(t, verified.id).await.expect("recheck: a claim"), verified);
+    let lapsed = SendingDomain { state: DomainState::Lapsed, version: verified.version + 1, ..verified.clone() };
+    recheck.store.update_domain(&verified, &lapsed).await.expect("recheck: lapse a claim");
+    assert_eq!(admin.domain_holder(&name).await.unwrap(), None, "the lapse freed the platform-wide claim");
+    let again = SendingDomain { state: DomainState::Verified, version: lapsed.version + 1, ..lapsed.clone() };
+    recheck.store.update_domain(&lapsed, &again).await.expect("recheck: verified again");
+    assert_eq!(admin.domain_holder(&name).await.unwrap(), Some((t, verified.id)));
+
+    denied(recheck.store.get_tenant(t).await, "recheck: a tenant");
+    denied(recheck.store.get_mailbox(t, new.system_mailbox.id).await, "recheck: a mailbox");
+    denied(recheck.store.list_domains(t, &PageRequest::first()).await, "recheck: a tenant's claims by Query");
+    denied(recheck.store.get_platform_domains().await, "recheck: the platform domains");
+    denied(recheck.store.list_confirmations(t).await, "recheck: confirmations");
+    let c = AddressConfirmation {
+        tenant_id: t,
+        address: address("x@iam-recheck.example"),
+        code_hash: None,
+        code_expires_at: None,
+        failed_tries: 0,
+        sent: vec![],
+        confirmed_at: Some(Timestamp(1)),
+        version: 1,
+    };
+    denied(recheck.store.put_confirmation(None, &c).await, "recheck: confirm an address");
+    let mut renamed = new.system_mailbox.clone();
+    renamed.address = address("boss@iam-recheck.example");
+    renamed.version += 1;
+    denied(recheck.store.update_mailbox(&new.system_mailbox, &renamed).await, "recheck: a mailbox's address");
+    let secret = SecretRef::mailbox(t, new.system_mailbox.id);
+    admin_secrets.put_secret(&secret, &secrecy::SecretString::from("pw".to_owned())).await.unwrap();
+    denied(recheck.secrets.get_secret(&secret).await.map(|_| ()), "recheck: a secret");
+}

@@ -33,19 +33,22 @@ pub enum Principal {
     FnMe,
     /// The `send` Lambda function.
     FnSend,
+    /// The scheduled re-check of sending domains (`sendas-fn-recheck`).
+    FnRecheck,
     /// The SMTP proxy's ECS task role.
     ProxyTask,
 }
 
 impl Principal {
     /// Every principal.
-    pub const ALL: [Principal; 7] = [
+    pub const ALL: [Principal; 8] = [
         Principal::Admin,
         Principal::FnPlatform,
         Principal::FnDirectory,
         Principal::FnMailboxes,
         Principal::FnMe,
         Principal::FnSend,
+        Principal::FnRecheck,
         Principal::ProxyTask,
     ];
 
@@ -58,6 +61,7 @@ impl Principal {
             Principal::FnMailboxes => "fn-mailboxes",
             Principal::FnMe => "fn-me",
             Principal::FnSend => "fn-send",
+            Principal::FnRecheck => "fn-recheck",
             Principal::ProxyTask => "proxy-task",
         }
     }

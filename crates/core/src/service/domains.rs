@@ -294,7 +294,7 @@ pub async fn verify(
 }
 
 /// What one re-check run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RecheckReport {
     /// Claims looked up.
     pub checked: usize,

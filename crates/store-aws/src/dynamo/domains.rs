@@ -1,7 +1,7 @@
 //! Sending domains and confirmed addresses (the platform domains are a
 //! settings item beside the system relay, in `audit.rs`).
 //!
-//! A tenant's claim is `TENANT#<t>` / `DOMAIN#<id>` (listed by one Query,
+//! A tenant's claim is `CLAIMS#<t>` / `DOMAIN#<id>` (listed by one Query,
 //! and platform-wide on GSI1 under `DOMAINS`), with a `DOMAINNAME#<name>`
 //! item beside it so a tenant claims a name once. A claim that holds
 //! (`verified`, `assigned`) also owns the one item `DOMAIN#<name>` /
@@ -34,7 +34,7 @@ fn all_domains_sk(d: &SendingDomain) -> String {
 fn domain_item(d: &SendingDomain) -> Result<Item, StoreError> {
     item_with_keys(
         d,
-        &[(PK, tenant_pk(d.tenant_id)), (SK, domain_sk(d.id)), (GSI1PK, DOMAINS.into()), (GSI1SK, all_domains_sk(d))],
+        &[(PK, claims_pk(d.tenant_id)), (SK, domain_sk(d.id)), (GSI1PK, DOMAINS.into()), (GSI1SK, all_domains_sk(d))],
     )
 }
 
@@ -75,7 +75,7 @@ fn free_claim(table: &str, d: &SendingDomain) -> Result<TransactWriteItem, Store
 /// tenant creation).
 pub(crate) fn creation(table: &str, d: &SendingDomain) -> Result<Vec<TransactWriteItem>, StoreError> {
     let name = HashMap::from([
-        (PK.to_owned(), s(tenant_pk(d.tenant_id))),
+        (PK.to_owned(), s(claims_pk(d.tenant_id))),
         (SK.to_owned(), s(domain_name_sk(&d.name))),
         ("domain_id".to_owned(), s(d.id.to_string())),
     ]);
@@ -103,16 +103,16 @@ impl DomainStore for DynamoStore {
     }
 
     async fn get_domain(&self, tenant: TenantId, id: DomainId) -> Result<SendingDomain, StoreError> {
-        self.get(tenant_pk(tenant), domain_sk(id)).await
+        self.get(claims_pk(tenant), domain_sk(id)).await
     }
 
     async fn list_domains(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<SendingDomain>, StoreError> {
-        self.query_prefix(tenant_pk(tenant), DOMAIN_PREFIX, page, |d: &SendingDomain| d.id.to_string()).await
+        self.query_prefix(claims_pk(tenant), DOMAIN_PREFIX, page, |d: &SendingDomain| d.id.to_string()).await
     }
 
     async fn list_all_domains(&self, page: &PageRequest) -> Result<Page<SendingDomain>, StoreError> {
         self.query_gsi(DOMAINS.into(), page, |d: &SendingDomain| {
-            (tenant_pk(d.tenant_id), domain_sk(d.id), all_domains_sk(d))
+            (claims_pk(d.tenant_id), domain_sk(d.id), all_domains_sk(d))
         })
         .await
     }
@@ -132,7 +132,7 @@ impl DomainStore for DynamoStore {
         let claims = items.len() > 1;
         match self.write_items(items).await? {
             Ok(()) => Ok(()),
-            Err(_) => match self.get_item(tenant_pk(after.tenant_id), domain_sk(after.id)).await? {
+            Err(_) => match self.get_item(claims_pk(after.tenant_id), domain_sk(after.id)).await? {
                 None => Err(StoreError::NotFound),
                 Some(item) => {
                     let stored: SendingDomain = decode(item)?;
@@ -155,13 +155,13 @@ impl DomainStore for DynamoStore {
         let mut items = vec![
             tx::delete(
                 table,
-                tenant_pk(t),
+                claims_pk(t),
                 domain_sk(domain.id),
                 Some((&format!("attribute_exists(PK) AND {cond}"), values)),
             )?,
             tx::delete(
                 table,
-                tenant_pk(t),
+                claims_pk(t),
                 domain_name_sk(&domain.name),
                 Some(("attribute_not_exists(PK) OR domain_id = :d", mine)),
             )?,
@@ -172,7 +172,7 @@ impl DomainStore for DynamoStore {
         match self.transact(items).await? {
             Ok(()) => Ok(()),
             Err(_) => Err(self
-                .why_not_written(tenant_pk(t), domain_sk(domain.id), |_: SendingDomain| StoreError::VersionMismatch)
+                .why_not_written(claims_pk(t), domain_sk(domain.id), |_: SendingDomain| StoreError::VersionMismatch)
                 .await),
         }
     }
