@@ -1,7 +1,8 @@
 //! A mailbox password (and the system relay's) never appears in any
 //! response, log line or error; tokens and app passwords appear only in
-//! the one answer that issues them, never in a log line. Logging runs at
-//! TRACE and is captured for the whole scenario.
+//! the one answer that issues them, never in a log line; an address
+//! confirmation code appears only in the message that carries it. Logging
+//! runs at TRACE and is captured for the whole scenario.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -68,14 +69,34 @@ async fn passwords_and_tokens_stay_out_of_logs_and_responses() {
     answers.push(api.get("/v1/me", &user.token).await);
     assert_eq!(answers[4].body["ok"], true, "the scenario must really log in: {}", answers[4].raw);
 
+    // An address confirmation: the code goes out through the system relay (an outbox here), and
+    // is entered wrong once, then right.
+    let outbox = tempfile::tempdir().unwrap();
+    let relay = json!({"kind": "outbox", "dir": outbox.path().display().to_string()});
+    expect(&api.put("/v1/system-relay", &op, relay).await, 200);
+    let platform = json!({"domains": ["saas.example"], "sender": "no-reply@saas.example"});
+    expect(&api.put("/v1/platform-domains", &op, platform).await, 200);
+    let m = api.post(&format!("/v1/tenants/{}/mailboxes", t.id), &t.admin, mailbox_body("info@club.example")).await;
+    let confirmation =
+        format!("/v1/tenants/{}/mailboxes/{}/confirmation", t.id, expect(&m, 201)["id"].as_str().unwrap());
+    answers.push(api.post(&confirmation, &t.admin, json!({})).await);
+    let file = std::fs::read_dir(outbox.path()).unwrap().next().expect("the code's message").unwrap().path();
+    let message = std::fs::read_to_string(file).unwrap().replace("\r\n", "\n");
+    let code = message.split("lautet:\n\n").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    assert_eq!(code.len(), 8, "{message}");
+    answers.push(api.post(&format!("{confirmation}/code"), &t.admin, json!({"code": "ZZZZZZZZ"})).await);
+    answers.push(api.post(&format!("{confirmation}/code"), &t.admin, json!({"code": code})).await);
+    assert_eq!(answers.last().unwrap().status.as_u16(), 200, "{}", answers.last().unwrap().raw);
+    answers.push(api.get(&confirmation, &t.admin).await);
+
     for a in &answers {
-        for secret in [MAILBOX_PW, RELAY_PW, &app_password, &t.admin, &user.token, &op] {
+        for secret in [MAILBOX_PW, RELAY_PW, &app_password, &t.admin, &user.token, &op, &code] {
             assert!(!a.raw.contains(secret), "a secret is in a response: {}", a.raw);
         }
     }
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(logs.lines().count() >= answers.len(), "the requests were not logged");
-    for secret in [MAILBOX_PW, RELAY_PW, &app_password, &t.admin, &user.token, &op] {
+    for secret in [MAILBOX_PW, RELAY_PW, &app_password, &t.admin, &user.token, &op, &code] {
         assert!(!logs.contains(secret), "a secret is in the logs");
     }
 }
