@@ -70,7 +70,12 @@ impl Authenticator for FuzzAuth {
         let s = snapshot();
         match (login, password) {
             ("alice", "pw") => {
-                AuthOutcome::Ok(AuthedUser { tenant: s.tenant.id, user: s.user.id, login: "alice".into() })
+                AuthOutcome::Ok(AuthedUser {
+                tenant: s.tenant.id,
+                user: s.user.id,
+                login: "alice".into(),
+                credential: sendas_core::CredentialId::generate(),
+            })
             }
             ("locked", _) => AuthOutcome::LockedIp,
             ("busy", _) => AuthOutcome::Unavailable,
@@ -80,6 +85,10 @@ impl Authenticator for FuzzAuth {
 
     async fn snapshot(&self, _user: &AuthedUser) -> Result<Arc<PermissionSnapshot>, StoreError> {
         Ok(snapshot())
+    }
+
+    async fn still_valid(&self, _user: &AuthedUser) -> Result<bool, StoreError> {
+        Ok(true)
     }
 }
 

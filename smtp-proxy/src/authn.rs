@@ -6,7 +6,11 @@
 //! accepted without a store request for `snapshot_ttl`; so a revoked app
 //! password, a disabled user or a removed grant stops working within that
 //! TTL. A password that does not verify against the cache is checked once
-//! against the store, so a new app password works at once.
+//! against the store, so a new app password works at once. An open session
+//! keeps the id of the app password it authenticated with, and
+//! [`Authenticator::still_valid`] checks it (against the same cache) at
+//! every MAIL FROM: a revoked password, a disabled user or tenant ends the
+//! session within the TTL too.
 //!
 //! Lockouts that an outsider cannot turn against a user: failures are
 //! counted per client IP, per (IP, login) pair and per login in a
@@ -44,7 +48,7 @@ use sendas_core::model::{Login, SmtpCredential};
 use sendas_core::ports::{FailureCounter, MemoryFailureCounter, Store};
 use sendas_core::secret::SecretHash;
 use sendas_core::service::permissions::{PermissionSnapshot, snapshot};
-use sendas_core::{StoreError, TenantId, UserId};
+use sendas_core::{CredentialId, StoreError, TenantId, UserId};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -59,6 +63,8 @@ pub struct AuthedUser {
     pub user: UserId,
     /// The login it authenticated with.
     pub login: String,
+    /// The app password it authenticated with.
+    pub credential: CredentialId,
 }
 
 /// The result of an AUTH attempt.
@@ -86,6 +92,9 @@ pub trait Authenticator: Send + Sync {
     async fn authenticate(&self, ip: IpAddr, login: &str, password: &str) -> AuthOutcome;
     /// The user's current permission snapshot (cached for the snapshot TTL).
     async fn snapshot(&self, user: &AuthedUser) -> Result<Arc<PermissionSnapshot>, StoreError>;
+    /// Whether what `user` authenticated with still holds: its app password
+    /// exists, the user and its tenant are enabled (cached for the snapshot TTL).
+    async fn still_valid(&self, user: &AuthedUser) -> Result<bool, StoreError>;
 }
 
 #[derive(Clone)]
@@ -93,7 +102,7 @@ struct CachedLogin {
     at: Instant,
     tenant: TenantId,
     user: UserId,
-    hashes: Vec<SecretHash>,
+    hashes: Vec<(CredentialId, SecretHash)>,
     active: bool,
 }
 
@@ -153,7 +162,7 @@ impl StoreAuthenticator {
             at: Instant::now(),
             tenant: tenant.id,
             user: user.id,
-            hashes: credentials.into_iter().map(|c| c.hash).collect(),
+            hashes: credentials.into_iter().map(|c| (c.id, c.hash)).collect(),
             active: user.enabled && tenant.enabled,
         }))
     }
@@ -250,31 +259,42 @@ impl StoreAuthenticator {
     /// password, a disabled user or tenant); from the cache when the
     /// password verifies there, else from the store.
     async fn check(&self, login: &str, folded: &str, password: &str) -> Result<Option<AuthedUser>, StoreError> {
-        let cached = lock(&self.logins).get(folded).filter(|c| c.at.elapsed() < self.limits.snapshot_ttl).cloned();
-        let entry = match cached {
-            Some(c) if Self::verify(&c, password) => Some(c),
+        let entry = match self.cached(folded) {
+            Some(c) if Self::verify(&c, password).is_some() => Some(c),
             _ if folded.len() > MAX_LOGIN_LEN => None,
-            _ => match Login::parse(login) {
-                Err(_) => None,
-                Ok(l) => {
-                    let fresh = self.load(&l).await?;
-                    if let Some(fresh) = &fresh {
-                        lock(&self.logins).insert(folded.to_owned(), fresh.clone());
-                    }
-                    fresh
-                }
-            },
+            _ => self.reload(login, folded).await?,
         };
-        Ok(entry.filter(|e| Self::verify(e, password)).map(|e| AuthedUser {
-            tenant: e.tenant,
-            user: e.user,
-            login: folded.to_owned(),
+        Ok(entry.and_then(|e| {
+            Self::verify(&e, password).map(|credential| AuthedUser {
+                tenant: e.tenant,
+                user: e.user,
+                login: folded.to_owned(),
+                credential,
+            })
         }))
     }
 
-    fn verify(entry: &CachedLogin, password: &str) -> bool {
+    /// A login's entry read from the store again, and cached under `folded`.
+    async fn reload(&self, login: &str, folded: &str) -> Result<Option<CachedLogin>, StoreError> {
+        let Ok(l) = Login::parse(login) else { return Ok(None) };
+        let fresh = self.load(&l).await?;
+        if let Some(fresh) = &fresh {
+            lock(&self.logins).insert(folded.to_owned(), fresh.clone());
+        }
+        Ok(fresh)
+    }
+
+    /// The cached entry of a login, while it is younger than the snapshot TTL.
+    fn cached(&self, folded: &str) -> Option<CachedLogin> {
+        lock(&self.logins).get(folded).filter(|c| c.at.elapsed() < self.limits.snapshot_ttl).cloned()
+    }
+
+    /// The app password `password` is (`None`: none of them, or the user or tenant is disabled).
+    fn verify(entry: &CachedLogin, password: &str) -> Option<CredentialId> {
         // Every hash is compared, so the time does not tell which one matched.
-        entry.hashes.iter().fold(false, |ok, h| h.verify(password) | ok) && entry.active
+        let matched =
+            entry.hashes.iter().fold(None, |found, (id, h)| if h.verify(password) { Some(*id) } else { found });
+        matched.filter(|_| entry.active)
     }
 }
 
@@ -320,5 +340,18 @@ impl Authenticator for StoreAuthenticator {
         })?);
         lock(&self.snapshots).insert(user.user, (Instant::now(), snap.clone()));
         Ok(snap)
+    }
+
+    async fn still_valid(&self, user: &AuthedUser) -> Result<bool, StoreError> {
+        let entry = match self.cached(&user.login) {
+            Some(c) => Some(c),
+            None => self.reload(&user.login, &user.login).await?,
+        };
+        Ok(entry.is_some_and(|e| {
+            e.active
+                && e.user == user.user
+                && e.tenant == user.tenant
+                && e.hashes.iter().any(|(id, _)| *id == user.credential)
+        }))
     }
 }

@@ -35,6 +35,12 @@ pub struct Limits {
     pub auth_failures_per_session: u32,
     /// How long a user's permission snapshot is reused.
     pub snapshot_ttl: Duration,
+    /// The longest a session lives; then it is closed (`421 4.7.0`) at its next command.
+    pub max_session_lifetime: Duration,
+    /// Mail transactions (accepted MAIL FROM) per session; one more is answered `421 4.7.0` and closed.
+    pub max_transactions_per_session: u32,
+    /// From connect to a successful AUTH; NOOPs and other commands do not extend it.
+    pub pre_auth_timeout: Duration,
     /// Timeout of one upstream relay.
     pub relay_timeout: Duration,
     /// The sending limits' windows on a scaled clock: tests only (a minute
@@ -60,6 +66,9 @@ impl Default for Limits {
             auth_failure_delay: Duration::from_secs(1),
             auth_failures_per_session: 3,
             snapshot_ttl: Duration::from_secs(30),
+            max_session_lifetime: Duration::from_secs(3600),
+            max_transactions_per_session: 1000,
+            pre_auth_timeout: Duration::from_secs(60),
             relay_timeout: Duration::from_secs(60),
             sending_limits_clock_for_tests: None,
         }

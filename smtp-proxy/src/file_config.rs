@@ -75,6 +75,12 @@ pub struct LimitsFile {
     /// Seconds.
     pub snapshot_ttl_secs: Option<u64>,
     /// Seconds.
+    pub max_session_lifetime_secs: Option<u64>,
+    /// Count.
+    pub max_transactions_per_session: Option<u32>,
+    /// Seconds.
+    pub pre_auth_timeout_secs: Option<u64>,
+    /// Seconds.
     pub relay_timeout_secs: Option<u64>,
     /// Tests only: the sending limits' windows on a scaled clock
     /// (`{ real_origin = …, scaled_origin = …, speed = … }`).
@@ -114,6 +120,9 @@ impl LimitsFile {
             auth_window: secs(l.auth_window_secs, d.auth_window),
             auth_failure_delay: l.auth_failure_delay_ms.map(Duration::from_millis).unwrap_or(d.auth_failure_delay),
             snapshot_ttl: secs(l.snapshot_ttl_secs, d.snapshot_ttl),
+            max_session_lifetime: secs(l.max_session_lifetime_secs, d.max_session_lifetime),
+            max_transactions_per_session: l.max_transactions_per_session.unwrap_or(d.max_transactions_per_session),
+            pre_auth_timeout: secs(l.pre_auth_timeout_secs, d.pre_auth_timeout),
             relay_timeout: secs(l.relay_timeout_secs, d.relay_timeout),
             sending_limits_clock_for_tests: l.sending_limits_clock_for_tests,
             ..d

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use support::*;
-use tokio::io::DuplexStream;
+use tokio::io::{AsyncWriteExt, DuplexStream};
 use tokio::sync::watch;
 
 fn b64(s: &str) -> String {
@@ -246,4 +246,98 @@ async fn a_login_guessed_from_many_addresses_is_slowed_and_alerted_not_locked() 
     let metrics = d.deps.metrics.render();
     assert!(metrics.contains("sendas_smtp_auth_login_alerts_total"), "{metrics}");
     assert_eq!(auth(&d, "192.0.2.7", &d.w.password).await, 235, "the right password from a clean address");
+}
+
+/// Sessions end when their right does (SPEC §3, the AUTH and MAIL FROM
+/// rows): an open session whose app password is revoked, whose user or
+/// tenant is disabled, gets `421 4.7.0` at its next MAIL FROM once the
+/// snapshot TTL (300 ms here) has passed, and is closed; nothing is relayed.
+#[tokio::test]
+async fn an_open_session_ends_when_its_password_user_or_tenant_does() {
+    use sendas_core::model::Role;
+    use sendas_core::ports::CredentialStore;
+    use sendas_core::service::{directory, tenants};
+    for what in ["revoked", "user disabled", "tenant disabled"] {
+        let d = door(limits()).await;
+        let (mut c, _stop) = d.open("192.0.2.40").await;
+        c.login("alice", &d.w.password).await;
+        assert_eq!(c.transaction("rcpt@example.net", "a@tenant.example").await.0, 250, "{what}: before");
+        let (store, t, alice) = (d.w.store.as_ref(), d.w.tenant, d.w.alice);
+        match what {
+            "revoked" => {
+                let cred = store.list_credentials(t, alice).await.unwrap().remove(0);
+                store.delete_credential(t, alice, cred.id).await.unwrap();
+            }
+            "user disabled" => {
+                let change = directory::UpdateUser { enabled: Some(false), ..Default::default() };
+                let admin = Role::Admin { tenant_id: t };
+                directory::update_user(store, &admin, t, alice, change, &Default::default()).await.unwrap();
+            }
+            _ => {
+                tenants::set_enabled(store, &Role::Operator, t, false).await.unwrap();
+            }
+        }
+        tokio::time::sleep(limits().snapshot_ttl + Duration::from_millis(100)).await;
+        let text = c.expect("MAIL FROM:<a@tenant.example>", 421).await;
+        assert!(text.contains("4.7.0"), "{what}: {text}");
+        assert_eq!(c.try_reply().await, None, "{what}: the session is closed");
+        assert_eq!(d.relay.sent.lock().unwrap().len(), 1, "{what}: only the message before");
+    }
+}
+
+/// Idle sessions do not hold places: no AUTH within the pre-AUTH timeout
+/// (NOOPs do not extend it) closes with `421 4.4.2`; a session closes when
+/// its lifetime is over, and after its last allowed transaction.
+#[tokio::test]
+async fn sessions_have_a_pre_auth_timeout_a_lifetime_and_a_transaction_limit() {
+    let pre_auth = Limits { pre_auth_timeout: Duration::from_millis(600), ..limits() };
+    let d = door(pre_auth).await;
+    let (mut c, _stop) = d.open("192.0.2.41").await;
+    c.expect("EHLO client.test", 250).await;
+    let started = std::time::Instant::now();
+    let mut closed = None;
+    for _ in 0..20 {
+        // The server may have closed already: a write that fails is fine, its 421 is read below.
+        let _ = c.stream.write_all(b"NOOP\r\n").await;
+        match c.try_reply().await {
+            Some((250, _)) => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => {
+                closed = other;
+                break;
+            }
+        }
+    }
+    let (code, text) = closed.expect("closed before 20 NOOPs");
+    assert_eq!(code, 421, "{text}");
+    assert!(text.contains("4.4.2") && text.contains("authentication"), "{text}");
+    assert!(started.elapsed() < Duration::from_millis(1500), "NOOPs did not extend it");
+    // The same session, authenticated in time, is not cut by the pre-AUTH timeout.
+    let (mut c, _stop) = d.open("192.0.2.42").await;
+    c.login("alice", &d.w.password).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    c.expect("NOOP", 250).await;
+
+    let lifetime = Limits { max_session_lifetime: Duration::from_millis(500), ..limits() };
+    let d = door(lifetime).await;
+    let (mut c, _stop) = d.open("192.0.2.43").await;
+    c.login("alice", &d.w.password).await;
+    assert_eq!(c.transaction("rcpt@example.net", "a@tenant.example").await.0, 250);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let _ = c.stream.write_all(b"MAIL FROM:<a@tenant.example>\r\n").await;
+    let (code, text) = c.try_reply().await.expect("a reply");
+    assert_eq!(code, 421, "{text}");
+    assert!(text.contains("4.7.0") && text.contains("lifetime"), "{text}");
+    assert_eq!(c.try_reply().await, None);
+
+    let two = Limits { max_transactions_per_session: 2, ..limits() };
+    let d = door(two).await;
+    let (mut c, _stop) = d.open("192.0.2.44").await;
+    c.login("alice", &d.w.password).await;
+    for _ in 0..2 {
+        assert_eq!(c.transaction("rcpt@example.net", "a@tenant.example").await.0, 250);
+    }
+    let text = c.expect("MAIL FROM:<a@tenant.example>", 421).await;
+    assert!(text.contains("4.7.0"), "{text}");
+    assert_eq!(c.try_reply().await, None);
+    assert_eq!(d.relay.sent.lock().unwrap().len(), 2);
 }

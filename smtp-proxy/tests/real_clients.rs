@@ -10,6 +10,7 @@ mod support;
 use sendas_core::testing::{MemorySecretStore, MemoryStore};
 use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 use support::net::*;
 
 #[derive(Clone, Copy, Debug)]
@@ -236,4 +237,62 @@ async fn scenario(store: Arc<dyn sendas_core::ports::Store>, secrets: Arc<dyn se
     assert_eq!(trim_end_lines(&last.message), plain.as_bytes(), "{}", String::from_utf8_lossy(&last.message));
     assert!(net.metrics.render().contains("sendas_smtp_accepted_total 9"), "{}", net.metrics.render());
     let _ = net.stop.send(true);
+}
+
+/// Python's smtplib keeps one session open; the user's app password is
+/// revoked meanwhile; once the snapshot TTL has passed, the same session's
+/// next MAIL FROM gets `421 4.7.0` (smtplib's SMTPSenderRefused) and the
+/// connection is closed: a revoked password stops sending also in an open session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_an_open_smtplib_session_ends_when_its_app_password_is_revoked() {
+    use std::io::{BufRead, Write};
+    let limits =
+        sendas_smtp_proxy::config::Limits { snapshot_ttl: Duration::from_millis(300), ..support::limits_for_net() };
+    let net = start(Arc::new(MemoryStore::new()), Arc::new(MemorySecretStore::default()), limits.clone()).await;
+    let (file, _) = message_file("Alice <a@tenant.example>", "held-open");
+    let script = r#"
+import smtplib, ssl, sys
+port, pw, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+s.starttls(context=ctx)
+s.login("alice", pw)
+message = open(path, "rb").read()
+s.sendmail("a@tenant.example", ["rcpt@example.net"], message)
+print("250 sent", flush=True)
+sys.stdin.readline()
+try:
+    s.sendmail("a@tenant.example", ["rcpt@example.net"], message)
+    print("250 sent again", flush=True)
+except smtplib.SMTPSenderRefused as e:
+    print(e.smtp_code, e.smtp_error.decode(), flush=True)
+"#;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script, &net.submission.to_string(), &net.world.password, &file.display().to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (scripts/test.sh installs it)");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut stdin = child.stdin.take().unwrap();
+    let (first, mut lines) = tokio::task::spawn_blocking(move || (lines.next(), lines)).await.unwrap();
+    assert_eq!(first.unwrap().unwrap(), "250 sent");
+
+    let (t, alice) = (net.world.tenant, net.world.alice);
+    let credential = net.world.store.list_credentials(t, alice).await.unwrap().remove(0);
+    net.world.store.delete_credential(t, alice, credential.id).await.unwrap();
+    tokio::time::sleep(limits.snapshot_ttl + Duration::from_millis(200)).await;
+    let second = tokio::task::spawn_blocking(move || {
+        stdin.write_all(b"go\n").unwrap();
+        stdin.flush().unwrap();
+        let line = lines.next();
+        let status = child.wait().unwrap();
+        (line, status)
+    })
+    .await
+    .unwrap();
+    let line = second.0.unwrap().unwrap();
+    assert!(line.starts_with("421 4.7.0"), "the open session's next MAIL FROM: {line}");
+    assert!(second.1.success());
+    assert_eq!(net.mailbox_upstream.delivered().len(), 1, "only the message before the revocation");
 }

@@ -373,10 +373,14 @@ async fn a_removed_grant_and_a_revoked_password_stop_working_within_the_ttl() {
     )
     .await
     .unwrap();
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    o.client.expect("MAIL FROM:<a@tenant.example>", 553).await;
+    // The password revoked: the open session ends at its next MAIL FROM.
     let creds = store.list_credentials(w.tenant, w.alice).await.unwrap();
     sendas_core::service::credentials::revoke(store.as_ref(), &admin, w.tenant, w.alice, creds[0].id).await.unwrap();
     tokio::time::sleep(Duration::from_millis(350)).await;
-    o.client.expect("MAIL FROM:<a@tenant.example>", 553).await;
+    assert!(o.client.expect("MAIL FROM:<a@tenant.example>", 421).await.contains("4.7.0"));
+    assert_eq!(o.client.try_reply().await, None, "closed");
     let mut o2 = open(&w).await;
     o2.client.expect("EHLO c", 250).await;
     let token = data_encoding::BASE64.encode(format!("\0alice\0{}", w.password).as_bytes());

@@ -11,6 +11,13 @@
 //!
 //! Command lines end only at CRLF; each is read strictly (`syntax`) before
 //! smtp-proto parses it.
+//!
+//! A session does not hold its place for ever: it must authenticate within
+//! `pre_auth_timeout` of connecting (NOOPs and other commands do not extend
+//! it), it lives at most `max_session_lifetime` and carries at most
+//! `max_transactions_per_session` transactions, and each MAIL FROM checks
+//! that the app password it authenticated with, its user and its tenant
+//! still hold (`421 4.7.0` and closed otherwise; see `authn`).
 
 mod auth;
 mod greeting;
@@ -26,6 +33,7 @@ use crate::reply::Reply;
 use io::{Conn, Line};
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
@@ -81,6 +89,12 @@ pub struct Session {
     pub(crate) tx: Transaction,
     pub(crate) auth_failures: u32,
     shutdown: watch::Receiver<bool>,
+    /// When the client connected (STARTTLS does not reset it).
+    started: Instant,
+    /// Mail transactions begun (accepted MAIL FROM).
+    pub(crate) transactions: u32,
+    /// The reply just given ends the session.
+    pub(crate) closing: bool,
 }
 
 /// The answer to a bare LF in a command line, before the connection closes (as Postfix's
@@ -110,7 +124,23 @@ impl Session {
             tx: Transaction::default(),
             auth_failures: 0,
             shutdown,
+            started: Instant::now(),
+            transactions: 0,
+            closing: false,
         }
+    }
+
+    /// How long the session may still wait for its next command, and the
+    /// reply when that runs out: the pre-AUTH timeout until a user has
+    /// authenticated, then the session's lifetime.
+    fn time_left(&self) -> (Duration, Reply) {
+        let limits = &self.deps.config.limits;
+        let (limit, reply) = if self.user.is_none() && limits.pre_auth_timeout < limits.max_session_lifetime {
+            (limits.pre_auth_timeout, Reply::new(421, "4.4.2", "No authentication in time, closing connection"))
+        } else {
+            (limits.max_session_lifetime, Reply::new(421, "4.7.0", "Session lifetime reached, connect again"))
+        };
+        (limit.saturating_sub(self.started.elapsed()), reply)
     }
 
     /// Marks the stream as encrypted (after STARTTLS) and forgets all the
@@ -142,8 +172,13 @@ impl Session {
         }
         loop {
             let mut shutdown = self.shutdown.clone();
+            let (left, ended) = self.time_left();
+            if left.is_zero() {
+                let _ = conn.send(&ended).await;
+                return SessionEnd::Closed;
+            }
             let line = tokio::select! {
-                line = conn.read_line(max_line, limits.command_timeout) => line,
+                line = conn.read_line(max_line, limits.command_timeout.min(left)) => line,
                 _ = stopped(&mut shutdown) => {
                     let _ = conn.send(&Reply::new(421, "4.3.2", "Service shutting down, try again later")).await;
                     return SessionEnd::Closed;
@@ -163,7 +198,10 @@ impl Session {
                     return SessionEnd::Closed;
                 }
                 Line::TimedOut => {
-                    let _ = conn.send(&Reply::new(421, "4.4.2", "Timeout, closing connection")).await;
+                    let (left, ended) = self.time_left();
+                    let reply =
+                        if left.is_zero() { ended } else { Reply::new(421, "4.4.2", "Timeout, closing connection") };
+                    let _ = conn.send(&reply).await;
                     return SessionEnd::Closed;
                 }
             };
@@ -207,8 +245,8 @@ impl Session {
             Err(_) => Reply::new(501, "5.5.4", "Syntax error"),
         };
         match conn.send(&reply).await {
-            Ok(()) => Next::Continue,
-            Err(_) => Next::Close,
+            Ok(()) if !self.closing => Next::Continue,
+            _ => Next::Close,
         }
     }
 }

@@ -27,6 +27,20 @@ impl Session {
         if self.tx.mail_from.is_some() {
             return Reply::new(503, "5.5.1", "Sender already given");
         }
+        if self.transactions >= self.deps.config.limits.max_transactions_per_session {
+            self.closing = true;
+            return Reply::new(421, "4.7.0", "Too many transactions in this session, connect again");
+        }
+        match self.deps.authn.still_valid(&user).await {
+            Ok(true) => {}
+            Ok(false) => {
+                self.closing = true;
+                let ended =
+                    Reply::new(421, "4.7.0", "Authorization ended (app password revoked or account disabled), closing");
+                return self.refuse(ended, address, None).await;
+            }
+            Err(_) => return self.refuse(permissions_unavailable(), address, None).await,
+        }
         if size > self.deps.config.limits.max_message_size {
             return self.refuse(Reply::new(552, "5.3.4", "Message too big"), address, None).await;
         }
@@ -47,6 +61,7 @@ impl Session {
             let mailbox = mailbox.clone();
             return self.refuse(limit_reply(&reached), address, Some(&mailbox)).await;
         }
+        self.transactions += 1;
         self.tx = Transaction {
             mail_from: Some(parsed),
             mail_from_raw: address.to_owned(),
