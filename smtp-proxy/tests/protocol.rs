@@ -255,7 +255,6 @@ async fn a_login_guessed_from_many_addresses_is_slowed_and_alerted_not_locked() 
 #[tokio::test]
 async fn an_open_session_ends_when_its_password_user_or_tenant_does() {
     use sendas_core::model::Role;
-    use sendas_core::ports::CredentialStore;
     use sendas_core::service::{directory, tenants};
     for what in ["revoked", "user disabled", "tenant disabled"] {
         let d = door(limits()).await;
