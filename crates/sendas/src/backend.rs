@@ -67,6 +67,14 @@ pub async fn first_operator_token(store: &dyn Store) -> anyhow::Result<Option<St
     new_operator_token(store, "first operator token").await.map(Some)
 }
 
+/// Claims the addresses of existing system mailboxes in `table` (the upgrade step of
+/// `sendas claim-system-addresses`); answers how many claims it wrote.
+pub async fn claim_system_addresses(table: &str) -> anyhow::Result<usize> {
+    let config = sendas_store_aws::load_aws_config().await;
+    let store = sendas_store_aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.to_owned());
+    store.claim_system_addresses().await.map_err(|e| anyhow::anyhow!("claiming system addresses in {table}: {e}"))
+}
+
 /// Creates the DynamoDB table unless it exists.
 pub async fn create_aws_table(table: &str) -> anyhow::Result<()> {
     let config = sendas_store_aws::load_aws_config().await;

@@ -40,6 +40,18 @@ enum Command {
     /// each, flagging domains that several tenants use (JSON): the upgrade
     /// path before address ownership is enforced. Read-only.
     OwnershipReport(BackendOnly),
+    /// Once, after upgrading an AWS deployment from a release before system
+    /// addresses were unique across the platform: claims the address of
+    /// every system mailbox (the tenant created first keeps a shared one)
+    /// and prints how many claims it wrote. Idempotent.
+    ClaimSystemAddresses(TableOnly),
+}
+
+#[derive(Args)]
+struct TableOnly {
+    /// The DynamoDB table (region, credentials and endpoint from the standard AWS configuration).
+    #[arg(long, env = "SENDAS_TABLE")]
+    aws_table: String,
 }
 
 #[derive(Args)]
@@ -166,6 +178,11 @@ async fn main() -> anyhow::Result<()> {
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({"tenants": tenants, "shared_domains": shared}))?
             );
+            Ok(())
+        }
+        Command::ClaimSystemAddresses(args) => {
+            let claimed = backend::claim_system_addresses(&args.aws_table).await?;
+            println!("{claimed}");
             Ok(())
         }
         Command::BootstrapOperator(args) => {

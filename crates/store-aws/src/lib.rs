@@ -123,7 +123,7 @@
 //! takes the new item and frees the old in one transaction). Tables of
 //! releases before these claims hold no `SYSADDR#` items for their
 //! existing system mailboxes: `DynamoStore::claim_system_addresses`, run
-//! once after the upgrade, claims them (the tenant created first keeps a
+//! once after the upgrade (`sendas claim-system-addresses --aws-table T`), claims them (the tenant created first keeps a
 //! shared one); until then an existing address is claimed when it moves. Users, groups and
 //! mailboxes are replaced only while their `version` is the one read (no
 //! lost update; see `dynamo/versioned.rs` for how group references stay
