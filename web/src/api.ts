@@ -155,12 +155,19 @@ export interface Mailbox {
   smtp?: SmtpSettings | null;
   /** Authenticated mailboxes the relay or verify has logged in with; null otherwise. */
   health?: MailboxHealth | null;
+  /** Whether the tenant owns the address and why: only `verified_domain`, `confirmed` and `operator` are usable. */
+  ownership?: Ownership;
   users: string[];
   groups: string[];
   created_at: string;
   /** Its own sending limits (unset ones: the tenant's mailbox default; all at most the mailbox ceiling). */
   limits?: LimitsView;
 }
+
+/** Why an address is or is not owned (SPEC §1): only the first three are usable. */
+export type Ownership = 'verified_domain' | 'confirmed' | 'operator' | 'pending_domain' | 'lapsed_domain' | 'unconfirmed';
+
+export const OWNED: readonly Ownership[] = ['verified_domain', 'confirmed', 'operator'];
 
 export interface MailboxBody {
   address: string;
@@ -380,4 +387,51 @@ export interface Sent {
   from_mailbox_id: string;
   upstream_reply: string;
   recipients: number;
+}
+
+/** Where a domain claim stands. */
+export type DomainState = 'pending' | 'review' | 'verified' | 'lapsed' | 'assigned';
+
+/** What the resolver answered at the last lookup. */
+export type CheckResult = 'found' | 'no_such_name' | 'no_record' | 'wrong_value' | 'resolver_failed';
+
+/** A DNS record to publish (`purpose`: `ownership`; `type`: `TXT`). */
+export interface DnsRecord {
+  purpose: string;
+  name: string;
+  type: string;
+  value: string;
+}
+
+/** A sending domain claim (admin: its own tenant's; operator: any). */
+export interface Domain {
+  id: string;
+  name: string;
+  name_unicode: string;
+  state: DomainState;
+  records: DnsRecord[];
+  created_at: string;
+  verified_at?: string | null;
+  lapsed_at?: string | null;
+  missing_since?: string | null;
+  failing_since?: string | null;
+  last_check?: { at: string; result: CheckResult | string; detail: string } | null;
+  /** Another tenant holds the domain now: this claim cannot verify. */
+  held_elsewhere: boolean;
+  version: number;
+}
+
+/** The platform domains and the platform's no-reply sender (operator). */
+export interface PlatformDomains {
+  domains: string[];
+  sender?: string | null;
+}
+
+/** A mailbox address's confirmation (never the code). */
+export interface Confirmation {
+  address: string;
+  confirmed_at?: string | null;
+  code_expires_at?: string | null;
+  tries_left: number;
+  codes_sent_today: number;
 }

@@ -7,11 +7,13 @@ import { ApiError } from './api';
 import { h, mount } from './dom';
 import { type Key, lang, setLang, t } from './i18n';
 import { auditPage, resetAudit } from './pages/admin/audit';
+import { domainsPage } from './pages/admin/domains';
 import { companiesPage, groupPage, groupsPage } from './pages/admin/groups';
 import { mailboxesPage, mailboxFormPage } from './pages/admin/mailboxes';
 import { templateFormPage, templatesPage } from './pages/admin/templates';
 import { userPage, usersPage } from './pages/admin/users';
 import { relayPage, tenantPage, tenantsPage } from './pages/operator';
+import { platformDomainsPage } from './pages/operatorDomains';
 import { signInPage } from './pages/signin';
 import { adminTokensPage, operatorTokensPage } from './pages/tokens';
 import { sendPage } from './pages/send';
@@ -29,6 +31,7 @@ type Role = Session['role'];
 const SECTIONS: Record<Role, Record<string, Section>> = {
   admin: {
     mailboxes: { nav: 'nav_mailboxes', page: (p) => (p[1] ? mailboxFormPage : mailboxesPage) },
+    domains: { nav: 'nav_domains', page: () => domainsPage },
     users: { nav: 'nav_users', page: (p) => (p[1] ? userPage : usersPage) },
     groups: { nav: 'nav_groups', page: (p) => (p[1] ? groupPage : groupsPage) },
     companies: { nav: 'nav_companies', page: () => companiesPage },
@@ -43,6 +46,7 @@ const SECTIONS: Record<Role, Record<string, Section>> = {
   },
   operator: {
     tenants: { nav: 'nav_tenants', page: (p) => (p[1] ? tenantPage : tenantsPage) },
+    domains: { nav: 'nav_platform_domains', page: () => platformDomainsPage },
     relay: { nav: 'nav_relay', page: () => relayPage },
     'operator-tokens': { nav: 'nav_operator_tokens', page: () => operatorTokensPage },
   },

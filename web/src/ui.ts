@@ -264,6 +264,20 @@ export function secretOnce(label: string, value: string, testId: string): HTMLEl
   return h('div', { class: 'field secret-field' }, h('label', { for: id }, label), h('div', { class: 'secret-row' }, out, copy));
 }
 
+/** A value to copy (e.g. a DNS record): a read-only input and a copy button; `testId` goes to `data-copy`. */
+export function copyField(label: string, value: string, testId: string): HTMLElement {
+  const id = uid('copy');
+  const out = h('input', { id, type: 'text', value, readonly: true, class: 'secret', 'data-copy': testId, autocomplete: 'off', spellcheck: 'false' });
+  const copy = button(t('copy'), () => {
+    out.select();
+    void navigator.clipboard?.writeText(value).then(
+      () => (copy.textContent = t('copied')),
+      () => undefined,
+    );
+  }, 'secondary', { 'aria-label': `${t('copy')}: ${label}` });
+  return h('div', { class: 'field secret-field' }, h('label', { for: id }, label), h('div', { class: 'secret-row' }, out, copy));
+}
+
 /**
  * Marks the form field named by a problem's `field`, if there is one. A
  * detail `<field>: <part>: …` names a part of it: `limits:

@@ -1,11 +1,12 @@
 // Operator: tenants (create, quota, enable/disable, sending limits, admin
-// tokens) and the system relay.
+// tokens, its domains: operatorDomains.ts) and the system relay.
 
 import { type Relay, seg, type Tenant, type TenantCreated, type TenantLimits, type TlsName } from '../api';
 import { h } from '../dom';
 import { formatNumber, t } from '../i18n';
 import { busy, checkField, type Ctx, date, dl, errorBox, markInvalid, messageSlot, notice, pageHead, selectField, table, textField } from '../ui';
 import { limitsEditor } from './limits';
+import { tenantDomainsSection } from './operatorDomains';
 import { issuedToken, tokensSection } from './tokens';
 
 let created: TenantCreated | null = null;
@@ -133,7 +134,7 @@ export async function tenantPage(ctx: Ctx): Promise<Node> {
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('save'))),
   );
   // The operator issues admin tokens of a tenant (user tokens need the tenant's users: the admin does that).
-  const tokens = await tokensSection(ctx, tenant.id, [], 'h2', ['admin']);
+  const [tokens, domains] = await Promise.all([tokensSection(ctx, tenant.id, [], 'h2', ['admin']), tenantDomainsSection(ctx, tenant)]);
   return h(
     'section',
     null,
@@ -142,6 +143,7 @@ export async function tenantPage(ctx: Ctx): Promise<Node> {
     dl([[t('tenant_id'), h('code', { 'data-testid': 'tenant-id' }, tenant.id)]]),
     message.el,
     form,
+    domains,
     tokens,
   );
 }

@@ -1,6 +1,7 @@
 // Admin: the mailbox list (the seed's five checkboxes as columns, the
 // last login of authenticated mailboxes), the quota, and the create/edit
-// form (SMTP settings with the login method, verify, health, sending limits).
+// form (SMTP settings with the login method, verify, health, sending limits),
+// whether the address is owned, and confirming a single address.
 
 import {
   type Api,
@@ -37,6 +38,7 @@ import {
   yesNo,
 } from '../../ui';
 import { inheritedLimits, limitsEditor } from '../limits';
+import { confirmationSection, ownershipCell, ownershipNotice } from './confirmation';
 import { type LoginMethodValue, loginMethodEditor } from './loginMethod';
 
 /** The list's cell for a mailbox's last login: a badge and its time ('—' when not authenticated). */
@@ -114,6 +116,7 @@ export async function mailboxesPage(ctx: Ctx): Promise<Node> {
         { head: t('flag_authenticated'), cell: (m) => yesNo(m.authenticated), class: 'center' },
         { head: t('flag_restricted'), cell: (m) => yesNo(m.restricted), class: 'center' },
         { head: t('health'), cell: healthCell },
+        { head: t('ownership'), cell: ownershipCell },
       ],
       mailboxes,
       (m) => ({ 'data-address': m.address }),
@@ -136,6 +139,12 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
   const m = existing;
   const system = m?.system ?? false;
   const message = messageSlot();
+  const confirmation = m
+    ? await confirmationSection(api, base, m, (text) => {
+        ctx.flash(text);
+        ctx.refresh();
+      })
+    : null;
 
   const address = textField(t('address'), { name: 'address', type: 'email', value: m?.address ?? '', required: true, autocomplete: 'off' });
   const displayName = textField(t('display_name'), { name: 'display_name', value: m?.display_name ?? '', required: true });
@@ -385,6 +394,8 @@ export async function mailboxFormPage(ctx: Ctx): Promise<Node> {
     null,
     pageHead(isNew ? t('mailbox_new_title') : t('mailbox_edit_title', { address: m?.address ?? '' })),
     h('p', { class: 'back' }, h('a', { href: '#/mailboxes' }, `← ${t('back')}`)),
+    m ? ownershipNotice(m) : null,
+    confirmation,
     message.el,
     form,
   );
