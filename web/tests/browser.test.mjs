@@ -12,7 +12,7 @@
 // errors fail the run. Ends with "browser: N passed, M failed".
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -914,6 +914,242 @@ await step('bob: the template is not offered to him (its sender is not his)', as
   assert(!offered.includes('Web invitation'), `bob is not offered it: ${offered}`);
 });
 
+// ---- address ownership: sending domains, the ownership column, confirming an address, platform domains
+
+const OWN = {
+  claimed: 'bigbank.example',
+  dropped: 'drop-me.example',
+  unowned: 'info@unowned.example',
+  pending: 'news@bigbank.example',
+  platform: 'mail.sendas.example',
+  sender: 'no-reply@mail.sendas.example',
+};
+const RESULT_LABELS = {
+  found: 'found',
+  no_such_name: 'no such name (NXDOMAIN)',
+  no_record: 'no TXT record',
+  wrong_value: 'a record with another value',
+  resolver_failed: 'the resolver failed (no answer)',
+};
+const adminApi = (path, init = {}) =>
+  fetch(`${BASE}/v1/tenants/${demo.tenant_id}${path}`, { ...init, headers: { Authorization: `Bearer ${demo.tokens.admin}`, 'Content-Type': 'application/json' } });
+const operatorApi = (path, init = {}) => fetch(`${BASE}/v1${path}`, { ...init, headers: { Authorization: `Bearer ${demo.tokens.operator}`, 'Content-Type': 'application/json' } });
+const ownershipOf = (page, address) => page.locator(`tr[data-address="${address}"] [data-testid="ownership"]`).getAttribute('data-ownership');
+
+/** The newest confirmation code mailed to `address` (from the outbox: the system relay of the demo). */
+function codeFromOutbox(address) {
+  const dir = join(DATA, 'outbox');
+  const mails = outbox()
+    .map((f) => ({ f, at: statSync(join(dir, f)).mtimeMs, raw: readFileSync(join(dir, f), 'utf8') }))
+    .filter((m) => m.raw.includes(`To: ${address}`) || m.raw.includes(`<${address}>`))
+    .sort((a, b) => b.at - a.at);
+  for (const m of mails) {
+    const split = m.raw.indexOf('\r\n\r\n') >= 0 ? m.raw.indexOf('\r\n\r\n') : m.raw.indexOf('\n\n');
+    const head = m.raw.slice(0, split);
+    let body = m.raw.slice(split).trim();
+    if (/^Content-Transfer-Encoding: *base64/im.test(head)) body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+    else if (/^Content-Transfer-Encoding: *quoted-printable/im.test(head)) {
+      body = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, x) => String.fromCharCode(parseInt(x, 16))), 'latin1').toString('utf8');
+    }
+    const code = /confirmation code is:\s+(\S{8})/.exec(body)?.[1];
+    if (code) return code;
+  }
+  return null;
+}
+
+await step('admin: claims a domain (the TXT record to publish, pending); Verify shows what the resolver answered; a claim is released', async () => {
+  await nav(admin, 'Domains');
+  await waitH1(admin, 'Sending domains');
+  await look(admin, 'admin-domains-empty-en');
+  await admin.getByLabel('Domain', { exact: true }).fill(OWN.claimed);
+  await admin.getByRole('button', { name: 'Claim', exact: true }).click();
+  await admin.getByText(`Claimed ${OWN.claimed}`).waitFor();
+  const card = admin.locator(`article[data-domain="${OWN.claimed}"]`);
+  eq(await card.getByTestId('domain-state').getAttribute('data-state'), 'pending', 'a new claim is pending');
+  eq((await card.getByTestId('domain-state').textContent()).trim(), 'pending', 'and says so');
+  const api = (await (await adminApi('/domains')).json()).items.find((d) => d.name === OWN.claimed);
+  eq(await card.getByLabel('Record name', { exact: true }).inputValue(), api.records[0].name, 'the record name');
+  eq(await card.getByLabel('Record value', { exact: true }).inputValue(), api.records[0].value, 'the record value');
+  eq(api.records[0].name, `_sendas-challenge.${OWN.claimed}`, 'the record name is the challenge name');
+  assert(/^sendas-verification=\S{20,}$/.test(api.records[0].value), `the record value: ${api.records[0].value}`);
+  assert(await card.getByLabel('Record value', { exact: true }).evaluate((i) => i.readOnly), 'the record is shown read-only (to copy)');
+  assert((await card.getByText('Not checked yet').count()) === 1, 'not checked yet');
+  await look(admin, 'admin-domain-claimed-en');
+
+  await card.getByRole('button', { name: `Verify: ${OWN.claimed}` }).click();
+  const res = card.locator('[data-testid="domain-verify-result"] [data-result]');
+  await res.waitFor({ timeout: 20000 });
+  const after = (await (await adminApi(`/domains/${api.id}`)).json());
+  const result = await res.getAttribute('data-result');
+  eq(result, after.last_check.result, 'the result shown is the one the API recorded');
+  assert(result !== 'found', `the demo has no record for ${OWN.claimed}: ${result}`);
+  const text = await res.textContent();
+  assert(text.includes('Not verified yet') && text.includes(RESULT_LABELS[result]) && text.includes(after.last_check.detail), `the answer in words: ${text}`);
+  eq(await card.getByTestId('domain-state').getAttribute('data-state'), 'pending', 'still pending');
+  eq(await card.getByTestId('last-check').getAttribute('data-result'), result, 'the last check is shown with its time');
+  assert((await card.getByTestId('last-check').locator('time').count()) === 1, 'the last check has a time');
+  await look(admin, 'admin-domain-verified-en');
+
+  await admin.getByLabel('Domain', { exact: true }).fill(OWN.dropped);
+  await admin.getByRole('button', { name: 'Claim', exact: true }).click();
+  await admin.locator(`article[data-domain="${OWN.dropped}"]`).waitFor();
+  await admin.getByRole('button', { name: `Release: ${OWN.dropped}` }).click();
+  await admin.getByText(`Released ${OWN.dropped}.`).waitFor();
+  eq(await admin.locator(`article[data-domain="${OWN.dropped}"]`).count(), 0, 'the released claim is gone');
+  await admin.getByLabel('Domain', { exact: true }).fill('example');
+  await admin.getByRole('button', { name: 'Claim', exact: true }).click();
+  const alert = admin.locator('main [role="alert"][data-problem-type]');
+  await alert.waitFor();
+  eq(await admin.getByLabel('Domain', { exact: true }).getAttribute('aria-invalid'), 'true', 'a public suffix alone is refused, the field marked');
+  await look(admin, 'admin-domain-refused-en');
+});
+
+await step('admin: the ownership column (demo mailboxes owned; a new one at an unowned domain: unconfirmed, not usable; one at the pending domain)', async () => {
+  const raise = await operatorApi(`/tenants/${demo.tenant_id}`, { method: 'PATCH', body: JSON.stringify({ mailbox_quota: 12 }) });
+  eq(raise.status, 200, 'the operator raises the quota for these mailboxes');
+  for (const [address, name] of [[OWN.unowned, 'Unowned info'], [OWN.pending, 'Bigbank news']]) {
+    await openNewMailbox(admin);
+    await admin.getByLabel('Address').fill(address);
+    await admin.getByLabel('Display name', { exact: true }).fill(name);
+    await admin.getByLabel('Global', { exact: true }).check();
+    await saveMailbox(admin);
+  }
+  await nav(admin, 'Mailboxes');
+  assert((await admin.locator('thead th').allTextContents()).includes('Ownership'), 'an "Ownership" column');
+  eq(await ownershipOf(admin, 'sales@demo.example'), 'verified_domain', 'sales@ is in the assigned demo domain');
+  assert(['verified_domain', 'operator'].includes(await ownershipOf(admin, 'system@demo.example')), 'the system mailbox is owned');
+  eq(await ownershipOf(admin, OWN.unowned), 'unconfirmed', 'a mailbox at an unowned domain');
+  eq(await ownershipOf(admin, OWN.pending), 'pending_domain', 'a mailbox at the pending claim');
+  const cell = await admin.locator(`tr[data-address="${OWN.unowned}"] [data-testid="ownership"]`).textContent();
+  assert(cell.includes('Unconfirmed') && cell.includes('Not usable'), `the cell: ${cell}`);
+  const owned = await admin.locator('tr[data-address="sales@demo.example"] [data-testid="ownership"]').textContent();
+  assert(owned.includes('Verified domain') && !owned.includes('Not usable'), `an owned cell: ${owned}`);
+  await look(admin, 'admin-mailboxes-ownership-en');
+  // And what the API says of them agrees.
+  const items = (await (await adminApi('/mailboxes')).json()).items;
+  eq(items.find((m) => m.address === OWN.unowned).ownership, 'unconfirmed', 'the API agrees');
+});
+
+await step('admin: the mailbox form offers "Confirm this address"; without a platform sender a code request is a clear error', async () => {
+  await admin.locator(`tr[data-address="${OWN.unowned}"] a`).click();
+  await waitH1(admin, `Mailbox ${OWN.unowned}`);
+  eq(await admin.getByTestId('ownership-line').getAttribute('data-ownership'), 'unconfirmed', 'the form says it is not owned');
+  const section = admin.getByTestId('confirmation');
+  await section.getByRole('heading', { name: 'Confirm this address' }).waitFor();
+  assert((await section.getByTestId('confirmation-state').textContent()).includes('No code sent yet'), 'no code yet');
+  await look(admin, 'admin-mailbox-confirm-en');
+  await section.getByRole('button', { name: 'Send a code' }).click();
+  const err = section.locator('[data-testid="confirmation-result"] [role="alert"]');
+  await err.waitFor();
+  const type = await err.getAttribute('data-problem-type');
+  const text = await err.textContent();
+  assert(type && text.length > 10, `an error with the API's problem: ${type}: ${text}`);
+  await look(admin, 'admin-mailbox-confirm-error-en');
+  // An owned mailbox has no confirmation section.
+  await nav(admin, 'Mailboxes');
+  await admin.locator('tr[data-address="sales@demo.example"] a').click();
+  await waitH1(admin, 'Mailbox sales@demo.example');
+  eq(await admin.getByTestId('confirmation').count(), 0, 'no confirmation for an owned address');
+  eq(await admin.getByTestId('ownership-line').getAttribute('data-ownership'), 'verified_domain', 'it says why it is owned');
+});
+
+await step('operator: platform domains and the platform sender (saved, kept), every tenant\'s claims listed', async () => {
+  await nav(op, 'Domains');
+  await waitH1(op, 'Platform domains');
+  assert((await op.getByText('No platform sender is set').count()) === 1, 'warns that no sender is set');
+  const claims = await op.locator('tr[data-claim]').evaluateAll((r) => r.map((x) => `${x.dataset.claim}@${x.dataset.tenant}`));
+  for (const c of [`demo.example@Demo Seminars`, `${OWN.claimed}@Demo Seminars`, 'second.example@Second GmbH']) assert(claims.includes(c), `claim ${c} in ${claims}`);
+  eq(await op.locator(`tr[data-claim="${OWN.claimed}"] [data-testid="domain-state"]`).getAttribute('data-state'), 'pending', 'its state');
+  await look(op, 'operator-domains-en');
+  await op.getByLabel('Platform domains').fill(OWN.platform);
+  await op.getByLabel('Platform sender').fill('no-reply@elsewhere.example');
+  await op.getByRole('button', { name: 'Save', exact: true }).click();
+  await op.locator('main [role="alert"][data-problem-type]').waitFor();
+  await op.getByLabel('Platform sender').fill(OWN.sender);
+  await op.getByRole('button', { name: 'Save', exact: true }).click();
+  await op.getByText('Saved.').waitFor();
+  await op.reload();
+  await waitH1(op, 'Platform domains');
+  eq(await op.getByLabel('Platform domains').inputValue(), OWN.platform, 'the platform domain is kept');
+  eq(await op.getByLabel('Platform sender').inputValue(), OWN.sender, 'the sender is kept');
+  eq(await op.getByText('No platform sender is set').count(), 0, 'no warning any more');
+  const p = await (await operatorApi('/platform-domains')).json();
+  eq([p.domains, p.sender], [[OWN.platform], OWN.sender], 'stored through the API');
+  await look(op, 'operator-domains-saved-en');
+});
+
+await step('admin: with a platform sender the code is mailed; a wrong code is refused, the right one confirms the address', async () => {
+  await nav(admin, 'Mailboxes');
+  await admin.locator(`tr[data-address="${OWN.unowned}"] a`).click();
+  await waitH1(admin, `Mailbox ${OWN.unowned}`);
+  const section = admin.getByTestId('confirmation');
+  await section.getByRole('button', { name: 'Send a code' }).click();
+  const sent = section.locator('[data-testid="confirmation-result"] [data-outcome="sent"]');
+  await sent.waitFor();
+  assert((await sent.textContent()).includes(`A code was sent to ${OWN.unowned}`), `the result: ${await sent.textContent()}`);
+  assert((await section.getByTestId('confirmation-state').textContent()).includes('1 of 3'), 'one code sent today');
+  let code = null;
+  for (let i = 0; i < 50 && !code; i++) {
+    code = codeFromOutbox(OWN.unowned);
+    if (!code) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert(code, 'the code is in the message in the outbox');
+  assert(!(await admin.content()).includes(code), 'the code is not in the page');
+  await look(admin, 'admin-mailbox-confirm-sent-en');
+  const wrong = code === 'AAAAAAAA' ? 'BBBBBBBB' : 'AAAAAAAA';
+  await section.getByLabel('Code from the message').fill(wrong);
+  await section.getByRole('button', { name: 'Confirm', exact: true }).click();
+  const err = section.locator('[data-testid="confirmation-result"] [role="alert"]');
+  await err.waitFor();
+  eq(await section.getByLabel('Code from the message').getAttribute('aria-invalid'), 'true', 'the code field is marked');
+  assert((await section.getByTestId('confirmation-state').textContent()).includes('4 tries left'), `a try is used: ${await section.getByTestId('confirmation-state').textContent()}`);
+  await look(admin, 'admin-mailbox-confirm-wrong-en');
+  await section.getByLabel('Code from the message').fill(code.toLowerCase());
+  await section.getByRole('button', { name: 'Confirm', exact: true }).click();
+  await admin.getByText(`${OWN.unowned} is confirmed.`).waitFor();
+  await admin.locator('[data-testid="ownership-line"][data-ownership="confirmed"]').waitFor();
+  eq(await admin.getByTestId('confirmation').count(), 0, 'no confirmation section once confirmed');
+  await nav(admin, 'Mailboxes');
+  eq(await ownershipOf(admin, OWN.unowned), 'confirmed', 'the list says confirmed');
+});
+
+await step('operator: assigns a domain on the tenant page (one held by another tenant: domain_claimed), releases a claim on the platform page', async () => {
+  await nav(op, 'Tenants');
+  await op.locator('tr[data-tenant="Demo Seminars"] a').click();
+  await waitH1(op, 'Tenant Demo Seminars');
+  const part = op.getByTestId('tenant-domains');
+  eq(await part.locator('tr[data-claim="demo.example"] [data-testid="domain-state"]').getAttribute('data-state'), 'assigned', 'the demo domain is assigned');
+  eq(await part.locator(`tr[data-claim="${OWN.claimed}"] [data-testid="domain-state"]`).getAttribute('data-state'), 'pending', 'the admin\'s claim is listed');
+  await part.getByLabel('Domain', { exact: true }).fill('second.example');
+  await part.getByRole('button', { name: 'Assign', exact: true }).click();
+  const alert = part.locator('[role="alert"][data-problem-type="domain_claimed"]');
+  await alert.waitFor();
+  await look(op, 'operator-tenant-assign-refused-en');
+  await part.getByLabel('Domain', { exact: true }).fill(OWN.claimed);
+  await part.getByRole('button', { name: 'Assign', exact: true }).click();
+  await op.getByText(`Assigned ${OWN.claimed} to Demo Seminars.`).waitFor();
+  eq(await op.locator(`[data-testid="tenant-domains"] tr[data-claim="${OWN.claimed}"] [data-testid="domain-state"]`).getAttribute('data-state'), 'assigned', 'the claim is assigned');
+  await look(op, 'operator-tenant-domains-en');
+
+  // The admin sees it assigned (no release: only the operator), and the mailbox in it is owned now.
+  await nav(admin, 'Domains');
+  const card = admin.locator(`article[data-domain="${OWN.claimed}"]`);
+  eq(await card.getByTestId('domain-state').getAttribute('data-state'), 'assigned', 'the admin sees it assigned');
+  eq(await card.getByTestId('domain-release').count(), 0, 'an admin cannot release an assigned domain');
+  const del = await adminApi(`/domains/${(await (await adminApi('/domains')).json()).items.find((d) => d.name === OWN.claimed).id}`, { method: 'DELETE' });
+  eq(del.status, 403, 'nor through the API');
+  await nav(admin, 'Mailboxes');
+  eq(await ownershipOf(admin, OWN.pending), 'verified_domain', 'its mailbox is owned now');
+
+  await nav(op, 'Domains');
+  await op.getByRole('button', { name: `Release: ${OWN.claimed}` }).click();
+  await op.getByText(`Released ${OWN.claimed}.`).waitFor();
+  eq(await op.locator(`tr[data-claim="${OWN.claimed}"]`).count(), 0, 'the released claim is gone');
+  await admin.reload(); // the admin is on the mailbox list already
+  await waitH1(admin, 'Mailboxes');
+  eq(await ownershipOf(admin, OWN.pending), 'unconfirmed', 'its mailbox is not owned any more');
+});
+
 await step('admin in German: the seed\'s checkboxes (Antwort, Absender, Global, mit Authentifizierung, Benutzerrechte)', async () => {
   await nav(admin, 'Mailboxes');
   await admin.getByTestId('lang-switch').click();
@@ -932,6 +1168,43 @@ await step('admin in German: the seed\'s checkboxes (Antwort, Absender, Global, 
   }
   await admin.getByTestId('lang-switch').click();
   await waitH1(admin, 'Audit log');
+});
+
+await step('admin and operator in German: the domain pages, the ownership column and the confirmation', async () => {
+  await nav(admin, 'Domains');
+  await admin.getByTestId('lang-switch').click();
+  await waitH1(admin, 'Absender-Domains');
+  assert((await admin.getByRole('button', { name: 'Beanspruchen', exact: true }).count()) === 1, 'the claim button in German');
+  await admin.getByLabel('Domain', { exact: true }).fill('zweite.example');
+  await admin.getByRole('button', { name: 'Beanspruchen', exact: true }).click();
+  const card = admin.locator('article[data-domain="zweite.example"]');
+  await card.waitFor();
+  eq((await card.getByTestId('domain-state').textContent()).trim(), 'ausstehend', 'the state in German');
+  assert(await card.getByLabel('Wert des Eintrags', { exact: true }).isVisible(), 'the record labels in German');
+  await card.getByRole('button', { name: 'Prüfen: zweite.example' }).click();
+  const res = card.locator('[data-testid="domain-verify-result"] [data-result]');
+  await res.waitFor({ timeout: 20000 });
+  assert((await res.textContent()).includes('Antwort des Resolvers'), `the answer in German: ${await res.textContent()}`);
+  await look(admin, 'admin-domains-de');
+  await admin.getByRole('navigation').getByRole('link', { name: 'Postfächer', exact: true }).click();
+  await waitH1(admin, 'Postfächer');
+  assert((await admin.locator('thead th').allTextContents()).includes('Eigentum'), 'the ownership column in German');
+  const cell = await admin.locator(`tr[data-address="${OWN.pending}"] [data-testid="ownership"]`).textContent();
+  assert(cell.includes('Unbestätigt') && cell.includes('Nicht nutzbar'), `the cell in German: ${cell}`);
+  await admin.locator(`tr[data-address="${OWN.pending}"] a`).click();
+  await waitH1(admin, `Postfach ${OWN.pending}`);
+  await admin.getByTestId('confirmation').getByRole('heading', { name: 'Diese Adresse bestätigen' }).waitFor();
+  await look(admin, 'admin-mailbox-confirm-de');
+  await admin.getByTestId('lang-switch').click();
+  await waitH1(admin, `Mailbox ${OWN.pending}`);
+
+  await nav(op, 'Domains');
+  await op.getByTestId('lang-switch').click();
+  await waitH1(op, 'Plattform-Domains');
+  assert(await op.getByLabel('Plattform-Absender').isVisible(), 'the sender field in German');
+  await look(op, 'operator-domains-de');
+  await op.getByTestId('lang-switch').click();
+  await waitH1(op, 'Platform domains');
 });
 
 await step('no request left the API origin; no CSP violation; no page error', async () => {
