@@ -120,7 +120,7 @@ export async function confirmationSection(api: Api, base: string, m: Mailbox, do
 
   return h(
     'section',
-    { class: 'card', 'aria-labelledby': headId, 'data-testid': 'confirmation' },
+    { class: 'card confirmation', 'aria-labelledby': headId, 'data-testid': 'confirmation' },
     h('h2', { id: headId }, t('confirm_title')),
     h('p', { class: 'hint' }, t('confirm_intro', { address: m.address })),
     current?.confirmed_at ? notice('info', [t('confirm_was_confirmed'), ' ', date(current.confirmed_at)]) : null,

@@ -39,7 +39,8 @@ export function checkResultLabel(result: string): string {
 /** The last lookup in one line: the answer, its time, and the resolver's own words. */
 export function lastCheck(d: Domain): Child {
   const c = d.last_check;
-  if (!c) return h('span', { class: 'muted' }, t('domain_never_checked'));
+  // An assigned domain is never looked up (the operator's word).
+  if (!c) return d.state === 'assigned' ? '—' : h('span', { class: 'muted' }, t('domain_never_checked'));
   return h(
     'span',
     { class: 'check-line', 'data-testid': 'last-check', 'data-result': c.result },
@@ -57,7 +58,7 @@ export function domainFacts(d: Domain): HTMLElement {
   if (d.lapsed_at) rows.push([t('domain_lapsed_at'), date(d.lapsed_at)]);
   if (d.missing_since) rows.push([t('domain_missing_since'), date(d.missing_since)]);
   if (d.failing_since) rows.push([t('domain_failing_since'), date(d.failing_since)]);
-  rows.push([t('domain_last_check'), lastCheck(d)]);
+  if (d.last_check || d.state !== 'assigned') rows.push([t('domain_last_check'), lastCheck(d)]);
   return dl(rows);
 }
 
