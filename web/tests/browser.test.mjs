@@ -1202,6 +1202,11 @@ await step('admin and operator in German: the domain pages, the ownership column
   await op.getByTestId('lang-switch').click();
   await waitH1(op, 'Plattform-Domains');
   assert(await op.getByLabel('Plattform-Absender').isVisible(), 'the sender field in German');
+  eq(await op.locator('tr[data-claim="zweite.example"] [data-testid="domain-state"]').textContent(), 'ausstehend', 'the admin\'s new claim, in German');
+  await op.getByRole('button', { name: 'Zuweisen: zweite.example' }).click();
+  await op.getByText('zweite.example an Demo Seminars zugewiesen.').waitFor();
+  eq(await op.locator('tr[data-claim="zweite.example"] [data-testid="domain-state"]').getAttribute('data-state'), 'assigned', 'assigned from the list of claims');
+  eq(await op.getByRole('button', { name: 'Zuweisen: zweite.example' }).count(), 0, 'no assign button for an assigned claim');
   await look(op, 'operator-domains-de');
   await op.getByTestId('lang-switch').click();
   await waitH1(op, 'Platform domains');

@@ -27,6 +27,29 @@ async function release(ctx: Ctx, tenantId: string, d: Domain, show: (n: Node | n
   }
 }
 
+/** Assigns a claim (e.g. one in review) to the tenant that made it. */
+function assignButton(ctx: Ctx, tenant: Tenant, d: Domain, show: (n: Node | null) => void): HTMLButtonElement {
+  const b = button(
+    t('assign'),
+    () =>
+      void (async () => {
+        b.disabled = true;
+        try {
+          await ctx.session.api.post<Domain>(`/tenants/${seg(tenant.id)}/domain-assignments`, { name: d.name });
+          ctx.flash(t('assigned_ok', { name: d.name, tenant: tenant.name }));
+          ctx.refresh();
+        } catch (e) {
+          show(errorBox(e));
+        } finally {
+          b.disabled = false;
+        }
+      })(),
+    'secondary',
+    { 'aria-label': `${t('assign')}: ${d.name}` },
+  );
+  return b;
+}
+
 function releaseButton(ctx: Ctx, tenantId: string, d: Domain, show: (n: Node | null) => void): HTMLButtonElement {
   return button(t('domain_release'), () => void release(ctx, tenantId, d, show), 'danger', { 'aria-label': `${t('domain_release')}: ${d.name}` });
 }
@@ -103,7 +126,13 @@ export async function platformDomainsPage(ctx: Ctx): Promise<Node> {
           head: t('actions'),
           cell: (d) => {
             const x = owners.get(d.id);
-            return x ? releaseButton(ctx, x.id, d, listMessage.show) : null;
+            if (!x) return null;
+            return h(
+              'div',
+              { class: 'form-actions row-actions' },
+              d.state === 'assigned' || d.held_elsewhere ? null : assignButton(ctx, x, d, listMessage.show),
+              releaseButton(ctx, x.id, d, listMessage.show),
+            );
           },
         },
       ],
