@@ -406,6 +406,7 @@ export interface DnsRecord {
 /** A sending domain claim (admin: its own tenant's; operator: any). */
 export interface Domain {
   id: string;
+  tenant_id: string;
   name: string;
   name_unicode: string;
   state: DomainState;

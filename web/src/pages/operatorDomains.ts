@@ -2,17 +2,20 @@
 // tenant's domain claims (the review queue) with release, and a tenant's
 // domains with assigning one to it (on the tenant's page).
 
-import { type Api, type Domain, type PlatformDomains, seg, type Tenant } from '../api';
+import { type Domain, type PlatformDomains, seg, type Tenant } from '../api';
 import { h } from '../dom';
 import { t } from '../i18n';
 import { busy, button, type Ctx, date, errorBox, markInvalid, messageSlot, notice, pageHead, table, textAreaField, textField } from '../ui';
 import { domainName, domainState, lastCheck } from './admin/domains';
 
-/** Which tenant holds each claim: `GET /v1/domains` does not say, each tenant's list does. */
-async function claimOwners(api: Api, tenants: Tenant[]): Promise<Map<string, Tenant>> {
+/** Which tenant made each claim (its `tenant_id`), by claim id. */
+function claimOwners(claims: Domain[], tenants: Tenant[]): Map<string, Tenant> {
+  const byId = new Map(tenants.map((x) => [x.id, x] as const));
   const owners = new Map<string, Tenant>();
-  const lists = await Promise.all(tenants.map((x) => api.all<Domain>(`/tenants/${seg(x.id)}/domains`).then((ds) => [x, ds] as const)));
-  for (const [x, ds] of lists) for (const d of ds) owners.set(d.id, x);
+  for (const d of claims) {
+    const x = byId.get(d.tenant_id);
+    if (x) owners.set(d.id, x);
+  }
   return owners;
 }
 
@@ -61,7 +64,7 @@ export async function platformDomainsPage(ctx: Ctx): Promise<Node> {
     api.all<Domain>('/domains'),
     api.all<Tenant>('/tenants'),
   ]);
-  const owners = await claimOwners(api, tenants);
+  const owners = claimOwners(claims, tenants);
   const message = messageSlot();
   const listMessage = messageSlot();
   const domains = textAreaField(t('platform_domains'), { name: 'domains', value: platform.domains.join('\n'), rows: 3, hint: t('platform_domains_hint') });

@@ -74,6 +74,9 @@ pub struct DomainView {
     /// Id.
     #[schema(value_type = String, format = Uuid)]
     pub id: DomainId,
+    /// The tenant that claimed it (the operator's list of every claim links to it).
+    #[schema(value_type = String, format = Uuid)]
+    pub tenant_id: sendas_core::TenantId,
     /// The domain (lower-case A-labels).
     pub name: String,
     /// The domain in Unicode.
@@ -117,6 +120,7 @@ impl From<DomainStatus> for DomainView {
             vec![DnsRecordView { purpose: "ownership", name: d.record_name(), kind: "TXT", value: d.record_value() }];
         DomainView {
             id: d.id,
+            tenant_id: d.tenant_id,
             name: d.name.to_string(),
             name_unicode: d.name.to_unicode(),
             state: d.state.into(),
