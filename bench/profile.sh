@@ -10,8 +10,11 @@ work=$(mktemp -d)
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sink=$(port)
 smtp-sink -u nobody -m 2000 "127.0.0.1:$sink" 4096 & sink_pid=$!
+# All sessions are alice's: the per-user cap of concurrent transactions (10 by default) is lifted.
+printf 'max_transactions_per_user = 1000\n' > "$work/limits.toml"
 target/release/sendas serve --demo --data-dir "$work/data" --api-addr "127.0.0.1:$(port)" \
-  --smtp-addr "127.0.0.1:$(port)" --smtp-tls-addr "127.0.0.1:$(port)" > "$work/serve.log" 2>&1 & serve_pid=$!
+  --smtp-addr "127.0.0.1:$(port)" --smtp-tls-addr "127.0.0.1:$(port)" --smtp-limits "$work/limits.toml" \
+  > "$work/serve.log" 2>&1 & serve_pid=$!
 trap 'kill $sink_pid $serve_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do grep -q "listening on" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
 demo=$work/data/demo.json

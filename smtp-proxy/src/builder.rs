@@ -122,7 +122,10 @@ impl ProxyBuilder {
         let limiter = self.limiter.unwrap_or_else(|| Arc::new(Limiter::new(Arc::new(MemorySendCounter::default()))));
         let metrics = self.metrics.unwrap_or_default();
         metrics.show_limits(limiter.clone());
-        let deps = Deps { authn, relay, audit, metrics, limiter, config: Arc::new(self.config) };
+        let budget = crate::budget::MessageBudget::new(limits.message_budget_bytes, limits.tenant_budget_percent);
+        let open_transactions = crate::budget::UserTransactions::new(limits.max_transactions_per_user);
+        let deps =
+            Deps { authn, relay, audit, metrics, limiter, budget, open_transactions, config: Arc::new(self.config) };
         Proxy { deps, audit_flush, verifier }
     }
 }

@@ -41,6 +41,13 @@ pub struct Limits {
     pub max_transactions_per_session: u32,
     /// From connect to a successful AUTH; NOOPs and other commands do not extend it.
     pub pre_auth_timeout: Duration,
+    /// Bytes of messages in flight in this process, each byte counted twice (received and
+    /// dot-stuffed copy; `budget`): 512 MiB, half the proxy task's 1 GiB (infra/proxy.yaml).
+    pub message_budget_bytes: usize,
+    /// The share of that budget one tenant may hold, in percent.
+    pub tenant_budget_percent: u8,
+    /// Concurrent transactions per user (a MAIL FROM beyond: `451 4.7.0`).
+    pub max_transactions_per_user: usize,
     /// Timeout of one upstream relay.
     pub relay_timeout: Duration,
     /// The sending limits' windows on a scaled clock: tests only (a minute
@@ -69,6 +76,9 @@ impl Default for Limits {
             max_session_lifetime: Duration::from_secs(3600),
             max_transactions_per_session: 1000,
             pre_auth_timeout: Duration::from_secs(60),
+            message_budget_bytes: 512 << 20,
+            tenant_budget_percent: 50,
+            max_transactions_per_user: 10,
             relay_timeout: Duration::from_secs(60),
             sending_limits_clock_for_tests: None,
         }

@@ -80,6 +80,12 @@ pub struct LimitsFile {
     pub max_transactions_per_session: Option<u32>,
     /// Seconds.
     pub pre_auth_timeout_secs: Option<u64>,
+    /// Bytes (each message byte counts twice).
+    pub message_budget_bytes: Option<usize>,
+    /// Percent.
+    pub tenant_budget_percent: Option<u8>,
+    /// Count.
+    pub max_transactions_per_user: Option<usize>,
     /// Seconds.
     pub relay_timeout_secs: Option<u64>,
     /// Tests only: the sending limits' windows on a scaled clock
@@ -123,6 +129,9 @@ impl LimitsFile {
             max_session_lifetime: secs(l.max_session_lifetime_secs, d.max_session_lifetime),
             max_transactions_per_session: l.max_transactions_per_session.unwrap_or(d.max_transactions_per_session),
             pre_auth_timeout: secs(l.pre_auth_timeout_secs, d.pre_auth_timeout),
+            message_budget_bytes: l.message_budget_bytes.unwrap_or(d.message_budget_bytes),
+            tenant_budget_percent: l.tenant_budget_percent.unwrap_or(d.tenant_budget_percent),
+            max_transactions_per_user: l.max_transactions_per_user.unwrap_or(d.max_transactions_per_user),
             relay_timeout: secs(l.relay_timeout_secs, d.relay_timeout),
             sending_limits_clock_for_tests: l.sending_limits_clock_for_tests,
             ..d

@@ -14,6 +14,7 @@
 
 pub mod audit;
 pub mod authn;
+pub mod budget;
 pub mod builder;
 pub mod config;
 pub mod file_config;

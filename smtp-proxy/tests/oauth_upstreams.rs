@@ -87,7 +87,10 @@ async fn rig(settings: SmtpSettings, secret: LoginSecret, options: RelayOptions)
 
 /// A new proxy (cold token cache and pool) over the same store and secrets.
 fn rebuild(w: World, secrets: Arc<dyn SecretStore>, mailbox: MailboxId, options: RelayOptions) -> Rig {
-    let proxy = builder(&w.store, &secrets, limits(), true).relay_options(options).build();
+    // Fifty sessions of one user at once (one test): the per-user cap of concurrent
+    // transactions (10 by default, tested in protocol.rs) is lifted here.
+    let limits = sendas_smtp_proxy::config::Limits { max_transactions_per_user: 100, ..limits() };
+    let proxy = builder(&w.store, &secrets, limits, true).relay_options(options).build();
     Rig { w, secrets, deps: proxy.deps, verifier: proxy.verifier.unwrap(), mailbox }
 }
 

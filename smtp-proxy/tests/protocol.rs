@@ -340,3 +340,45 @@ async fn sessions_have_a_pre_auth_timeout_a_lifetime_and_a_transaction_limit() {
     assert_eq!(c.try_reply().await, None);
     assert_eq!(d.relay.sent.lock().unwrap().len(), 2);
 }
+
+/// No user can exhaust a replica (SPEC §3, the MAIL FROM row): a `SIZE=`
+/// that does not fit the message budget is `452 4.3.1`; DATA that outgrows
+/// it is read to its end and answered `451 4.3.1`, nothing relayed, and the
+/// session goes on; a user's transactions beyond the maximum of concurrent
+/// ones get `451 4.7.0`; every byte is given back.
+#[tokio::test]
+async fn the_message_budget_and_the_concurrent_transactions_of_a_user_are_bounded() {
+    // 4,000 bytes of budget: a message byte counts twice (received and dot-stuffed copy).
+    let small =
+        Limits { message_budget_bytes: 4000, tenant_budget_percent: 100, max_transactions_per_user: 2, ..limits() };
+    let d = door(small).await;
+    let (mut c, _stop) = d.open("192.0.2.50").await;
+    c.login("alice", &d.w.password).await;
+    let text = c.expect("MAIL FROM:<a@tenant.example> SIZE=2100", 452).await;
+    assert!(text.contains("4.3.1"), "{text}");
+    c.expect("MAIL FROM:<a@tenant.example> SIZE=1500", 250).await;
+    c.expect("RCPT TO:<rcpt@example.net>", 250).await;
+    c.expect("DATA", 354).await;
+    let big = message("a@tenant.example", &format!("X-Fill: {}\r\n", "y".repeat(900)));
+    c.send(big.replace("Hello.", &"z".repeat(1200)).as_bytes()).await;
+    c.send(b".\r\n").await;
+    let (code, text) = c.reply().await;
+    assert_eq!(code, 451, "{text}");
+    assert!(text.contains("4.3.1"), "{text}");
+    assert!(d.relay.sent.lock().unwrap().is_empty(), "nothing relayed");
+    assert_eq!(d.deps.budget.held(), 0, "given back");
+    assert_eq!(c.transaction("rcpt@example.net", "a@tenant.example").await.0, 250, "a small one fits");
+    assert_eq!(d.deps.budget.held(), 0);
+
+    // Two open transactions of alice (two sessions at MAIL FROM): the third waits its turn.
+    let (mut c2, _s2) = d.open("192.0.2.51").await;
+    c2.login("alice", &d.w.password).await;
+    let (mut c3, _s3) = d.open("192.0.2.52").await;
+    c3.login("alice", &d.w.password).await;
+    c.expect("MAIL FROM:<a@tenant.example>", 250).await;
+    c2.expect("MAIL FROM:<a@tenant.example>", 250).await;
+    let text = c3.expect("MAIL FROM:<a@tenant.example>", 451).await;
+    assert!(text.contains("4.7.0"), "{text}");
+    c.expect("RSET", 250).await;
+    c3.expect("MAIL FROM:<a@tenant.example>", 250).await;
+}

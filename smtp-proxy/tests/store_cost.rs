@@ -106,7 +106,10 @@ async fn measure(
 
     // The same, with the audit records in the counted store, 20 sessions at once, caches warm.
     let (store, secrets) = second;
-    let net = start_with(store, secrets, limits_for_net(), true).await;
+    // All sessions are alice's: the per-user cap of concurrent transactions is lifted here.
+    let limits =
+        sendas_smtp_proxy::config::Limits { max_transactions_per_user: SESSIONS as usize + 1, ..limits_for_net() };
+    let net = start_with(store, secrets, limits, true).await;
     let mut warmup = Client::new(TcpStream::connect(("127.0.0.1", net.submission)).await.unwrap());
     warmup.reply().await;
     warmup.login("alice", &net.world.password).await;

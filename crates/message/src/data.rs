@@ -97,6 +97,18 @@ impl DataReader {
         (input.len(), None)
     }
 
+    /// Bytes read so far (also those past the size limit and the current line).
+    pub fn size(&self) -> usize {
+        self.size + self.line_len
+    }
+
+    /// Keeps nothing more, and frees what it kept: the message will be refused
+    /// (the caller says why), the rest of it is only read to its end.
+    pub fn drop_message(&mut self) {
+        self.message = Vec::new();
+        self.limits.max_size = 0;
+    }
+
     /// Adds a part of the current line (kept up to the line limit, plus CRLF and a
     /// stuffing dot, counted whole).
     fn take_part(&mut self, part: &[u8]) {

@@ -17,7 +17,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 const IDLE: usize = 10_000;
-const LIMITS: &str = "max_connections = 10050\nmax_connections_per_ip = 150\ncommand_timeout_secs = 120\n";
+// One user's 1,000 sessions at once: the per-user cap of concurrent transactions (10 by
+// default, tested in smtp-proxy/tests/protocol.rs) is lifted here.
+const LIMITS: &str = "max_connections = 10050\nmax_connections_per_ip = 150\ncommand_timeout_secs = 120\nmax_transactions_per_user = 1000\n";
 
 fn open_files_limit() -> u64 {
     let limits = std::fs::read_to_string("/proc/self/limits").unwrap();

@@ -99,15 +99,28 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 
     /// Reads one DATA section to its real end; `None` when the client went away or timed out.
-    pub async fn read_data(&mut self, mut reader: DataReader, timeout: Duration) -> Option<Received> {
+    /// `grow` is asked to cover each size the message reaches (the message budget); after it
+    /// says no, the rest is read and dropped, and the answer says it did not fit (`false`).
+    pub async fn read_data(
+        &mut self,
+        mut reader: DataReader,
+        timeout: Duration,
+        mut grow: impl FnMut(usize) -> bool,
+    ) -> Option<(Received, bool)> {
+        let mut fits = true;
         loop {
             if !self.buf.is_empty() {
                 let (used, done) = reader.feed(&self.buf);
                 self.buf.drain(..used);
+                if fits && !grow(reader.size()) {
+                    // Over the budget: read on to the end of data, keeping nothing.
+                    fits = false;
+                    reader.drop_message();
+                }
                 if let Some(received) = done {
                     // Give the DATA-sized buffer back; the session may idle for long.
                     self.buf.shrink_to(COMMAND_READ);
-                    return Some(received);
+                    return Some((received, fits));
                 }
             }
             match self.fill(timeout, DATA_READ).await {

@@ -50,6 +50,10 @@ pub struct Deps {
     pub metrics: Arc<Metrics>,
     /// Sending limits (shared with HTTP send in `sendas serve`).
     pub limiter: Arc<sendas_core::limiter::Limiter>,
+    /// The process's budget of message bytes in flight.
+    pub budget: Arc<crate::budget::MessageBudget>,
+    /// Each user's open transactions.
+    pub open_transactions: Arc<crate::budget::UserTransactions>,
     /// Configuration.
     pub config: Arc<ProxyConfig>,
 }
@@ -76,6 +80,10 @@ pub(crate) struct Transaction {
     /// The limits that count this transaction as far as known before DATA
     /// (the user, the envelope sender's mailbox, the tenant).
     pub limits: Option<sendas_core::limiter::Demand>,
+    /// Its part of the message budget (given back when the transaction ends).
+    pub lease: Option<crate::budget::Lease>,
+    /// Its place among the user's open transactions (held until the transaction is dropped).
+    pub _open: Option<crate::budget::OpenTransaction>,
 }
 
 /// One client connection's state.

@@ -61,6 +61,15 @@ impl Session {
             let mailbox = mailbox.clone();
             return self.refuse(limit_reply(&reached), address, Some(&mailbox)).await;
         }
+        let mailbox = mailbox.clone();
+        let Some(open) = self.deps.open_transactions.begin(user.user) else {
+            let busy = Reply::new(451, "4.7.0", "Too many concurrent transactions of this user, try again later");
+            return self.refuse(busy, address, Some(&mailbox)).await;
+        };
+        let Some(lease) = self.deps.budget.take(user.tenant, size) else {
+            let full = Reply::new(452, "4.3.1", "Insufficient system storage for this message now, try again later");
+            return self.refuse(full, address, Some(&mailbox)).await;
+        };
         self.transactions += 1;
         self.tx = Transaction {
             mail_from: Some(parsed),
@@ -68,6 +77,8 @@ impl Session {
             rcpts: Vec::new(),
             smtputf8,
             limits: Some(limits),
+            lease: Some(lease),
+            _open: Some(open),
         };
         Reply::new(250, "2.1.0", "Sender ok")
     }
@@ -103,9 +114,18 @@ impl Session {
         let limits = self.deps.config.limits.clone();
         let reader =
             DataReader::new(DataLimits { max_size: limits.max_message_size, max_line: limits.max_line_length });
-        let Some(mut received) = conn.read_data(reader, limits.data_timeout).await else {
+        let mut lease = self.tx.lease.take();
+        let grow = |size: usize| lease.as_mut().is_some_and(|l| l.grow_to(size));
+        let Some((mut received, fits)) = conn.read_data(reader, limits.data_timeout, grow).await else {
             return Next::Close;
         };
+        self.tx.lease = lease;
+        if !fits {
+            let full = Reply::new(451, "4.3.1", "Insufficient system storage for this message now, try again later");
+            let reply = self.close_tx(full, None, None, received.size, None).await;
+            self.tx = Transaction::default();
+            return if conn.send(&reply).await.is_ok() { Next::Continue } else { Next::Close };
+        }
         // The bytes checked are the bytes relayed: the client's trace fields go first.
         if received.flaws == crate::data::DataFlaws::default() {
             crate::headers::strip_client_trace(&mut received.message);
