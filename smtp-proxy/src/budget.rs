@@ -6,15 +6,16 @@
 //! (`452 4.3.1` when that does not fit) and grows it while DATA arrives
 //! (`451 4.3.1` after the end of data when it cannot); the lease is given
 //! back when the transaction ends — after the relay, so a tenant relaying
-//! slowly to a server of its own holds only its share. A message is held
-//! twice while it is relayed (the received bytes and the dot-stuffed copy
-//! written upstream), so a lease counts each byte twice.
+//! slowly to a server of its own holds only its share. The relay writes the
+//! message dot-stuffed in parts of 64 KiB (no second whole copy), but the
+//! received message's buffer grows by doubling and may hold up to twice
+//! its bytes, so a lease counts each byte twice.
 
 use sendas_core::{TenantId, UserId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Bytes held in memory for each byte of a message (received + dot-stuffed copy).
+/// Bytes held in memory for each byte of a message, at most (the received buffer grows by doubling).
 pub const COPIES: usize = 2;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -41,8 +41,8 @@ pub struct Limits {
     pub max_transactions_per_session: u32,
     /// From connect to a successful AUTH; NOOPs and other commands do not extend it.
     pub pre_auth_timeout: Duration,
-    /// Bytes of messages in flight in this process, each byte counted twice (received and
-    /// dot-stuffed copy; `budget`): 512 MiB, half the proxy task's 1 GiB (infra/proxy.yaml).
+    /// Bytes of messages in flight in this process, each byte counted twice (the received
+    /// buffer grows by doubling; `budget`): 512 MiB, half the proxy task's 1 GiB (infra/proxy.yaml).
     pub message_budget_bytes: usize,
     /// The share of that budget one tenant may hold, in percent.
     pub tenant_budget_percent: u8,

@@ -4,8 +4,9 @@
 //!
 //! Dot-stuffing is fast: `memchr::memmem` finds each `\n.` (the only
 //! places a dot must be doubled, plus the very first byte) with SIMD, and
-//! the runs between them are copied as whole slices into one buffer sized
-//! up front — no per-byte loop, one allocation, one write. A dot is
+//! the runs between them are copied as whole slices — no per-byte loop.
+//! [`Client::send`](crate::Client::send) stuffs and writes a message in
+//! parts of 64 KiB ([`DotStuffer`]), so a large message is never held twice. A dot is
 //! doubled after every LF, so a bare LF (which the proxy refuses anyway)
 //! can never make a line a lenient server would read as the end of data.
 //! The message always ends with CRLF before the terminator: one is added
@@ -23,20 +24,58 @@ pub fn dot_stuffed(message: &[u8]) -> Vec<u8> {
 /// Appends `message`, dot-stuffed, its final CRLF if missing, and `.` CRLF to `out`.
 pub fn dot_stuff_into(message: &[u8], out: &mut Vec<u8>) {
     out.reserve(message.len() + message.len() / 256 + 8);
-    if message.first() == Some(&b'.') {
-        out.push(b'.');
+    let mut stuffer = DotStuffer::default();
+    stuffer.push(message, out);
+    stuffer.finish(out);
+}
+
+/// Dot-stuffs a message given in parts (the relay writes a large message
+/// in chunks, so it never holds a second whole copy): each part is
+/// appended stuffed, the state carried across parts is whether the next
+/// byte starts a line, so a `\n` ending one part and a `.` starting the
+/// next are stuffed as in one piece.
+#[derive(Debug)]
+pub struct DotStuffer {
+    line_start: bool,
+    last_two: [u8; 2],
+    empty: bool,
+}
+
+impl Default for DotStuffer {
+    fn default() -> Self {
+        DotStuffer { line_start: true, last_two: [0, 0], empty: true }
     }
-    let mut start = 0;
-    for at in memmem::find_iter(message, b"\n.") {
-        out.extend_from_slice(&message[start..=at]);
-        out.push(b'.');
-        start = at + 1;
+}
+
+impl DotStuffer {
+    /// Appends `part`, dot-stuffed, to `out`.
+    pub fn push(&mut self, part: &[u8], out: &mut Vec<u8>) {
+        let Some(&last) = part.last() else { return };
+        if self.line_start && part[0] == b'.' {
+            out.push(b'.');
+        }
+        let mut start = 0;
+        for at in memmem::find_iter(part, b"\n.") {
+            out.extend_from_slice(&part[start..=at]);
+            out.push(b'.');
+            start = at + 1;
+        }
+        out.extend_from_slice(&part[start..]);
+        self.line_start = last == b'\n';
+        self.last_two = match part {
+            [.., a, b] => [*a, *b],
+            _ => [self.last_two[1], last],
+        };
+        self.empty = false;
     }
-    out.extend_from_slice(&message[start..]);
-    if !message.is_empty() && !message.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
+
+    /// Appends the final CRLF if the message lacks it, and `.` CRLF.
+    pub fn finish(self, out: &mut Vec<u8>) {
+        if !self.empty && self.last_two != *b"\r\n" {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b".\r\n");
     }
-    out.extend_from_slice(b".\r\n");
 }
 
 /// The size of the message as SIZE counts it (with the final CRLF, without stuffing).
@@ -110,6 +149,15 @@ mod tests {
         for (message, wire) in cases {
             assert_eq!(dot_stuffed(message), *wire, "{:?}", String::from_utf8_lossy(message));
             assert_eq!(dot_stuffed(message), reference(message));
+            // In parts of every small size: a part boundary between `\n` and `.`, or `\r` and `\n`, changes nothing.
+            for size in 1..=4 {
+                let (mut stuffer, mut out) = (DotStuffer::default(), Vec::new());
+                for part in message.chunks(size) {
+                    stuffer.push(part, &mut out);
+                }
+                stuffer.finish(&mut out);
+                assert_eq!(out, *wire, "parts of {size}: {:?}", String::from_utf8_lossy(message));
+            }
         }
     }
 

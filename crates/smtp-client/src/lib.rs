@@ -6,7 +6,7 @@
 //! ([`Capabilities`]), AUTH PLAIN/LOGIN with a password or
 //! XOAUTH2/OAUTHBEARER with a bearer token ([`Auth`]), and one message per
 //! [`Client::send`]: MAIL/RCPT/DATA pipelined when the server offers
-//! PIPELINING, the message dot-stuffed with `memchr` ([`dot_stuffed`]).
+//! PIPELINING, the message dot-stuffed with `memchr` in parts of 64 KiB ([`DotStuffer`]).
 //! Errors ([`SmtpError`]) name their [`Step`] and keep the server's class
 //! (4xx transient, 5xx permanent).
 //!
@@ -37,7 +37,7 @@ mod wire;
 pub use auth::MAX_AUTH_LINE;
 pub use caps::Capabilities;
 pub use client::Client;
-pub use data::{dot_stuff_into, dot_stuffed};
+pub use data::{DotStuffer, dot_stuff_into, dot_stuffed};
 pub use error::{ErrorKind, SmtpError, Step};
 pub use options::{ConnectOptions, Security, Timeouts};
 pub use reply::{EnhancedCode, Reply, sanitise};

@@ -13,7 +13,10 @@
 //! unfinished message.
 
 use crate::client::Client;
-use crate::data::{dot_stuffed, mail_from, message_size, rcpt_to, valid_address};
+use crate::data::{DotStuffer, mail_from, message_size, rcpt_to, valid_address};
+
+/// How much of a message is dot-stuffed and written at a time.
+const WRITE_PART: usize = 64 * 1024;
 use crate::error::{ErrorKind, SmtpError, Step};
 use crate::reply::Reply;
 
@@ -55,7 +58,18 @@ impl Client {
             self.recover().await;
             return Err(e);
         }
-        let wire = dot_stuffed(message);
+        // In parts: a large message is never held a second time, whole, dot-stuffed.
+        let mut stuffer = DotStuffer::default();
+        let mut wire = Vec::with_capacity(WRITE_PART + WRITE_PART / 64 + 8);
+        let mut parts = message.chunks(WRITE_PART).peekable();
+        while let Some(part) = parts.next() {
+            wire.clear();
+            stuffer.push(part, &mut wire);
+            if parts.peek().is_some() {
+                self.write(Step::Data, self.timeouts.data, &wire).await?;
+            }
+        }
+        stuffer.finish(&mut wire);
         self.write(Step::Data, self.timeouts.data, &wire).await?;
         let reply = self.read(Step::Data, self.timeouts.data).await?;
         self.expect(Step::Data, reply, |c| (200..300).contains(&c))
