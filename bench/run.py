@@ -178,6 +178,10 @@ class Serve:
             "address": box["address"], "display_name": box["display_name"], "global": box.get("global", True),
             "company_id": box.get("company_id"), "sender": True, "reply": True,
             "smtp": {"host": "127.0.0.1", "port": sink_port, "tls": "none", "username": box["smtp"]["username"]}})
+        # A new host forgets the stored password (it was given for the old one): give it again
+        # (smtp-sink takes any).
+        api(self.api_base, self.admin, "PUT", f"/v1/tenants/{self.tenant}/mailboxes/{box['id']}/password",
+            {"password": "bench-sink-password"})
         self.sender = box["address"]
         self.env = {**os.environ, "SENDAS_LOADGEN_PASSWORD": self.alice["password"]}
         self.target = ["--addr", f"127.0.0.1:{self.smtp_port}", "--login", "alice"]
