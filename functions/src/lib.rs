@@ -52,6 +52,16 @@ pub struct FunctionConfig {
 }
 
 impl FunctionConfig {
+    /// The resolver of ownership records at `dns_servers` (`None`: none configured).
+    pub fn resolver(&self) -> Result<Option<Arc<sendas_dns::HickoryDns>>, Error> {
+        if self.dns_servers.is_empty() {
+            return Ok(None);
+        }
+        let dns = sendas_dns::HickoryDns::new(&sendas_dns::DnsConfig::new(self.dns_servers.clone()))
+            .map_err(|e| e.to_string())?;
+        Ok(Some(Arc::new(dns)))
+    }
+
     /// Reads `SENDAS_TABLE`, `SENDAS_SECRET_PREFIX`, `SENDAS_SECRET_TTL_SECONDS`, `SENDAS_UPSTREAM_CA_BUNDLE`.
     pub fn from_env() -> Result<Self, Error> {
         let table = std::env::var("SENDAS_TABLE").map_err(|_| "SENDAS_TABLE is not set")?;
@@ -93,10 +103,8 @@ pub fn aws_router_with(area: Area, config: &FunctionConfig, aws: &aws_config::Sd
     let secrets = Arc::new(CachedSecrets::new(Arc::new(secrets), config.secret_ttl));
     let mut state =
         AppState::standalone(Arc::new(store), secrets, config.relay.clone()).with_limiter(Arc::new(limiter));
-    if !config.dns_servers.is_empty()
-        && let Ok(dns) = sendas_dns::HickoryDns::new(&sendas_dns::DnsConfig::new(config.dns_servers.clone()))
-    {
-        state = state.with_dns(Arc::new(dns));
+    if let Ok(Some(dns)) = config.resolver() {
+        state = state.with_dns(dns);
     }
     sendas_api::router_for(&[area], state)
 }

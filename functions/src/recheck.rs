@@ -41,13 +41,11 @@ impl DomainRecheck {
     /// every check would be a resolver failure, and after 7 days every
     /// domain would lapse.
     pub fn aws(config: &FunctionConfig, aws: &aws_config::SdkConfig) -> Result<DomainRecheck, Error> {
-        if config.dns_servers.is_empty() {
+        let Some(dns) = config.resolver()? else {
             return Err("no resolver: set SENDAS_DNS_SERVERS or /etc/resolv.conf".into());
-        }
-        let dns = sendas_dns::HickoryDns::new(&sendas_dns::DnsConfig::new(config.dns_servers.clone()))
-            .map_err(|e| e.to_string())?;
+        };
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), config.table.clone());
-        Ok(DomainRecheck::new(Arc::new(store), Arc::new(dns)))
+        Ok(DomainRecheck::new(Arc::new(store), dns))
     }
 
     /// One invocation: `event` must be a scheduled event (`aws.events`,

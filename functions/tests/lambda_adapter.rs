@@ -55,20 +55,28 @@ async fn invoke(router: &axum::Router, event: Value) -> (u16, Value, Value) {
     (v["statusCode"].as_u64().unwrap() as u16, v["headers"].clone(), body)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_function_answers_api_gateway_v2_events() {
+/// A fresh table (created by the admin) and the functions' configuration on it; the admin's SDK config.
+async fn fresh_table(dns_servers: Vec<std::net::SocketAddr>) -> (FunctionConfig, aws_config::SdkConfig) {
     let aws = AwsEndpoint::shared();
     let (table, secret_prefix) = aws.fresh_names();
     let admin = aws.sdk_config(Principal::Admin).await;
     sendas_store_aws::create_table(&aws_sdk_dynamodb::Client::new(&admin), &table).await.unwrap();
     let config = FunctionConfig {
-        table: table.clone(),
+        table,
         secret_prefix,
         secret_ttl: Duration::from_secs(60),
         relay: sendas_relay::RelayOptions::new(Duration::from_secs(10)),
         limits_clock_for_tests: None,
-        dns_servers: vec![],
+        dns_servers,
     };
+    (config, admin)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_function_answers_api_gateway_v2_events() {
+    let aws = AwsEndpoint::shared();
+    let (config, admin) = fresh_table(vec![]).await;
+    let table = config.table.clone();
     // Each function with its own principal's keys, as deployed.
     let mut functions = Vec::new();
     for area in Area::ALL {
@@ -172,18 +180,9 @@ async fn the_recheck_function_lapses_and_restores_a_domain_on_its_schedule() {
     const HOUR: i64 = 3_600_000;
 
     let aws = AwsEndpoint::shared();
-    let (table, secret_prefix) = aws.fresh_names();
-    let admin = aws.sdk_config(Principal::Admin).await;
-    sendas_store_aws::create_table(&aws_sdk_dynamodb::Client::new(&admin), &table).await.unwrap();
     let knot = sendas_testkit::dns::AuthDns::builder().zone("recheck.example").start();
-    let config = FunctionConfig {
-        table: table.clone(),
-        secret_prefix,
-        secret_ttl: Duration::from_secs(60),
-        relay: sendas_relay::RelayOptions::new(Duration::from_secs(10)),
-        limits_clock_for_tests: None,
-        dns_servers: vec![knot.addr()],
-    };
+    let (config, admin) = fresh_table(vec![knot.addr()]).await;
+    let table = config.table.clone();
     let without_resolver = FunctionConfig { dns_servers: vec![], ..config.clone() };
     let refused = DomainRecheck::aws(&without_resolver, &admin).err().expect("no resolver, no start");
     assert!(refused.to_string().contains("no resolver"), "{refused}");

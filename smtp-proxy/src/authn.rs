@@ -343,15 +343,17 @@ impl Authenticator for StoreAuthenticator {
     }
 
     async fn still_valid(&self, user: &AuthedUser) -> Result<bool, StoreError> {
-        let entry = match self.cached(&user.login) {
-            Some(c) => Some(c),
-            None => self.reload(&user.login, &user.login).await?,
-        };
-        Ok(entry.is_some_and(|e| {
+        let holds = |e: &CachedLogin| {
             e.active
                 && e.user == user.user
                 && e.tenant == user.tenant
                 && e.hashes.iter().any(|(id, _)| *id == user.credential)
-        }))
+        };
+        // Every MAIL FROM asks: answered under the lock from a fresh entry, without a copy.
+        let ttl = self.limits.snapshot_ttl;
+        if let Some(answer) = lock(&self.logins).get(&user.login).filter(|c| c.at.elapsed() < ttl).map(holds) {
+            return Ok(answer);
+        }
+        Ok(self.reload(&user.login, &user.login).await?.as_ref().is_some_and(holds))
     }
 }
