@@ -19,7 +19,8 @@ pub mod recheck;
 
 use sendas_api::{AppState, Area};
 use sendas_core::limiter::{Limiter, ScaledClock};
-use sendas_relay::{CachedSecrets, RelayOptions};
+use sendas_core::policy::UpstreamNetworks;
+use sendas_relay::{CachedSecrets, RelayOptions, UpstreamPolicy};
 use sendas_store_aws::{DynamoSendCounter, DynamoStore, SecretsManagerStore};
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,25 +63,31 @@ impl FunctionConfig {
         Ok(Some(Arc::new(dns)))
     }
 
-    /// Reads `SENDAS_TABLE`, `SENDAS_SECRET_PREFIX`, `SENDAS_SECRET_TTL_SECONDS`, `SENDAS_UPSTREAM_CA_BUNDLE`.
+    /// Reads `SENDAS_TABLE`, `SENDAS_SECRET_PREFIX`, `SENDAS_SECRET_TTL_SECONDS`, `SENDAS_UPSTREAM_CA_BUNDLE`,
+    /// `SENDAS_DNS_SERVERS` (default: /etc/resolv.conf's) and `SENDAS_UPSTREAM_NETWORKS`.
     pub fn from_env() -> Result<Self, Error> {
         let table = std::env::var("SENDAS_TABLE").map_err(|_| "SENDAS_TABLE is not set")?;
         let secret_prefix = std::env::var("SENDAS_SECRET_PREFIX").unwrap_or_else(|_| "sendas/".into());
         let ttl = std::env::var("SENDAS_SECRET_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
         // verify and send: 10 s for the whole login or delivery; the CA bundle from SENDAS_UPSTREAM_CA_BUNDLE.
-        let relay = RelayOptions::new(Duration::from_secs(10)).with_ca_bundle(None).map_err(|e| e.to_string())?;
+        let mut relay = RelayOptions::new(Duration::from_secs(10)).with_ca_bundle(None).map_err(|e| e.to_string())?;
+        let dns_servers = match std::env::var("SENDAS_DNS_SERVERS") {
+            Ok(list) => sendas_dns::parse_servers(&list)?,
+            Err(_) => sendas_dns::resolv_conf_servers(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()),
+        };
+        // Upstream hosts resolve through the same servers and must be public, but for the
+        // networks of SENDAS_UPSTREAM_NETWORKS.
+        let networks = UpstreamNetworks::parse_list(&std::env::var("SENDAS_UPSTREAM_NETWORKS").unwrap_or_default())
+            .map_err(|e| format!("SENDAS_UPSTREAM_NETWORKS: {e}"))?;
+        let dns = sendas_dns::lookup_over(&dns_servers).map_err(|e| e.to_string())?;
+        relay.upstreams = UpstreamPolicy::new(dns, networks);
         Ok(FunctionConfig {
             table,
             secret_prefix,
             secret_ttl: Duration::from_secs(ttl),
             relay,
             limits_clock_for_tests: None,
-            dns_servers: match std::env::var("SENDAS_DNS_SERVERS") {
-                Ok(list) => sendas_dns::parse_servers(&list)?,
-                Err(_) => {
-                    sendas_dns::resolv_conf_servers(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default())
-                }
-            },
+            dns_servers,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! variables over it. Every limit has the default of [`Limits`].
 
 use crate::config::{Limits, ProxyConfig};
+use sendas_core::policy::UpstreamNetworks;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +37,14 @@ pub struct FileConfig {
     /// Open connections per mailbox login at most, idle ones included
     /// (default 10; Exchange Online allows 3 per mailbox).
     pub upstream_connections_per_login: Option<usize>,
+    /// DNS servers (`"ip:port"`) upstream host names are resolved with;
+    /// default: the nameservers of /etc/resolv.conf.
+    pub dns_servers: Option<Vec<SocketAddr>>,
+    /// Special-use networks (`["10.1.0.0/16"]`) an upstream host may be
+    /// in; upstream hosts are otherwise public (env
+    /// `SENDAS_UPSTREAM_NETWORKS`, comma-separated, overrides).
+    #[serde(default)]
+    pub upstream_networks: UpstreamNetworks,
     /// Accept AUTH without TLS. Never in production.
     #[serde(default)]
     pub plaintext_auth_insecure: bool,
@@ -157,6 +166,14 @@ impl FileConfig {
             options.max_connections_per_login = n.max(1);
         }
         options.with_ca_bundle(self.upstream_ca_bundle.as_deref())
+    }
+
+    /// The networks upstream hosts may be in: `SENDAS_UPSTREAM_NETWORKS`, else the file's.
+    pub fn upstream_networks(&self) -> Result<UpstreamNetworks, String> {
+        match std::env::var("SENDAS_UPSTREAM_NETWORKS") {
+            Ok(list) => UpstreamNetworks::parse_list(&list),
+            Err(_) => Ok(self.upstream_networks.clone()),
+        }
     }
 
     /// The proxy configuration.

@@ -4,10 +4,9 @@
 //! sending limiter.
 
 use sendas_core::limiter::Limiter;
-use sendas_core::ports::{DnsLookup, MemorySendCounter, NoResolver, SecretStore, Store};
+use sendas_core::ports::{DnsLookup, MemorySendCounter, NoResolver, Store};
 use sendas_relay::{CachedSecrets, Relay, RelayOptions, UpstreamRelay, Verifier};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Shared state of the router.
 #[derive(Clone)]
@@ -64,14 +63,5 @@ impl AppState {
             limiter,
             dns: Arc::new(NoResolver),
         }
-    }
-
-    /// [`AppState::standalone`] with the Web PKI roots and a 10 s deadline.
-    pub fn with_defaults(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> Self {
-        AppState::standalone(
-            store,
-            CachedSecrets::with_default_ttl(secrets),
-            RelayOptions::new(Duration::from_secs(10)),
-        )
     }
 }

@@ -1,8 +1,7 @@
 //! sendas-dns: the DNS adapter of sendas. [`HickoryDns`] implements the
 //! core's [`DnsLookup`] port (TXT records, for the ownership proof of a
-//! sending domain) with hickory-resolver, and resolves host names to
-//! addresses ([`HickoryDns::lookup_ip`], for checking where an upstream
-//! host name points).
+//! sending domain, and the addresses of an upstream host name, checked
+//! before the relay connects) with hickory-resolver.
 //!
 //! What the resolver does, and what it does not:
 //!
@@ -166,19 +165,6 @@ impl HickoryDns {
         Ok(HickoryDns { resolver })
     }
 
-    /// The addresses (A and AAAA) `host` resolves to, an absolute name as
-    /// for [`DnsLookup::txt`]. An IP literal is returned as it is;
-    /// `localhost` and its subdomains are 127.0.0.1 and ::1 without a
-    /// query (RFC 6761), so a check of the addresses sees loopback.
-    pub async fn lookup_ip(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
-        if let Ok(ip) = host.parse::<IpAddr>() {
-            return Ok(vec![ip]);
-        }
-        let name = absolute(host)?;
-        let lookup = self.resolver.lookup_ip(name).await.map_err(map_error)?;
-        let ips: Vec<IpAddr> = lookup.iter().collect();
-        if ips.is_empty() { Err(DnsError::NoRecords) } else { Ok(ips) }
-    }
 }
 
 #[async_trait]
@@ -197,6 +183,16 @@ impl DnsLookup for HickoryDns {
             .collect();
         // A NOERROR answer that holds only other types (a CNAME to a name without TXT) is NODATA.
         if records.is_empty() { Err(DnsError::NoRecords) } else { Ok(records) }
+    }
+
+    async fn ips(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
+        if let Some(ips) = sendas_core::ports::without_query(host) {
+            return Ok(ips);
+        }
+        let name = absolute(host)?;
+        let lookup = self.resolver.lookup_ip(name).await.map_err(map_error)?;
+        let ips: Vec<IpAddr> = lookup.iter().collect();
+        if ips.is_empty() { Err(DnsError::NoRecords) } else { Ok(ips) }
     }
 }
 
@@ -272,6 +268,17 @@ pub fn resolv_conf_servers(text: &str) -> Vec<SocketAddr> {
         .filter_map(|rest| rest.trim().parse::<IpAddr>().ok())
         .map(|ip| SocketAddr::new(ip, 53))
         .collect()
+}
+
+/// The process's lookup over `servers` (a [`HickoryDns`]), or, with no
+/// servers, the port's [`NoResolver`](sendas_core::ports::NoResolver)
+/// (every TXT lookup a resolver failure; only IP literals and `localhost`
+/// resolve). Every composition root makes its resolver this way.
+pub fn lookup_over(servers: &[SocketAddr]) -> Result<std::sync::Arc<dyn DnsLookup>, DnsConfigError> {
+    if servers.is_empty() {
+        return Ok(std::sync::Arc::new(sendas_core::ports::NoResolver));
+    }
+    Ok(std::sync::Arc::new(HickoryDns::new(&DnsConfig::new(servers.to_vec()))?))
 }
 
 /// Parses a comma-separated list of `ip` or `ip:port` / `[ip6]:port` (port 53 when absent).

@@ -182,22 +182,22 @@ async fn addresses_are_resolved_with_the_same_error_mapping() {
     let resolver = resolver(&[dns.addr()]);
     dns.set_records("smtp.example.", "A", &["192.0.2.25"]);
     dns.set_records("smtp.example.", "AAAA", &["2001:db8::25"]);
-    let mut got = resolver.lookup_ip("smtp.example").await.expect("addresses");
+    let mut got = resolver.ips("smtp.example").await.expect("addresses");
     got.sort();
     assert_eq!(got, ["192.0.2.25".parse::<IpAddr>().expect("ip"), "2001:db8::25".parse().expect("ip")]);
-    assert_eq!(resolver.lookup_ip("ns.example.").await, Ok(vec!["127.0.0.1".parse().expect("ip")]));
+    assert_eq!(resolver.ips("ns.example.").await, Ok(vec!["127.0.0.1".parse().expect("ip")]));
     // Changes are seen at once here too.
     dns.set_records("smtp.example.", "A", &["192.0.2.26"]);
     dns.set_records("smtp.example.", "AAAA", &[]);
-    assert_eq!(resolver.lookup_ip("smtp.example.").await, Ok(vec!["192.0.2.26".parse().expect("ip")]));
+    assert_eq!(resolver.ips("smtp.example.").await, Ok(vec!["192.0.2.26".parse().expect("ip")]));
     // Errors as for TXT.
-    assert_eq!(resolver.lookup_ip("nowhere.example.").await, Err(DnsError::NoSuchName));
-    assert_eq!(resolver.lookup_ip("example.").await, Err(DnsError::NoRecords));
-    assert_eq!(resolver.lookup_ip("mx.broken.example.").await, Err(DnsError::ServerFailure));
-    assert_eq!(resolver.lookup_ip("host.elsewhere.test.").await, Err(DnsError::Refused("REFUSED".into())));
+    assert_eq!(resolver.ips("nowhere.example.").await, Err(DnsError::NoSuchName));
+    assert_eq!(resolver.ips("example.").await, Err(DnsError::NoRecords));
+    assert_eq!(resolver.ips("mx.broken.example.").await, Err(DnsError::ServerFailure));
+    assert_eq!(resolver.ips("host.elsewhere.test.").await, Err(DnsError::Refused("REFUSED".into())));
     // An IP literal is itself; localhost is loopback without a query.
-    assert_eq!(resolver.lookup_ip("10.1.2.3").await, Ok(vec!["10.1.2.3".parse().expect("ip")]));
-    let local = resolver.lookup_ip("localhost").await.expect("localhost");
+    assert_eq!(resolver.ips("10.1.2.3").await, Ok(vec!["10.1.2.3".parse().expect("ip")]));
+    let local = resolver.ips("localhost").await.expect("localhost");
     assert!(local.iter().all(IpAddr::is_loopback) && !local.is_empty(), "{local:?}");
 }
 
@@ -208,6 +208,6 @@ async fn a_name_that_is_not_a_domain_name_is_an_error_without_a_query() {
     let start = Instant::now();
     assert!(matches!(resolver.txt("a..b").await, Err(DnsError::Other(_))));
     assert!(matches!(resolver.txt("").await, Err(DnsError::Other(_))));
-    assert!(matches!(resolver.lookup_ip(&"a".repeat(64)).await, Err(DnsError::Other(_))));
+    assert!(matches!(resolver.ips(&"a".repeat(64)).await, Err(DnsError::Other(_))));
     assert!(start.elapsed() < Duration::from_millis(500), "no server was asked");
 }

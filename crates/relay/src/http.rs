@@ -3,6 +3,9 @@
 //! bundle), HTTP/1.1, one deadline per request. `http://` is used only for
 //! loopback endpoints (tests, local development); every URL is checked
 //! again before each request, also the `token_uri` of a service-account key.
+//! Host names resolve through the process's [`UpstreamPolicy`]: the
+//! connector connects only to addresses it admitted (`reach`), and an IP
+//! literal in a URL is checked the same way before the request.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -11,6 +14,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use oauth2::{HttpRequest, HttpResponse};
 use sendas_core::model::check_token_url;
+use crate::reach::{CheckedResolver, UpstreamPolicy};
 use sendas_smtp_client::Trust;
 use std::fmt;
 use std::future::Future;
@@ -35,14 +39,15 @@ impl std::error::Error for HttpError {}
 /// A small HTTPS client for token requests. Cheap to clone.
 #[derive(Clone)]
 pub struct TokenHttp {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector<CheckedResolver>>, Full<Bytes>>,
+    upstreams: UpstreamPolicy,
     timeout: Duration,
 }
 
 impl TokenHttp {
-    /// Trusts what `trust` trusts; each request may take `timeout`.
-    pub fn new(trust: &Trust, timeout: Duration) -> TokenHttp {
-        let mut http = HttpConnector::new();
+    /// Trusts what `trust` trusts, connects where `upstreams` admits; each request may take `timeout`.
+    pub fn new(trust: &Trust, timeout: Duration, upstreams: &UpstreamPolicy) -> TokenHttp {
+        let mut http = HttpConnector::new_with_resolver(upstreams.hyper_resolver());
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(timeout));
@@ -55,13 +60,15 @@ impl TokenHttp {
             .pool_idle_timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(2)
             .build(connector);
-        TokenHttp { client, timeout }
+        TokenHttp { client, timeout, upstreams: upstreams.clone() }
     }
 
     /// Sends one request (an `oauth2` request, or our own form POST) and reads the answer.
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let url = request.uri().to_string();
         check_token_url(&url).map_err(|e| HttpError(format!("token endpoint: {}", e.reason)))?;
+        let host = request.uri().host().unwrap_or_default();
+        self.upstreams.check_literal(host).map_err(|e| HttpError(format!("token endpoint: {e}")))?;
         let (parts, body) = request.into_parts();
         let request = hyper::Request::from_parts(parts, Full::new(Bytes::from(body)));
         let exchange = async {

@@ -200,7 +200,7 @@ mod tests {
     }
 
     fn logins(secrets: Arc<dyn SecretStore>) -> Logins {
-        let http = crate::http::TokenHttp::new(&Trust::default(), Duration::from_secs(1));
+        let http = crate::http::TokenHttp::new(&Trust::default(), Duration::from_secs(1), &Default::default());
         Logins::new(secrets, Grants::new(http))
     }
 

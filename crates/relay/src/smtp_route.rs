@@ -20,10 +20,13 @@ use crate::health::HealthBook;
 use crate::held::HeldLogins;
 use crate::login::{LoginFailure, Logins, Owner};
 use crate::pool::{Checkout, Conn, Pool};
+use crate::reach::{Unreachable, UpstreamPolicy};
 use crate::{Envelope, RelayError, Relayed, Route};
 use async_trait::async_trait;
 use sendas_core::model::{HealthStage, SmtpSettings};
-use sendas_smtp_client::{Auth, Client, ConnectOptions, ErrorKind, SmtpError, Step, Timeouts, Trust, sanitise};
+use sendas_smtp_client::{
+    Auth, Client, ConnectOptions, ErrorKind, Reply, SmtpError, Step, Timeouts, Trust, sanitise,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,6 +65,8 @@ pub(crate) enum Failure {
     Login(LoginFailure),
     /// The login is held refused: answered from memory.
     Held(String),
+    /// The host was not connected to (no address, or one that is not public).
+    Unreachable(Unreachable),
 }
 
 /// How the SMTP route connects.
@@ -83,6 +88,8 @@ pub struct SmtpRouteOptions {
     pub held_login_base: Duration,
     /// The longest hold.
     pub held_login_max: Duration,
+    /// Where upstream hosts may be (every address checked before connecting).
+    pub upstreams: UpstreamPolicy,
 }
 
 /// The SMTP route with its pool.
@@ -111,16 +118,35 @@ impl SmtpRoute {
         opts
     }
 
-    /// Connects and logs in: a refused OAuth token is refreshed once and the login retried once.
+    /// Connects to the checked addresses of the target's host and logs in. What an internal
+    /// host (in an allowed special-use network) answered a mailbox's login is kept to its codes.
     pub(crate) async fn login(&self, target: &Target) -> Result<(Client, Option<String>), Failure> {
-        let opts = self.connect_options(&target.settings);
-        let mut client = Client::connect(&opts).await.map_err(Failure::Smtp)?;
+        let settings = &target.settings;
+        let reached =
+            self.options.upstreams.resolve(settings.host(), settings.port()).await.map_err(Failure::Unreachable)?;
+        let mut opts = self.connect_options(settings);
+        opts.addresses = reached.addrs;
+        let internal = reached.internal && matches!(target.owner, Owner::Mailbox { .. });
+        match self.login_at(target, &opts).await {
+            Ok((client, reply)) => {
+                let reply = reply.map(|r| if internal { r.codes_only() } else { r });
+                Ok((client, reply.map(|r| r.to_string())))
+            }
+            Err(Failure::Smtp(e)) if internal => Err(Failure::Smtp(e.redacted())),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Connects (to `opts.addresses`) and logs in: a refused OAuth token is refreshed once and
+    /// the login retried once.
+    async fn login_at(&self, target: &Target, opts: &ConnectOptions) -> Result<(Client, Option<Reply>), Failure> {
+        let mut client = Client::connect(opts).await.map_err(Failure::Smtp)?;
         if !target.authenticate {
             return Ok((client, None));
         }
         let auth = self.logins.auth(&target.owner, &target.settings, None).await.map_err(Failure::Login)?;
         match client.authenticate(&auth).await {
-            Ok(reply) => Ok((client, Some(reply.to_string()))),
+            Ok(reply) => Ok((client, Some(reply))),
             Err(e) if login_refused(&e) => {
                 let Auth::Bearer { token: stale, .. } = &auth else {
                     return Err(Failure::Smtp(e));
@@ -129,10 +155,10 @@ impl SmtpRoute {
                 let fresh =
                     self.logins.auth(&target.owner, &target.settings, Some(stale)).await.map_err(Failure::Login)?;
                 if client.is_broken() {
-                    client = Client::connect(&opts).await.map_err(Failure::Smtp)?;
+                    client = Client::connect(opts).await.map_err(Failure::Smtp)?;
                 }
                 let reply = client.authenticate(&fresh).await.map_err(Failure::Smtp)?;
-                Ok((client, Some(reply.to_string())))
+                Ok((client, Some(reply)))
             }
             Err(e) => Err(Failure::Smtp(e)),
         }
@@ -213,6 +239,13 @@ pub(crate) enum Described {
 pub(crate) fn describe(failure: Failure) -> Described {
     match failure {
         Failure::Held(detail) => Described::Held(detail),
+        Failure::Unreachable(Unreachable::Lookup(why)) => {
+            Described::Login { stage: HealthStage::Connect, refused: false, detail: format!("connect: {why}") }
+        }
+        // Not public: an admin must change the host; held like a refused login (no lookup per message).
+        Failure::Unreachable(Unreachable::NotPublic(why)) => {
+            Described::Login { stage: HealthStage::Connect, refused: true, detail: format!("connect: {why}") }
+        }
         Failure::Login(LoginFailure::Internal(why)) => Described::Internal(why),
         Failure::Login(LoginFailure::Stage { stage, refused, detail }) => {
             Described::Login { stage, refused, detail: format!("{}: {detail}", stage.as_str()) }

@@ -9,6 +9,7 @@ use crate::http::TokenHttp;
 use crate::login::{Logins, Owner};
 use crate::oauth::Grants;
 use crate::outbox::OutboxRoute;
+use crate::reach::UpstreamPolicy;
 use crate::smtp_route::{SmtpRoute, SmtpRouteOptions, Target};
 use crate::verify::Verifier;
 use crate::{Envelope, Relay, RelayError, Relayed, Route};
@@ -45,10 +46,14 @@ pub struct RelayOptions {
     pub held_login_base: Duration,
     /// The longest hold: 30 minutes.
     pub held_login_max: Duration,
+    /// How upstream host names resolve and which special-use networks
+    /// they may be in (default: no resolver, public addresses only).
+    pub upstreams: UpstreamPolicy,
 }
 
 impl RelayOptions {
-    /// The Web PKI roots, a 10 s token timeout, idle connections reused for 30 s, 10 connections per login.
+    /// The Web PKI roots, a 10 s token timeout, idle connections reused for 30 s, 10 connections
+    /// per login, public upstream addresses only (IP literals and `localhost` until a resolver is set).
     pub fn new(deadline: Duration) -> RelayOptions {
         RelayOptions {
             hello: "sendas.relay".into(),
@@ -59,7 +64,15 @@ impl RelayOptions {
             max_connections_per_login: 10,
             held_login_base: Duration::from_secs(60),
             held_login_max: Duration::from_secs(30 * 60),
+            upstreams: UpstreamPolicy::default(),
         }
+    }
+
+    /// The same options letting upstream hosts be in `networks` too (the
+    /// resolver stays).
+    pub fn with_networks(mut self, networks: sendas_core::policy::UpstreamNetworks) -> RelayOptions {
+        self.upstreams = self.upstreams.with_networks(networks);
+        self
     }
 
     /// The same options trusting, besides the Web PKI roots, the CAs of the
@@ -88,7 +101,7 @@ pub struct UpstreamRelay {
 impl UpstreamRelay {
     /// A relay reading routes from `store` and secrets from `secrets` (the process's one caching layer).
     pub fn new(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>, options: RelayOptions) -> UpstreamRelay {
-        let grants = Grants::new(TokenHttp::new(&options.trust, options.token_timeout));
+        let grants = Grants::new(TokenHttp::new(&options.trust, options.token_timeout, &options.upstreams));
         let logins = Arc::new(Logins::new(secrets, grants));
         let health = Arc::new(HealthBook::new(store.clone()));
         let route_options = SmtpRouteOptions {
@@ -100,6 +113,7 @@ impl UpstreamRelay {
             max_connections_per_login: options.max_connections_per_login,
             held_login_base: options.held_login_base,
             held_login_max: options.held_login_max,
+            upstreams: options.upstreams,
         };
         UpstreamRelay {
             store,

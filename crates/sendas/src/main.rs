@@ -110,6 +110,11 @@ struct ServeArgs {
     /// domain is looked up again once it was last checked 24 h ago).
     #[arg(long, env = "SENDAS_RECHECK_EVERY_SECONDS", default_value_t = 3600)]
     recheck_every_seconds: u64,
+    /// Special-use networks (`10.1.0.0/16,fd00::/8`) a mailbox's or the
+    /// system relay's host may be in; upstream hosts are otherwise public.
+    /// Loopback is allowed while every listener is on loopback.
+    #[arg(long, env = "SENDAS_UPSTREAM_NETWORKS", default_value = "")]
+    upstream_networks: String,
     #[command(flatten)]
     backend: BackendArgs,
 }
@@ -149,6 +154,9 @@ async fn main() -> anyhow::Result<()> {
                     ),
                 },
                 recheck_every: std::time::Duration::from_secs(args.recheck_every_seconds.max(1)),
+                upstream_networks: sendas_core::policy::UpstreamNetworks::parse_list(&args.upstream_networks)
+                    .map_err(anyhow::Error::msg)
+                    .context("--upstream-networks")?,
                 smtp_limits: match &args.smtp_limits {
                     None => sendas_smtp_proxy::config::Limits::default(),
                     Some(path) => {

@@ -30,10 +30,29 @@ pub struct ServeOptions {
     pub local_store: bool,
     /// Limits of the SMTP proxy.
     pub smtp_limits: sendas_smtp_proxy::config::Limits,
-    /// The resolvers of domain ownership checks (empty: every check a resolver failure).
+    /// The resolvers of domain ownership checks and upstream host names
+    /// (empty: every ownership check a resolver failure, upstream hosts IP
+    /// literals or `localhost` only).
     pub dns_servers: Vec<SocketAddr>,
     /// How often the re-check of sending domains runs.
     pub recheck_every: std::time::Duration,
+    /// Special-use networks upstream hosts may be in, besides loopback,
+    /// which is allowed while every listener is on loopback.
+    pub upstream_networks: sendas_core::policy::UpstreamNetworks,
+}
+
+impl ServeOptions {
+    /// The networks upstream hosts may be in: the configured ones, and
+    /// loopback while the API and both SMTP listeners are on loopback (the
+    /// machine's own services are then the developer's, not a platform's).
+    pub fn allowed_upstream_networks(&self) -> sendas_core::policy::UpstreamNetworks {
+        let mut allowed = self.upstream_networks.allowed().to_vec();
+        let listeners = [self.api_addr, self.smtp_addr, self.smtp_tls_addr];
+        if listeners.iter().all(|a| a.ip().is_loopback()) {
+            allowed.extend_from_slice(sendas_core::policy::UpstreamNetworks::loopback().allowed());
+        }
+        sendas_core::policy::UpstreamNetworks::new(allowed)
+    }
 }
 
 /// Prepares the store (operator token, system relay, demo) and serves the
@@ -49,12 +68,15 @@ pub async fn run(
         .await
         .with_context(|| format!("binding the API to {}", opts.api_addr))?;
     let api_url = format!("http://{}", listener.local_addr()?);
+    let dns = sendas_dns::lookup_over(&opts.dns_servers)?;
+    let upstreams = sendas_relay::UpstreamPolicy::new(dns.clone(), opts.allowed_upstream_networks());
     let proxy = crate::smtp::SmtpProxy::bind(
         opts.smtp_addr,
         opts.smtp_tls_addr,
         &opts.data_dir,
         &backends,
         opts.smtp_limits.clone(),
+        upstreams,
     )
     .await?;
     let store = backends.store.as_ref();
@@ -90,11 +112,6 @@ pub async fn run(
         demo::save(&opts.data_dir, &info)?;
         print_demo(&opts, &info);
     }
-    let dns: std::sync::Arc<dyn sendas_core::ports::DnsLookup> = if opts.dns_servers.is_empty() {
-        std::sync::Arc::new(sendas_core::ports::NoResolver)
-    } else {
-        std::sync::Arc::new(sendas_dns::HickoryDns::new(&sendas_dns::DnsConfig::new(opts.dns_servers.clone()))?)
-    };
     tokio::spawn(recheck_domains(backends.store.clone(), dns.clone(), opts.recheck_every));
     let router = crate::web::with_web(
         sendas_api::router(

@@ -43,6 +43,7 @@ impl SmtpProxy {
         data_dir: &Path,
         backends: &Backends,
         limits: Limits,
+        upstreams: sendas_relay::UpstreamPolicy,
     ) -> anyhow::Result<Self> {
         let submission = bind(addr).with_context(|| format!("binding SMTP to {addr}"))?;
         let implicit = bind(tls_addr).with_context(|| format!("binding SMTP/TLS to {tls_addr}"))?;
@@ -55,8 +56,9 @@ impl SmtpProxy {
             // Plaintext AUTH only on loopback: nothing leaves the machine.
             plaintext_auth_insecure: addr.ip().is_loopback(),
         };
-        let relay_options =
+        let mut relay_options =
             RelayOptions::new(limits.relay_timeout).with_ca_bundle(None).context("the upstream CA bundle")?;
+        relay_options.upstreams = upstreams;
         let limiter = std::sync::Arc::new(sendas_core::limiter::Limiter::scaled(
             backends.send_counter.clone(),
             limits.sending_limits_clock_for_tests,

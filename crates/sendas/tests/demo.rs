@@ -18,7 +18,9 @@ async fn the_dropdowns_of_every_demo_user_agree_with_the_policy() {
     let b = sendas::backend::embedded(dir.path()).unwrap();
     let op = sendas::backend::first_operator_token(b.store.as_ref()).await.unwrap().unwrap();
     let info = sendas::demo::seed(b.store.as_ref(), b.secrets.as_ref(), "http://x", &op).await.unwrap();
-    let router = sendas_api::router(sendas_api::AppState::with_defaults(b.store.clone(), b.secrets.clone()));
+    let secrets = sendas_relay::CachedSecrets::with_default_ttl(b.secrets.clone());
+    let options = sendas_relay::RelayOptions::new(std::time::Duration::from_secs(10));
+    let router = sendas_api::router(sendas_api::AppState::standalone(b.store.clone(), secrets, options));
     let tenant = b.store.get_tenant(info.tenant_id).await.unwrap();
     let mailboxes = all_mailboxes(b.store.as_ref(), info.tenant_id).await.unwrap();
     let book = sendas_core::service::ownership::book(b.store.as_ref(), info.tenant_id).await.unwrap();

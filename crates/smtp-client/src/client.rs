@@ -58,11 +58,21 @@ fn wire_error(step: Step, e: WireError) -> SmtpError {
 impl Client {
     /// Connects to `opts.host:opts.port` and greets the server (TLS as `opts.security` says).
     pub async fn connect(opts: &ConnectOptions) -> Result<Client, SmtpError> {
-        let address = (opts.host.as_str(), opts.port);
+        let failed =
+            |e| SmtpError::new(Step::Connect, ErrorKind::Io(format!("connecting to {}:{}: {e}", opts.host, opts.port)));
         let tcp = within(Step::Connect, opts.timeouts.connect, async {
-            TcpStream::connect(address).await.map_err(|e| {
-                SmtpError::new(Step::Connect, ErrorKind::Io(format!("connecting to {}:{}: {e}", opts.host, opts.port)))
-            })
+            if opts.addresses.is_empty() {
+                return TcpStream::connect((opts.host.as_str(), opts.port)).await.map_err(failed);
+            }
+            // The caller's addresses (checked by it), in order; never a lookup of the name.
+            let mut last = None;
+            for address in &opts.addresses {
+                match TcpStream::connect(address).await {
+                    Ok(tcp) => return Ok(tcp),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(failed(last.unwrap_or_else(|| std::io::Error::other("no address"))))
         })
         .await?;
         let io_error = |e: std::io::Error| SmtpError::new(Step::Connect, ErrorKind::Io(e.to_string()));

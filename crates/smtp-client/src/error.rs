@@ -139,6 +139,21 @@ impl SmtpError {
         }
     }
 
+    /// The same error without anything the server said or the network
+    /// told beyond its codes (`auth: 535 5.7.8`, `connect: connection
+    /// failed`): what may be shown of an internal host's answer. The step,
+    /// the class and the codes stay.
+    pub fn redacted(&self) -> SmtpError {
+        let kind = match &self.kind {
+            ErrorKind::Refused(r) => ErrorKind::Refused(r.codes_only()),
+            ErrorKind::Io(_) => ErrorKind::Io("the server could not be reached".into()),
+            ErrorKind::Tls(_) => ErrorKind::Tls("the handshake failed".into()),
+            ErrorKind::Protocol(_) => ErrorKind::Protocol("the server's answer was not SMTP".into()),
+            other => other.clone(),
+        };
+        SmtpError { step: self.step, kind, detail: None }
+    }
+
     /// Worth trying again later: everything that is not permanent.
     pub fn is_transient(&self) -> bool {
         !self.is_permanent()
@@ -192,5 +207,19 @@ mod tests {
                 .to_string(),
             "auth: 535 5.7.8 Failed. ({\"status\":\"401\"})"
         );
+    }
+
+    #[test]
+    fn redacted_keeps_codes_only() {
+        let refused = SmtpError::new(Step::Auth, ErrorKind::Refused(Reply::new(535, vec!["5.7.8 db01 says no".into()])))
+            .with_detail(Some("internal detail".into()));
+        assert_eq!(refused.redacted().to_string(), "auth: 535 5.7.8");
+        assert!(refused.redacted().is_permanent());
+        let bare = SmtpError::new(Step::Connect, ErrorKind::Refused(Reply::new(421, vec!["redis ready".into()])));
+        assert_eq!(bare.redacted().to_string(), "connect: 421");
+        let io = SmtpError::new(Step::Connect, ErrorKind::Io("connecting to 10.0.0.5:6379: refused".into()));
+        assert_eq!(io.redacted().to_string(), "connect: connection failed: the server could not be reached");
+        let tls = SmtpError::new(Step::Tls, ErrorKind::Tls("certificate for db01.corp.internal".into()));
+        assert!(!tls.redacted().to_string().contains("corp"));
     }
 }

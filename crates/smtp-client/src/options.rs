@@ -1,9 +1,11 @@
 //! Where and how the client connects: host and port, implicit TLS,
 //! STARTTLS or none (loopback only), the EHLO name, the trusted CAs and the
-//! per-step timeouts.
+//! per-step timeouts; the addresses to connect to when the caller resolved
+//! the host itself.
 
 use crate::tls::Trust;
 use sendas_core::model::{SmtpSettings, TlsMode};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// How the connection is protected.
@@ -67,6 +69,11 @@ pub struct ConnectOptions {
     pub trust: Trust,
     /// The step timeouts.
     pub timeouts: Timeouts,
+    /// The addresses to connect to, tried in order, when the caller
+    /// resolved `host` itself (and checked where it points); empty: `host`
+    /// is resolved by the system when connecting. `host` still names the
+    /// server for TLS.
+    pub addresses: Vec<SocketAddr>,
 }
 
 impl ConnectOptions {
@@ -79,6 +86,7 @@ impl ConnectOptions {
             hello: "localhost".into(),
             trust: Trust::web_pki(),
             timeouts: Timeouts::default(),
+            addresses: Vec::new(),
         }
     }
 

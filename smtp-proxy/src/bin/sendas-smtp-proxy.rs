@@ -26,7 +26,7 @@ Usage: sendas-smtp-proxy [CONFIG.toml]
                 (default: $SENDAS_PROXY_CONFIG, else /etc/sendas/proxy.toml)
 
 Environment (overrides the file):
-  SENDAS_TABLE, SENDAS_SECRET_PREFIX, SENDAS_UPSTREAM_CA_BUNDLE,
+  SENDAS_TABLE, SENDAS_SECRET_PREFIX, SENDAS_UPSTREAM_CA_BUNDLE, SENDAS_UPSTREAM_NETWORKS,
   SENDAS_TLS_CERT_PEM, SENDAS_TLS_KEY_PEM (the certificate as PEM text),
   RUST_LOG (default info); AWS region, credentials and endpoint as the AWS SDK reads them.
 SIGTERM drains open sessions, then exits.
@@ -59,7 +59,14 @@ async fn main() -> anyhow::Result<()> {
         aws_sdk_secretsmanager::Client::new(&aws),
         prefix,
     )));
-    let relay_options = file.relay_options().context("upstream_ca_bundle")?;
+    let mut relay_options = file.relay_options().context("upstream_ca_bundle")?;
+    let dns_servers = match &file.dns_servers {
+        Some(servers) => servers.clone(),
+        None => sendas_dns::resolv_conf_servers(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()),
+    };
+    let networks = file.upstream_networks().map_err(anyhow::Error::msg).context("upstream_networks")?;
+    relay_options.upstreams =
+        sendas_relay::UpstreamPolicy::new(sendas_dns::lookup_over(&dns_servers)?, networks);
     let config = file.proxy();
     // PEM from the environment (e.g. ECS secrets) wins over files.
     let tls = match (

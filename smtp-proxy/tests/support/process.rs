@@ -31,6 +31,7 @@ impl ProxyProcess {
             format!(
                 "hostname = \"proxy.test\"\nsubmission_addr = \"127.0.0.1:{smtp}\"\nmetrics_addr = \"127.0.0.1:{metrics}\"\n\
                  table = \"{table}\"\nsecret_prefix = \"{prefix}\"\nplaintext_auth_insecure = true\n\
+                 upstream_networks = [\"127.0.0.0/8\", \"::1/128\"]\ndns_servers = []\n\
                  [limits]\nsnapshot_ttl_secs = 1\nauth_failure_delay_ms = 50\nrelay_timeout_secs = 5\n{limits}"
             ),
         )

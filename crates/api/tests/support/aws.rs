@@ -35,9 +35,13 @@ pub async fn dynamodb_api_with_dns(dns: Arc<dyn sendas_core::ports::DnsLookup>) 
     let mut areas = Vec::new();
     for area in Area::ALL {
         let config = aws.sdk_config(Principal::of_area(area.name())).await;
-        let state = AppState::with_defaults(
+        let state = AppState::standalone(
             Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone())),
-            Arc::new(SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&config), prefix.clone())),
+            sendas_relay::CachedSecrets::with_default_ttl(Arc::new(SecretsManagerStore::new(
+                aws_sdk_secretsmanager::Client::new(&config),
+                prefix.clone(),
+            ))),
+            super::relay_options(),
         )
         .with_dns(dns.clone());
         areas.push((area, sendas_api::router_for(&[area], state)));

@@ -36,6 +36,13 @@ pub struct Answer {
     pub retry_after: Option<String>,
 }
 
+/// The relay options of the test APIs: a 10 s deadline, the Web PKI roots, and upstream hosts
+/// on loopback allowed (the tests' Dovecot, Postfix and capture servers are there).
+pub fn relay_options() -> sendas_relay::RelayOptions {
+    sendas_relay::RelayOptions::new(std::time::Duration::from_secs(10))
+        .with_networks(sendas_core::policy::UpstreamNetworks::loopback())
+}
+
 impl TestApi {
     pub fn new(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> Self {
         Self::with_dns(store, secrets, Arc::new(sendas_core::ports::NoResolver))
@@ -47,7 +54,8 @@ impl TestApi {
         secrets: Arc<dyn SecretStore>,
         dns: Arc<dyn sendas_core::ports::DnsLookup>,
     ) -> Self {
-        let router = sendas_api::router(AppState::with_defaults(store.clone(), secrets.clone()).with_dns(dns));
+        let cached = sendas_relay::CachedSecrets::with_default_ttl(secrets.clone());
+        let router = sendas_api::router(AppState::standalone(store.clone(), cached, relay_options()).with_dns(dns));
         TestApi { router, store, secrets }
     }
 

@@ -1,9 +1,11 @@
-//! The DNS port: TXT lookups for the ownership proof of sending domains
-//! (and, later, the addresses an upstream host name resolves to). The
+//! The DNS port: TXT lookups for the ownership proof of sending domains,
+//! and the addresses an upstream host name resolves to (checked against
+//! `policy::UpstreamNetworks` before the relay connects to them). The
 //! policy and the use-cases never touch the network: the adapter
 //! (`sendas-dns`, hickory-resolver) lives outside the core.
 
 use async_trait::async_trait;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use thiserror::Error;
 
 /// Why a lookup found nothing, told apart because they mean different
@@ -47,6 +49,29 @@ pub trait DnsLookup: Send + Sync {
     /// strings are concatenated, as RFC 7208 §3.3 reads them; a record
     /// that is not UTF-8 is read lossily.
     async fn txt(&self, name: &str) -> Result<Vec<String>, DnsError>;
+
+    /// The addresses (A and AAAA) `host` resolves to, asked as an
+    /// absolute name. An IP literal is itself; `localhost` and its
+    /// subdomains are 127.0.0.1 and ::1 without a query (RFC 6761). The
+    /// default answers only those two kinds (a process without a resolver).
+    async fn ips(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
+        without_query(host).ok_or_else(|| DnsError::Other("no DNS resolver is configured".into()))
+    }
+}
+
+/// The addresses of a host name that needs no query: an IP literal (also
+/// in brackets), or `localhost` and its subdomains.
+pub fn without_query(host: &str) -> Option<Vec<IpAddr>> {
+    let host = host.trim().trim_end_matches('.');
+    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    if let Ok(ip) = literal.parse::<IpAddr>() {
+        return Some(vec![ip]);
+    }
+    let lower = host.to_ascii_lowercase();
+    if lower == "localhost" || lower.ends_with(".localhost") {
+        return Some(vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)]);
+    }
+    None
 }
 
 /// The lookup of a process with no resolver configured: every lookup

@@ -14,7 +14,7 @@ mod send_counter;
 mod store;
 mod throttle;
 
-pub use dns::{DnsError, DnsLookup, NoResolver};
+pub use dns::{DnsError, DnsLookup, NoResolver, without_query};
 pub use page::{Page, PageRequest, read_all};
 pub use secrets::{SecretRef, SecretStore};
 pub use send_counter::{CounterKey, MemorySendCounter, Scope, SendCounter, Units};
