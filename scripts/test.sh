@@ -44,9 +44,10 @@ step "system tools (Debian packages)"
 # curl, jq (README walk-through); swaks with TLS and AUTH support, msmtp (real clients);
 # Dovecot submission and Postfix with Cyrus SASL (real upstreams: scripts/upstreams);
 # Knot DNS (the authoritative server of sendas_testkit::dns: each test starts its own knotd on
-# a free loopback port with its own socket, so a system knot service, if apt starts one, is never used).
+# a free loopback port with its own socket, so a system knot service, if apt starts one, is never used);
+# iproute2 (`ip`, for tests that run in a network namespace with only loopback: sendas_testkit::netns).
 packages=(curl jq swaks libnet-ssleay-perl libauthen-sasl-perl msmtp
-  dovecot-core dovecot-submissiond postfix sasl2-bin libsasl2-modules knot)
+  dovecot-core dovecot-submissiond postfix sasl2-bin libsasl2-modules knot iproute2)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

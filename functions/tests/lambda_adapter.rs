@@ -65,7 +65,8 @@ async fn fresh_table(dns_servers: Vec<std::net::SocketAddr>) -> (FunctionConfig,
         table,
         secret_prefix,
         secret_ttl: Duration::from_secs(60),
-        relay: sendas_relay::RelayOptions::new(Duration::from_secs(10)).with_networks(sendas_core::policy::UpstreamNetworks::loopback()),
+        relay: sendas_relay::RelayOptions::new(Duration::from_secs(10))
+            .with_networks(sendas_core::policy::UpstreamNetworks::loopback()),
         limits_clock_for_tests: None,
         dns_servers,
     };

@@ -46,7 +46,8 @@ async fn a_refused_login_is_held_not_hammered_until_the_secret_changes() {
     // The provider's password is no longer the stored one.
     set_password("Changed-At-The-Provider").await;
 
-    let mut options = sendas_relay::RelayOptions::new(Duration::from_secs(5)).with_networks(sendas_core::policy::UpstreamNetworks::loopback());
+    let mut options = sendas_relay::RelayOptions::new(Duration::from_secs(5))
+        .with_networks(sendas_core::policy::UpstreamNetworks::loopback());
     options.held_login_base = Duration::from_secs(2);
     options.held_login_max = Duration::from_secs(4);
     let limits = sendas_smtp_proxy::config::Limits { snapshot_ttl: Duration::from_millis(300), ..limits_for_net() };

@@ -51,7 +51,8 @@ struct Rig {
 }
 
 fn relay_options(max_idle: Duration, token_timeout: Duration) -> RelayOptions {
-    let mut options = RelayOptions::new(Duration::from_secs(10)).with_networks(sendas_core::policy::UpstreamNetworks::loopback());
+    let mut options =
+        RelayOptions::new(Duration::from_secs(10)).with_networks(sendas_core::policy::UpstreamNetworks::loopback());
     options.trust = Trust::with_pem_file(&upstreams().ca_bundle()).unwrap();
     options.max_idle = max_idle;
     options.token_timeout = token_timeout;

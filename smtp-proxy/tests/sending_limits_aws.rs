@@ -121,7 +121,8 @@ async fn two_proxy_processes_and_http_share_the_limits_on_dynamodb() {
         table: table.clone(),
         secret_prefix: prefix.clone(),
         secret_ttl: Duration::from_secs(30),
-        relay: sendas_relay::RelayOptions::new(Duration::from_secs(5)).with_networks(sendas_core::policy::UpstreamNetworks::loopback()),
+        relay: sendas_relay::RelayOptions::new(Duration::from_secs(5))
+            .with_networks(sendas_core::policy::UpstreamNetworks::loopback()),
         limits_clock_for_tests: Some(clock),
         dns_servers: vec![],
     };

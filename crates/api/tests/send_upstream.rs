@@ -21,7 +21,8 @@ use support::*;
 /// reply-only mailbox, a user, and a template presetting both.
 async fn rig() -> (TestApi, Tenant, User, String, String, String) {
     let up = upstreams();
-    let mut options = sendas_relay::RelayOptions::new(Duration::from_secs(10)).with_networks(sendas_core::policy::UpstreamNetworks::loopback());
+    let mut options = sendas_relay::RelayOptions::new(Duration::from_secs(10))
+        .with_networks(sendas_core::policy::UpstreamNetworks::loopback());
     options.trust = sendas_smtp_client::Trust::with_pem_file(&up.ca_bundle()).unwrap();
     let api = TestApi::memory_with(options);
     let op = api.operator_token().await;

@@ -55,7 +55,8 @@ async fn verify_logs_in_with_the_right_password_and_reports_a_wrong_one() {
 async fn oauth_login_methods_take_their_secrets_write_only_verify_and_show_health() {
     use sendas_testkit::upstreams::upstreams;
     let up = upstreams();
-    let mut options = sendas_relay::RelayOptions::new(std::time::Duration::from_secs(10)).with_networks(sendas_core::policy::UpstreamNetworks::loopback());
+    let mut options = sendas_relay::RelayOptions::new(std::time::Duration::from_secs(10))
+        .with_networks(sendas_core::policy::UpstreamNetworks::loopback());
     options.trust = sendas_smtp_client::Trust::with_pem_file(&up.ca_bundle()).unwrap();
     let api = TestApi::memory_with(options);
     let op = api.operator_token().await;

@@ -164,7 +164,6 @@ impl HickoryDns {
             .map_err(|e| DnsConfigError::Resolver(e.to_string()))?;
         Ok(HickoryDns { resolver })
     }
-
 }
 
 #[async_trait]

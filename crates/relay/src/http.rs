@@ -7,6 +7,7 @@
 //! connector connects only to addresses it admitted (`reach`), and an IP
 //! literal in a URL is checked the same way before the request.
 
+use crate::reach::{CheckedResolver, UpstreamPolicy};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
@@ -14,7 +15,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use oauth2::{HttpRequest, HttpResponse};
 use sendas_core::model::check_token_url;
-use crate::reach::{CheckedResolver, UpstreamPolicy};
 use sendas_smtp_client::Trust;
 use std::fmt;
 use std::future::Future;

@@ -116,7 +116,7 @@ fn refused(e: &BasicErrorResponse) -> TokenError {
 }
 
 fn clean(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect()
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(300).collect()
 }
 
 fn classify<E: std::error::Error>(e: RequestTokenError<E, BasicErrorResponse>) -> TokenError {

@@ -110,8 +110,7 @@ impl UpstreamPolicy {
                 Admission::Refused(kind) => {
                     tracing::warn!(host = %shown(host), %ip, kind, "refused an upstream host that is not public");
                     return Err(Unreachable::NotPublic(format!(
-                        "{} resolves to a {kind} address; upstream hosts must be public \
-                         (the operator can allow an internal network)",
+                        "{} resolves to a {kind} address; upstream hosts must be public",
                         shown(host)
                     )));
                 }

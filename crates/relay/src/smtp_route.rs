@@ -24,9 +24,7 @@ use crate::reach::{Unreachable, UpstreamPolicy};
 use crate::{Envelope, RelayError, Relayed, Route};
 use async_trait::async_trait;
 use sendas_core::model::{HealthStage, SmtpSettings};
-use sendas_smtp_client::{
-    Auth, Client, ConnectOptions, ErrorKind, Reply, SmtpError, Step, Timeouts, Trust, sanitise,
-};
+use sendas_smtp_client::{Auth, Client, ConnectOptions, ErrorKind, Reply, SmtpError, Step, Timeouts, Trust, sanitise};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -211,8 +211,9 @@ mod tests {
 
     #[test]
     fn redacted_keeps_codes_only() {
-        let refused = SmtpError::new(Step::Auth, ErrorKind::Refused(Reply::new(535, vec!["5.7.8 db01 says no".into()])))
-            .with_detail(Some("internal detail".into()));
+        let refused =
+            SmtpError::new(Step::Auth, ErrorKind::Refused(Reply::new(535, vec!["5.7.8 db01 says no".into()])))
+                .with_detail(Some("internal detail".into()));
         assert_eq!(refused.redacted().to_string(), "auth: 535 5.7.8");
         assert!(refused.redacted().is_permanent());
         let bare = SmtpError::new(Step::Connect, ErrorKind::Refused(Reply::new(421, vec!["redis ready".into()])));

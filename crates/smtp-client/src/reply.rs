@@ -78,7 +78,11 @@ impl Reply {
     /// The same reply without its text: the code and the enhanced code
     /// (`535 5.7.8`), for a server whose words must not be passed on.
     pub fn codes_only(&self) -> Reply {
-        Reply { code: self.code, enhanced: self.enhanced, lines: self.enhanced.map(|e| e.to_string()).into_iter().collect() }
+        Reply {
+            code: self.code,
+            enhanced: self.enhanced,
+            lines: self.enhanced.map(|e| e.to_string()).into_iter().collect(),
+        }
     }
 
     /// The text lines as received (after the code and separator).

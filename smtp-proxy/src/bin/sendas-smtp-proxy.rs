@@ -65,8 +65,7 @@ async fn main() -> anyhow::Result<()> {
         None => sendas_dns::resolv_conf_servers(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()),
     };
     let networks = file.upstream_networks().map_err(anyhow::Error::msg).context("upstream_networks")?;
-    relay_options.upstreams =
-        sendas_relay::UpstreamPolicy::new(sendas_dns::lookup_over(&dns_servers)?, networks);
+    relay_options.upstreams = sendas_relay::UpstreamPolicy::new(sendas_dns::lookup_over(&dns_servers)?, networks);
     let config = file.proxy();
     // PEM from the environment (e.g. ECS secrets) wins over files.
     let tls = match (

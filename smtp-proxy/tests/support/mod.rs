@@ -166,7 +166,8 @@ pub fn builder(
     let secrets = Arc::new(CachedSecrets::new(backends::deployed_secrets(secrets), limits.snapshot_ttl));
     let config = ProxyConfig { hostname: "proxy.test".into(), limits, plaintext_auth_insecure: plaintext };
     // The upstreams of the tests (Dovecot, Postfix, capture servers) are on loopback.
-    let relay = sendas_relay::RelayOptions::new(config.limits.relay_timeout).with_networks(sendas_core::policy::UpstreamNetworks::loopback());
+    let relay = sendas_relay::RelayOptions::new(config.limits.relay_timeout)
+        .with_networks(sendas_core::policy::UpstreamNetworks::loopback());
     ProxyBuilder::new(backends::deployed(store), secrets, config).relay_options(relay)
 }
 
