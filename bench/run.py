@@ -25,7 +25,11 @@ user) answers the second message with 451 and that restoring the high
 limits lets messages go again; after it, the limited process's tenant
 view and its SQLite counters show that the limits were counted.
 
-Usage (as root, from the repository): python3 bench/run.py [--quick]
+Last, the message budget: 30 concurrent 25 MiB messages of one user
+against a proxy with a 200 MiB budget while a second tenant sends small
+messages (measure_budget; `--budget-only` runs just this part).
+
+Usage (as root, from the repository): python3 bench/run.py [--quick] [--budget-only]
 Needs: postfix, sasl2-bin, libsasl2-modules (installed when missing), and
 release builds of `sendas` and `sendas-loadgen` (built here).
 """
@@ -142,7 +146,14 @@ def main() -> None:
     work = pathlib.Path(tempfile.mkdtemp(prefix="sendas-bench-"))
     procs = []
     try:
-        run(work, procs)
+        if "--budget-only" in sys.argv:
+            sink_port = free_port()
+            sink = subprocess.Popen(["smtp-sink", "-u", "nobody", "-m", "20000", f"127.0.0.1:{sink_port}", "4096"])
+            procs.append(sink)
+            wait_port(sink_port)
+            print(render_budget(measure_budget(work, sink_port, procs)))
+        else:
+            run(work, procs)
     finally:
         for p in procs:
             p.kill()
@@ -154,8 +165,9 @@ def main() -> None:
 class Serve:
     """A `sendas serve --demo` with its own data directory; alice's authenticated mailbox relays to the sink."""
 
-    def __init__(self, work: pathlib.Path, name: str, sink_port: int, procs: list, extra_limits: str = ""):
-        (work / f"{name}.toml").write_text(SMTP_LIMITS + extra_limits)
+    def __init__(self, work: pathlib.Path, name: str, sink_port: int, procs: list, extra_limits: str = "",
+                 limits: str = SMTP_LIMITS):
+        (work / f"{name}.toml").write_text(limits + extra_limits)
         self.data = work / name
         self.proc = subprocess.Popen(
             [str(ROOT / "target/release/sendas"), "serve", "--demo", "--data-dir", str(self.data),
@@ -307,8 +319,10 @@ def run(work: pathlib.Path, procs: list) -> None:
         raise SystemExit("the limited proxy did not count against its limits")
     limits = {"check": check, "tenant_limits": shown, "counters": counters, "measured_messages": sent}
     memory = measure_memory(serve.pid, smtp_port, data, sender, env)
-    (OUT / "results.json").write_text(json.dumps({"runs": results, "memory": memory, "limits": limits}, indent=1))
-    table = render(results, memory)
+    budget = measure_budget(work, sink_port, procs)
+    (OUT / "results.json").write_text(json.dumps({"runs": results, "memory": memory, "limits": limits,
+                                                  "budget": budget}, indent=1))
+    table = render(results, memory) + render_budget(budget)
     (OUT / "results.md").write_text(table)
     print(table)
 
@@ -358,6 +372,83 @@ def measure_memory(pid: int, smtp_port: int, data: pathlib.Path, sender: str, en
     return {"idle_sessions": held["held"], "idle_refused": held["refused"], "rss_before_kib": rss_before,
             "rss_idle_kib": rss_idle, "rss_after_idle_kib": rss_after_idle, "big_accepted": big["accepted"],
             "big_other": big["other"], "rss_base_before_big_kib": base, "peak_big_kib": peak}
+
+
+# The message budget (issue: one user cannot exhaust a replica): 200 MiB of message bytes in
+# flight, the per-user cap (10 concurrent transactions) and the tenant share (50 %) at their defaults.
+BUDGET = 200 << 20
+BUDGET_LIMITS = ("max_connections = 20000\nmax_connections_per_ip = 20000\nmax_message_size = 52428800\n"
+                 f"message_budget_bytes = {BUDGET}\n")
+
+
+def second_tenant(serve: "Serve", sink_port: int) -> dict:
+    """A second tenant (operator-assigned domain), its user with an app password, and a mailbox to the sink."""
+    t = api(serve.api_base, serve.operator, "POST", "/v1/tenants", {
+        "name": "other.example", "system_address": "system@other.example", "mailbox_quota": 3,
+        "domains": ["other.example"]})
+    tenant, admin, company = t["tenant"]["id"], t["admin_token"]["token"], t["company"]["id"]
+    user = api(serve.api_base, admin, "POST", f"/v1/tenants/{tenant}/users",
+               {"login": "olga", "name": "Olga Other", "companies": [company]})
+    cred = api(serve.api_base, admin, "POST", f"/v1/tenants/{tenant}/users/{user['id']}/smtp-credentials",
+               {"name": "bench"})
+    box = api(serve.api_base, admin, "POST", f"/v1/tenants/{tenant}/mailboxes", {
+        "address": "desk@other.example", "display_name": "Desk", "global": True, "sender": True, "reply": True,
+        "smtp": {"host": "127.0.0.1", "port": sink_port, "tls": "none", "username": "desk@other.example"}})
+    api(serve.api_base, admin, "PUT", f"/v1/tenants/{tenant}/mailboxes/{box['id']}/password",
+        {"password": "bench-sink-password"})
+    return {"login": cred["username"], "password": cred["password"], "from": "desk@other.example"}
+
+
+def measure_budget(work: pathlib.Path, sink_port: int, procs: list) -> dict:
+    """30 sessions of alice, each one 25 MiB message (SIZE declared, 4xx retried after 200 ms, as a
+    client's queue does), against a proxy with a 200 MiB budget, while a second tenant sends small
+    messages throughout. Fails unless every message is relayed, the large ones were refused
+    (452/451) and retried, the small ones never, and the peak RSS stays within base + budget."""
+    b = Serve(work, "data-budget", sink_port, procs, limits=BUDGET_LIMITS)
+    other = second_tenant(b, sink_port)
+    other_env = {**os.environ, "SENDAS_LOADGEN_PASSWORD": other["password"]}
+    other_target = ["--addr", f"127.0.0.1:{b.smtp_port}", "--login", other["login"], "--from", other["from"]]
+    loadgen(*other_target, "--sessions", "1", "--messages", "2", "--size", "2048", env=other_env)  # warm
+    pid = b.proc.pid
+    pathlib.Path(f"/proc/{pid}/clear_refs").write_text("5")  # resets the peak (VmHWM)
+    base, _ = rss_kib(pid)
+    big = subprocess.Popen([str(ROOT / "target/release/sendas-loadgen"), "--json", *b.target, "--from", b.sender,
+                            "--sessions", "30", "--messages", "1", "--size", str(25 << 20), "--sources", "30",
+                            "--declare-size", "--retry-temporary-ms", "200", "--deadline-secs", "600"],
+                           stdout=subprocess.PIPE, text=True, env=b.env)
+    small = {"accepted": 0, "other": {}, "retried": {}, "rounds": 0, "max_p99_ms": 0.0}
+    while big.poll() is None:
+        r = loadgen(*other_target, "--sessions", "2", "--messages", "5", "--size", "2048", "--sources", "2",
+                    "--deadline-secs", "60", env=other_env)
+        small["accepted"] += r["accepted"]
+        small["rounds"] += 1
+        small["max_p99_ms"] = max(small["max_p99_ms"], r["p99_ms"])
+        for k, v in {**r["other"], **{f"retried {k}": v for k, v in r["retried"].items()}}.items():
+            small["other"][k] = small["other"].get(k, 0) + v
+    large = json.loads(big.stdout.read().strip().splitlines()[-1])
+    _, peak = rss_kib(pid)
+    result = {"budget_bytes": BUDGET, "rss_base_kib": base, "peak_kib": peak, "large": large, "small": small}
+    print(f"budget: {json.dumps(result)}", flush=True)
+    if large["accepted"] != 30 or large["other"]:
+        raise SystemExit(f"budget: not every large message was relayed: {large}")
+    if not large["retried"]:
+        raise SystemExit(f"budget: no large message was ever refused: the budget did not bite: {large}")
+    if small["other"] or small["accepted"] != small["rounds"] * 10:
+        raise SystemExit(f"budget: the second tenant's small messages were not all relayed at once: {small}")
+    if (peak - base) * 1024 > BUDGET:
+        raise SystemExit(f"budget: peak RSS {peak} KiB over base {base} KiB + the budget")
+    return result
+
+
+def render_budget(b: dict) -> str:
+    mib = lambda k: k / 1024  # noqa: E731
+    large, small = b["large"], b["small"]
+    return (f"- Message budget {b['budget_bytes'] >> 20} MiB: 30 concurrent 25 MiB messages of one user, "
+            f"{large['accepted']} relayed after {sum(large['retried'].values())} temporary refusals "
+            f"({large['retried']}) in {large['seconds']:.1f} s; peak RSS {mib(b['peak_kib']):.1f} MiB over a base of "
+            f"{mib(b['rss_base_kib']):.1f} MiB (+{mib(b['peak_kib'] - b['rss_base_kib']):.1f} MiB, budget "
+            f"{b['budget_bytes'] >> 20} MiB); meanwhile a second tenant relayed {small['accepted']} small messages "
+            f"in {small['rounds']} rounds, none refused (worst p99 {small['max_p99_ms']:.1f} ms)\n")
 
 
 def render(results: list, memory: dict) -> str:

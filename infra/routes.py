@@ -4,7 +4,9 @@
 has no function event, a scheduled function (the re-check) lacks its one
 schedule or grants more than its job, an event has no route, an event is on the wrong
 function (each function serves one area, the operation's OpenAPI tag), a
-function lacks the IAM actions its area's store calls need, or a policy of
+function lacks the IAM actions its area's store calls need, the proxy's
+message budget (infra/proxy/proxy.toml) takes more than half of its ECS
+task's memory (infra/proxy.yaml), or a policy of
 either template names an action IAM does not have (a transaction is
 authorised per item, as PutItem / UpdateItem / DeleteItem /
 ConditionCheckItem: `dynamodb:TransactWriteItems` grants nothing). Whether
@@ -19,6 +21,7 @@ Run by scripts/test.sh with the document from `sendas openapi`.
 
 import json
 import sys
+import tomllib
 from pathlib import Path
 
 from cfnlint.decode import decode_str
@@ -27,6 +30,11 @@ TEMPLATE = Path(__file__).with_name("template.yaml")
 FUNCTION_OF_AREA = {"platform": "PlatformFunction", "directory": "DirectoryFunction", "mailboxes": "MailboxesFunction", "me": "MeFunction", "send": "SendFunction"}
 
 PROXY = Path(__file__).with_name("proxy.yaml")
+PROXY_TOML = Path(__file__).parent / "proxy" / "proxy.toml"
+# The share of the ECS task's memory the proxy's message budget may take (the rest: sessions,
+# TLS, caches, the runtime). The budget bench (bench/run.py, measure_budget) shows the peak RSS
+# stays within base + budget.
+BUDGET_SHARE_OF_TASK = 0.5
 # Names that look like IAM actions but are not: DynamoDB authorises each item of a
 # transaction with the item's own action (Service Authorization Reference).
 NOT_IAM_ACTIONS = {"dynamodb:TransactWriteItems", "dynamodb:TransactGetItems"}
@@ -81,6 +89,26 @@ def schedule_problems(template):
         if granted != needs:
             problems.append(f"{name} grants {sorted(granted)}, its job needs exactly {sorted(needs)}")
     return problems
+
+
+def memory_problems(proxy):
+    """The proxy's message budget (infra/proxy/proxy.toml) fits its ECS task's memory."""
+    tasks = [r for r in proxy.get("Resources", {}).values() if r.get("Type") == "AWS::ECS::TaskDefinition"]
+    if len(tasks) != 1:
+        return [f"infra/proxy.yaml: {len(tasks)} task definitions, expected 1"]
+    task_mib = int(tasks[0]["Properties"]["Memory"])
+    limits = tomllib.loads(PROXY_TOML.read_text()).get("limits", {})
+    budget = limits.get("message_budget_bytes")
+    if budget is None:
+        return ["infra/proxy/proxy.toml: [limits] message_budget_bytes is not set (the default need not fit the task)"]
+    allowed = int(task_mib * (1 << 20) * BUDGET_SHARE_OF_TASK)
+    if budget > allowed:
+        return [f"infra/proxy/proxy.toml: message_budget_bytes {budget} exceeds {BUDGET_SHARE_OF_TASK:.0%} "
+                f"of the task's {task_mib} MiB (infra/proxy.yaml): at most {allowed}"]
+    size = limits.get("max_message_size", 25 << 20)
+    if size * 2 > budget:
+        return [f"infra/proxy/proxy.toml: a message of max_message_size {size} (counted twice) does not fit the budget"]
+    return []
 
 
 def routes(doc):
@@ -164,6 +192,7 @@ def main():
     proxy, matches = decode_str(PROXY.read_text())
     if matches:
         sys.exit(f"proxy template does not parse: {matches}")
+    problems += memory_problems(proxy)
     for path, tpl in (("infra/template.yaml", template), ("infra/proxy.yaml", proxy)):
         for resource, action in all_policy_actions(tpl):
             if action in NOT_IAM_ACTIONS:
@@ -171,7 +200,8 @@ def main():
     if problems:
         sys.exit("infra/template.yaml does not match the API:\n  " + "\n  ".join(problems))
     print(f"routes: {len(api)} operations, each on its area's function; IAM actions cover the store calls; "
-          f"{len(SCHEDULED)} scheduled function(s) on their schedule with only what their job needs")
+          f"{len(SCHEDULED)} scheduled function(s) on their schedule with only what their job needs; "
+          f"the proxy's message budget fits its task's memory")
 
 
 if __name__ == "__main__":

@@ -154,18 +154,22 @@ impl SmtpClient {
     /// MAIL, RCPT, DATA with `message` (dot-stuffed here); the final reply.
     /// With `pipelining`, MAIL, RCPT and DATA go out in one write (RFC 2920).
     pub async fn transaction(&mut self, from: &str, to: &str, message: &[u8]) -> io::Result<(u16, String)> {
-        self.transaction_with(from, to, message, false).await
+        self.transaction_with(from, to, message, false, false).await
     }
 
-    /// As [`Self::transaction`], choosing whether to pipeline the envelope.
+    /// As [`Self::transaction`], choosing whether to pipeline the envelope
+    /// and whether to declare the size (`SIZE=`).
     pub async fn transaction_with(
         &mut self,
         from: &str,
         to: &str,
         message: &[u8],
         pipelining: bool,
+        declare_size: bool,
     ) -> io::Result<(u16, String)> {
-        let commands = [(format!("MAIL FROM:<{from}>"), 250), (format!("RCPT TO:<{to}>"), 250), ("DATA".into(), 354)];
+        let size = if declare_size { format!(" SIZE={}", message.len()) } else { String::new() };
+        let commands =
+            [(format!("MAIL FROM:<{from}>{size}"), 250), (format!("RCPT TO:<{to}>"), 250), ("DATA".into(), 354)];
         if pipelining {
             let group: String = commands.iter().map(|(c, _)| format!("{c}\r\n")).collect();
             self.stream.get_mut().write_all(group.as_bytes()).await?;

@@ -44,6 +44,11 @@ pub struct LoadConfig {
     pub tls: Option<tokio_rustls::TlsConnector>,
     /// Send MAIL, RCPT and DATA in one write (RFC 2920), as mail servers and most clients do.
     pub pipelining: bool,
+    /// Declare each message's size in MAIL FROM (`SIZE=`, RFC 1870), as mail clients do.
+    pub declare_size: bool,
+    /// Answer a 4xx to a transaction as a client keeping its queue does: RSET,
+    /// wait this long, and send the same message again (until the deadline).
+    pub retry_temporary: Option<Duration>,
 }
 
 /// A message of about `size` bytes with a unique Message-ID `<tag.session.n@sendas-bench>`.
@@ -103,7 +108,16 @@ async fn session(config: &LoadConfig, s: usize, report: &Mutex<Report>) {
     for n in 0..config.messages_per_session {
         let body = message(&config.from, &config.to, &config.tag, s, n, config.size);
         let t = Instant::now();
-        let reply = c.transaction_with(&config.from, &config.to, &body, config.pipelining).await;
+        let mut reply =
+            c.transaction_with(&config.from, &config.to, &body, config.pipelining, config.declare_size).await;
+        while let (Some(pause), Ok((400..=499, _))) = (config.retry_temporary, &reply) {
+            report.lock().unwrap_or_else(|p| p.into_inner()).retry(&reply_key("data", &reply));
+            if c.command("RSET").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(pause).await;
+            reply = c.transaction_with(&config.from, &config.to, &body, config.pipelining, config.declare_size).await;
+        }
         let elapsed = t.elapsed();
         let mut r = report.lock().unwrap_or_else(|p| p.into_inner());
         match &reply {

@@ -12,6 +12,9 @@ pub struct Report {
     pub accepted_ids: Vec<String>,
     /// Other outcomes by stage and reply code (e.g. `data 451 4.4.1`).
     pub failures: BTreeMap<String, usize>,
+    /// Temporary refusals answered by trying the same message again
+    /// (`--retry-temporary`), by reply (e.g. `data 451 4.3.1`).
+    pub retried: BTreeMap<String, usize>,
     /// Wall time of the run.
     pub elapsed: Duration,
 }
@@ -24,6 +27,10 @@ impl Report {
 
     pub(crate) fn count(&mut self, what: &str) {
         *self.failures.entry(what.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn retry(&mut self, what: &str) {
+        *self.retried.entry(what.to_owned()).or_default() += 1;
     }
 
     /// Accepted messages.

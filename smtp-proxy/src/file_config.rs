@@ -191,6 +191,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_image_s_configuration_parses_and_sets_the_budget() {
+        let baked = FileConfig::parse(include_str!("../../infra/proxy/proxy.toml")).expect("infra/proxy/proxy.toml");
+        assert_eq!(baked.limits().message_budget_bytes, 512 << 20, "half of the ECS task's 1024 MiB");
+        assert!(baked.upstream_networks.allowed().is_empty(), "upstream hosts are public in production");
+    }
+
+    #[test]
     fn a_minimal_file_gets_safe_defaults() {
         let c = FileConfig::parse("submission_addr = \"127.0.0.1:2587\"\ntable = \"t\"").expect("parses");
         assert_eq!(c.limits().max_recipients, 100);

@@ -53,6 +53,12 @@ struct Args {
     /// Send MAIL, RCPT and DATA one at a time instead of pipelined.
     #[arg(long)]
     no_pipelining: bool,
+    /// Declare each message's size in MAIL FROM (SIZE=).
+    #[arg(long)]
+    declare_size: bool,
+    /// On a 4xx to a transaction: RSET, wait this many milliseconds, send the same message again.
+    #[arg(long)]
+    retry_temporary_ms: Option<u64>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -73,6 +79,8 @@ async fn main() {
         deadline: Duration::from_secs(a.deadline_secs),
         tag: format!("lg{}", std::process::id()),
         pipelining: !a.no_pipelining,
+        declare_size: a.declare_size,
+        retry_temporary: a.retry_temporary_ms.map(Duration::from_millis),
         tls: a.tls_ca.map(|p| {
             let pem = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             sendas_bench::tls_connector(&pem).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -102,6 +110,7 @@ async fn main() {
                 "p90_ms": ms(r.percentile(90.0)),
                 "p99_ms": ms(r.percentile(99.0)),
                 "other": r.failures,
+                "retried": r.retried,
             })
         );
     } else {

@@ -54,6 +54,8 @@ async fn thousand_senders_and_ten_thousand_idle_connections() {
         tag: "load".into(),
         tls: None,
         pipelining: true,
+        declare_size: false,
+        retry_temporary: None,
     };
     let r = run_load(&load).await;
     assert!(r.failures.is_empty(), "failures under load: {:?}", r.failures);
