@@ -183,7 +183,8 @@ async fn guessing_on_during_a_shared_lock_does_not_extend_it() {
     let dir = tempfile::tempdir().unwrap();
     // Windows of 2 s. DynamoDB counts in buckets of one window and estimates the last window
     // as this bucket's count + the share of the previous one still inside: the locks below
-    // start early in a bucket (k), hold at their full count until 0.15 into the next (k+1),
+    // start early in a bucket (k), hold at their full count until 0.15 into the next (k+1) at
+    // least (the guesses start no round after 0.1 into it: a round takes a while under load),
     // and, when nothing more is counted, are gone 0.1 into the one after (k+2). The guesses
     // made during them until then, counted, would hold both locks through k+2.
     let limits = "auth_failures_per_login = 3\nauth_failures_per_ip = 5\nauth_window_secs = 2\n";
@@ -199,14 +200,14 @@ async fn guessing_on_during_a_shared_lock_does_not_extend_it() {
         }
         assert_eq!(auth_reply_from("127.0.0.3", a.smtp, "alice", "guess-2").await.0, 454);
         assert_eq!(auth_reply_from("127.0.0.3", b.smtp, "alice", &world.password).await.0, 454);
-        guess_on("127.0.0.3", ports, |_| "alice".into(), Duration::from_millis(300)).await
+        guess_on("127.0.0.3", ports, |_| "alice".into(), Duration::from_millis(100)).await
     };
     let ip = async {
         for (i, port) in [a.smtp, b.smtp, a.smtp, b.smtp].into_iter().enumerate() {
             assert_eq!(auth_reply_from("127.0.0.4", port, &format!("nobody{i}"), "x").await.0, 535);
         }
         assert_eq!(auth_reply_from("127.0.0.4", a.smtp, "nobody4", "x").await.0, 421);
-        guess_on("127.0.0.4", ports, |i| format!("other{i}"), Duration::from_millis(300)).await
+        guess_on("127.0.0.4", ports, |i| format!("other{i}"), Duration::from_millis(100)).await
     };
     let (during_pair, during_ip) = tokio::join!(pair, ip);
     assert!(during_pair >= 9 && during_ip >= 9, "too few guesses during the locks to tell: {during_pair}, {during_ip}");
