@@ -71,6 +71,10 @@ impl FunctionConfig {
         let ttl = std::env::var("SENDAS_SECRET_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
         // verify and send: 10 s for the whole login or delivery; the CA bundle from SENDAS_UPSTREAM_CA_BUNDLE.
         let mut relay = RelayOptions::new(Duration::from_secs(10)).with_ca_bundle(None).map_err(|e| e.to_string())?;
+        // The function ends after 30 s (SendFunction's Timeout, API Gateway's limit): up to the
+        // final dot 10 s, its reply 15 s more, so a reply that never comes is answered `uncertain`
+        // (and the Idempotency-Key keeps that answer) before the runtime is cut.
+        relay.final_reply_timeout = Duration::from_secs(15);
         let dns_servers = match std::env::var("SENDAS_DNS_SERVERS") {
             Ok(list) => sendas_dns::parse_servers(&list)?,
             Err(_) => sendas_dns::resolv_conf_servers(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()),

@@ -243,8 +243,9 @@ export interface AuditRecord {
   recipients: number;
   message_id?: string | null;
   size: number;
-  /** accepted: 250; rejected: 5xx; deferred: 4xx (the client keeps the message and retries). */
-  outcome: 'accepted' | 'rejected' | 'deferred';
+  /** accepted: 250; rejected: 5xx; deferred: 4xx (the client keeps the message and retries);
+   * uncertain: the upstream's reply to the message never came (it may have been delivered). */
+  outcome: 'accepted' | 'rejected' | 'deferred' | 'uncertain';
   smtp_code: number;
   smtp_reply: string;
   upstream_reply?: string | null;

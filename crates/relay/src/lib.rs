@@ -83,6 +83,11 @@ pub enum RelayError {
     /// grant, no secret stored): an admin must fix it; the client keeps
     /// the message and retries (SPEC §3: `451 4.7.0`).
     LoginRefused(String),
+    /// The connection failed or timed out once the message's final dot was
+    /// written, before the upstream's reply: it may have been delivered.
+    /// Never retried by sendas, the sending-limit units stay spent (SPEC §3:
+    /// `451 4.4.2`, audit outcome `uncertain`).
+    Uncertain(String),
     /// The upstream refused for good.
     Permanent {
         /// The upstream's code (5xx).

@@ -26,6 +26,7 @@ use async_trait::async_trait;
 use sendas_core::model::{HealthStage, SmtpSettings};
 use sendas_smtp_client::{Auth, Client, ConnectOptions, ErrorKind, Reply, SmtpError, Step, Timeouts, Trust, sanitise};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Where a message goes on the SMTP route.
@@ -277,6 +278,9 @@ fn login_refused(e: &SmtpError) -> bool {
 }
 
 fn transaction_error(e: &SmtpError, text: String) -> RelayError {
+    if e.is_after_final_dot() {
+        return RelayError::Uncertain(text);
+    }
     match e.kind() {
         ErrorKind::NeedsSmtpUtf8 => RelayError::Permanent {
             code: 553,
@@ -296,11 +300,15 @@ fn nothing_sent(e: &SmtpError) -> bool {
 
 #[async_trait]
 impl Route<Target> for SmtpRoute {
+    /// Everything up to the message's final dot runs within the deadline; the reply to the dot
+    /// has its own timeout. A failure once the dot is (being) written is `Uncertain`, never
+    /// "nothing was sent": a retry could deliver a second copy.
     async fn deliver(&self, target: &Target, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
         let key = target.pool_key();
         let from = envelope.from.as_str();
         let digest = self.secret_digest(target).await;
-        let exchange = async {
+        let dot = AtomicBool::new(false);
+        let upload = async {
             loop {
                 match self.pool.checkout(&key).await {
                     // A pooled connection (already logged in).
@@ -308,8 +316,8 @@ impl Route<Target> for SmtpRoute {
                         if !conn.client.still_open().await {
                             continue;
                         }
-                        match conn.client.send(from, &envelope.to, message).await {
-                            Ok(reply) => return Ok((conn, reply, None)),
+                        match conn.client.send_until_dot(from, &envelope.to, message, &dot).await {
+                            Ok(()) => return Ok((conn, None)),
                             Err(e) if nothing_sent(&e) => continue,
                             Err(e) => return Err(Failure::Smtp(e)),
                         }
@@ -321,25 +329,30 @@ impl Route<Target> for SmtpRoute {
                             return Err(Failure::Held(held.detail));
                         }
                         let (mut client, auth_reply) = self.login(target).await?;
-                        let reply = client.send(from, &envelope.to, message).await.map_err(Failure::Smtp)?;
-                        return Ok((Conn::new(client, place), reply, auth_reply));
+                        client.send_until_dot(from, &envelope.to, message, &dot).await.map_err(Failure::Smtp)?;
+                        return Ok((Conn::new(client, place), auth_reply));
                     }
                 }
             }
         };
-        let Ok(result) = tokio::time::timeout(self.options.deadline, exchange).await else {
-            return Err(RelayError::Temporary("the upstream did not answer in time".into()));
+        let (mut conn, auth_reply) = match tokio::time::timeout(self.options.deadline, upload).await {
+            Ok(Ok(uploaded)) => uploaded,
+            Ok(Err(failure)) => return Err(self.fail(target, digest, failure)),
+            Err(_) if dot.load(Ordering::SeqCst) => {
+                return Err(RelayError::Uncertain("the deadline passed while the message's end was written".into()));
+            }
+            Err(_) => return Err(RelayError::Temporary("the upstream did not answer in time".into())),
         };
-        match result {
-            Ok((conn, reply, auth_reply)) => {
-                if let Some(auth) = auth_reply {
-                    self.held.release(&key);
-                    self.note(&target.owner, Ok(&sanitise(&auth)), false);
-                }
+        if let Some(auth) = auth_reply {
+            self.held.release(&key);
+            self.note(&target.owner, Ok(&sanitise(&auth)), false);
+        }
+        match conn.client.final_reply().await {
+            Ok(reply) => {
                 self.pool.put_back(&key, conn);
                 Ok(Relayed { upstream_reply: sanitise(&reply.to_string()) })
             }
-            Err(failure) => Err(self.fail(target, digest, failure)),
+            Err(e) => Err(self.fail(target, digest, Failure::Smtp(e))),
         }
     }
 }

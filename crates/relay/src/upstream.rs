@@ -32,8 +32,12 @@ pub struct RelayOptions {
     /// The CAs trusted for TLS to upstream servers and token endpoints
     /// (Web PKI roots, plus a configured CA bundle).
     pub trust: Trust,
-    /// One deadline over connect, login and the whole transaction; also each step's limit.
+    /// One deadline over connect, login and the transaction up to the
+    /// message's final dot; also each step's limit.
     pub deadline: Duration,
+    /// The wait for the upstream's reply to the final dot, apart from the
+    /// deadline: 10 minutes (RFC 5321 §4.5.3.2.6).
+    pub final_reply_timeout: Duration,
     /// Each token request's limit.
     pub token_timeout: Duration,
     /// How long an idle upstream connection is reused (zero: never).
@@ -59,6 +63,7 @@ impl RelayOptions {
             hello: "sendas.relay".into(),
             trust: Trust::web_pki(),
             deadline,
+            final_reply_timeout: sendas_smtp_client::FINAL_REPLY_TIMEOUT,
             token_timeout: Duration::from_secs(10),
             max_idle: Duration::from_secs(30),
             max_connections_per_login: 10,
@@ -107,7 +112,7 @@ impl UpstreamRelay {
         let route_options = SmtpRouteOptions {
             hello: options.hello,
             trust: options.trust,
-            timeouts: Timeouts::uniform(options.deadline),
+            timeouts: Timeouts { final_reply: options.final_reply_timeout, ..Timeouts::uniform(options.deadline) },
             deadline: options.deadline,
             max_idle: options.max_idle,
             max_connections_per_login: options.max_connections_per_login,

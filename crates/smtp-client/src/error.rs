@@ -79,11 +79,27 @@ pub struct SmtpError {
     step: Step,
     kind: ErrorKind,
     detail: Option<String>,
+    after_final_dot: bool,
 }
 
 impl SmtpError {
     pub(crate) fn new(step: Step, kind: ErrorKind) -> SmtpError {
-        SmtpError { step, kind, detail: None }
+        SmtpError { step, kind, detail: None, after_final_dot: false }
+    }
+
+    /// The same error, marked as happening once the message's final dot was
+    /// (or was being) written: the server may have taken the message.
+    pub(crate) fn after_dot(mut self) -> SmtpError {
+        self.after_final_dot = true;
+        self
+    }
+
+    /// The connection failed or timed out once the message's final dot was
+    /// (or was being) written, without a reply: the server may have
+    /// accepted the message (RFC 5321 §4.5.3.2.6). Never true for a reply
+    /// the server gave.
+    pub fn is_after_final_dot(&self) -> bool {
+        self.after_final_dot && !matches!(self.kind, ErrorKind::Refused(_))
     }
 
     pub(crate) fn with_detail(mut self, detail: Option<String>) -> SmtpError {
@@ -151,7 +167,7 @@ impl SmtpError {
             ErrorKind::Protocol(_) => ErrorKind::Protocol("the server's answer was not SMTP".into()),
             other => other.clone(),
         };
-        SmtpError { step: self.step, kind, detail: None }
+        SmtpError { step: self.step, kind, detail: None, after_final_dot: self.after_final_dot }
     }
 
     /// Worth trying again later: everything that is not permanent.

@@ -39,7 +39,7 @@ pub use caps::Capabilities;
 pub use client::Client;
 pub use data::{DotStuffer, dot_stuff_into, dot_stuffed};
 pub use error::{ErrorKind, SmtpError, Step};
-pub use options::{ConnectOptions, Security, Timeouts};
+pub use options::{ConnectOptions, FINAL_REPLY_TIMEOUT, Security, Timeouts};
 pub use reply::{EnhancedCode, Reply, sanitise};
 pub use sasl::{Auth, Mechanism};
 pub use tls::{Trust, TrustError};

@@ -36,21 +36,32 @@ pub struct Timeouts {
     pub connect: Duration,
     /// Each command's write and reply (greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, RSET).
     pub command: Duration,
-    /// Writing the message and its final reply.
+    /// Each write of the message.
     pub data: Duration,
+    /// The reply to the final dot: 10 minutes (RFC 5321 §4.5.3.2.6 — a
+    /// client that gives up sooner may send the message twice).
+    pub final_reply: Duration,
 }
 
+/// RFC 5321 §4.5.3.2.6: the wait for the reply to the final dot.
+pub const FINAL_REPLY_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
 impl Timeouts {
-    /// The same limit for every step.
+    /// The same limit for connect, commands and writes; the final reply's 10 minutes.
     pub fn uniform(limit: Duration) -> Timeouts {
-        Timeouts { connect: limit, command: limit, data: limit }
+        Timeouts { connect: limit, command: limit, data: limit, final_reply: FINAL_REPLY_TIMEOUT }
     }
 }
 
 impl Default for Timeouts {
-    /// 15 s to connect, 30 s per command, 60 s for the message and its reply.
+    /// 15 s to connect, 30 s per command, 60 s per write of the message, 10 minutes for its reply.
     fn default() -> Self {
-        Timeouts { connect: Duration::from_secs(15), command: Duration::from_secs(30), data: Duration::from_secs(60) }
+        Timeouts {
+            connect: Duration::from_secs(15),
+            command: Duration::from_secs(30),
+            data: Duration::from_secs(60),
+            final_reply: FINAL_REPLY_TIMEOUT,
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use crate::data::{DotStuffer, mail_from, message_size, rcpt_to, valid_address};
 const WRITE_PART: usize = 64 * 1024;
 use crate::error::{ErrorKind, SmtpError, Step};
 use crate::reply::Reply;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 impl Client {
     /// Sends `message` (RFC 5322 bytes with CRLF line ends) from `from`
@@ -26,6 +27,25 @@ impl Client {
     /// server's final 250. After `Ok` the connection can send the next
     /// message; after an error see [`Client::is_broken`].
     pub async fn send<R: AsRef<str>>(&mut self, from: &str, to: &[R], message: &[u8]) -> Result<Reply, SmtpError> {
+        let dot = AtomicBool::new(false);
+        self.send_until_dot(from, to, message, &dot).await?;
+        self.final_reply().await
+    }
+
+    /// The envelope and the message up to its final dot, written; then
+    /// [`Client::final_reply`] waits for the server's answer. `dot` turns
+    /// true as the write holding the final dot starts: from then on a
+    /// failure may leave the message delivered (a caller that gives up
+    /// waiting, e.g. at a deadline, reads it to tell "not sent" from
+    /// "uncertain"). An error of that write is
+    /// [`SmtpError::is_after_final_dot`].
+    pub async fn send_until_dot<R: AsRef<str>>(
+        &mut self,
+        from: &str,
+        to: &[R],
+        message: &[u8],
+        dot: &AtomicBool,
+    ) -> Result<(), SmtpError> {
         self.usable(Step::Mail)?;
         let invalid = |step, what| Err(SmtpError::new(step, ErrorKind::Invalid(what)));
         if !valid_address(from) {
@@ -70,8 +90,15 @@ impl Client {
             }
         }
         stuffer.finish(&mut wire);
-        self.write(Step::Data, self.timeouts.data, &wire).await?;
-        let reply = self.read(Step::Data, self.timeouts.data).await?;
+        dot.store(true, Ordering::SeqCst);
+        self.write(Step::Data, self.timeouts.data, &wire).await.map_err(SmtpError::after_dot)
+    }
+
+    /// The server's reply to the final dot, within `Timeouts::final_reply`
+    /// (10 minutes by default). No reply — a timeout, a closed connection —
+    /// is [`SmtpError::is_after_final_dot`]: the message may be delivered.
+    pub async fn final_reply(&mut self) -> Result<Reply, SmtpError> {
+        let reply = self.read(Step::Data, self.timeouts.final_reply).await.map_err(SmtpError::after_dot)?;
         self.expect(Step::Data, reply, |c| (200..300).contains(&c))
     }
 

@@ -7,7 +7,7 @@
 //! (its principals: [`aws`], feature `aws`); the real upstreams of
 //! `scripts/upstreams/` (Dovecot, Postfix, a token endpoint: [`upstreams`], feature `upstreams`); an
 //! authoritative DNS server (Knot DNS) whose records a test sets ([`dns`], feature `dns`); [`Forwarder`] an endpoint that
-//! can be cut and restored; [`netns`] runs a test where only loopback exists; [`free_port`] finds a loopback port; [`repo_root`] the checkout.
+//! can be cut and restored; [`scripted`] an SMTP upstream whose answer to the final dot is scripted; [`netns`] runs a test where only loopback exists; [`free_port`] finds a loopback port; [`repo_root`] the checkout.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[cfg(feature = "aws")]
@@ -16,6 +16,7 @@ pub mod aws;
 pub mod dns;
 mod forwarder;
 pub mod netns;
+pub mod scripted;
 #[cfg(feature = "upstreams")]
 pub mod upstreams;
 #[cfg(feature = "windows")]

@@ -79,6 +79,7 @@ impl Session {
             limits: Some(limits),
             lease: Some(lease),
             _open: Some(open),
+            uncertain: false,
         };
         Reply::new(250, "2.1.0", "Sender ok")
     }
@@ -173,7 +174,8 @@ impl Session {
         let started = Instant::now();
         let result = self.deps.relay.relay(&mailbox, &envelope, &received.message).await;
         self.deps.metrics.relay_latency(started.elapsed());
-        if result.is_err() {
+        // Units are given back only when nothing can have been delivered.
+        if matches!(&result, Err(e) if !matches!(e, RelayError::Uncertain(_))) {
             self.deps.limiter.refund(reservation).await;
         }
         let (reply, upstream) = match result {
@@ -192,6 +194,13 @@ impl Session {
                     sanitise(&why)
                 );
                 (Reply::new(451, "4.7.0", text), Some(why))
+            }
+            Err(RelayError::Uncertain(why)) => {
+                tracing::warn!(peer = %self.peer, mailbox = %mailbox.id, %why, "the upstream's reply to the message never came");
+                self.tx.uncertain = true;
+                let text = "The connection to the upstream failed after the message was sent; it may have been \
+                            delivered: check before sending it again";
+                (Reply::new(451, "4.4.2", text), Some(why))
             }
             Err(RelayError::Permanent { code, text }) => {
                 let code = if (500..600).contains(&code) { code } else { 554 };
@@ -238,7 +247,7 @@ impl Session {
             recipients: self.tx.rcpts.len() as u32,
             message_id: message_id.map(|m| m.chars().take(200).collect()),
             size: size as u64,
-            outcome: AuditOutcome::of_reply(reply.code),
+            outcome: if self.tx.uncertain { AuditOutcome::Uncertain } else { AuditOutcome::of_reply(reply.code) },
             smtp_code: reply.code,
             smtp_reply: reply.lines.join(" "),
             upstream_reply: upstream.map(|u| sanitise(&u)),

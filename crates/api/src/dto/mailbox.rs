@@ -413,7 +413,7 @@ pub struct AuditQuery {
     pub mailbox_id: Option<String>,
     /// Only this user's transactions.
     pub user_id: Option<String>,
-    /// Only this outcome: `accepted`, `rejected` or `deferred`.
+    /// Only this outcome: `accepted`, `rejected`, `deferred` or `uncertain`.
     pub outcome: Option<String>,
     /// Page size, 1..=500.
     pub limit: Option<u32>,
@@ -445,7 +445,8 @@ pub struct AuditView {
     pub message_id: Option<String>,
     /// Size in bytes.
     pub size: u64,
-    /// `accepted` (250), `rejected` (5xx) or `deferred` (4xx: the client retries).
+    /// `accepted` (250), `rejected` (5xx), `deferred` (4xx: the client retries) or
+    /// `uncertain` (the upstream's reply to the final dot never came: it may be delivered).
     pub outcome: String,
     /// SMTP code the client got.
     pub smtp_code: u16,

@@ -329,7 +329,8 @@ async fn list_audit(
         Some("accepted") => Some(AuditOutcome::Accepted),
         Some("rejected") => Some(AuditOutcome::Rejected),
         Some("deferred") => Some(AuditOutcome::Deferred),
-        Some(_) => return Err(ApiError::invalid("outcome", "accepted, rejected or deferred")),
+        Some("uncertain") => Some(AuditOutcome::Uncertain),
+        Some(_) => return Err(ApiError::invalid("outcome", "accepted, rejected, deferred or uncertain")),
     };
     let filter = AuditFilter { from: time("from", q.from)?, to: time("to", q.to)?, mailbox_id, user_id, outcome };
     let page = page_request(q.limit, q.after.as_deref())?;

@@ -102,6 +102,17 @@ impl IntoResponse for SendError {
                     300,
                 )
             }
+            SendError::Relay(RelayError::Uncertain(cause)) => {
+                tracing::warn!(%cause, "HTTP send: the upstream's reply to the message never came");
+                problem_response(
+                    StatusCode::BAD_GATEWAY,
+                    "delivery_uncertain",
+                    "Delivery uncertain",
+                    "the connection to the upstream failed after the message was sent: it may have been delivered; \
+                     it is not sent again (a retry with the same Idempotency-Key answers this again)"
+                        .into(),
+                )
+            }
             SendError::Relay(RelayError::Permanent { code, text }) => problem_response(
                 StatusCode::BAD_GATEWAY,
                 "upstream_refused",

@@ -96,7 +96,8 @@ async fn send_checked(s: &AppState, tenant: TenantId, user: UserId, body: &SendB
     };
     let envelope = Envelope { from: mailbox.address.clone(), to: all.iter().map(|a| a.to_string()).collect() };
     let result = s.relay.relay(mailbox, &envelope, &received.message).await;
-    if result.is_err() {
+    // Units are given back only when nothing can have been delivered.
+    if matches!(&result, Err(e) if !matches!(e, RelayError::Uncertain(_))) {
         s.limiter.refund(reservation).await;
     }
     match result {
@@ -113,9 +114,14 @@ async fn send_checked(s: &AppState, tenant: TenantId, user: UserId, body: &SendB
             let (code, text) = match &e {
                 RelayError::Temporary(_) => (451, "4.4.0 the sending mailbox's server is unavailable".to_owned()),
                 RelayError::LoginRefused(_) => (451, "4.7.0 the sending mailbox's login was refused".to_owned()),
+                RelayError::Uncertain(_) => (451, "4.4.2 the upstream's reply to the message never came".to_owned()),
                 RelayError::Permanent { code, text } => (*code, text.clone()),
             };
-            audit.write(size, code, &text, None).await;
+            let outcome = match &e {
+                RelayError::Uncertain(_) => AuditOutcome::Uncertain,
+                _ => AuditOutcome::of_reply(code),
+            };
+            audit.write_as(outcome, size, code, &text, None).await;
             Err(SendError::Relay(e))
         }
     }
@@ -178,6 +184,11 @@ struct Audit<'a> {
 
 impl Audit<'_> {
     async fn write(&self, size: usize, code: u16, reply: &str, upstream: Option<&str>) {
+        self.write_as(AuditOutcome::of_reply(code), size, code, reply, upstream).await;
+    }
+
+    /// As [`Audit::write`] with the outcome given (`uncertain` is not told by a code).
+    async fn write_as(&self, outcome: AuditOutcome, size: usize, code: u16, reply: &str, upstream: Option<&str>) {
         let now = Timestamp::now();
         let record = AuditRecord {
             tenant_id: self.tenant,
@@ -190,7 +201,7 @@ impl Audit<'_> {
             recipients: self.recipients,
             message_id: (!self.message_id.is_empty()).then(|| self.message_id.chars().take(200).collect()),
             size: size as u64,
-            outcome: AuditOutcome::of_reply(code),
+            outcome,
             smtp_code: code,
             smtp_reply: reply.chars().take(500).collect(),
             upstream_reply: upstream.map(|u| u.chars().take(500).collect()),

@@ -2,7 +2,9 @@
 //! outbound SMTP): `POST /v1/me/messages`. A retried request with the same
 //! `Idempotency-Key` sends at most once: the key is claimed before
 //! sending, the answer stored for 24 h and replayed; a key whose request
-//! failed is released, so the retry may send.
+//! failed before anything could be delivered is released, so the retry may
+//! send; an `uncertain` answer (the upstream's reply to the final dot never
+//! came) is stored like a success and never sent again.
 
 mod body;
 mod compose;
@@ -25,6 +27,7 @@ use sendas_core::model::{
 use sendas_core::service::require_user;
 use sendas_core::{ServiceError, TenantId, Timestamp, UserId};
 use sendas_message::limits::MAX_MESSAGE_SIZE;
+use sendas_relay::RelayError;
 use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -103,6 +106,23 @@ async fn idempotent(s: &AppState, t: TenantId, u: UserId, key: String, b: &SendB
                     tracing::warn!(error = %e, "HTTP send: the idempotency answer could not be stored");
                 }
                 Ok((StatusCode::CREATED, Json(sent)).into_response())
+            }
+            Err(e @ SendError::Relay(RelayError::Uncertain(_))) => {
+                // It may have been delivered: the key keeps this answer, a retry is never sent again.
+                let (parts, body) = e.into_response().into_parts();
+                let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+                let done = IdempotencyRecord {
+                    state: IdempotencyState::Done {
+                        status: parts.status.as_u16(),
+                        body: String::from_utf8_lossy(&bytes).into_owned(),
+                    },
+                    expires_at: Timestamp::now().plus(IDEMPOTENCY_RETENTION),
+                    ..pending
+                };
+                if let Err(e) = s.store.put_idempotency(&done).await {
+                    tracing::warn!(error = %e, "HTTP send: the idempotency answer could not be stored");
+                }
+                Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
             }
             Err(e) => {
                 // Nothing was sent: the key is free for the retry.

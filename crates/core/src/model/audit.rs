@@ -19,6 +19,11 @@ pub enum AuditOutcome {
     /// Failed for now (a 4xx: upstream or store unavailable, the mailbox's
     /// login refused, a limit reached); the client keeps the message and retries.
     Deferred,
+    /// The connection failed or timed out after the message's final dot,
+    /// before the upstream's reply: it may have been delivered. Answered
+    /// `451 4.4.2`; the sending-limit units stay spent; sendas never sends
+    /// it again on its own.
+    Uncertain,
 }
 
 impl AuditOutcome {
@@ -31,12 +36,13 @@ impl AuditOutcome {
         }
     }
 
-    /// `accepted`, `rejected`, `deferred`.
+    /// `accepted`, `rejected`, `deferred`, `uncertain`.
     pub fn as_str(self) -> &'static str {
         match self {
             AuditOutcome::Accepted => "accepted",
             AuditOutcome::Rejected => "rejected",
             AuditOutcome::Deferred => "deferred",
+            AuditOutcome::Uncertain => "uncertain",
         }
     }
 }

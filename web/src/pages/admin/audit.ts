@@ -34,13 +34,16 @@ function isOutcome(v: string): v is AuditRecord['outcome'] {
   return (OUTCOMES as string[]).includes(v);
 }
 
-/** The outcome as a badge: accepted (green), refused (red), deferred (amber: the client retries). */
+/** The outcome as a badge: accepted (green), refused (red), deferred (amber: the client retries),
+ * uncertain (amber: the upstream's reply to the message never came; it may have been delivered). */
 function outcomeBadge(outcome: AuditRecord['outcome']): HTMLElement {
   switch (outcome) {
     case 'accepted':
       return h('span', { class: 'badge badge-on' }, t('outcome_accepted'));
     case 'deferred':
       return h('span', { class: 'badge badge-warn' }, t('outcome_deferred'));
+    case 'uncertain':
+      return h('span', { class: 'badge badge-warn' }, t('outcome_uncertain'));
     default:
       return h('span', { class: 'badge badge-off' }, t('outcome_rejected'));
   }
@@ -73,6 +76,7 @@ export async function auditPage(ctx: Ctx): Promise<Node> {
       { value: 'accepted', label: t('outcome_accepted') },
       { value: 'rejected', label: t('outcome_rejected') },
       { value: 'deferred', label: t('outcome_deferred') },
+      { value: 'uncertain', label: t('outcome_uncertain') },
     ],
     query.outcome,
   );

@@ -18,8 +18,9 @@ pub async fn audit_newest_first_with_range_mailbox_and_paging(b: Backend) {
     for i in 0..7i64 {
         let mailbox = if i % 2 == 0 { m1 } else { m2 };
         let mut r = audit(t, Timestamp(base.millis() + i * 1000), Some(mailbox));
-        // Two users, three outcomes, mixed over the mailboxes.
-        r.outcome = [AuditOutcome::Accepted, AuditOutcome::Rejected, AuditOutcome::Deferred][(i % 3) as usize];
+        // Two users, four outcomes, mixed over the mailboxes.
+        r.outcome = [AuditOutcome::Accepted, AuditOutcome::Rejected, AuditOutcome::Deferred, AuditOutcome::Uncertain]
+            [(i % 4) as usize];
         r.user_id = Some(users[(i % 2) as usize]);
         ok(s.append_audit(&r).await, "append");
         records.push(r);
@@ -55,7 +56,7 @@ pub async fn audit_newest_first_with_range_mailbox_and_paging(b: Backend) {
     assert!(mine.items.len() >= 3 && mine.items.iter().all(|r| r.user_id == Some(u)));
     let expected_mine = all.items.iter().filter(|r| r.user_id == Some(u)).count();
     assert_eq!(mine.items.len(), expected_mine);
-    for outcome in [AuditOutcome::Accepted, AuditOutcome::Rejected, AuditOutcome::Deferred] {
+    for outcome in [AuditOutcome::Accepted, AuditOutcome::Rejected, AuditOutcome::Deferred, AuditOutcome::Uncertain] {
         let f = AuditFilter { outcome: Some(outcome), ..AuditFilter::default() };
         let got = ok(s.query_audit(t, &f, &PageRequest::first()).await, "outcome");
         let want: Vec<_> = all.items.iter().filter(|r| r.outcome == outcome).map(|r| r.id).collect();

@@ -1,0 +1,103 @@
+//! An SMTP upstream on 127.0.0.1 (no TLS: for mailboxes with `tls =
+//! none` on loopback) whose answer to a message's final dot is scripted:
+//! `250` after a delay, or the connection closed without a reply — the
+//! cases of RFC 5321 §4.5.3.2.6 a real server shows only under load or a
+//! crash. It takes any AUTH PLAIN, answers every envelope command
+//! `250`/`354`, and counts the messages whose final dot it read (the
+//! copies that arrived, whatever it answered).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// What the upstream does once it has read a message's final dot.
+#[derive(Debug, Clone, Copy)]
+pub enum AfterDot {
+    /// Answers `250 2.0.0 Ok: queued as S<n>` after this long.
+    AcceptAfter(Duration),
+    /// Closes the connection without a reply.
+    Close,
+    /// Answers `451 4.3.0` (the server took nothing).
+    Defer,
+}
+
+/// A running scripted upstream (stops with the runtime that started it).
+#[derive(Debug, Clone)]
+pub struct ScriptedUpstream {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    received: Arc<AtomicUsize>,
+}
+
+impl ScriptedUpstream {
+    /// Starts on a free port of 127.0.0.1 (within a Tokio runtime).
+    pub async fn start(after_dot: AfterDot) -> ScriptedUpstream {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(AtomicUsize::new(0));
+        let count = received.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                tokio::spawn(serve(socket, after_dot, count.clone()));
+            }
+        });
+        ScriptedUpstream { port, received }
+    }
+
+    /// The messages whose final dot arrived.
+    pub fn received(&self) -> usize {
+        self.received.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve(socket: tokio::net::TcpStream, after_dot: AfterDot, received: Arc<AtomicUsize>) {
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read);
+    let _ = write.write_all(b"220 scripted ESMTP\r\n").await;
+    let mut line = String::new();
+    let mut in_data = false;
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        if in_data {
+            if line == ".\r\n" {
+                in_data = false;
+                let n = received.fetch_add(1, Ordering::SeqCst) + 1;
+                match after_dot {
+                    AfterDot::AcceptAfter(delay) => {
+                        tokio::time::sleep(delay).await;
+                        let _ = write.write_all(format!("250 2.0.0 Ok: queued as S{n}\r\n").as_bytes()).await;
+                    }
+                    AfterDot::Close => return,
+                    AfterDot::Defer => {
+                        let _ = write.write_all(b"451 4.3.0 try again later\r\n").await;
+                    }
+                }
+            }
+            continue;
+        }
+        let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" => b"250-scripted\r\n250-PIPELINING\r\n250 AUTH PLAIN\r\n",
+            "AUTH" if line.split_whitespace().count() > 2 => b"235 2.7.0 ok\r\n",
+            "AUTH" => b"334 \r\n",
+            "DATA" => {
+                in_data = true;
+                b"354 go ahead\r\n"
+            }
+            "QUIT" => {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                return;
+            }
+            _ if line.trim().is_empty() => b"",
+            // MAIL, RCPT, RSET, NOOP, and the AUTH LOGIN continuation lines.
+            _ if line.contains(':') || verb == "RSET" || verb == "NOOP" => b"250 2.0.0 ok\r\n",
+            _ => b"235 2.7.0 ok\r\n",
+        };
+        let _ = write.write_all(reply).await;
+    }
+}
