@@ -125,7 +125,15 @@ impl ProxyBuilder {
         let budget = crate::budget::MessageBudget::new(limits.message_budget_bytes, limits.tenant_budget_percent);
         let open_transactions = crate::budget::UserTransactions::new(limits.max_transactions_per_user);
         let deps =
-            Deps { authn, relay, audit, metrics, limiter, budget, open_transactions, config: Arc::new(self.config) };
+            Deps {
+                authn,
+                submitter: sendas_relay::Submitter::new(limiter, relay),
+                audit,
+                metrics,
+                budget,
+                open_transactions,
+                config: Arc::new(self.config),
+            };
         Proxy { deps, audit_flush, verifier }
     }
 }

@@ -49,6 +49,11 @@ impl AppState {
         self
     }
 
+    /// The delivery pipeline after a message's verdict (the same as the SMTP door's).
+    pub fn submitter(&self) -> sendas_relay::Submitter {
+        sendas_relay::Submitter::new(self.limiter.clone(), self.relay.clone())
+    }
+
     /// State for a process that runs only the API (a Lambda function, a
     /// test): its own credential cache and relay, and a limiter over
     /// in-memory counters until [`AppState::with_limiter`] gives a shared one.

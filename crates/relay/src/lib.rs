@@ -16,6 +16,10 @@
 //! refreshed once and the login retried once. Secrets come through one
 //! cache ([`CachedSecrets`], a decorator over the `SecretStore`).
 //!
+//! [`Submitter`] is the pipeline both doors share after a message's
+//! verdict: sending limits, relay, refund, the [`Outcome`] (delivered,
+//! refused, not sent, uncertain) with its reply and audit fields.
+//!
 //! Every login's outcome is the mailbox's health ([`HealthBook`]), written
 //! to the store when it changes; [`Verifier`] runs the same login on
 //! demand (the API's `verify`).
@@ -31,6 +35,7 @@ mod reach;
 mod secret_format;
 mod secrets;
 mod smtp_route;
+mod submit;
 mod tokens;
 mod upstream;
 mod verify;
@@ -41,6 +46,7 @@ pub use outbox::{OutboxRoute, write_outbox};
 pub use reach::{Reached, Unreachable, UpstreamPolicy};
 pub use secret_format::{LoginSecret, ServiceAccountKey};
 pub use secrets::CachedSecrets;
+pub use submit::{NotSent, Outcome, Submitter};
 pub use smtp_route::{SmtpRoute, SmtpRouteOptions, Target};
 pub use tokens::TokenCache;
 pub use upstream::{CA_BUNDLE_ENV, RelayOptions, UpstreamRelay};

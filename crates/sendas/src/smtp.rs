@@ -70,7 +70,7 @@ impl SmtpProxy {
             .build();
         let verifier = proxy.verifier.context("the proxy's relay")?;
         let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };
-        let relay = proxy.deps.relay.clone();
+        let relay = proxy.deps.submitter.relay().clone();
         Ok(SmtpProxy {
             relay,
             limiter,

@@ -28,7 +28,6 @@ mod transaction;
 use crate::authn::{AuthedUser, Authenticator};
 use crate::config::ProxyConfig;
 use crate::metrics::Metrics;
-use crate::relay::Relay;
 use crate::reply::Reply;
 use io::{Conn, Line};
 use std::net::IpAddr;
@@ -42,14 +41,13 @@ use tokio::sync::watch;
 pub struct Deps {
     /// SMTP AUTH and permission snapshots.
     pub authn: Arc<dyn Authenticator>,
-    /// Upstream relay.
-    pub relay: Arc<dyn Relay>,
+    /// The delivery pipeline after the verdict: sending limits (shared with HTTP send in
+    /// `sendas serve`) and the upstream relay.
+    pub submitter: sendas_relay::Submitter,
     /// Where audit records go (batched, off the reply path).
     pub audit: crate::audit::AuditWriter,
     /// Counters.
     pub metrics: Arc<Metrics>,
-    /// Sending limits (shared with HTTP send in `sendas serve`).
-    pub limiter: Arc<sendas_core::limiter::Limiter>,
     /// The process's budget of message bytes in flight.
     pub budget: Arc<crate::budget::MessageBudget>,
     /// Each user's open transactions.

@@ -4,11 +4,12 @@
 use super::io::Conn;
 use super::{Next, Session, Transaction};
 use crate::data::{DataLimits, DataReader};
-use crate::relay::{Envelope, RelayError};
+use crate::relay::Envelope;
+use sendas_relay::{NotSent, Outcome};
 use crate::reply::{Reply, sanitise};
 use crate::verdict::{Verdict, decide};
 use sendas_core::EmailAddress;
-use sendas_core::limiter::{Demand, LimitReached, Refusal};
+use sendas_core::limiter::{Demand, LimitReached};
 use sendas_core::model::{AuditChannel, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox};
 use sendas_core::policy::Usage;
 use sendas_core::{AuditId, Timestamp};
@@ -57,7 +58,7 @@ impl Session {
         };
         // A limit this process already found spent answers now, before the client sends anything more.
         let limits = Demand::new(&snapshot.tenant, &snapshot.user, Some(mailbox), 0);
-        if let Err(reached) = self.deps.limiter.precheck(&limits) {
+        if let Err(reached) = self.deps.submitter.limiter().precheck(&limits) {
             let mailbox = mailbox.clone();
             return self.refuse(limit_reply(&reached), address, Some(&mailbox)).await;
         }
@@ -96,7 +97,7 @@ impl Session {
         }
         // Before DATA: a recipient the limits cannot take now is deferred (the client retries it later).
         if let Some(limits) = &self.tx.limits
-            && let Err(reached) = self.deps.limiter.precheck(&limits.clone().recipients(self.tx.rcpts.len() + 1))
+            && let Err(reached) = self.deps.submitter.limiter().precheck(&limits.clone().recipients(self.tx.rcpts.len() + 1))
         {
             return limit_reply(&reached);
         }
@@ -159,55 +160,13 @@ impl Session {
             Verdict::Relay { mailbox, message_id } => (mailbox.clone(), message_id),
         };
         let demand = Demand::new(&snapshot.tenant, &snapshot.user, Some(&mailbox), self.tx.rcpts.len());
-        let reservation = match self.deps.limiter.reserve(&demand).await {
-            Ok(r) => r,
-            Err(Refusal::Reached(reached)) => {
-                return self.close_tx(limit_reply(&reached), Some(&mailbox), message_id, received.size, None).await;
-            }
-            Err(Refusal::Unavailable(why)) => {
-                tracing::warn!(peer = %self.peer, %why, "sending limits could not be checked");
-                let reply = Reply::new(451, "4.3.0", "Temporary failure checking sending limits, try again later");
-                return self.close_tx(reply, Some(&mailbox), message_id, received.size, None).await;
-            }
-        };
         let envelope = Envelope { from: mailbox.address.clone(), to: self.tx.rcpts.clone() };
         let started = Instant::now();
-        let result = self.deps.relay.relay(&mailbox, &envelope, &received.message).await;
+        let outcome = self.deps.submitter.submit(&demand, &mailbox, &envelope, &received.message).await;
         self.deps.metrics.relay_latency(started.elapsed());
-        // Units are given back only when nothing can have been delivered.
-        if matches!(&result, Err(e) if !matches!(e, RelayError::Uncertain(_))) {
-            self.deps.limiter.refund(reservation).await;
-        }
-        let (reply, upstream) = match result {
-            Ok(ok) => {
-                let queued = without_codes(&ok.upstream_reply);
-                (Reply::new(250, "2.0.0", format!("Ok, relayed: {}", sanitise(queued))), Some(ok.upstream_reply))
-            }
-            Err(RelayError::Temporary(why)) => {
-                tracing::warn!(peer = %self.peer, mailbox = %mailbox.id, %why, "relay failed temporarily");
-                (Reply::new(451, "4.4.0", "Upstream temporarily unavailable, try again later"), Some(why))
-            }
-            Err(RelayError::LoginRefused(why)) => {
-                tracing::warn!(peer = %self.peer, mailbox = %mailbox.id, %why, "the mailbox's own login was refused");
-                let text = format!(
-                    "The sending mailbox's login to its server was refused ({}); an administrator must fix it, try again later",
-                    sanitise(&why)
-                );
-                (Reply::new(451, "4.7.0", text), Some(why))
-            }
-            Err(RelayError::Uncertain(why)) => {
-                tracing::warn!(peer = %self.peer, mailbox = %mailbox.id, %why, "the upstream's reply to the message never came");
-                self.tx.uncertain = true;
-                let text = "The connection to the upstream failed after the message was sent; it may have been \
-                            delivered: check before sending it again";
-                (Reply::new(451, "4.4.2", text), Some(why))
-            }
-            Err(RelayError::Permanent { code, text }) => {
-                let code = if (500..600).contains(&code) { code } else { 554 };
-                let enhanced = upstream_enhanced(&text).unwrap_or_else(|| "5.0.0".into());
-                (Reply::new(code, &enhanced, format!("Upstream refused: {}", sanitise(&text))), Some(text))
-            }
-        };
+        let (audited, _, _, upstream) = outcome.audited();
+        self.tx.uncertain = audited == AuditOutcome::Uncertain;
+        let reply = outcome.reply();
         self.close_tx(reply, Some(&mailbox), message_id, received.size, upstream).await
     }
 
@@ -265,46 +224,10 @@ impl Session {
 
 /// `451 4.7.0` naming the limit reached and when to try again (SPEC §3).
 fn limit_reply(reached: &LimitReached) -> Reply {
-    let text =
-        format!("Sending limit reached: {}; try again in {} s", reached.describe(), reached.retry_after.as_secs());
-    Reply::new(451, "4.7.0", text)
+    Outcome::NotSent(NotSent::Limit(reached.clone())).reply()
 }
 
 /// The permission snapshot could not be read (store down): the client retries.
 fn permissions_unavailable() -> Reply {
     Reply::new(451, "4.3.0", "Temporary failure reading permissions, try again later")
-}
-
-/// The enhanced status code in an upstream's text, e.g. `5.7.1` in "550 5.7.1 rejected".
-fn upstream_enhanced(text: &str) -> Option<String> {
-    text.split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')').find_map(|w| {
-        let parts: Vec<&str> = w.split('.').collect();
-        (parts.len() == 3
-            && parts[0] == "5"
-            && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
-        .then(|| w.to_owned())
-    })
-}
-
-/// An upstream reply's text without its basic and enhanced status codes:
-/// "250 2.0.0 Ok: queued as X" -> "Ok: queued as X".
-fn without_codes(reply: &str) -> &str {
-    let mut rest = reply.trim_start();
-    for _ in 0..2 {
-        let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
-        if !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            rest = after.trim_start();
-        }
-    }
-    rest
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn upstream_codes_are_cut_from_the_relayed_text() {
-        assert_eq!(super::without_codes("250 2.0.0 Ok: queued as X1"), "Ok: queued as X1");
-        assert_eq!(super::without_codes("250 Ok queued"), "Ok queued");
-        assert_eq!(super::without_codes("250"), "");
-    }
 }

@@ -1,13 +1,14 @@
 //! One message over HTTP, the same path as SMTP mail: the user's
 //! permission snapshot, the template rendered, the message built, the
 //! bytes checked by the same verdict as DATA (the bytes checked are the
-//! bytes relayed), relayed by the same relay, audited with channel `http`.
+//! bytes relayed), then the same pipeline as SMTP (`sendas_relay::Submitter`:
+//! limits, relay, outcome, the audit's texts), audited with channel `http`.
 
 use super::body::{SendBody, SentView};
 use super::compose::{Parts, compose};
 use super::error::SendError;
 use crate::state::AppState;
-use sendas_core::limiter::{Demand, Refusal};
+use sendas_core::limiter::Demand;
 use sendas_core::model::{AuditChannel, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox, Template};
 use sendas_core::policy::template_offered;
 use sendas_core::render::{Rendered, render};
@@ -16,7 +17,7 @@ use sendas_core::{AuditId, EmailAddress, MailboxId, ServiceError, StoreError, Te
 use sendas_message::data::{DataLimits, read_whole};
 use sendas_message::limits::{MAX_HEADER_SIZE, MAX_LINE, MAX_MESSAGE_SIZE, MAX_RECIPIENTS};
 use sendas_message::verdict::{Verdict, decide};
-use sendas_relay::{Envelope, RelayError};
+use sendas_relay::{Envelope, NotSent, Outcome, RelayError};
 
 /// Sends `body` as user `user` of tenant `tenant`. A sender the user may
 /// not use is audited too (`rejected`, 550 5.7.1), as on SMTP.
@@ -81,49 +82,23 @@ async fn send_checked(s: &AppState, tenant: TenantId, user: UserId, body: &SendB
         let why = format!("{} recipients are more than {} allows", all.len(), limit.describe());
         return Err(ServiceError::invalid("to", why).into());
     }
-    let reservation = match s.limiter.reserve(&demand).await {
-        Ok(r) => r,
-        Err(Refusal::Reached(reached)) => {
-            let text = format!("4.7.0 Sending limit reached: {}", reached.describe());
-            audit.write(size, 451, &text, None).await;
-            return Err(SendError::Limited(reached));
-        }
-        Err(Refusal::Unavailable(why)) => {
-            tracing::warn!(%why, "HTTP send: sending limits could not be checked");
-            audit.write(size, 451, "4.3.0 sending limits could not be checked", None).await;
-            return Err(SendError::LimitsUnavailable);
-        }
-    };
     let envelope = Envelope { from: mailbox.address.clone(), to: all.iter().map(|a| a.to_string()).collect() };
-    let result = s.relay.relay(mailbox, &envelope, &received.message).await;
-    // Units are given back only when nothing can have been delivered.
-    if matches!(&result, Err(e) if !matches!(e, RelayError::Uncertain(_))) {
-        s.limiter.refund(reservation).await;
-    }
-    match result {
-        Ok(relayed) => {
-            audit.write(size, 250, "2.0.0 sent over HTTP", Some(&relayed.upstream_reply)).await;
-            Ok(SentView {
-                message_id: composed.message_id.clone(),
-                from_mailbox_id: mailbox.id,
-                upstream_reply: relayed.upstream_reply,
-                recipients: all.len() as u32,
-            })
-        }
-        Err(e) => {
-            let (code, text) = match &e {
-                RelayError::Temporary(_) => (451, "4.4.0 the sending mailbox's server is unavailable".to_owned()),
-                RelayError::LoginRefused(_) => (451, "4.7.0 the sending mailbox's login was refused".to_owned()),
-                RelayError::Uncertain(_) => (451, "4.4.2 the upstream's reply to the message never came".to_owned()),
-                RelayError::Permanent { code, text } => (*code, text.clone()),
-            };
-            let outcome = match &e {
-                RelayError::Uncertain(_) => AuditOutcome::Uncertain,
-                _ => AuditOutcome::of_reply(code),
-            };
-            audit.write_as(outcome, size, code, &text, None).await;
-            Err(SendError::Relay(e))
-        }
+    let outcome = s.submitter().submit(&demand, mailbox, &envelope, &received.message).await;
+    let (audited, code, reply, upstream) = outcome.audited();
+    audit.write_as(audited, size, code, &reply, upstream.as_deref()).await;
+    match outcome {
+        Outcome::Delivered { upstream_reply } => Ok(SentView {
+            message_id: composed.message_id.clone(),
+            from_mailbox_id: mailbox.id,
+            upstream_reply,
+            recipients: all.len() as u32,
+        }),
+        Outcome::NotSent(NotSent::Limit(reached)) => Err(SendError::Limited(reached)),
+        Outcome::NotSent(NotSent::LimitsUnavailable(_)) => Err(SendError::LimitsUnavailable),
+        Outcome::NotSent(NotSent::Upstream(why)) => Err(SendError::Relay(RelayError::Temporary(why))),
+        Outcome::NotSent(NotSent::LoginRefused(why)) => Err(SendError::Relay(RelayError::LoginRefused(why))),
+        Outcome::Refused { code, text } => Err(SendError::Relay(RelayError::Permanent { code, text })),
+        Outcome::Uncertain(why) => Err(SendError::Relay(RelayError::Uncertain(why))),
     }
 }
 
