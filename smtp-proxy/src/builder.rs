@@ -112,7 +112,7 @@ impl ProxyBuilder {
         let (relay, verifier): (Arc<dyn Relay>, _) = match self.relay {
             Some(relay) => (relay, None),
             None => {
-                let options = self.relay_options.unwrap_or_else(|| RelayOptions::new(limits.relay_timeout));
+                let options = self.relay_options.unwrap_or_else(|| limits.relay_options());
                 let upstream = UpstreamRelay::new(self.store.clone(), self.secrets.clone(), options);
                 let verifier = upstream.verifier();
                 (Arc::new(upstream), Some(verifier))
@@ -124,16 +124,15 @@ impl ProxyBuilder {
         metrics.show_limits(limiter.clone());
         let budget = crate::budget::MessageBudget::new(limits.message_budget_bytes, limits.tenant_budget_percent);
         let open_transactions = crate::budget::UserTransactions::new(limits.max_transactions_per_user);
-        let deps =
-            Deps {
-                authn,
-                submitter: sendas_relay::Submitter::new(limiter, relay),
-                audit,
-                metrics,
-                budget,
-                open_transactions,
-                config: Arc::new(self.config),
-            };
+        let deps = Deps {
+            authn,
+            submitter: sendas_relay::Submitter::new(limiter, relay),
+            audit,
+            metrics,
+            budget,
+            open_transactions,
+            config: Arc::new(self.config),
+        };
         Proxy { deps, audit_flush, verifier }
     }
 }

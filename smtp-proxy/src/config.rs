@@ -48,11 +48,24 @@ pub struct Limits {
     pub tenant_budget_percent: u8,
     /// Concurrent transactions per user (a MAIL FROM beyond: `451 4.7.0`).
     pub max_transactions_per_user: usize,
-    /// Timeout of one upstream relay.
+    /// The deadline of one upstream relay up to the message's final dot
+    /// (connect, login, envelope, the message).
     pub relay_timeout: Duration,
+    /// The wait for the upstream's reply to the final dot: 10 minutes (RFC
+    /// 5321 §4.5.3.2.6; giving up sooner risks a second copy).
+    pub final_reply_timeout: Duration,
     /// The sending limits' windows on a scaled clock: tests only (a minute
     /// in a few real seconds, the same in every process given it).
     pub sending_limits_clock_for_tests: Option<sendas_core::limiter::ScaledClock>,
+}
+
+impl Limits {
+    /// The relay's options of these limits: the deadline and the final reply's timeout.
+    pub fn relay_options(&self) -> sendas_relay::RelayOptions {
+        let mut options = sendas_relay::RelayOptions::new(self.relay_timeout);
+        options.final_reply_timeout = self.final_reply_timeout;
+        options
+    }
 }
 
 impl Default for Limits {
@@ -80,6 +93,7 @@ impl Default for Limits {
             tenant_budget_percent: 50,
             max_transactions_per_user: 10,
             relay_timeout: Duration::from_secs(60),
+            final_reply_timeout: sendas_smtp_client::FINAL_REPLY_TIMEOUT,
             sending_limits_clock_for_tests: None,
         }
     }

@@ -97,6 +97,8 @@ pub struct LimitsFile {
     pub max_transactions_per_user: Option<usize>,
     /// Seconds.
     pub relay_timeout_secs: Option<u64>,
+    /// Seconds.
+    pub final_reply_timeout_secs: Option<u64>,
     /// Tests only: the sending limits' windows on a scaled clock
     /// (`{ real_origin = …, scaled_origin = …, speed = … }`).
     pub sending_limits_clock_for_tests: Option<sendas_core::limiter::ScaledClock>,
@@ -142,6 +144,7 @@ impl LimitsFile {
             tenant_budget_percent: l.tenant_budget_percent.unwrap_or(d.tenant_budget_percent),
             max_transactions_per_user: l.max_transactions_per_user.unwrap_or(d.max_transactions_per_user),
             relay_timeout: secs(l.relay_timeout_secs, d.relay_timeout),
+            final_reply_timeout: secs(l.final_reply_timeout_secs, d.final_reply_timeout),
             sending_limits_clock_for_tests: l.sending_limits_clock_for_tests,
             ..d
         }
@@ -161,7 +164,7 @@ impl FileConfig {
 
     /// How the relay reaches upstreams: the limits' relay timeout, the CA bundle.
     pub fn relay_options(&self) -> Result<crate::relay::RelayOptions, sendas_smtp_client::TrustError> {
-        let mut options = crate::relay::RelayOptions::new(self.limits().relay_timeout);
+        let mut options = self.limits().relay_options();
         if let Some(n) = self.upstream_connections_per_login {
             options.max_connections_per_login = n.max(1);
         }

@@ -67,7 +67,11 @@ impl Outcome {
             Outcome::NotSent(NotSent::Limit(reached)) => Reply::new(
                 451,
                 "4.7.0",
-                format!("Sending limit reached: {}; try again in {} s", reached.describe(), reached.retry_after.as_secs()),
+                format!(
+                    "Sending limit reached: {}; try again in {} s",
+                    reached.describe(),
+                    reached.retry_after.as_secs()
+                ),
             ),
             Outcome::NotSent(NotSent::LimitsUnavailable(_)) => {
                 Reply::new(451, "4.3.0", "Temporary failure checking sending limits, try again later")
@@ -225,9 +229,9 @@ mod tests {
             assert_eq!(outcome.reply().code, code);
         }
         assert_eq!(Outcome::Uncertain("x".into()).reply().enhanced, "4.4.2");
-        assert!(Outcome::Delivered { upstream_reply: "250 2.0.0 Ok: queued as Q".into() }
-            .reply()
-            .lines[0]
-            .ends_with("Ok: queued as Q"));
+        assert!(
+            Outcome::Delivered { upstream_reply: "250 2.0.0 Ok: queued as Q".into() }.reply().lines[0]
+                .ends_with("Ok: queued as Q")
+        );
     }
 }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use sendas_smtp_proxy::audit::AuditFlush;
 use sendas_smtp_proxy::builder::ProxyBuilder;
 use sendas_smtp_proxy::config::{Limits, ProxyConfig};
-use sendas_smtp_proxy::relay::{RelayOptions, Verifier};
+use sendas_smtp_proxy::relay::Verifier;
 use sendas_smtp_proxy::server::{Listeners, bind, run};
 use sendas_smtp_proxy::session::Deps;
 use std::net::SocketAddr;
@@ -56,8 +56,7 @@ impl SmtpProxy {
             // Plaintext AUTH only on loopback: nothing leaves the machine.
             plaintext_auth_insecure: addr.ip().is_loopback(),
         };
-        let mut relay_options =
-            RelayOptions::new(limits.relay_timeout).with_ca_bundle(None).context("the upstream CA bundle")?;
+        let mut relay_options = limits.relay_options().with_ca_bundle(None).context("the upstream CA bundle")?;
         relay_options.upstreams = upstreams;
         let limiter = std::sync::Arc::new(sendas_core::limiter::Limiter::scaled(
             backends.send_counter.clone(),

@@ -1,6 +1,6 @@
 //! An SMTP upstream on 127.0.0.1 (no TLS: for mailboxes with `tls =
 //! none` on loopback) whose answer to a message's final dot is scripted:
-//! `250` after a delay, or the connection closed without a reply — the
+//! `250` after a delay, `451`, `550`, or the connection closed without a reply — the
 //! cases of RFC 5321 §4.5.3.2.6 a real server shows only under load or a
 //! crash. It takes any AUTH PLAIN, answers every envelope command
 //! `250`/`354`, and counts the messages whose final dot it read (the
@@ -21,6 +21,8 @@ pub enum AfterDot {
     Close,
     /// Answers `451 4.3.0` (the server took nothing).
     Defer,
+    /// Answers `550 5.7.1` (refused for good).
+    Refuse,
 }
 
 /// A running scripted upstream (stops with the runtime that started it).
@@ -75,6 +77,9 @@ async fn serve(socket: tokio::net::TcpStream, after_dot: AfterDot, received: Arc
                     AfterDot::Close => return,
                     AfterDot::Defer => {
                         let _ = write.write_all(b"451 4.3.0 try again later\r\n").await;
+                    }
+                    AfterDot::Refuse => {
+                        let _ = write.write_all(b"550 5.7.1 refused by policy\r\n").await;
                     }
                 }
             }

@@ -5,7 +5,6 @@ use super::io::Conn;
 use super::{Next, Session, Transaction};
 use crate::data::{DataLimits, DataReader};
 use crate::relay::Envelope;
-use sendas_relay::{NotSent, Outcome};
 use crate::reply::{Reply, sanitise};
 use crate::verdict::{Verdict, decide};
 use sendas_core::EmailAddress;
@@ -13,6 +12,7 @@ use sendas_core::limiter::{Demand, LimitReached};
 use sendas_core::model::{AuditChannel, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox};
 use sendas_core::policy::Usage;
 use sendas_core::{AuditId, Timestamp};
+use sendas_relay::{NotSent, Outcome};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -97,7 +97,8 @@ impl Session {
         }
         // Before DATA: a recipient the limits cannot take now is deferred (the client retries it later).
         if let Some(limits) = &self.tx.limits
-            && let Err(reached) = self.deps.submitter.limiter().precheck(&limits.clone().recipients(self.tx.rcpts.len() + 1))
+            && let Err(reached) =
+                self.deps.submitter.limiter().precheck(&limits.clone().recipients(self.tx.rcpts.len() + 1))
         {
             return limit_reply(&reached);
         }
