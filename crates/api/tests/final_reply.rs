@@ -5,13 +5,15 @@
 //! the dot makes the message `uncertain` — `502 delivery_uncertain`, the
 //! audit says `uncertain`, the sending-limit unit stays spent, and a retry
 //! with the same `Idempotency-Key` answers the same without sending again;
-//! one that answers `451` gives the unit back and frees the key.
+//! one that answers `451` gives the unit back and frees the key; a pooled
+//! connection the server ends with `421` at MAIL is replaced by a fresh one
+//! for the same message.
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
 use axum::http::Method;
-use sendas_testkit::scripted::{AfterDot, ScriptedUpstream};
+use sendas_testkit::scripted::{AfterDot, Script, ScriptedUpstream};
 use serde_json::json;
 use std::time::Duration;
 use support::*;
@@ -116,4 +118,16 @@ async fn a_451_to_the_dot_gives_the_unit_back_and_frees_the_key() {
     }
     assert_eq!(upstream.received(), 3, "each retry with the freed key tried again, within the limit");
     assert_eq!(r.audit_outcomes().await, ["deferred", "deferred", "deferred"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_421_at_mail_on_a_pooled_connection_is_tried_once_on_a_fresh_one() {
+    let upstream = ScriptedUpstream::with(Script { messages_per_connection: Some(1), ..Script::default() }).await;
+    let r = rig(&upstream).await;
+    for n in 1..=3 {
+        let sent = r.send(&format!("pooled-{n}")).await;
+        assert_eq!(sent.status.as_u16(), 201, "message {n}: {}", sent.raw);
+    }
+    assert_eq!((upstream.received(), upstream.connections()), (3, 3), "one copy each, a fresh connection each");
+    assert_eq!(r.audit_outcomes().await, ["accepted", "accepted", "accepted"]);
 }

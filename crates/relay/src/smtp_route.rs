@@ -293,9 +293,11 @@ fn transaction_error(e: &SmtpError, text: String) -> RelayError {
     }
 }
 
-/// A pooled connection that failed before the server took anything of the message.
+/// A pooled connection that failed before the server took anything of the message: closed
+/// while idle, or closing now (`421` at MAIL, as a server that ends idle sessions says):
+/// the message is tried once more on a fresh connection.
 fn nothing_sent(e: &SmtpError) -> bool {
-    e.step() == Step::Mail && matches!(e.kind(), ErrorKind::Io(_) | ErrorKind::TimedOut)
+    e.step() == Step::Mail && (matches!(e.kind(), ErrorKind::Io(_) | ErrorKind::TimedOut) || e.code() == Some(421))
 }
 
 #[async_trait]

@@ -31,30 +31,54 @@ pub struct ScriptedUpstream {
     /// Its port on 127.0.0.1.
     pub port: u16,
     received: Arc<AtomicUsize>,
+    connections: Arc<AtomicUsize>,
+}
+
+/// How a connection ends on its own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Script {
+    /// The answer to each final dot.
+    pub after_dot: Option<AfterDot>,
+    /// After this many messages on a connection, the next MAIL is answered
+    /// `421 4.4.2` and the connection closed (a server ending a kept session).
+    pub messages_per_connection: Option<usize>,
 }
 
 impl ScriptedUpstream {
     /// Starts on a free port of 127.0.0.1 (within a Tokio runtime).
     pub async fn start(after_dot: AfterDot) -> ScriptedUpstream {
+        ScriptedUpstream::with(Script { after_dot: Some(after_dot), ..Script::default() }).await
+    }
+
+    /// Starts with `script` (an unset answer to the dot is `250` at once).
+    pub async fn with(script: Script) -> ScriptedUpstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(AtomicUsize::new(0));
-        let count = received.clone();
+        let (received, connections) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (count, opened) = (received.clone(), connections.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve(socket, after_dot, count.clone()));
+                opened.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(serve(socket, script, count.clone()));
             }
         });
-        ScriptedUpstream { port, received }
+        ScriptedUpstream { port, received, connections }
     }
 
     /// The messages whose final dot arrived.
     pub fn received(&self) -> usize {
         self.received.load(Ordering::SeqCst)
     }
+
+    /// The connections opened to it.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
 }
 
-async fn serve(socket: tokio::net::TcpStream, after_dot: AfterDot, received: Arc<AtomicUsize>) {
+async fn serve(socket: tokio::net::TcpStream, script: Script, received: Arc<AtomicUsize>) {
+    let after_dot = script.after_dot.unwrap_or(AfterDot::AcceptAfter(Duration::ZERO));
+    let mut on_this_connection = 0;
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     let _ = write.write_all(b"220 scripted ESMTP\r\n").await;
@@ -69,6 +93,7 @@ async fn serve(socket: tokio::net::TcpStream, after_dot: AfterDot, received: Arc
             if line == ".\r\n" {
                 in_data = false;
                 let n = received.fetch_add(1, Ordering::SeqCst) + 1;
+                on_this_connection += 1;
                 match after_dot {
                     AfterDot::AcceptAfter(delay) => {
                         tokio::time::sleep(delay).await;
@@ -93,6 +118,10 @@ async fn serve(socket: tokio::net::TcpStream, after_dot: AfterDot, received: Arc
             "DATA" => {
                 in_data = true;
                 b"354 go ahead\r\n"
+            }
+            "MAIL" if script.messages_per_connection.is_some_and(|max| on_this_connection >= max) => {
+                let _ = write.write_all(b"421 4.4.2 idle session ended\r\n").await;
+                return;
             }
             "QUIT" => {
                 let _ = write.write_all(b"221 bye\r\n").await;
