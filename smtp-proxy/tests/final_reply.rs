@@ -9,9 +9,8 @@
 
 mod support;
 
-use sendas_core::model::{AuditFilter, AuditOutcome, Role, SmtpSettings, TlsMode};
+use sendas_core::model::{AuditFilter, AuditOutcome};
 use sendas_core::ports::{PageRequest, SecretStore, Store};
-use sendas_core::secret::SecretString;
 use sendas_core::testing::{MemorySecretStore, MemoryStore};
 use sendas_smtp_proxy::session::{Deps, Session};
 use sendas_testkit::scripted::{AfterDot, ScriptedUpstream};
@@ -26,24 +25,7 @@ async fn rig(upstream: &ScriptedUpstream, per_minute: Option<u32>) -> (World, De
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::default());
     let world = seed(store.clone()).await;
-    let admin = Role::Admin { tenant_id: world.tenant };
-    let a = store.find_mailbox_by_address(world.tenant, &"a@tenant.example".parse().unwrap()).await.unwrap();
-    let input = sendas_core::service::mailboxes::MailboxInput {
-        display_name_policy: Default::default(),
-        limits: Default::default(),
-        address: "a@tenant.example".into(),
-        display_name: "A".into(),
-        scope: a.scope,
-        flags: a.flags,
-        smtp: Some(SmtpSettings::new("127.0.0.1", upstream.port, TlsMode::None, "a@tenant.example").unwrap()),
-    };
-    let (s, k) = (store.as_ref(), secrets.as_ref());
-    sendas_core::service::mailboxes::update(s, k, &admin, world.tenant, a.id, input, &Default::default())
-        .await
-        .unwrap();
-    sendas_core::service::mailboxes::set_password(s, k, &admin, world.tenant, a.id, &SecretString::from("pw"))
-        .await
-        .unwrap();
+    support::net::own_upstream(&store, &secrets, &world, upstream.port, "a@tenant.example", "pw").await;
     if let Some(n) = per_minute {
         let mut tenant = store.get_tenant(world.tenant).await.unwrap();
         tenant.limits.user_default.messages_per_minute = Some(n);

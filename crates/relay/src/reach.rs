@@ -96,6 +96,10 @@ impl UpstreamPolicy {
             .ips(host)
             .await
             .map_err(|e| Unreachable::Lookup(format!("looking up {} failed: {e}", shown(host))))?;
+        if ips.is_empty() {
+            // Never an empty list: the SMTP client would resolve the name itself, unchecked.
+            return Err(Unreachable::Lookup(format!("{} has no address", shown(host))));
+        }
         let internal = self.check(host, &ips)?;
         Ok(Reached { addrs: ips.into_iter().map(|ip| SocketAddr::new(ip, port)).collect(), internal })
     }
@@ -198,6 +202,12 @@ mod tests {
         assert_eq!(reached, Reached { addrs: vec!["52.96.0.1:587".parse().expect("addr")], internal: false });
         let allowed = policy(&["127.0.0.1"], UpstreamNetworks::loopback());
         assert!(allowed.resolve("mail.test", 25).await.expect("allowed").internal);
+    }
+
+    #[tokio::test]
+    async fn a_lookup_without_addresses_is_not_a_host_to_connect_to() {
+        let empty = policy(&[], UpstreamNetworks::loopback());
+        assert!(matches!(empty.resolve("mail.test", 25).await, Err(Unreachable::Lookup(_))));
     }
 
     #[tokio::test]

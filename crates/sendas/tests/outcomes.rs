@@ -9,32 +9,15 @@
 //! 1 s up to the final dot, 3 s for its reply.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use sendas_bench::{ServeProcess, connect_from, message};
 use sendas_testkit::scripted::{AfterDot, ScriptedUpstream};
 use serde_json::{Value, json};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::http;
 
 const LIMITS: &str = "relay_timeout_secs = 1\nfinal_reply_timeout_secs = 3\nsnapshot_ttl_secs = 1\n";
-
-/// One HTTP/1.1 request; answers status and the JSON body.
-async fn http(api: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let authority = api.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(authority).await.unwrap();
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let request = format!(
-        "{method} /v1{path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_doors_tell_every_outcome_alike() {
@@ -46,7 +29,7 @@ async fn both_doors_tell_every_outcome_alike() {
     let alice = demo["users"].as_array().unwrap().iter().find(|u| u["login"] == "alice").unwrap();
     let (password, token) = (alice["password"].as_str().unwrap(), alice["token"].as_str().unwrap());
     let may: Vec<&str> = alice["may_send_as"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-    let (_, boxes) = http(api, "GET", &format!("/tenants/{tenant}/mailboxes"), admin, None).await;
+    let (_, _, boxes) = http(api, "GET", &format!("/tenants/{tenant}/mailboxes"), admin, None).await;
     let mailbox = boxes["items"]
         .as_array()
         .unwrap()
@@ -68,10 +51,11 @@ async fn both_doors_tell_every_outcome_alike() {
         let change = json!({"address": address, "display_name": mailbox["display_name"], "global": mailbox["global"],
             "company_id": mailbox["company_id"], "sender": true, "reply": true,
             "smtp": {"host": "127.0.0.1", "port": upstream.port, "tls": "none", "username": address}});
-        let (status, body) = http(api, "PUT", &format!("/tenants/{tenant}/mailboxes/{id}"), admin, Some(change)).await;
+        let (status, _, body) =
+            http(api, "PUT", &format!("/tenants/{tenant}/mailboxes/{id}"), admin, Some(change)).await;
         assert_eq!(status, 200, "{case}: {body}");
         let pw = json!({"password": "scripted"});
-        let (status, _) =
+        let (status, _, _) =
             http(api, "PUT", &format!("/tenants/{tenant}/mailboxes/{id}/password"), admin, Some(pw)).await;
         assert_eq!(status, 204, "{case}");
         // Sessions see a changed mailbox once their permission snapshot (1 s here) is read again.
@@ -88,12 +72,12 @@ async fn both_doors_tell_every_outcome_alike() {
 
         // HTTP.
         let send = json!({"from_mailbox_id": id, "to": ["rcpt@example.net"], "subject": "Hi", "text_body": "Hi."});
-        let (status, answer) = http(api, "POST", "/me/messages", token, Some(send)).await;
+        let (status, _, answer) = http(api, "POST", "/me/messages", token, Some(send)).await;
         assert_eq!(status, http_status, "{case} over HTTP: {answer}");
         assert_eq!(upstream.received(), 2, "{case}: one copy from HTTP");
 
         // The two audit records agree (newest first: HTTP, then SMTP).
-        let (_, audit) =
+        let (_, _, audit) =
             http(api, "GET", &format!("/tenants/{tenant}/audit?mailbox_id={id}&limit=2"), admin, None).await;
         let items = audit["items"].as_array().unwrap();
         let (over_http, over_smtp) = (&items[0], &items[1]);

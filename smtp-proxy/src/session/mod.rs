@@ -82,8 +82,6 @@ pub(crate) struct Transaction {
     pub lease: Option<crate::budget::Lease>,
     /// Its place among the user's open transactions (held until the transaction is dropped).
     pub _open: Option<crate::budget::OpenTransaction>,
-    /// The relay failed after the message's final dot: audited `uncertain`.
-    pub uncertain: bool,
 }
 
 /// One client connection's state.

@@ -80,7 +80,6 @@ impl Session {
             limits: Some(limits),
             lease: Some(lease),
             _open: Some(open),
-            uncertain: false,
         };
         Reply::new(250, "2.1.0", "Sender ok")
     }
@@ -166,9 +165,7 @@ impl Session {
         let outcome = self.deps.submitter.submit(&demand, &mailbox, &envelope, &received.message).await;
         self.deps.metrics.relay_latency(started.elapsed());
         let (audited, _, _, upstream) = outcome.audited();
-        self.tx.uncertain = audited == AuditOutcome::Uncertain;
-        let reply = outcome.reply();
-        self.close_tx(reply, Some(&mailbox), message_id, received.size, upstream).await
+        self.close_tx_as(audited, outcome.reply(), Some(&mailbox), message_id, received.size, upstream).await
     }
 
     /// Counts and audits a refusal at MAIL FROM.
@@ -182,6 +179,19 @@ impl Session {
     /// Queues the audit record of a finished transaction and answers `reply`.
     async fn close_tx(
         &mut self,
+        reply: Reply,
+        mailbox: Option<&Mailbox>,
+        message_id: Option<String>,
+        size: usize,
+        upstream: Option<String>,
+    ) -> Reply {
+        self.close_tx_as(AuditOutcome::of_reply(reply.code), reply, mailbox, message_id, size, upstream).await
+    }
+
+    /// As [`Self::close_tx`] with the audit outcome given (`uncertain` is not told by a code).
+    async fn close_tx_as(
+        &mut self,
+        outcome: AuditOutcome,
         reply: Reply,
         mailbox: Option<&Mailbox>,
         message_id: Option<String>,
@@ -207,7 +217,7 @@ impl Session {
             recipients: self.tx.rcpts.len() as u32,
             message_id: message_id.map(|m| m.chars().take(200).collect()),
             size: size as u64,
-            outcome: if self.tx.uncertain { AuditOutcome::Uncertain } else { AuditOutcome::of_reply(reply.code) },
+            outcome,
             smtp_code: reply.code,
             smtp_reply: reply.lines.join(" "),
             upstream_reply: upstream.map(|u| sanitise(&u)),

@@ -32,6 +32,35 @@ pub struct Net {
 
 use tokio::sync::watch;
 
+/// Makes a@tenant.example an authenticated mailbox on 127.0.0.1:`port` (no TLS), logging in
+/// as `user` with `password`.
+pub async fn own_upstream(
+    store: &Arc<dyn Store>,
+    secrets: &Arc<dyn SecretStore>,
+    world: &World,
+    port: u16,
+    user: &str,
+    password: &str,
+) {
+    let admin = sendas_core::model::Role::Admin { tenant_id: world.tenant };
+    let a = store.find_mailbox_by_address(world.tenant, &"a@tenant.example".parse().unwrap()).await.unwrap();
+    let input = sendas_core::service::mailboxes::MailboxInput {
+        display_name_policy: Default::default(),
+        limits: Default::default(),
+        address: "a@tenant.example".into(),
+        display_name: "A".into(),
+        scope: a.scope,
+        flags: a.flags,
+        smtp: Some(SmtpSettings::new("127.0.0.1", port, TlsMode::None, user).unwrap()),
+    };
+    let (s, k) = (store.as_ref(), secrets.as_ref());
+    sendas_core::service::mailboxes::update(s, k, &admin, world.tenant, a.id, input, &Default::default())
+        .await
+        .unwrap();
+    let password = SecretString::from(password);
+    sendas_core::service::mailboxes::set_password(s, k, &admin, world.tenant, a.id, &password).await.unwrap();
+}
+
 /// Seeds `store`, makes a@tenant.example an authenticated mailbox on its own
 /// upstream, sets the system relay to a second upstream, and starts the proxy.
 pub async fn start(
@@ -115,38 +144,7 @@ pub async fn prepare(store: Arc<dyn Store>, secrets: Arc<dyn SecretStore>) -> (W
     let world = seed(store.clone()).await;
     let mailbox_upstream = Upstream::start(MAILBOX_USER, MAILBOX_PASS);
     let system_upstream = Upstream::start(SYSTEM_USER, SYSTEM_PASS);
-    let admin = sendas_core::model::Role::Admin { tenant_id: world.tenant };
-    let a = store.find_mailbox_by_address(world.tenant, &"a@tenant.example".parse().unwrap()).await.unwrap();
-    let input = sendas_core::service::mailboxes::MailboxInput {
-        display_name_policy: Default::default(),
-        limits: Default::default(),
-        address: "a@tenant.example".into(),
-        display_name: "A".into(),
-        scope: a.scope,
-        flags: a.flags,
-        smtp: Some(SmtpSettings::new("127.0.0.1", mailbox_upstream.port, TlsMode::None, MAILBOX_USER).unwrap()),
-    };
-    sendas_core::service::mailboxes::update(
-        store.as_ref(),
-        secrets.as_ref(),
-        &admin,
-        world.tenant,
-        a.id,
-        input,
-        &Default::default(),
-    )
-    .await
-    .unwrap();
-    sendas_core::service::mailboxes::set_password(
-        store.as_ref(),
-        secrets.as_ref(),
-        &admin,
-        world.tenant,
-        a.id,
-        &SecretString::from(MAILBOX_PASS),
-    )
-    .await
-    .unwrap();
+    own_upstream(&store, &secrets, &world, mailbox_upstream.port, MAILBOX_USER, MAILBOX_PASS).await;
     let relay = SystemRelay::Smtp {
         host: "127.0.0.1".into(),
         port: system_upstream.port,
