@@ -10,9 +10,9 @@ use sendas_core::model::{MailboxScope, Tenant};
 use sendas_core::policy::{UsableMailboxes, Usage, may_use, usable_mailboxes};
 use sendas_core::testing::fixtures;
 use sendas_core::{EmailAddress, TenantId, Timestamp};
-use sendas_smtp_proxy::data::{DataLimits, DataReader};
-use sendas_smtp_proxy::headers::extract;
-use sendas_smtp_proxy::verdict::{Verdict, decide};
+use sendas_message::data::{DataLimits, DataReader};
+use sendas_message::headers::extract;
+use sendas_message::verdict::{Verdict, decide};
 use std::hint::black_box;
 
 fn message(size: usize) -> Vec<u8> {

@@ -11,7 +11,10 @@
 //! |---|---|---|
 //! | `SENDAS_TABLE` | DynamoDB table | required |
 //! | `SENDAS_SECRET_PREFIX` | Secrets Manager name prefix | `sendas/` |
-//! | `SENDAS_SECRET_TTL_SECONDS` | secret cache TTL | `60` |
+//! | `SENDAS_SECRET_TTL_SECONDS` | secret cache TTL | `30` (`sendas_relay::secrets::DEFAULT_SECRET_TTL`, as every process) |
+//! | `SENDAS_UPSTREAM_CA_BUNDLE` | extra CAs trusted for upstream TLS (PEM file) | none |
+//! | `SENDAS_UPSTREAM_NETWORKS` | special-use networks upstream hosts may be in (comma-separated) | none: public only |
+//! | `SENDAS_SYSTEM_RELAY_MAX_RECIPIENTS` | recipients per message through the system relay | `50` |
 //! | `SENDAS_DNS_SERVERS` | resolvers for domain ownership checks (`ip[:port]`, comma-separated) | `/etc/resolv.conf`'s |
 //! | `RUST_LOG` | log filter (JSON logs to stdout → CloudWatch) | `info` |
 
@@ -21,7 +24,7 @@ use sendas_api::{AppState, Area};
 use sendas_core::limiter::{Limiter, ScaledClock};
 use sendas_core::policy::UpstreamNetworks;
 use sendas_relay::{CachedSecrets, RelayOptions, UpstreamPolicy};
-use sendas_store_aws::{DynamoSendCounter, DynamoStore, SecretsManagerStore};
+use sendas_store_aws::AwsBackends;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,9 +71,17 @@ impl FunctionConfig {
     pub fn from_env() -> Result<Self, Error> {
         let table = std::env::var("SENDAS_TABLE").map_err(|_| "SENDAS_TABLE is not set")?;
         let secret_prefix = std::env::var("SENDAS_SECRET_PREFIX").unwrap_or_else(|_| "sendas/".into());
-        let ttl = std::env::var("SENDAS_SECRET_TTL_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+        let ttl = std::env::var("SENDAS_SECRET_TTL_SECONDS").ok().and_then(|v| v.parse().ok());
+        let secret_ttl = ttl.map(Duration::from_secs).unwrap_or(sendas_relay::DEFAULT_SECRET_TTL);
         // verify and send: 10 s for the whole login or delivery; the CA bundle from SENDAS_UPSTREAM_CA_BUNDLE.
-        let mut relay = RelayOptions::new(Duration::from_secs(10)).with_ca_bundle(None).map_err(|e| e.to_string())?;
+        let bundle =
+            std::env::var_os("SENDAS_UPSTREAM_CA_BUNDLE").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+        let mut relay =
+            RelayOptions::new(Duration::from_secs(10)).with_ca_bundle(bundle.as_deref()).map_err(|e| e.to_string())?;
+        if let Some(n) = std::env::var("SENDAS_SYSTEM_RELAY_MAX_RECIPIENTS").ok().and_then(|v| v.parse::<usize>().ok())
+        {
+            relay.system_relay_max_recipients = n.max(1);
+        }
         // The function ends after 30 s (SendFunction's Timeout, API Gateway's limit): up to the
         // final dot 10 s, its reply 15 s more, so a reply that never comes is answered `uncertain`
         // (and the Idempotency-Key keeps that answer) before the runtime is cut.
@@ -85,14 +96,7 @@ impl FunctionConfig {
             .map_err(|e| format!("SENDAS_UPSTREAM_NETWORKS: {e}"))?;
         let dns = sendas_dns::lookup_over(&dns_servers).map_err(|e| e.to_string())?;
         relay.upstreams = UpstreamPolicy::new(dns, networks);
-        Ok(FunctionConfig {
-            table,
-            secret_prefix,
-            secret_ttl: Duration::from_secs(ttl),
-            relay,
-            limits_clock_for_tests: None,
-            dns_servers,
-        })
+        Ok(FunctionConfig { table, secret_prefix, secret_ttl, relay, limits_clock_for_tests: None, dns_servers })
     }
 }
 
@@ -105,15 +109,12 @@ pub async fn aws_router(area: Area, config: &FunctionConfig) -> axum::Router {
 /// The router of `area` over DynamoDB and Secrets Manager through the clients of `aws`
 /// (the tests pass the function's IAM principal here).
 pub fn aws_router_with(area: Area, config: &FunctionConfig, aws: &aws_config::SdkConfig) -> axum::Router {
-    let dynamo = aws_sdk_dynamodb::Client::new(aws);
+    let aws = AwsBackends::connect(aws, &config.table, &config.secret_prefix);
     // A Lambda instance may end any time: exact counting, no block left stranded.
-    let counter = Arc::new(DynamoSendCounter::new(dynamo.clone(), config.table.clone()));
-    let limiter = Limiter::scaled(counter, config.limits_clock_for_tests).exactly();
-    let store = DynamoStore::new(dynamo, config.table.clone());
-    let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(aws), config.secret_prefix.clone());
-    let secrets = Arc::new(CachedSecrets::new(Arc::new(secrets), config.secret_ttl));
+    let limiter = Limiter::scaled(aws.send_counter.clone(), config.limits_clock_for_tests).exactly();
+    let secrets = Arc::new(CachedSecrets::new(aws.secrets.clone(), config.secret_ttl));
     let mut state =
-        AppState::standalone(Arc::new(store), secrets, config.relay.clone()).with_limiter(Arc::new(limiter));
+        AppState::standalone(aws.store.clone(), secrets, config.relay.clone()).with_limiter(Arc::new(limiter));
     if let Ok(Some(dns)) = config.resolver() {
         state = state.with_dns(dns);
     }

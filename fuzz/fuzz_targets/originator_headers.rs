@@ -4,10 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sendas_smtp_proxy::data::{DataLimits, DataReader};
-use sendas_smtp_proxy::headers::extract;
-use sendas_smtp_proxy::relay::Envelope;
-use sendas_smtp_proxy::verdict::{Verdict, decide};
+use sendas_message::data::{DataLimits, DataReader};
+use sendas_message::headers::extract;
+use sendas_relay::Envelope;
+use sendas_message::verdict::{Verdict, decide};
 
 fuzz_target!(|data: &[u8]| {
     let l = sendas_fuzz::limits();

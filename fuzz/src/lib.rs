@@ -13,10 +13,10 @@ use sendas_core::testing::{MemorySecretStore, MemoryStore};
 use sendas_core::{StoreError, TenantId, Timestamp};
 use sendas_smtp_proxy::authn::{AuthOutcome, AuthedUser, Authenticator};
 use sendas_smtp_proxy::config::{Limits, ProxyConfig};
-use sendas_smtp_proxy::data::{DataLimits, DataReader};
-use sendas_smtp_proxy::relay::{Envelope, Relay, RelayError, Relayed};
+use sendas_message::data::{DataLimits, DataReader};
+use sendas_relay::{Envelope, Relay, RelayError, Relayed};
 use sendas_smtp_proxy::session::Deps;
-use sendas_smtp_proxy::verdict::{Verdict, decide};
+use sendas_message::verdict::{Verdict, decide};
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -75,6 +75,7 @@ impl Authenticator for FuzzAuth {
                 user: s.user.id,
                 login: "alice".into(),
                 credential: sendas_core::CredentialId::generate(),
+                issued_by: None,
             })
             }
             ("locked", _) => AuthOutcome::LockedIp,
@@ -123,7 +124,7 @@ impl Relay for CheckingRelay {
 /// a memory store for the audit records.
 pub fn deps() -> Deps {
     let config = ProxyConfig { hostname: "fuzz.test".into(), limits: limits(), plaintext_auth_insecure: true };
-    let secrets = sendas_smtp_proxy::relay::CachedSecrets::with_default_ttl(Arc::new(MemorySecretStore::default()));
+    let secrets = sendas_relay::CachedSecrets::with_default_ttl(Arc::new(MemorySecretStore::default()));
     sendas_smtp_proxy::builder::ProxyBuilder::new(Arc::new(MemoryStore::new()), secrets, config)
         .authenticator(Arc::new(FuzzAuth))
         .relay(Arc::new(CheckingRelay))

@@ -65,6 +65,19 @@ pub struct AuthedUser {
     pub login: String,
     /// The app password it authenticated with.
     pub credential: CredentialId,
+    /// Who issued that app password (the user, an admin), when known.
+    pub issued_by: Option<sendas_core::model::Issuer>,
+}
+
+impl AuthedUser {
+    /// The audit log's name of what authenticated this session.
+    pub fn audit_credential(&self) -> sendas_core::model::AuditCredential {
+        sendas_core::model::AuditCredential {
+            kind: sendas_core::model::CredentialKind::AppPassword,
+            id: self.credential.to_string(),
+            issued_by: self.issued_by,
+        }
+    }
 }
 
 /// The result of an AUTH attempt.
@@ -102,7 +115,7 @@ struct CachedLogin {
     at: Instant,
     tenant: TenantId,
     user: UserId,
-    hashes: Vec<(CredentialId, SecretHash)>,
+    hashes: Vec<(CredentialId, SecretHash, Option<sendas_core::model::Issuer>)>,
     active: bool,
 }
 
@@ -162,7 +175,7 @@ impl StoreAuthenticator {
             at: Instant::now(),
             tenant: tenant.id,
             user: user.id,
-            hashes: credentials.into_iter().map(|c| (c.id, c.hash)).collect(),
+            hashes: credentials.into_iter().map(|c| (c.id, c.hash, c.issued_by)).collect(),
             active: user.enabled && tenant.enabled,
         }))
     }
@@ -265,11 +278,12 @@ impl StoreAuthenticator {
             _ => self.reload(login, folded).await?,
         };
         Ok(entry.and_then(|e| {
-            Self::verify(&e, password).map(|credential| AuthedUser {
+            Self::verify(&e, password).map(|(credential, issued_by)| AuthedUser {
                 tenant: e.tenant,
                 user: e.user,
                 login: folded.to_owned(),
                 credential,
+                issued_by,
             })
         }))
     }
@@ -290,10 +304,12 @@ impl StoreAuthenticator {
     }
 
     /// The app password `password` is (`None`: none of them, or the user or tenant is disabled).
-    fn verify(entry: &CachedLogin, password: &str) -> Option<CredentialId> {
+    fn verify(entry: &CachedLogin, password: &str) -> Option<(CredentialId, Option<sendas_core::model::Issuer>)> {
         // Every hash is compared, so the time does not tell which one matched.
-        let matched =
-            entry.hashes.iter().fold(None, |found, (id, h)| if h.verify(password) { Some(*id) } else { found });
+        let matched = entry
+            .hashes
+            .iter()
+            .fold(None, |found, (id, h, by)| if h.verify(password) { Some((*id, *by)) } else { found });
         matched.filter(|_| entry.active)
     }
 }
@@ -347,7 +363,7 @@ impl Authenticator for StoreAuthenticator {
             e.active
                 && e.user == user.user
                 && e.tenant == user.tenant
-                && e.hashes.iter().any(|(id, _)| *id == user.credential)
+                && e.hashes.iter().any(|(id, _, _)| *id == user.credential)
         };
         // Every MAIL FROM asks: answered under the lock from a fresh entry, without a copy.
         let ttl = self.limits.snapshot_ttl;

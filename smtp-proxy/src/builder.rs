@@ -5,14 +5,14 @@
 //! everywhere. Tests and the fuzz harness replace parts (a recording relay,
 //! a fake authenticator) through the same builder.
 
-use crate::audit::{AuditFlush, AuditWriter};
 use crate::authn::{Authenticator, StoreAuthenticator};
 use crate::config::ProxyConfig;
 use crate::metrics::Metrics;
-use crate::relay::{CachedSecrets, Relay, RelayOptions, UpstreamRelay, Verifier};
 use crate::session::Deps;
 use sendas_core::limiter::Limiter;
 use sendas_core::ports::{FailureCounter, MemorySendCounter, Store};
+use sendas_relay::audit::{AuditFlush, AuditOptions, AuditWriter};
+use sendas_relay::{CachedSecrets, Relay, RelayOptions, UpstreamRelay, Verifier};
 use std::sync::Arc;
 
 /// Assembles a proxy.
@@ -25,6 +25,7 @@ pub struct ProxyBuilder {
     authn: Option<Arc<dyn Authenticator>>,
     relay: Option<Arc<dyn Relay>>,
     audit_store: Option<Arc<dyn Store>>,
+    audit_options: AuditOptions,
     metrics: Option<Arc<Metrics>>,
     limiter: Option<Arc<Limiter>>,
 }
@@ -51,6 +52,7 @@ impl ProxyBuilder {
             authn: None,
             relay: None,
             audit_store: None,
+            audit_options: AuditOptions::default(),
             metrics: None,
             limiter: None,
         }
@@ -86,6 +88,12 @@ impl ProxyBuilder {
         self
     }
 
+    /// Where audit records go that the store does not take in time (default: logged, 20 s patience).
+    pub fn audit_options(mut self, options: AuditOptions) -> Self {
+        self.audit_options = options;
+        self
+    }
+
     /// Counters shared with the caller (e.g. a `/metrics` endpoint).
     pub fn metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = Some(metrics);
@@ -118,10 +126,11 @@ impl ProxyBuilder {
                 (Arc::new(upstream), Some(verifier))
             }
         };
-        let (audit, audit_flush) = AuditWriter::start(self.audit_store.unwrap_or(self.store));
+        let (audit, audit_flush) = AuditWriter::start(self.audit_store.unwrap_or(self.store), self.audit_options);
         let limiter = self.limiter.unwrap_or_else(|| Arc::new(Limiter::new(Arc::new(MemorySendCounter::default()))));
         let metrics = self.metrics.unwrap_or_default();
         metrics.show_limits(limiter.clone());
+        metrics.show_audit(audit.counters().clone());
         let budget = crate::budget::MessageBudget::new(limits.message_budget_bytes, limits.tenant_budget_percent);
         let open_transactions = crate::budget::UserTransactions::new(limits.max_transactions_per_user);
         let deps = Deps {

@@ -1,5 +1,7 @@
-//! The proxy binary's configuration: a TOML file, then environment
-//! variables over it. Every limit has the default of [`Limits`].
+//! The proxy binary's configuration, read in one place: a TOML file, then
+//! environment variables over it ([`FileConfig::load`]; nothing else in
+//! the proxy or the relay reads the environment). Every limit has the
+//! default of [`Limits`].
 
 use crate::config::{Limits, ProxyConfig};
 use sendas_core::policy::UpstreamNetworks;
@@ -48,10 +50,30 @@ pub struct FileConfig {
     /// Accept AUTH without TLS. Never in production.
     #[serde(default)]
     pub plaintext_auth_insecure: bool,
+    /// How long SIGTERM lets transactions in flight finish (default 110 s: Fargate's stop
+    /// timeout is at most 120 s, `infra/proxy.yaml`), then a relay still waiting for its final
+    /// reply is recorded `uncertain`.
+    pub drain_timeout_secs: Option<u64>,
+    /// The audit log's spill file (a disk that outlives the process); without one, a record
+    /// the store does not take in time is logged whole as one JSON line.
+    pub audit_spill_file: Option<PathBuf>,
+    /// How long an audit batch waits for the store before it is spilled (default 20 s).
+    pub audit_patience_secs: Option<u64>,
+    /// Recipients per message through the system relay (default 50, as SES).
+    pub system_relay_max_recipients: Option<usize>,
+    /// The server's certificate as PEM text (env `SENDAS_TLS_CERT_PEM`; wins over `tls_cert`).
+    #[serde(skip)]
+    pub tls_cert_pem: Option<String>,
+    /// The key as PEM text (env `SENDAS_TLS_KEY_PEM`).
+    #[serde(skip)]
+    pub tls_key_pem: Option<String>,
     /// Limits.
     #[serde(default)]
     pub limits: LimitsFile,
 }
+
+/// The default drain on SIGTERM.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(110);
 
 /// Limits in the file (sizes in bytes, times in seconds or milliseconds).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -157,26 +179,62 @@ impl FileConfig {
         toml::from_str(text)
     }
 
+    /// Parses the TOML text, then takes the environment's values over it (`env` looks a
+    /// variable up): `SENDAS_TABLE`, `SENDAS_SECRET_PREFIX`, `SENDAS_UPSTREAM_CA_BUNDLE`,
+    /// `SENDAS_UPSTREAM_NETWORKS` (comma-separated), `SENDAS_TLS_CERT_PEM`, `SENDAS_TLS_KEY_PEM`.
+    pub fn load(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut c = FileConfig::parse(text).map_err(|e| e.to_string())?;
+        let set = |name: &str| env(name).filter(|v| !v.is_empty());
+        if let Some(table) = set("SENDAS_TABLE") {
+            c.table = Some(table);
+        }
+        if let Some(prefix) = set("SENDAS_SECRET_PREFIX") {
+            c.secret_prefix = prefix;
+        }
+        if let Some(bundle) = set("SENDAS_UPSTREAM_CA_BUNDLE") {
+            c.upstream_ca_bundle = Some(PathBuf::from(bundle));
+        }
+        if let Some(list) = env("SENDAS_UPSTREAM_NETWORKS") {
+            c.upstream_networks =
+                UpstreamNetworks::parse_list(&list).map_err(|e| format!("SENDAS_UPSTREAM_NETWORKS: {e}"))?;
+        }
+        c.tls_cert_pem = set("SENDAS_TLS_CERT_PEM");
+        c.tls_key_pem = set("SENDAS_TLS_KEY_PEM");
+        Ok(c)
+    }
+
+    /// The drain on SIGTERM.
+    pub fn drain_timeout(&self) -> Duration {
+        self.drain_timeout_secs.map(Duration::from_secs).unwrap_or(DRAIN_TIMEOUT)
+    }
+
+    /// Where audit records go that the store does not take in time.
+    pub fn audit_options(&self) -> sendas_relay::audit::AuditOptions {
+        let d = sendas_relay::audit::AuditOptions::default();
+        sendas_relay::audit::AuditOptions {
+            spill: self.audit_spill_file.clone(),
+            patience: self.audit_patience_secs.map(Duration::from_secs).unwrap_or(d.patience),
+        }
+    }
+
     /// The limits, defaults filled in.
     pub fn limits(&self) -> Limits {
         self.limits.resolve()
     }
 
-    /// How the relay reaches upstreams: the limits' relay timeout, the CA bundle.
-    pub fn relay_options(&self) -> Result<crate::relay::RelayOptions, sendas_smtp_client::TrustError> {
-        let mut options = self.limits().relay_options();
+    /// How the relay reaches upstreams: the limits' relay timeout, the CA bundle, the
+    /// recipients per message of the system relay and of a mailbox.
+    pub fn relay_options(&self) -> Result<sendas_relay::RelayOptions, sendas_smtp_client::TrustError> {
+        let limits = self.limits();
+        let mut options = limits.relay_options();
         if let Some(n) = self.upstream_connections_per_login {
             options.max_connections_per_login = n.max(1);
         }
-        options.with_ca_bundle(self.upstream_ca_bundle.as_deref())
-    }
-
-    /// The networks upstream hosts may be in: `SENDAS_UPSTREAM_NETWORKS`, else the file's.
-    pub fn upstream_networks(&self) -> Result<UpstreamNetworks, String> {
-        match std::env::var("SENDAS_UPSTREAM_NETWORKS") {
-            Ok(list) => UpstreamNetworks::parse_list(&list),
-            Err(_) => Ok(self.upstream_networks.clone()),
+        if let Some(n) = self.system_relay_max_recipients {
+            options.system_relay_max_recipients = n.max(1);
         }
+        options.mailbox_max_recipients = limits.max_recipients;
+        options.with_ca_bundle(self.upstream_ca_bundle.as_deref())
     }
 
     /// The proxy configuration.
@@ -209,6 +267,25 @@ mod tests {
         assert_eq!(c.relay_options().map(|o| o.max_connections_per_login).ok(), Some(10));
         let c = FileConfig::parse("upstream_connections_per_login = 3").expect("parses");
         assert_eq!(c.relay_options().map(|o| o.max_connections_per_login).ok(), Some(3));
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file() {
+        let text = "table = \"from-file\"\nsecret_prefix = \"file/\"\nupstream_networks = [\"10.1.0.0/16\"]";
+        let env = |name: &str| match name {
+            "SENDAS_TABLE" => Some("from-env".to_owned()),
+            "SENDAS_UPSTREAM_NETWORKS" => Some("192.168.7.0/24".to_owned()),
+            "SENDAS_TLS_CERT_PEM" => Some("PEM".to_owned()),
+            _ => None,
+        };
+        let c = FileConfig::load(text, env).expect("loads");
+        assert_eq!((c.table.as_deref(), c.secret_prefix.as_str()), (Some("from-env"), "file/"));
+        assert_eq!(c.upstream_networks, UpstreamNetworks::parse_list("192.168.7.0/24").expect("list"));
+        assert_eq!((c.tls_cert_pem.as_deref(), c.tls_key_pem.as_deref()), (Some("PEM"), None));
+        assert_eq!(c.drain_timeout(), DRAIN_TIMEOUT);
+        assert_eq!(c.relay_options().map(|o| o.system_relay_max_recipients).ok(), Some(50));
+        let bad = FileConfig::load("", |n: &str| (n == "SENDAS_UPSTREAM_NETWORKS").then(|| "nonsense".to_owned()));
+        assert!(bad.is_err(), "a bad list in the environment is an error, not ignored");
     }
 
     #[test]

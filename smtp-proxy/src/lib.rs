@@ -6,13 +6,12 @@
 //! the sending mailbox's own credentials (or through the system relay).
 //! `250` is answered only after the upstream accepted.
 //!
-//! Pure parts: [`data`] (DATA reading, smuggling-safe), [`sasl`], [`headers`]
-//! (originator extraction) and [`verdict`] (bytes + permissions → relay or
-//! reply). I/O parts: [`session`] (the state machine over any byte
-//! stream), [`server`] (listeners, limits, TLS, shutdown), [`authn`],
-//! [`relay`], [`audit`] (batched audit writes off the reply path).
+//! Pure parts: [`sasl`] here; DATA reading, originator extraction and the
+//! verdict are `sendas_message`'s (shared with HTTP send). I/O parts: [`session`] (the state machine over any byte
+//! stream), [`server`] (listeners, limits, TLS, shutdown), [`authn`].
+//! The relay, the delivery pipeline and the audit writer are
+//! `sendas_relay`'s, shared with HTTP send.
 
-pub mod audit;
 pub mod authn;
 pub mod budget;
 pub mod builder;
@@ -24,7 +23,3 @@ pub mod server;
 pub mod session;
 pub mod shutdown;
 pub mod tls;
-
-/// The relay (its own crate, shared with HTTP send).
-pub use sendas_message::{data, headers, reply, verdict};
-pub use sendas_relay as relay;

@@ -25,12 +25,18 @@ pub struct Metrics {
     rejected: Mutex<BTreeMap<String, u64>>,
     latency: Mutex<([u64; BUCKETS.len()], u64, f64)>,
     limiter: OnceLock<Arc<Limiter>>,
+    audit: OnceLock<Arc<sendas_relay::audit::AuditCounters>>,
 }
 
 impl Metrics {
     /// Shows `limiter`'s refusals (the process's one limiter: SMTP and HTTP send together).
     pub fn show_limits(&self, limiter: Arc<Limiter>) {
         let _ = self.limiter.set(limiter);
+    }
+
+    /// Shows the audit writer's counters (written, spilled, replayed, logged).
+    pub fn show_audit(&self, counters: Arc<sendas_relay::audit::AuditCounters>) {
+        let _ = self.audit.set(counters);
     }
 
     /// Counts a refused transaction under `reason` (e.g. `"550 5.7.1"`).
@@ -80,6 +86,14 @@ impl Metrics {
         out.push_str("# HELP sendas_limit_refusals_total Messages (or recipients before DATA) refused by a sending limit, SMTP and HTTP send.\n# TYPE sendas_limit_refusals_total counter\n");
         for ((scope, window), n) in self.limiter.get().map(|l| l.refusals()).unwrap_or_default() {
             out.push_str(&format!("sendas_limit_refusals_total{{scope=\"{scope}\",window=\"{window}\"}} {n}\n"));
+        }
+        out.push_str("# HELP sendas_audit_records_total Audit records by where they went: written to the store, spilled to the local file, replayed from it, logged whole.\n# TYPE sendas_audit_records_total counter\n");
+        if let Some(a) = self.audit.get() {
+            for (to, n) in
+                [("written", &a.written), ("spilled", &a.spilled), ("replayed", &a.replayed), ("logged", &a.logged)]
+            {
+                out.push_str(&format!("sendas_audit_records_total{{to=\"{to}\"}} {}\n", n.load(Ordering::Relaxed)));
+            }
         }
         let h = self.latency.lock().unwrap_or_else(|p| p.into_inner());
         out.push_str(

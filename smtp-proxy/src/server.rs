@@ -2,8 +2,8 @@
 //! and STARTTLS, and a graceful shutdown that lets transactions in flight
 //! finish (idle sessions are told 421 and closed).
 
-use crate::reply::Reply;
 use crate::session::{Deps, Session, SessionEnd};
+use sendas_message::reply::Reply;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;

@@ -12,9 +12,9 @@
 use sendas_core::model::{Mailbox, MailboxScope};
 use sendas_core::policy::{Entry, UsableMailboxes, Usage};
 use sendas_core::{EmailAddress, TenantId};
-use sendas_smtp_proxy::data::{DataLimits, DataReader};
-use sendas_smtp_proxy::headers::extract;
-use sendas_smtp_proxy::verdict::{Verdict, decide};
+use sendas_message::data::{DataLimits, DataReader};
+use sendas_message::headers::extract;
+use sendas_message::verdict::{Verdict, decide};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -26,7 +26,7 @@ use sendas_core::policy::{
 use sendas_core::service::{directory, mailboxes};
 use sendas_core::testing::fixtures;
 use sendas_core::testing::{MemorySecretStore, MemoryStore};
-use sendas_smtp_proxy::headers::{extract, strip_client_trace};
+use sendas_message::headers::{extract, strip_client_trace};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use support::net::*;
@@ -107,7 +107,7 @@ async fn every_legitimate_message_is_accepted_and_arrives_byte_for_byte() {
     let (mut refused, mut expected, mut stripped) = (Vec::new(), Vec::new(), 0);
     for (name, message, _, envelope) in messages {
         // SMTPUTF8 when the header section is not ASCII.
-        let head = &message[..sendas_smtp_proxy::headers::header_end(&message)];
+        let head = &message[..sendas_message::headers::header_end(&message)];
         let utf8 = if head.is_ascii() { "" } else { " SMTPUTF8" };
         c.expect(&format!("MAIL FROM:<{envelope}>{utf8}"), 250).await;
         c.expect("RCPT TO:<rcpt@example.net>", 250).await;

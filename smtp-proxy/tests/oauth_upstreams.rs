@@ -27,8 +27,8 @@ use sendas_core::model::{
 use sendas_core::ports::{PageRequest, SecretRef, SecretStore};
 use sendas_core::service::mailboxes;
 use sendas_core::testing::MemorySecretStore;
+use sendas_relay::{LoginSecret, RelayOptions, ServiceAccountKey, Verifier};
 use sendas_smtp_client::Trust;
-use sendas_smtp_proxy::relay::{LoginSecret, RelayOptions, ServiceAccountKey, Verifier};
 use sendas_smtp_proxy::session::{Deps, Session, SessionEnd};
 use sendas_testkit::upstreams::{Upstreams, upstreams};
 use serde_json::json;

@@ -5,7 +5,7 @@
 
 mod support;
 
-use sendas_smtp_proxy::relay::RelayError;
+use sendas_relay::RelayError;
 use sendas_smtp_proxy::session::Session;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -10,12 +10,17 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use sendas_core::ServiceError;
-use sendas_core::model::Role;
+use sendas_core::model::{AuditCredential, CredentialKind, Role};
 use serde::de::DeserializeOwned;
 
 /// The authenticated caller.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(pub Role);
+
+/// The token the caller authenticated with (its id and issuer, for the audit log); a
+/// request extension set with [`Caller`].
+#[derive(Debug, Clone)]
+pub struct CallerToken(pub AuditCredential);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -31,8 +36,13 @@ impl FromRequestParts<AppState> for Caller {
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(ServiceError::Unauthorized.into());
         }
-        let role = sendas_core::service::tokens::authenticate(state.store.as_ref(), token.trim()).await?;
-        Ok(Caller(role))
+        let token = sendas_core::service::tokens::authenticate(state.store.as_ref(), token.trim()).await?;
+        parts.extensions.insert(CallerToken(AuditCredential {
+            kind: CredentialKind::ApiToken,
+            id: token.id.to_string(),
+            issued_by: token.issued_by,
+        }));
+        Ok(Caller(token.role))
     }
 }
 

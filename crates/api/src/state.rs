@@ -1,12 +1,22 @@
 //! What every handler can reach: the store, the secret store (the
 //! process's one caching layer, so a secret written here is what the relay
-//! reads next in the same process), the relay's verifier and the
-//! sending limiter.
+//! reads next in the same process), the relay's verifier, the sending
+//! limiter and the audit writer.
 
 use sendas_core::limiter::Limiter;
 use sendas_core::ports::{DnsLookup, MemorySendCounter, NoResolver, Store};
+use sendas_relay::audit::{AuditOptions, AuditWriter};
 use sendas_relay::{CachedSecrets, Relay, RelayOptions, UpstreamRelay, Verifier};
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long HTTP send's own audit write waits for the store before the record is logged
+/// whole (a Lambda function has no disk that outlives it).
+const DIRECT_AUDIT_PATIENCE: Duration = Duration::from_secs(2);
+
+fn direct_audit(store: &Arc<dyn Store>) -> AuditWriter {
+    AuditWriter::direct(store.clone(), AuditOptions { spill: None, patience: DIRECT_AUDIT_PATIENCE })
+}
 
 /// Shared state of the router.
 #[derive(Clone)]
@@ -23,6 +33,9 @@ pub struct AppState {
     pub limiter: Arc<Limiter>,
     /// DNS lookups of domain ownership records ([`NoResolver`] until [`AppState::with_dns`]).
     pub dns: Arc<dyn DnsLookup>,
+    /// Where HTTP send's audit records go: written in the request (until
+    /// [`AppState::with_audit`] gives the process's batched writer, as `sendas serve` does).
+    pub audit: AuditWriter,
 }
 
 impl AppState {
@@ -34,7 +47,14 @@ impl AppState {
         verifier: Verifier,
         limiter: Arc<Limiter>,
     ) -> Self {
-        AppState { store, secrets, relay, verifier, limiter, dns: Arc::new(NoResolver) }
+        let audit = direct_audit(&store);
+        AppState { store, secrets, relay, verifier, limiter, dns: Arc::new(NoResolver), audit }
+    }
+
+    /// The same state writing audit records through `audit` (the SMTP door's writer).
+    pub fn with_audit(mut self, audit: AuditWriter) -> Self {
+        self.audit = audit;
+        self
     }
 
     /// The same state looking domains up with `dns`.
@@ -63,6 +83,7 @@ impl AppState {
         AppState {
             verifier: relay.verifier(),
             relay: Arc::new(relay),
+            audit: direct_audit(&store),
             store,
             secrets,
             limiter,

@@ -24,6 +24,7 @@
 //! to the store when it changes; [`Verifier`] runs the same login on
 //! demand (the API's `verify`).
 
+pub mod audit;
 mod health;
 mod held;
 mod http;
@@ -45,11 +46,11 @@ pub use login::{LoginFailure, Logins, Owner};
 pub use outbox::{OutboxRoute, write_outbox};
 pub use reach::{Reached, Unreachable, UpstreamPolicy};
 pub use secret_format::{LoginSecret, ServiceAccountKey};
-pub use secrets::CachedSecrets;
+pub use secrets::{CachedSecrets, DEFAULT_SECRET_TTL};
 pub use smtp_route::{SmtpRoute, SmtpRouteOptions, Target};
 pub use submit::{NotSent, Outcome, Submitter};
 pub use tokens::TokenCache;
-pub use upstream::{CA_BUNDLE_ENV, RelayOptions, UpstreamRelay};
+pub use upstream::{RelayOptions, SYSTEM_RELAY_MAX_RECIPIENTS, UpstreamRelay};
 pub use verify::{Verified, Verifier};
 
 use async_trait::async_trait;
@@ -108,6 +109,12 @@ pub enum RelayError {
 pub trait Relay: Send + Sync {
     /// Relays `message` for `mailbox`.
     async fn relay(&self, mailbox: &Mailbox, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError>;
+
+    /// The most recipients one message of `mailbox` may have on its route (the system relay's
+    /// operator limit, else a mailbox's); a longer envelope is split by the relay.
+    async fn max_recipients(&self, _mailbox: &Mailbox) -> usize {
+        sendas_message::limits::MAX_RECIPIENTS
+    }
 }
 
 /// One way out: an SMTP server with a login, or the outbox directory.

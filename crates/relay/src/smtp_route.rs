@@ -38,6 +38,8 @@ pub struct Target {
     pub settings: SmtpSettings,
     /// Whether to log in at all (a system relay without a username does not).
     pub authenticate: bool,
+    /// Recipients per upstream transaction at most (a longer envelope is split).
+    pub max_recipients: usize,
 }
 
 impl Target {
@@ -302,10 +304,57 @@ fn nothing_sent(e: &SmtpError) -> bool {
 
 #[async_trait]
 impl Route<Target> for SmtpRoute {
-    /// Everything up to the message's final dot runs within the deadline; the reply to the dot
-    /// has its own timeout. A failure once the dot is (being) written is `Uncertain`, never
-    /// "nothing was sent": a retry could deliver a second copy.
+    /// The envelope in transactions of at most the target's recipients, and the recipients
+    /// the server deferred (`452`) in another one on the same route, until every recipient
+    /// has it. A failure once some recipients have it is `Uncertain` (sending the message
+    /// again would give them a second copy).
     async fn deliver(&self, target: &Target, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
+        let total = envelope.to.len();
+        let mut rounds: std::collections::VecDeque<Vec<String>> =
+            envelope.to.chunks(target.max_recipients.max(1)).map(<[String]>::to_vec).collect();
+        let (mut delivered, mut replies) = (0, Vec::new());
+        while let Some(to) = rounds.pop_front() {
+            let part = Envelope { from: envelope.from.clone(), to };
+            match self.deliver_once(target, &part, message).await {
+                Ok((relayed, deferred)) => {
+                    delivered += part.to.len() - deferred.len();
+                    replies.push(relayed.upstream_reply);
+                    if !deferred.is_empty() {
+                        rounds.push_front(deferred.iter().map(|&i| part.to[i].clone()).collect());
+                    }
+                }
+                Err(e) if delivered == 0 => return Err(e),
+                Err(e) => {
+                    return Err(RelayError::Uncertain(format!(
+                        "delivered to {delivered} of {total} recipients, then: {}",
+                        relay_error_text(&e)
+                    )));
+                }
+            }
+        }
+        Ok(Relayed { upstream_reply: replies.join("; ") })
+    }
+}
+
+/// A relay error's text, for the record of a split message cut short.
+fn relay_error_text(e: &RelayError) -> String {
+    match e {
+        RelayError::Temporary(t) | RelayError::LoginRefused(t) | RelayError::Uncertain(t) => t.clone(),
+        RelayError::Permanent { code, text } => format!("{code} {text}"),
+    }
+}
+
+impl SmtpRoute {
+    /// One upstream transaction. Everything up to the message's final dot runs within the
+    /// deadline; the reply to the dot has its own timeout. A failure once the dot is (being)
+    /// written is `Uncertain`, never "nothing was sent": a retry could deliver a second copy.
+    /// `Ok` holds the positions of the recipients the server deferred (`452`).
+    async fn deliver_once(
+        &self,
+        target: &Target,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<(Relayed, Vec<usize>), RelayError> {
         let key = target.pool_key();
         let from = envelope.from.as_str();
         let digest = self.secret_digest(target).await;
@@ -319,7 +368,7 @@ impl Route<Target> for SmtpRoute {
                             continue;
                         }
                         match conn.client.send_until_dot(from, &envelope.to, message, &dot).await {
-                            Ok(()) => return Ok((conn, None)),
+                            Ok(deferred) => return Ok((conn, None, deferred)),
                             Err(e) if nothing_sent(&e) => continue,
                             Err(e) => return Err(Failure::Smtp(e)),
                         }
@@ -331,13 +380,14 @@ impl Route<Target> for SmtpRoute {
                             return Err(Failure::Held(held.detail));
                         }
                         let (mut client, auth_reply) = self.login(target).await?;
-                        client.send_until_dot(from, &envelope.to, message, &dot).await.map_err(Failure::Smtp)?;
-                        return Ok((Conn::new(client, place), auth_reply));
+                        let deferred =
+                            client.send_until_dot(from, &envelope.to, message, &dot).await.map_err(Failure::Smtp)?;
+                        return Ok((Conn::new(client, place), auth_reply, deferred));
                     }
                 }
             }
         };
-        let (mut conn, auth_reply) = match tokio::time::timeout(self.options.deadline, upload).await {
+        let (mut conn, auth_reply, deferred) = match tokio::time::timeout(self.options.deadline, upload).await {
             Ok(Ok(uploaded)) => uploaded,
             Ok(Err(failure)) => return Err(self.fail(target, digest, failure)),
             Err(_) if dot.load(Ordering::SeqCst) => {
@@ -352,7 +402,7 @@ impl Route<Target> for SmtpRoute {
         match conn.client.final_reply().await {
             Ok(reply) => {
                 self.pool.put_back(&key, conn);
-                Ok(Relayed { upstream_reply: sanitise(&reply.to_string()) })
+                Ok((Relayed { upstream_reply: sanitise(&reply.to_string()) }, deferred))
             }
             Err(e) => Err(self.fail(target, digest, Failure::Smtp(e))),
         }

@@ -138,6 +138,12 @@ impl Submitter {
         &self.relay
     }
 
+    /// The most recipients a message of `mailbox` may have on its route (SMTP answers
+    /// `452 4.5.3` at RCPT beyond it).
+    pub async fn max_recipients(&self, mailbox: &Mailbox) -> usize {
+        self.relay.max_recipients(mailbox).await
+    }
+
     /// Reserves `demand`'s units, relays `message` as `mailbox` to `envelope`, gives the units
     /// back unless something may have been delivered, and says how it ended.
     pub async fn submit(&self, demand: &Demand, mailbox: &Mailbox, envelope: &Envelope, message: &[u8]) -> Outcome {

@@ -53,7 +53,14 @@ pub struct RelayOptions {
     /// How upstream host names resolve and which special-use networks
     /// they may be in (default: no resolver, public addresses only).
     pub upstreams: UpstreamPolicy,
+    /// Recipients per message through the system relay (operator configuration; SES takes 50).
+    pub system_relay_max_recipients: usize,
+    /// Recipients per message through a mailbox's own server.
+    pub mailbox_max_recipients: usize,
 }
+
+/// The system relay's recipients per message unless configured (SES's limit).
+pub const SYSTEM_RELAY_MAX_RECIPIENTS: usize = 50;
 
 impl RelayOptions {
     /// The Web PKI roots, a 10 s token timeout, idle connections reused for 30 s, 10 connections
@@ -70,6 +77,8 @@ impl RelayOptions {
             held_login_base: Duration::from_secs(60),
             held_login_max: Duration::from_secs(30 * 60),
             upstreams: UpstreamPolicy::default(),
+            system_relay_max_recipients: SYSTEM_RELAY_MAX_RECIPIENTS,
+            mailbox_max_recipients: sendas_message::limits::MAX_RECIPIENTS,
         }
     }
 
@@ -81,19 +90,15 @@ impl RelayOptions {
     }
 
     /// The same options trusting, besides the Web PKI roots, the CAs of the
-    /// PEM bundle at `SENDAS_UPSTREAM_CA_BUNDLE`, else at `configured`
-    /// (every composition root reads the bundle this way).
-    pub fn with_ca_bundle(mut self, configured: Option<&Path>) -> Result<RelayOptions, TrustError> {
-        let from_env = std::env::var_os(CA_BUNDLE_ENV).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
-        if let Some(path) = from_env.as_deref().or(configured) {
+    /// PEM bundle at `bundle` (the composition root reads where it is from its
+    /// configuration: `SENDAS_UPSTREAM_CA_BUNDLE`, the proxy's file).
+    pub fn with_ca_bundle(mut self, bundle: Option<&Path>) -> Result<RelayOptions, TrustError> {
+        if let Some(path) = bundle {
             self.trust = Trust::with_pem_file(path)?;
         }
         Ok(self)
     }
 }
-
-/// The environment variable naming the upstream CA bundle.
-pub const CA_BUNDLE_ENV: &str = "SENDAS_UPSTREAM_CA_BUNDLE";
 
 /// The production relay: per-mailbox upstreams and the system relay.
 pub struct UpstreamRelay {
@@ -101,6 +106,8 @@ pub struct UpstreamRelay {
     smtp: Arc<SmtpRoute>,
     outbox: OutboxRoute,
     system: Mutex<Option<(Instant, SystemRelay)>>,
+    system_max_recipients: usize,
+    mailbox_max_recipients: usize,
 }
 
 impl UpstreamRelay {
@@ -109,6 +116,8 @@ impl UpstreamRelay {
         let grants = Grants::new(TokenHttp::new(&options.trust, options.token_timeout, &options.upstreams));
         let logins = Arc::new(Logins::new(secrets, grants));
         let health = Arc::new(HealthBook::new(store.clone()));
+        let (system_max_recipients, mailbox_max_recipients) =
+            (options.system_relay_max_recipients.max(1), options.mailbox_max_recipients.max(1));
         let route_options = SmtpRouteOptions {
             hello: options.hello,
             trust: options.trust,
@@ -125,6 +134,8 @@ impl UpstreamRelay {
             smtp: Arc::new(SmtpRoute::new(logins, health, route_options)),
             outbox: OutboxRoute,
             system: Mutex::new(None),
+            system_max_recipients,
+            mailbox_max_recipients,
         }
     }
 
@@ -155,7 +166,12 @@ impl Relay for UpstreamRelay {
     async fn relay(&self, mailbox: &Mailbox, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
         if let Some(settings) = &mailbox.smtp {
             let owner = Owner::Mailbox { tenant: mailbox.tenant_id, mailbox: mailbox.id };
-            let target = Target { owner, settings: settings.clone(), authenticate: true };
+            let target = Target {
+                owner,
+                settings: settings.clone(),
+                authenticate: true,
+                max_recipients: self.mailbox_max_recipients,
+            };
             return self.smtp.deliver(&target, envelope, message).await;
         }
         match self.system_relay().await? {
@@ -165,9 +181,21 @@ impl Relay for UpstreamRelay {
                     .settings()
                     .ok_or_else(|| RelayError::Temporary("the system relay's settings are not valid".into()))?;
                 let authenticate = username.is_some() && password_set;
-                let target = Target { owner: Owner::SystemRelay, settings, authenticate };
+                let target = Target {
+                    owner: Owner::SystemRelay,
+                    settings,
+                    authenticate,
+                    max_recipients: self.system_max_recipients,
+                };
                 self.smtp.deliver(&target, envelope, message).await
             }
+        }
+    }
+
+    async fn max_recipients(&self, mailbox: &Mailbox) -> usize {
+        match mailbox.smtp {
+            Some(_) => self.mailbox_max_recipients,
+            None => self.system_max_recipients,
         }
     }
 }

@@ -36,7 +36,7 @@ impl Verifier {
             return Verified { ok: false, failed_stage: None, detail: "the mailbox is not authenticated".into() };
         };
         let owner = Owner::Mailbox { tenant: mailbox.tenant_id, mailbox: mailbox.id };
-        let target = Target { owner, settings: settings.clone(), authenticate: true };
+        let target = Target { owner, settings: settings.clone(), authenticate: true, max_recipients: 1 };
         let verified = match tokio::time::timeout(self.route.deadline(), self.route.login(&target)).await {
             Ok(Ok((client, reply))) => {
                 client.quit().await;

@@ -36,17 +36,12 @@ pub fn embedded(dir: &Path) -> anyhow::Result<Backends> {
 
 /// Opens DynamoDB table `table` and Secrets Manager under `prefix` (standard AWS configuration).
 pub async fn aws(table: &str, prefix: &str) -> Backends {
-    let config = sendas_store_aws::load_aws_config().await;
-    let dynamo = aws_sdk_dynamodb::Client::new(&config);
-    let failures = sendas_store_aws::DynamoFailureCounter::new(dynamo.clone(), table);
-    let send_counter = sendas_store_aws::DynamoSendCounter::new(dynamo.clone(), table);
-    let store = sendas_store_aws::DynamoStore::new(dynamo, table);
-    let secrets = sendas_store_aws::SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&config), prefix);
+    let aws = sendas_store_aws::AwsBackends::connect(&sendas_store_aws::load_aws_config().await, table, prefix);
     Backends {
-        store: Arc::new(store),
-        secrets: CachedSecrets::with_default_ttl(Arc::new(secrets)),
-        shared_failures: Some(Arc::new(failures)),
-        send_counter: Arc::new(send_counter),
+        store: aws.store,
+        secrets: CachedSecrets::with_default_ttl(aws.secrets),
+        shared_failures: Some(aws.failures),
+        send_counter: aws.send_counter,
     }
 }
 

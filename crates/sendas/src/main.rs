@@ -115,6 +115,10 @@ struct ServeArgs {
     /// Loopback is allowed while every listener is on loopback.
     #[arg(long, env = "SENDAS_UPSTREAM_NETWORKS", default_value = "")]
     upstream_networks: String,
+    /// A PEM bundle of extra CAs trusted for TLS to upstream SMTP servers and
+    /// token endpoints, besides the Web PKI roots.
+    #[arg(long, env = "SENDAS_UPSTREAM_CA_BUNDLE")]
+    upstream_ca_bundle: Option<PathBuf>,
     #[command(flatten)]
     backend: BackendArgs,
 }
@@ -157,6 +161,7 @@ async fn main() -> anyhow::Result<()> {
                 upstream_networks: sendas_core::policy::UpstreamNetworks::parse_list(&args.upstream_networks)
                     .map_err(anyhow::Error::msg)
                     .context("--upstream-networks")?,
+                upstream_ca_bundle: args.upstream_ca_bundle.clone().filter(|p| !p.as_os_str().is_empty()),
                 smtp_limits: match &args.smtp_limits {
                     None => sendas_smtp_proxy::config::Limits::default(),
                     Some(path) => {

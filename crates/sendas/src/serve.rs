@@ -39,6 +39,8 @@ pub struct ServeOptions {
     /// Special-use networks upstream hosts may be in, besides loopback,
     /// which is allowed while every listener is on loopback.
     pub upstream_networks: sendas_core::policy::UpstreamNetworks,
+    /// Extra CAs trusted for TLS to upstreams (a PEM file).
+    pub upstream_ca_bundle: Option<PathBuf>,
 }
 
 impl ServeOptions {
@@ -77,6 +79,7 @@ pub async fn run(
         &backends,
         opts.smtp_limits.clone(),
         upstreams,
+        opts.upstream_ca_bundle.as_deref(),
     )
     .await?;
     let store = backends.store.as_ref();
@@ -122,6 +125,7 @@ pub async fn run(
                 proxy.verifier.clone(),
                 proxy.limiter.clone(),
             )
+            .with_audit(proxy.audit.clone())
             .with_dns(dns),
         ),
         crate::web::smtp_client_config(proxy.addr, proxy.tls_addr),

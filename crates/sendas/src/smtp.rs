@@ -6,10 +6,10 @@
 
 use crate::backend::Backends;
 use anyhow::Context;
-use sendas_smtp_proxy::audit::AuditFlush;
+use sendas_relay::Verifier;
+use sendas_relay::audit::AuditFlush;
 use sendas_smtp_proxy::builder::ProxyBuilder;
 use sendas_smtp_proxy::config::{Limits, ProxyConfig};
-use sendas_smtp_proxy::relay::Verifier;
 use sendas_smtp_proxy::server::{Listeners, bind, run};
 use sendas_smtp_proxy::session::Deps;
 use std::net::SocketAddr;
@@ -30,9 +30,11 @@ pub struct SmtpProxy {
     /// `verify` for the API, over the relay's own logins and token cache.
     pub verifier: Verifier,
     /// The relay, shared with the API's HTTP send (one relay, two doors).
-    pub relay: std::sync::Arc<dyn sendas_smtp_proxy::relay::Relay>,
+    pub relay: std::sync::Arc<dyn sendas_relay::Relay>,
     /// The sending limiter, shared with the API's HTTP send (one count, two doors).
     pub limiter: std::sync::Arc<sendas_core::limiter::Limiter>,
+    /// The audit writer (spilling to DATA_DIR/audit.spill), shared with the API's HTTP send.
+    pub audit: sendas_relay::audit::AuditWriter,
 }
 
 impl SmtpProxy {
@@ -44,6 +46,7 @@ impl SmtpProxy {
         backends: &Backends,
         limits: Limits,
         upstreams: sendas_relay::UpstreamPolicy,
+        ca_bundle: Option<&Path>,
     ) -> anyhow::Result<Self> {
         let submission = bind(addr).with_context(|| format!("binding SMTP to {addr}"))?;
         let implicit = bind(tls_addr).with_context(|| format!("binding SMTP/TLS to {tls_addr}"))?;
@@ -56,7 +59,7 @@ impl SmtpProxy {
             // Plaintext AUTH only on loopback: nothing leaves the machine.
             plaintext_auth_insecure: addr.ip().is_loopback(),
         };
-        let mut relay_options = limits.relay_options().with_ca_bundle(None).context("the upstream CA bundle")?;
+        let mut relay_options = limits.relay_options().with_ca_bundle(ca_bundle).context("the upstream CA bundle")?;
         relay_options.upstreams = upstreams;
         let limiter = std::sync::Arc::new(sendas_core::limiter::Limiter::scaled(
             backends.send_counter.clone(),
@@ -66,11 +69,16 @@ impl SmtpProxy {
             .relay_options(relay_options)
             .shared_failures(backends.shared_failures.clone())
             .limiter(limiter.clone())
+            .audit_options(sendas_relay::audit::AuditOptions {
+                spill: Some(data_dir.join("audit.spill")),
+                ..Default::default()
+            })
             .build();
         let verifier = proxy.verifier.context("the proxy's relay")?;
         let listeners = Listeners { submission: Some(submission), implicit_tls: Some(implicit) };
         let relay = proxy.deps.submitter.relay().clone();
         Ok(SmtpProxy {
+            audit: proxy.deps.audit.clone(),
             relay,
             limiter,
             addr,

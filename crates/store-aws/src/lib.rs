@@ -134,6 +134,7 @@
 //! tenant's domain claims) are eventually consistent. Expired audit records are filtered on read and
 //! deleted by DynamoDB TTL.
 
+mod backends;
 mod counter;
 mod dynamo;
 mod error;
@@ -143,6 +144,7 @@ mod send_counter;
 mod table;
 mod throttle;
 
+pub use backends::AwsBackends;
 pub use counter::{RecordedRequest, RequestCounter, Target};
 pub use dynamo::DynamoStore;
 pub use secrets::SecretsManagerStore;

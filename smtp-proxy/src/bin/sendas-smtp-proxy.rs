@@ -1,20 +1,20 @@
 //! `sendas-smtp-proxy`: the production SMTP submission proxy over DynamoDB
 //! and Secrets Manager. Usage: `sendas-smtp-proxy [CONFIG.toml]` (default
-//! `/etc/sendas/proxy.toml`, or `SENDAS_PROXY_CONFIG`). `SENDAS_TABLE`,
-//! `SENDAS_SECRET_PREFIX` and `SENDAS_UPSTREAM_CA_BUNDLE` override the file, `SENDAS_TLS_CERT_PEM` and
-//! `SENDAS_TLS_KEY_PEM` replace the certificate files; AWS region, credentials and
+//! `/etc/sendas/proxy.toml`, or `SENDAS_PROXY_CONFIG`); the environment over it as
+//! `FileConfig::load` reads it (`SENDAS_TABLE`, `SENDAS_SECRET_PREFIX`,
+//! `SENDAS_UPSTREAM_CA_BUNDLE`, `SENDAS_UPSTREAM_NETWORKS`, `SENDAS_TLS_CERT_PEM` and
+//! `SENDAS_TLS_KEY_PEM`); the AWS clients from `AwsBackends`; AWS region, credentials and
 //! endpoint come from the standard AWS configuration. AUTH failure counters
 //! live in the same table, so every replica enforces the same lockouts. JSON logs to stdout,
 //! level from `RUST_LOG` (default `info`). SIGTERM drains gracefully.
 
 use anyhow::Context;
+use sendas_relay::CachedSecrets;
 use sendas_smtp_proxy::builder::ProxyBuilder;
 use sendas_smtp_proxy::file_config::FileConfig;
 use sendas_smtp_proxy::metrics::{Metrics, serve_metrics};
-use sendas_smtp_proxy::relay::CachedSecrets;
 use sendas_smtp_proxy::server::{Listeners, run};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// What `--help` prints.
@@ -29,7 +29,7 @@ Environment (overrides the file):
   SENDAS_TABLE, SENDAS_SECRET_PREFIX, SENDAS_UPSTREAM_CA_BUNDLE, SENDAS_UPSTREAM_NETWORKS,
   SENDAS_TLS_CERT_PEM, SENDAS_TLS_KEY_PEM (the certificate as PEM text),
   RUST_LOG (default info); AWS region, credentials and endpoint as the AWS SDK reads them.
-SIGTERM drains open sessions, then exits.
+SIGTERM lets transactions in flight finish (drain_timeout_secs, default 110), then exits.
 ";
 
 #[tokio::main]
@@ -46,35 +46,24 @@ async fn main() -> anyhow::Result<()> {
         .or_else(|| std::env::var("SENDAS_PROXY_CONFIG").ok())
         .unwrap_or_else(|| "/etc/sendas/proxy.toml".into());
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-    let file = FileConfig::parse(&text).with_context(|| format!("parsing {path}"))?;
-    let table =
-        std::env::var("SENDAS_TABLE").ok().or(file.table.clone()).context("no DynamoDB table (SENDAS_TABLE)")?;
-    let prefix = std::env::var("SENDAS_SECRET_PREFIX").unwrap_or_else(|_| file.secret_prefix.clone());
-    let aws = sendas_store_aws::load_aws_config().await;
-    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
-    let failures = Arc::new(sendas_store_aws::DynamoFailureCounter::new(dynamo.clone(), table.clone()));
-    let send_counter = Arc::new(sendas_store_aws::DynamoSendCounter::new(dynamo.clone(), table.clone()));
-    let store: Arc<dyn sendas_core::ports::Store> = Arc::new(sendas_store_aws::DynamoStore::new(dynamo, table));
-    let secrets = CachedSecrets::with_default_ttl(Arc::new(sendas_store_aws::SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&aws),
-        prefix,
-    )));
+    let file = FileConfig::load(&text, |name| std::env::var(name).ok())
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("loading {path}"))?;
+    let table = file.table.clone().context("no DynamoDB table (SENDAS_TABLE)")?;
+    let aws =
+        sendas_store_aws::AwsBackends::connect(&sendas_store_aws::load_aws_config().await, &table, &file.secret_prefix);
+    let secrets = CachedSecrets::with_default_ttl(aws.secrets.clone());
     let mut relay_options = file.relay_options().context("upstream_ca_bundle")?;
     let dns_servers = match &file.dns_servers {
         Some(servers) => servers.clone(),
         None => sendas_dns::resolv_conf_servers(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()),
     };
-    let networks = file.upstream_networks().map_err(anyhow::Error::msg).context("upstream_networks")?;
-    relay_options.upstreams = sendas_relay::UpstreamPolicy::new(sendas_dns::lookup_over(&dns_servers)?, networks);
+    relay_options.upstreams =
+        sendas_relay::UpstreamPolicy::new(sendas_dns::lookup_over(&dns_servers)?, file.upstream_networks.clone());
     let config = file.proxy();
     // PEM from the environment (e.g. ECS secrets) wins over files.
-    let tls = match (
-        std::env::var("SENDAS_TLS_CERT_PEM"),
-        std::env::var("SENDAS_TLS_KEY_PEM"),
-        &file.tls_cert,
-        &file.tls_key,
-    ) {
-        (Ok(c), Ok(k), _, _) => Some(sendas_smtp_proxy::tls::acceptor_from_pem(c.as_bytes(), k.as_bytes())?),
+    let tls = match (&file.tls_cert_pem, &file.tls_key_pem, &file.tls_cert, &file.tls_key) {
+        (Some(c), Some(k), _, _) => Some(sendas_smtp_proxy::tls::acceptor_from_pem(c.as_bytes(), k.as_bytes())?),
         (_, _, Some(c), Some(k)) => Some(sendas_smtp_proxy::tls::acceptor_from_files(c, k)?),
         _ => None,
     };
@@ -93,10 +82,11 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(listeners.implicit_tls.is_none() || tls.is_some(), "implicit_tls_addr needs tls_cert and tls_key");
     let metrics = Arc::new(Metrics::default());
     let limits_clock = config.limits.sending_limits_clock_for_tests;
-    let proxy = ProxyBuilder::new(store, secrets, config)
+    let proxy = ProxyBuilder::new(aws.store.clone(), secrets, config)
         .relay_options(relay_options)
-        .shared_failures(Some(failures))
-        .limiter(Arc::new(sendas_core::limiter::Limiter::scaled(send_counter, limits_clock)))
+        .audit_options(file.audit_options())
+        .shared_failures(Some(aws.failures.clone()))
+        .limiter(Arc::new(sendas_core::limiter::Limiter::scaled(aws.send_counter.clone(), limits_clock)))
         .metrics(metrics.clone())
         .build();
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -106,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
     }
     tokio::spawn(sendas_smtp_proxy::shutdown::on_signal(stop));
     tracing::info!(submission = ?file.submission_addr, implicit_tls = ?file.implicit_tls_addr, "sendas SMTP proxy ready");
-    run(listeners, proxy.deps, tls, stopped, Duration::from_secs(60)).await;
+    run(listeners, proxy.deps, tls, stopped, file.drain_timeout()).await;
     // Every session is over: the audit writer writes what is queued and ends.
     let _ = proxy.audit_flush.await;
     Ok(())

@@ -3,8 +3,8 @@
 use super::io::{Conn, Line};
 use super::{Next, Session};
 use crate::authn::AuthOutcome;
-use crate::reply::Reply;
 use crate::sasl::{SaslCredentials, decode_base64, decode_login, decode_plain};
+use sendas_message::reply::Reply;
 use std::sync::atomic::Ordering;
 use tokio::io::{AsyncRead, AsyncWrite};
 

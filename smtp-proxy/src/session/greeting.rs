@@ -2,7 +2,7 @@
 
 use super::io::Conn;
 use super::{Next, Session, Transaction};
-use crate::reply::Reply;
+use sendas_message::reply::Reply;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 impl Session {
@@ -12,7 +12,7 @@ impl Session {
     }
 
     pub(crate) fn ehlo(&mut self, host: &str, extended: bool) -> Reply {
-        self.helo = Some(crate::reply::sanitise(host));
+        self.helo = Some(sendas_message::reply::sanitise(host));
         self.tx = Transaction::default();
         let name = &self.deps.config.hostname;
         if !extended {

@@ -1,7 +1,7 @@
 //! Buffered line and DATA reading over any byte stream, with timeouts.
 
-use crate::data::{DataReader, Received};
-use crate::reply::Reply;
+use sendas_message::data::{DataReader, Received};
+use sendas_message::reply::Reply;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 

@@ -28,8 +28,8 @@ mod transaction;
 use crate::authn::{AuthedUser, Authenticator};
 use crate::config::ProxyConfig;
 use crate::metrics::Metrics;
-use crate::reply::Reply;
 use io::{Conn, Line};
+use sendas_message::reply::Reply;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,7 +45,7 @@ pub struct Deps {
     /// `sendas serve`) and the upstream relay.
     pub submitter: sendas_relay::Submitter,
     /// Where audit records go (batched, off the reply path).
-    pub audit: crate::audit::AuditWriter,
+    pub audit: sendas_relay::audit::AuditWriter,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// The process's budget of message bytes in flight.
@@ -82,6 +82,10 @@ pub(crate) struct Transaction {
     pub lease: Option<crate::budget::Lease>,
     /// Its place among the user's open transactions (held until the transaction is dropped).
     pub _open: Option<crate::budget::OpenTransaction>,
+    /// The MAIL FROM address's mailbox.
+    pub mailbox: Option<sendas_core::model::Mailbox>,
+    /// The last RCPT refused for now (a limit's `451`, `452`): audited if the transaction ends without DATA.
+    pub refused_rcpt: Option<Reply>,
 }
 
 /// One client connection's state.
@@ -163,6 +167,7 @@ impl Session {
     pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: S, greet: bool) -> (S, SessionEnd) {
         let mut conn = Conn::new(stream);
         let end = self.serve(&mut conn, greet).await;
+        self.abandon_tx().await;
         (conn.into_inner().await, end)
     }
 
@@ -234,10 +239,10 @@ impl Session {
                 return self.auth(conn, mechanism, &initial_response).await;
             }
             Ok(Request::Mail { from }) => self.mail(&from.address, from.size, checked.smtputf8).await,
-            Ok(Request::Rcpt { to }) => self.rcpt(&to.address),
+            Ok(Request::Rcpt { to }) => self.rcpt(&to.address).await,
             Ok(Request::Data) => return self.data(conn).await,
             Ok(Request::Rset) => {
-                self.tx = Transaction::default();
+                self.abandon_tx().await;
                 Reply::new(250, "2.0.0", "Ok")
             }
             Ok(Request::Noop { .. }) => Reply::new(250, "2.0.0", "Ok"),

@@ -17,7 +17,7 @@
 //! client's parameters is passed upstream as written: the relay sets its
 //! own (SMTPUTF8 when the envelope needs it).
 
-use crate::reply::Reply;
+use sendas_message::reply::Reply;
 
 /// Longest AUTH command or SASL response line, with its CRLF (RFC 4954 §4).
 pub const SASL_LINE_MAX: usize = 12_288;
@@ -103,7 +103,7 @@ fn params(text: &str) -> Result<Vec<(String, Option<&str>)>, Reply> {
         let value_ok = value
             .is_none_or(|v| !v.is_empty() && v.chars().all(|c| c != '=' && (c.is_ascii_graphic() || !c.is_ascii())));
         if !keyword_ok || !value_ok {
-            return Err(syntax(format!("Syntax error: malformed parameter {}", crate::reply::sanitise(word))));
+            return Err(syntax(format!("Syntax error: malformed parameter {}", sendas_message::reply::sanitise(word))));
         }
         let keyword = keyword.to_ascii_uppercase();
         if out.iter().any(|(k, _)| *k == keyword) {

@@ -3,16 +3,15 @@
 
 use super::io::Conn;
 use super::{Next, Session, Transaction};
-use crate::data::{DataLimits, DataReader};
-use crate::relay::Envelope;
-use crate::reply::{Reply, sanitise};
-use crate::verdict::{Verdict, decide};
 use sendas_core::EmailAddress;
 use sendas_core::limiter::{Demand, LimitReached};
-use sendas_core::model::{AuditChannel, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox};
+use sendas_core::model::{AuditChannel, AuditOutcome, Mailbox};
 use sendas_core::policy::Usage;
-use sendas_core::{AuditId, Timestamp};
-use sendas_relay::{NotSent, Outcome};
+use sendas_message::data::{DataLimits, DataReader};
+use sendas_message::reply::Reply;
+use sendas_message::verdict::{Verdict, decide};
+use sendas_relay::audit::AuditDraft;
+use sendas_relay::{Envelope, NotSent, Outcome};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -80,16 +79,23 @@ impl Session {
             limits: Some(limits),
             lease: Some(lease),
             _open: Some(open),
+            mailbox: Some(mailbox),
+            refused_rcpt: None,
         };
         Reply::new(250, "2.1.0", "Sender ok")
     }
 
-    pub(crate) fn rcpt(&mut self, address: &str) -> Reply {
+    pub(crate) async fn rcpt(&mut self, address: &str) -> Reply {
         if self.tx.mail_from.is_none() {
             return Reply::new(503, "5.5.1", "Need MAIL FROM first");
         }
-        if self.tx.rcpts.len() >= self.deps.config.limits.max_recipients {
-            return Reply::new(452, "4.5.3", "Too many recipients");
+        // The route of the MAIL FROM mailbox may take fewer (the system relay: 50, as SES).
+        let route_limit = match &self.tx.mailbox {
+            Some(m) => self.deps.submitter.max_recipients(m).await,
+            None => usize::MAX,
+        };
+        if self.tx.rcpts.len() >= self.deps.config.limits.max_recipients.min(route_limit) {
+            return self.refuse_rcpt(Reply::new(452, "4.5.3", "Too many recipients"));
         }
         if address.parse::<lettre::Address>().is_err() {
             return Reply::new(501, "5.1.3", "Bad recipient address syntax");
@@ -99,10 +105,29 @@ impl Session {
             && let Err(reached) =
                 self.deps.submitter.limiter().precheck(&limits.clone().recipients(self.tx.rcpts.len() + 1))
         {
-            return limit_reply(&reached);
+            return self.refuse_rcpt(limit_reply(&reached));
         }
         self.tx.rcpts.push(address.to_owned());
         Reply::new(250, "2.1.5", "Recipient ok")
+    }
+
+    /// Answers a recipient refused for now, remembered for the audit record should the
+    /// transaction end without DATA.
+    fn refuse_rcpt(&mut self, reply: Reply) -> Reply {
+        self.tx.refused_rcpt = Some(reply.clone());
+        reply
+    }
+
+    /// Ends the transaction without a message (RSET, QUIT, a closed connection): audited when a
+    /// recipient was refused in it, so that the refusal shows in the log.
+    pub(crate) async fn abandon_tx(&mut self) {
+        if self.tx.mail_from.is_some()
+            && let Some(refused) = self.tx.refused_rcpt.take()
+        {
+            let mailbox = self.tx.mailbox.clone();
+            self.close_tx(refused, mailbox.as_ref(), None, 0, None).await;
+        }
+        self.tx = Transaction::default();
     }
 
     pub(crate) async fn data<S: AsyncRead + AsyncWrite + Unpin>(&mut self, conn: &mut Conn<S>) -> Next {
@@ -129,15 +154,15 @@ impl Session {
             return if conn.send(&reply).await.is_ok() { Next::Continue } else { Next::Close };
         }
         // The bytes checked are the bytes relayed: the client's trace fields go first.
-        if received.flaws == crate::data::DataFlaws::default() {
-            crate::headers::strip_client_trace(&mut received.message);
+        if received.flaws == sendas_message::data::DataFlaws::default() {
+            sendas_message::headers::strip_client_trace(&mut received.message);
         }
         let reply = self.finish(&received).await;
         self.tx = Transaction::default();
         if conn.send(&reply).await.is_ok() { Next::Continue } else { Next::Close }
     }
 
-    async fn finish(&mut self, received: &crate::data::Received) -> Reply {
+    async fn finish(&mut self, received: &sendas_message::data::Received) -> Reply {
         let Some(user) = self.user.clone() else {
             return Reply::new(530, "5.7.0", "Authentication required");
         };
@@ -166,6 +191,22 @@ impl Session {
         self.deps.metrics.relay_latency(started.elapsed());
         let (audited, _, _, upstream) = outcome.audited();
         self.close_tx_as(audited, outcome.reply(), Some(&mailbox), message_id, received.size, upstream).await
+    }
+
+    /// The audit record's facts of the current transaction.
+    fn draft(&self, mailbox: Option<&Mailbox>, message_id: Option<String>, size: usize) -> Option<AuditDraft> {
+        let user = self.user.as_ref()?;
+        Some(AuditDraft {
+            tenant: user.tenant,
+            user: user.user,
+            credential: Some(user.audit_credential()),
+            channel: AuditChannel::Smtp,
+            mailbox: mailbox.cloned(),
+            envelope_sender: Some(self.tx.mail_from_raw.clone()),
+            recipients: self.tx.rcpts.len() as u32,
+            message_id,
+            size: size as u64,
+        })
     }
 
     /// Counts and audits a refusal at MAIL FROM.
@@ -204,26 +245,8 @@ impl Session {
         } else {
             self.deps.metrics.reject(&format!("{} {}", reply.code, reply.enhanced));
         }
-        let Some(user) = &self.user else { return reply };
-        let now = Timestamp::now();
-        let record = AuditRecord {
-            tenant_id: user.tenant,
-            id: AuditId::generate(),
-            at: now,
-            user_id: Some(user.user),
-            mailbox_id: mailbox.map(|m| m.id),
-            sending_address: mailbox.map(|m| m.address.clone()),
-            envelope_sender: Some(self.tx.mail_from_raw.chars().take(254).collect()),
-            recipients: self.tx.rcpts.len() as u32,
-            message_id: message_id.map(|m| m.chars().take(200).collect()),
-            size: size as u64,
-            outcome,
-            smtp_code: reply.code,
-            smtp_reply: reply.lines.join(" "),
-            upstream_reply: upstream.map(|u| sanitise(&u)),
-            expires_at: now.plus(DEFAULT_AUDIT_RETENTION),
-            channel: AuditChannel::Smtp,
-        };
+        let (Some(user), Some(draft)) = (&self.user, self.draft(mailbox, message_id, size)) else { return reply };
+        let record = draft.record(outcome, &reply, upstream.as_deref());
         tracing::info!(
             peer = %self.peer, login = %user.login, code = reply.code, recipients = record.recipients, size,
             mailbox = ?record.mailbox_id, "transaction"

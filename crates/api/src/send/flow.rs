@@ -9,28 +9,49 @@ use super::compose::{Parts, compose};
 use super::error::SendError;
 use crate::state::AppState;
 use sendas_core::limiter::Demand;
-use sendas_core::model::{AuditChannel, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox, Template};
+use sendas_core::model::{AuditChannel, AuditCredential, Mailbox, Template};
 use sendas_core::policy::template_offered;
 use sendas_core::render::{Rendered, render};
 use sendas_core::service::permissions::{PermissionSnapshot, snapshot};
-use sendas_core::{AuditId, EmailAddress, MailboxId, ServiceError, StoreError, TenantId, Timestamp, UserId};
+use sendas_core::{EmailAddress, MailboxId, ServiceError, StoreError, TenantId, UserId};
 use sendas_message::data::{DataLimits, read_whole};
 use sendas_message::limits::{MAX_HEADER_SIZE, MAX_LINE, MAX_MESSAGE_SIZE, MAX_RECIPIENTS};
+use sendas_message::reply::Reply;
 use sendas_message::verdict::{Verdict, decide};
+use sendas_relay::audit::AuditDraft;
 use sendas_relay::{Envelope, NotSent, Outcome, RelayError};
 
 /// Sends `body` as user `user` of tenant `tenant`. A sender the user may
 /// not use is audited too (`rejected`, 550 5.7.1), as on SMTP.
-pub async fn send(s: &AppState, tenant: TenantId, user: UserId, body: &SendBody) -> Result<SentView, SendError> {
-    let result = send_checked(s, tenant, user, body).await;
+/// `credential` is the API token the request authenticated with (for the audit record).
+pub async fn send(
+    s: &AppState,
+    tenant: TenantId,
+    user: UserId,
+    credential: Option<AuditCredential>,
+    body: &SendBody,
+) -> Result<SentView, SendError> {
+    let draft = AuditDraft {
+        tenant,
+        user,
+        credential,
+        channel: AuditChannel::Http,
+        mailbox: None,
+        envelope_sender: None,
+        recipients: 0,
+        message_id: None,
+        size: 0,
+    };
+    let result = send_checked(s, &draft, body).await;
     if let Err(SendError::SenderNotAllowed(why)) = &result {
-        let refused = Audit { s, tenant, user, from: None, recipients: 0, message_id: "" };
-        refused.write(0, 550, &format!("5.7.1 {why}"), None).await;
+        let refused = Reply::new(550, "5.7.1", why.clone());
+        s.audit.record(draft.answered(&refused, None)).await;
     }
     result
 }
 
-async fn send_checked(s: &AppState, tenant: TenantId, user: UserId, body: &SendBody) -> Result<SentView, SendError> {
+async fn send_checked(s: &AppState, draft: &AuditDraft, body: &SendBody) -> Result<SentView, SendError> {
+    let (tenant, user) = (draft.tenant, draft.user);
     let snap = snapshot(s.store.as_ref(), tenant, user).await?;
     let template = match body.template_id {
         Some(id) => Some(offered_template(s, &snap, id).await?),
@@ -64,14 +85,19 @@ async fn send_checked(s: &AppState, tenant: TenantId, user: UserId, body: &SendB
         executables_allowed: snap.tenant.allow_executable_attachments,
     })?;
 
-    let audit =
-        Audit { s, tenant, user, from: Some(from), recipients: all.len() as u32, message_id: &composed.message_id };
+    let mut draft = AuditDraft {
+        mailbox: Some(from.clone()),
+        envelope_sender: Some(from.address.to_string()),
+        recipients: all.len() as u32,
+        message_id: Some(composed.message_id.clone()),
+        ..draft.clone()
+    };
     let received = read_whole(&composed.bytes, DataLimits { max_size: MAX_MESSAGE_SIZE, max_line: MAX_LINE });
-    let size = received.size;
+    draft.size = received.size as u64;
     let mailbox = match decide(&received, Some(&from.address), &snap.usable, MAX_HEADER_SIZE, MAX_LINE) {
         Verdict::Relay { mailbox, .. } => mailbox,
         Verdict::Reject { reply, .. } => {
-            audit.write(size, reply.code, &reply.lines.join(" "), None).await;
+            s.audit.record(draft.answered(&reply, None)).await;
             return Err(SendError::Refused(reply));
         }
     };
@@ -84,8 +110,8 @@ async fn send_checked(s: &AppState, tenant: TenantId, user: UserId, body: &SendB
     }
     let envelope = Envelope { from: mailbox.address.clone(), to: all.iter().map(|a| a.to_string()).collect() };
     let outcome = s.submitter().submit(&demand, mailbox, &envelope, &received.message).await;
-    let (audited, code, reply, upstream) = outcome.audited();
-    audit.write_as(audited, size, code, &reply, upstream.as_deref()).await;
+    draft.mailbox = Some(mailbox.clone());
+    s.audit.record(draft.submitted(&outcome)).await;
     match outcome {
         Outcome::Delivered { upstream_reply } => Ok(SentView {
             message_id: composed.message_id.clone(),
@@ -144,47 +170,4 @@ fn recipients(field: &'static str, list: &[String]) -> Result<Vec<EmailAddress>,
         .enumerate()
         .map(|(i, a)| EmailAddress::parse(a).map_err(|e| ServiceError::invalid(field, format!("{field}[{i}]: {e}"))))
         .collect()
-}
-
-/// The audit record of one HTTP send.
-struct Audit<'a> {
-    s: &'a AppState,
-    tenant: TenantId,
-    user: UserId,
-    /// The sending mailbox, once one was chosen.
-    from: Option<&'a Mailbox>,
-    recipients: u32,
-    message_id: &'a str,
-}
-
-impl Audit<'_> {
-    async fn write(&self, size: usize, code: u16, reply: &str, upstream: Option<&str>) {
-        self.write_as(AuditOutcome::of_reply(code), size, code, reply, upstream).await;
-    }
-
-    /// As [`Audit::write`] with the outcome given (`uncertain` is not told by a code).
-    async fn write_as(&self, outcome: AuditOutcome, size: usize, code: u16, reply: &str, upstream: Option<&str>) {
-        let now = Timestamp::now();
-        let record = AuditRecord {
-            tenant_id: self.tenant,
-            id: AuditId::generate(),
-            at: now,
-            user_id: Some(self.user),
-            mailbox_id: self.from.map(|m| m.id),
-            sending_address: self.from.map(|m| m.address.clone()),
-            envelope_sender: self.from.map(|m| m.address.to_string()),
-            recipients: self.recipients,
-            message_id: (!self.message_id.is_empty()).then(|| self.message_id.chars().take(200).collect()),
-            size: size as u64,
-            outcome,
-            smtp_code: code,
-            smtp_reply: reply.chars().take(500).collect(),
-            upstream_reply: upstream.map(|u| u.chars().take(500).collect()),
-            expires_at: now.plus(DEFAULT_AUDIT_RETENTION),
-            channel: AuditChannel::Http,
-        };
-        if let Err(e) = self.s.store.append_audit(&record).await {
-            tracing::warn!(error = %e, "HTTP send: the audit record could not be written");
-        }
-    }
 }

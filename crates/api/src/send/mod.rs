@@ -14,15 +14,15 @@ mod flow;
 pub use body::{AttachmentBody, SendBody, SentView};
 pub use error::SendError;
 
-use crate::extract::{Body, Caller};
+use crate::extract::{Body, Caller, CallerToken};
 use crate::problem::Problem;
 use crate::state::AppState;
-use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use sendas_core::model::{
-    IDEMPOTENCY_PENDING, IDEMPOTENCY_RETENTION, IdempotencyClaim, IdempotencyRecord, IdempotencyState,
+    AuditCredential, IDEMPOTENCY_PENDING, IDEMPOTENCY_RETENTION, IdempotencyClaim, IdempotencyRecord, IdempotencyState,
 };
 use sendas_core::service::require_user;
 use sendas_core::{ServiceError, TenantId, Timestamp, UserId};
@@ -55,15 +55,24 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn send_message(
     State(s): State<AppState>,
     Caller(c): Caller,
+    token: Option<Extension<CallerToken>>,
     headers: HeaderMap,
     Body(b): Body<SendBody>,
 ) -> Result<Response, SendError> {
     let (t, u) = require_user(&c)?;
+    let sender = Sender { tenant: t, user: u, token: token.map(|Extension(CallerToken(c))| c) };
     let Some(key) = idempotency_key(&headers)? else {
-        let sent = flow::send(&s, t, u, &b).await?;
+        let sent = flow::send(&s, t, u, sender.token, &b).await?;
         return Ok((StatusCode::CREATED, Json(sent)).into_response());
     };
-    idempotent(&s, t, u, key, &b).await
+    idempotent(&s, sender, key, &b).await
+}
+
+/// Who sends: the user and the token it authenticated with.
+struct Sender {
+    tenant: TenantId,
+    user: UserId,
+    token: Option<AuditCredential>,
 }
 
 /// The `Idempotency-Key` header, checked.
@@ -76,7 +85,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, SendError> {
     }
 }
 
-async fn idempotent(s: &AppState, t: TenantId, u: UserId, key: String, b: &SendBody) -> Result<Response, SendError> {
+async fn idempotent(s: &AppState, sender: Sender, key: String, b: &SendBody) -> Result<Response, SendError> {
+    let (t, u) = (sender.tenant, sender.user);
     let hash = hex(&Sha256::digest(serde_json::to_vec(b).unwrap_or_default()));
     let now = Timestamp::now();
     let pending = IdempotencyRecord {
@@ -93,7 +103,7 @@ async fn idempotent(s: &AppState, t: TenantId, u: UserId, key: String, b: &SendB
             IdempotencyState::Pending => Err(SendError::InFlight),
             IdempotencyState::Done { status, body } => Ok(replay(status, body)),
         },
-        IdempotencyClaim::Claimed => match flow::send(s, t, u, b).await {
+        IdempotencyClaim::Claimed => match flow::send(s, t, u, sender.token, b).await {
             Ok(sent) => {
                 let body = serde_json::to_string(&sent).unwrap_or_default();
                 let done = IdempotencyRecord {

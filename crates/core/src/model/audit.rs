@@ -94,6 +94,31 @@ pub struct AuditRecord {
     /// The door it came through (records from before channels: SMTP).
     #[serde(default)]
     pub channel: AuditChannel,
+    /// What authenticated it (records from before: unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<AuditCredential>,
+}
+
+/// Which kind of secret authenticated a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// An SMTP app password.
+    AppPassword,
+    /// An API token.
+    ApiToken,
+}
+
+/// The credential or token that authenticated a transaction, and who issued it
+/// (never the secret: its id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditCredential {
+    /// App password or API token.
+    pub kind: CredentialKind,
+    /// Its id.
+    pub id: String,
+    /// Who issued it, when known.
+    pub issued_by: Option<crate::model::Issuer>,
 }
 
 /// Which records to read: a tenant's, optionally in `[from, to)`, of one

@@ -21,6 +21,32 @@ pub struct SmtpCredential {
     pub hash: SecretHash,
     /// When it was issued.
     pub created_at: Timestamp,
+    /// Who issued it (records from before issuers: unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_by: Option<Issuer>,
+}
+
+/// Who issued a credential or token: the user itself, its tenant's admin, or the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issuer {
+    /// The user, for itself.
+    User,
+    /// An admin of the tenant.
+    Admin,
+    /// The platform's operator.
+    Operator,
+}
+
+impl Issuer {
+    /// The issuer acting as `role`.
+    pub fn of(role: &Role) -> Issuer {
+        match role {
+            Role::Operator => Issuer::Operator,
+            Role::Admin { .. } => Issuer::Admin,
+            Role::User { .. } => Issuer::User,
+        }
+    }
 }
 
 /// What an API token may do.
@@ -67,4 +93,7 @@ pub struct ApiToken {
     pub hash: SecretHash,
     /// When it was issued.
     pub created_at: Timestamp,
+    /// Who issued it (tokens from before issuers: unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_by: Option<Issuer>,
 }

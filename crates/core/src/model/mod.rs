@@ -21,10 +21,12 @@ mod settings;
 mod template;
 mod tenant;
 
-pub use audit::{AuditChannel, AuditFilter, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION};
+pub use audit::{
+    AuditChannel, AuditCredential, AuditFilter, AuditOutcome, AuditRecord, CredentialKind, DEFAULT_AUDIT_RETENTION,
+};
 pub use bound_secret::{BoundSecret, EndpointFingerprint, Unbound};
 pub use confirmation::AddressConfirmation;
-pub use credential::{ApiToken, Role, SmtpCredential};
+pub use credential::{ApiToken, Issuer, Role, SmtpCredential};
 pub use directory::{Company, Group, User};
 pub use domain::{
     CHALLENGE_LABEL, CHALLENGE_PREFIX, CheckResult, DomainCheck, DomainState, PlatformDomains, SendingDomain,

@@ -39,6 +39,7 @@ pub async fn issue(
         name,
         hash: SecretHash::of(password.expose_secret()),
         created_at: Timestamp::now(),
+        issued_by: Some(crate::model::Issuer::of(caller)),
     };
     match store.create_credential(&credential, MAX_CREDENTIALS_PER_USER).await {
         Err(StoreError::QuotaExceeded) => {

@@ -84,7 +84,8 @@ pub async fn create(store: &dyn Store, caller: &Role, input: CreateTenant) -> Re
         version: 1,
     };
     let token_name = parse_name("name", "first admin token")?;
-    let admin_token = mint(Role::Admin { tenant_id: tenant.id }, token_name);
+    let mut admin_token = mint(Role::Admin { tenant_id: tenant.id }, token_name);
+    admin_token.token.issued_by = Some(crate::model::Issuer::Operator);
     let new = NewTenant {
         tenant: tenant.clone(),
         company: company.clone(),

@@ -53,7 +53,7 @@ fn only_the_operator_creates_tenants_and_sets_quotas() {
         let admin = Role::Admin { tenant_id: t.tenant.id };
         assert_eq!(t.tenant.mailbox_quota, 1);
         assert!(t.system_mailbox.system && t.system_mailbox.global() && t.system_mailbox.flags.sender);
-        let role = tokens::authenticate(&store, t.admin_token.text.expose_secret()).await;
+        let role = tokens::authenticate(&store, t.admin_token.text.expose_secret()).await.map(|t| t.role);
         assert_eq!(role, Ok(admin));
         let again = CreateTenant {
             name: "x".into(),
@@ -306,7 +306,7 @@ fn api_tokens_stop_working_when_revoked_or_their_tenant_is_disabled() {
         let admin = Role::Admin { tenant_id: t.tenant.id };
         let second = tokens::issue(&store, &admin, admin, "second").await.expect("issue");
         let text = second.text.expose_secret().to_owned();
-        assert_eq!(tokens::authenticate(&store, &text).await, Ok(admin));
+        assert_eq!(tokens::authenticate(&store, &text).await.map(|t| t.role), Ok(admin));
         assert_eq!(tokens::authenticate(&store, &text.replace('a', "b")).await.err(), Some(ServiceError::Unauthorized));
         assert!(matches!(tokens::issue(&store, &admin, OP, "escalate").await, Err(ServiceError::Forbidden(_))));
         tenants::set_enabled(&store, &OP, t.tenant.id, false).await.expect("disable");

@@ -25,7 +25,14 @@ pub fn mint(role: Role, name: crate::model::Name) -> IssuedToken {
     let secret = generate_secret();
     let simple = id.to_string().replace('-', "");
     let text = SecretString::from(format!("{API_TOKEN_PREFIX}{simple}_{}", secret.expose_secret()));
-    let token = ApiToken { id, role, name, hash: SecretHash::of(secret.expose_secret()), created_at: Timestamp::now() };
+    let token = ApiToken {
+        id,
+        role,
+        name,
+        hash: SecretHash::of(secret.expose_secret()),
+        created_at: Timestamp::now(),
+        issued_by: None,
+    };
     IssuedToken { token, text }
 }
 
@@ -44,7 +51,8 @@ pub async fn issue(store: &dyn Store, caller: &Role, role: Role, name: &str) -> 
             })?;
         }
     }
-    let issued = mint(role, name);
+    let mut issued = mint(role, name);
+    issued.token.issued_by = Some(crate::model::Issuer::of(caller));
     store.create_token(&issued.token).await?;
     Ok(issued)
 }
@@ -88,10 +96,10 @@ fn parse_text(text: &str) -> Option<(TokenId, &str)> {
     Some((TokenId::parse(&hyphenated).ok()?, secret))
 }
 
-/// The role of a presented bearer token. Unknown, revoked and malformed
-/// tokens, tokens of a disabled tenant and of a disabled user all answer
+/// The token record of a presented bearer token (its role, id and issuer). Unknown, revoked
+/// and malformed tokens, tokens of a disabled tenant and of a disabled user all answer
 /// `Unauthorized`, the same way.
-pub async fn authenticate(store: &dyn Store, text: &str) -> Result<Role, ServiceError> {
+pub async fn authenticate(store: &dyn Store, text: &str) -> Result<ApiToken, ServiceError> {
     let (id, secret) = parse_text(text).ok_or(ServiceError::Unauthorized)?;
     let token = match store.get_token(id).await {
         Ok(t) => t,
@@ -115,7 +123,7 @@ pub async fn authenticate(store: &dyn Store, text: &str) -> Result<Role, Service
     {
         return Err(ServiceError::Unauthorized);
     }
-    Ok(token.role)
+    Ok(token)
 }
 
 /// Tokens of a tenant (its admin or the operator) or, with `None`, the

@@ -107,7 +107,14 @@ pub fn user(tenant: TenantId, l: &str, companies: &[CompanyId]) -> User {
 /// A token record whose secret is `secret-<id>`.
 pub fn token(role: Role) -> ApiToken {
     let id = TokenId::generate();
-    ApiToken { id, role, name: name("t"), hash: SecretHash::of(&format!("secret-{id}")), created_at: Timestamp::now() }
+    ApiToken {
+        id,
+        role,
+        name: name("t"),
+        hash: SecretHash::of(&format!("secret-{id}")),
+        created_at: Timestamp::now(),
+        issued_by: None,
+    }
 }
 
 /// A credential record for `password`.
@@ -119,6 +126,7 @@ pub fn credential(user: &User, password: &str) -> SmtpCredential {
         name: name("mail client"),
         hash: SecretHash::of(password),
         created_at: Timestamp::now(),
+        issued_by: Some(crate::model::Issuer::User),
     }
 }
 
@@ -141,6 +149,7 @@ pub fn audit(tenant: TenantId, at: Timestamp, mailbox: Option<MailboxId>) -> Aud
         upstream_reply: Some("250 2.0.0 Ok: queued as ABC".into()),
         expires_at: at.plus(std::time::Duration::from_secs(86_400)),
         channel: crate::model::AuditChannel::Smtp,
+        credential: None,
     }
 }
 

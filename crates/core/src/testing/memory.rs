@@ -49,6 +49,7 @@ struct Data {
 pub struct MemoryStore {
     data: Mutex<Data>,
     requests: AtomicU64,
+    audit_refused: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryStore {
@@ -60,6 +61,18 @@ impl MemoryStore {
     /// How many store requests were made so far.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Makes audit writes fail with `Unavailable` (`true`) or succeed again.
+    pub fn fail_writes(&self, fail: bool) {
+        self.audit_refused.store(fail, Ordering::Relaxed);
+    }
+
+    fn audit_refusal(&self) -> Result<(), StoreError> {
+        match self.audit_refused.load(Ordering::Relaxed) {
+            true => Err(StoreError::Unavailable("audit writes refused (test)".into())),
+            false => Ok(()),
+        }
     }
 
     fn data(&self) -> MutexGuard<'_, Data> {
@@ -555,10 +568,12 @@ pub(crate) fn audit_cursor(r: &AuditRecord) -> String {
 #[async_trait]
 impl AuditStore for MemoryStore {
     async fn append_audit(&self, r: &AuditRecord) -> Result<(), StoreError> {
+        self.audit_refusal()?;
         self.data().audit.insert((r.tenant_id, r.at, r.id), r.clone());
         Ok(())
     }
     async fn append_audits(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
+        self.audit_refusal()?;
         let mut d = self.data();
         for r in records {
             d.audit.insert((r.tenant_id, r.at, r.id), r.clone());

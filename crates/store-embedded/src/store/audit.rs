@@ -45,7 +45,7 @@ impl AuditStore for SqliteStore {
                 {
                     let mut insert = tx
                         .prepare_cached(
-                            "INSERT INTO audit (tenant_id, at, id, mailbox_id, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            "INSERT OR IGNORE INTO audit (tenant_id, at, id, mailbox_id, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         )
                         .map_err(sql_err)?;
                     for (t, at, id, mailbox, expires, body) in rows {
