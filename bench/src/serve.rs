@@ -68,6 +68,20 @@ impl ServeProcess {
         self.child.id()
     }
 
+    /// Sends SIGTERM (as ECS does at a deploy) and waits up to `within` for the process to end;
+    /// answers whether it ended on its own by then.
+    pub fn terminate(&mut self, within: std::time::Duration) -> bool {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let until = std::time::Instant::now() + within;
+        while std::time::Instant::now() < until {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    }
+
     /// The login and app password of demo user `login`.
     pub fn user(&self, login: &str) -> Option<(String, String)> {
         let u = self.demo["users"].as_array()?.iter().find(|u| u["login"] == login)?;

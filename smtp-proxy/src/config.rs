@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+/// The drain on a stop unless configured.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(110);
+
 /// Limits of the proxy (SPEC §3).
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -54,6 +57,10 @@ pub struct Limits {
     /// The wait for the upstream's reply to the final dot: 10 minutes (RFC
     /// 5321 §4.5.3.2.6; giving up sooner risks a second copy).
     pub final_reply_timeout: Duration,
+    /// How long a stop (SIGTERM) lets transactions in flight finish; then a relay still
+    /// waiting for its final reply is recorded `uncertain`. 110 s: Fargate's stop timeout is
+    /// at most 120 s (`infra/proxy.yaml`), and the writer needs the rest for the audit.
+    pub drain_timeout: Duration,
     /// The sending limits' windows on a scaled clock: tests only (a minute
     /// in a few real seconds, the same in every process given it).
     pub sending_limits_clock_for_tests: Option<sendas_core::limiter::ScaledClock>,
@@ -94,6 +101,7 @@ impl Default for Limits {
             max_transactions_per_user: 10,
             relay_timeout: Duration::from_secs(60),
             final_reply_timeout: sendas_smtp_client::FINAL_REPLY_TIMEOUT,
+            drain_timeout: DRAIN_TIMEOUT,
             sending_limits_clock_for_tests: None,
         }
     }

@@ -50,10 +50,6 @@ pub struct FileConfig {
     /// Accept AUTH without TLS. Never in production.
     #[serde(default)]
     pub plaintext_auth_insecure: bool,
-    /// How long SIGTERM lets transactions in flight finish (default 110 s: Fargate's stop
-    /// timeout is at most 120 s, `infra/proxy.yaml`), then a relay still waiting for its final
-    /// reply is recorded `uncertain`.
-    pub drain_timeout_secs: Option<u64>,
     /// The audit log's spill file (a disk that outlives the process); without one, a record
     /// the store does not take in time is logged whole as one JSON line.
     pub audit_spill_file: Option<PathBuf>,
@@ -71,9 +67,6 @@ pub struct FileConfig {
     #[serde(default)]
     pub limits: LimitsFile,
 }
-
-/// The default drain on SIGTERM.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(110);
 
 /// Limits in the file (sizes in bytes, times in seconds or milliseconds).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -121,6 +114,8 @@ pub struct LimitsFile {
     pub relay_timeout_secs: Option<u64>,
     /// Seconds.
     pub final_reply_timeout_secs: Option<u64>,
+    /// Seconds.
+    pub drain_timeout_secs: Option<u64>,
     /// Tests only: the sending limits' windows on a scaled clock
     /// (`{ real_origin = …, scaled_origin = …, speed = … }`).
     pub sending_limits_clock_for_tests: Option<sendas_core::limiter::ScaledClock>,
@@ -167,6 +162,7 @@ impl LimitsFile {
             max_transactions_per_user: l.max_transactions_per_user.unwrap_or(d.max_transactions_per_user),
             relay_timeout: secs(l.relay_timeout_secs, d.relay_timeout),
             final_reply_timeout: secs(l.final_reply_timeout_secs, d.final_reply_timeout),
+            drain_timeout: secs(l.drain_timeout_secs, d.drain_timeout),
             sending_limits_clock_for_tests: l.sending_limits_clock_for_tests,
             ..d
         }
@@ -201,11 +197,6 @@ impl FileConfig {
         c.tls_cert_pem = set("SENDAS_TLS_CERT_PEM");
         c.tls_key_pem = set("SENDAS_TLS_KEY_PEM");
         Ok(c)
-    }
-
-    /// The drain on SIGTERM.
-    pub fn drain_timeout(&self) -> Duration {
-        self.drain_timeout_secs.map(Duration::from_secs).unwrap_or(DRAIN_TIMEOUT)
     }
 
     /// Where audit records go that the store does not take in time.
@@ -282,7 +273,7 @@ mod tests {
         assert_eq!((c.table.as_deref(), c.secret_prefix.as_str()), (Some("from-env"), "file/"));
         assert_eq!(c.upstream_networks, UpstreamNetworks::parse_list("192.168.7.0/24").expect("list"));
         assert_eq!((c.tls_cert_pem.as_deref(), c.tls_key_pem.as_deref()), (Some("PEM"), None));
-        assert_eq!(c.drain_timeout(), DRAIN_TIMEOUT);
+        assert_eq!(c.limits().drain_timeout, crate::config::DRAIN_TIMEOUT);
         assert_eq!(c.relay_options().map(|o| o.system_relay_max_recipients).ok(), Some(50));
         let bad = FileConfig::load("", |n: &str| (n == "SENDAS_UPSTREAM_NETWORKS").then(|| "nonsense".to_owned()));
         assert!(bad.is_err(), "a bad list in the environment is an error, not ignored");

@@ -63,7 +63,12 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
-/// Serves until `shutdown` turns true, then drains sessions (at most `drain` long).
+/// What a session gets after the drain ran out to write its audit record and answer.
+const AFTER_DRAIN: Duration = Duration::from_secs(5);
+
+/// Serves until `shutdown` turns true, then drains sessions: transactions in flight finish for
+/// up to `drain`; then relays still waiting for their final reply end `uncertain` (audited,
+/// answered `451 4.4.2`), and what is left after a few more seconds is cut.
 pub async fn run(
     listeners: Listeners,
     deps: Deps,
@@ -94,7 +99,13 @@ pub async fn run(
         });
     }
     drop(listeners);
-    let _ = tokio::time::timeout(drain, async { while sessions.join_next().await.is_some() {} }).await;
+    let mut finish =
+        async |within| tokio::time::timeout(within, async { while sessions.join_next().await.is_some() {} }).await;
+    if finish(drain).await.is_err() {
+        tracing::warn!("the drain ran out: relays still in flight are recorded uncertain");
+        deps.submitter.abandon();
+        let _ = finish(AFTER_DRAIN).await;
+    }
     sessions.abort_all();
 }
 

@@ -120,12 +120,22 @@ impl Outcome {
 pub struct Submitter {
     limiter: Arc<Limiter>,
     relay: Arc<dyn Relay>,
+    /// Turns true when the process stops waiting for relays in flight.
+    abandoned: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Submitter {
     /// Counts against `limiter`, relays through `relay`.
     pub fn new(limiter: Arc<Limiter>, relay: Arc<dyn Relay>) -> Submitter {
-        Submitter { limiter, relay }
+        Submitter { limiter, relay, abandoned: Arc::new(tokio::sync::watch::Sender::new(false)) }
+    }
+
+    /// Ends every relay still in flight (the drain at shutdown ran out): each is `Uncertain`,
+    /// as its message may have reached the upstream, and its units stay spent. The server
+    /// drains for longer than the relay's deadline up to the final dot, so what is left then
+    /// is waiting for a final reply.
+    pub fn abandon(&self) {
+        self.abandoned.send_replace(true);
     }
 
     /// The limiter (HTTP send asks it first whether a demand can ever fit).
@@ -155,7 +165,14 @@ impl Submitter {
                 return Outcome::NotSent(NotSent::LimitsUnavailable(why));
             }
         };
-        let outcome = match self.relay.relay(mailbox, envelope, message).await {
+        let mut abandoned = self.abandoned.subscribe();
+        let relayed = tokio::select! {
+            r = self.relay.relay(mailbox, envelope, message) => r,
+            _ = abandoned.wait_for(|gone| *gone) => Err(RelayError::Uncertain(
+                "the process stopped while the upstream's reply was awaited".into(),
+            )),
+        };
+        let outcome = match relayed {
             Ok(relayed) => Outcome::Delivered { upstream_reply: relayed.upstream_reply },
             Err(RelayError::Permanent { code, text }) => Outcome::Refused { code, text },
             Err(RelayError::Temporary(why)) => Outcome::NotSent(NotSent::Upstream(why)),

@@ -14,7 +14,6 @@ use sendas_smtp_proxy::server::{Listeners, bind, run};
 use sendas_smtp_proxy::session::Deps;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 use tokio::sync::watch;
 
 /// The bound SMTP listeners, ready to serve.
@@ -91,11 +90,15 @@ impl SmtpProxy {
         })
     }
 
-    /// Serves until `shutdown` turns true; transactions in flight finish.
+    /// Serves until `shutdown` turns true; transactions in flight finish. The audit writer
+    /// ends once every clone of it is gone (the API's too: stop the API first).
     pub async fn serve(self, shutdown: watch::Receiver<bool>) {
-        run(self.listeners, self.deps, Some(self.acceptor), shutdown, Duration::from_secs(30)).await;
+        let SmtpProxy { listeners, deps, acceptor, audit_flush, audit, .. } = self;
+        drop(audit);
+        let drain = deps.config.limits.drain_timeout;
+        run(listeners, deps, Some(acceptor), shutdown, drain).await;
         // Every session is over: the audit writer writes what is queued and ends.
-        let _ = self.audit_flush.await;
+        let _ = audit_flush.await;
     }
 }
 

@@ -93,6 +93,10 @@ async fn both_doors_tell_every_outcome_alike() {
         let text_of = |r: &Value| r["smtp_reply"].as_str().unwrap().split(" queued as ").next().unwrap().to_owned();
         assert_eq!(text_of(over_http), text_of(over_smtp), "{case}: the doors disagree on the reply: {items:?}");
         assert_eq!(over_smtp["outcome"], outcome, "{case}: {over_smtp}");
+        // Each names what authenticated it: alice's app password over SMTP, her API token over HTTP.
+        assert_eq!(over_smtp["credential"]["kind"], "app_password", "{case}: {over_smtp}");
+        assert_eq!(over_http["credential"]["kind"], "api_token", "{case}: {over_http}");
+        assert!(!over_http.to_string().contains(token) && !over_smtp.to_string().contains(password), "no secret");
         assert_eq!(over_smtp["smtp_code"], smtp_code, "{case}: {over_smtp}");
         assert!(text.contains(over_smtp["smtp_reply"].as_str().unwrap()), "{case}: {text} vs {over_smtp}");
     }

@@ -3,11 +3,13 @@
 //! `250` after a delay, `451`, `550`, or the connection closed without a reply — the
 //! cases of RFC 5321 §4.5.3.2.6 a real server shows only under load or a
 //! crash. It takes any AUTH PLAIN, answers every envelope command
-//! `250`/`354`, and counts the messages whose final dot it read (the
-//! copies that arrived, whatever it answered).
+//! `250`/`354` (but a RCPT beyond its recipients per transaction: `452
+//! 4.5.3`, as SES and Postfix answer), counts the messages whose final dot
+//! it read (the copies that arrived, whatever it answered) and keeps each
+//! such transaction's recipients.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -32,6 +34,7 @@ pub struct ScriptedUpstream {
     pub port: u16,
     received: Arc<AtomicUsize>,
     connections: Arc<AtomicUsize>,
+    transactions: Arc<Mutex<Vec<Vec<String>>>>,
 }
 
 /// How a connection ends on its own.
@@ -42,6 +45,8 @@ pub struct Script {
     /// After this many messages on a connection, the next MAIL is answered
     /// `421 4.4.2` and the connection closed (a server ending a kept session).
     pub messages_per_connection: Option<usize>,
+    /// Recipients taken per transaction; each further RCPT is answered `452 4.5.3`.
+    pub recipients_per_transaction: Option<usize>,
 }
 
 impl ScriptedUpstream {
@@ -55,14 +60,20 @@ impl ScriptedUpstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (received, connections) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let (count, opened) = (received.clone(), connections.clone());
+        let transactions = Arc::new(Mutex::new(Vec::new()));
+        let (count, opened, kept) = (received.clone(), connections.clone(), transactions.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 opened.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(serve(socket, script, count.clone()));
+                tokio::spawn(serve(socket, script, count.clone(), kept.clone()));
             }
         });
-        ScriptedUpstream { port, received, connections }
+        ScriptedUpstream { port, received, connections, transactions }
+    }
+
+    /// The recipients of each message whose final dot arrived, in order.
+    pub fn transactions(&self) -> Vec<Vec<String>> {
+        self.transactions.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The messages whose final dot arrived.
@@ -76,9 +87,15 @@ impl ScriptedUpstream {
     }
 }
 
-async fn serve(socket: tokio::net::TcpStream, script: Script, received: Arc<AtomicUsize>) {
+async fn serve(
+    socket: tokio::net::TcpStream,
+    script: Script,
+    received: Arc<AtomicUsize>,
+    transactions: Arc<Mutex<Vec<Vec<String>>>>,
+) {
     let after_dot = script.after_dot.unwrap_or(AfterDot::AcceptAfter(Duration::ZERO));
     let mut on_this_connection = 0;
+    let mut rcpts: Vec<String> = Vec::new();
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     let _ = write.write_all(b"220 scripted ESMTP\r\n").await;
@@ -92,6 +109,7 @@ async fn serve(socket: tokio::net::TcpStream, script: Script, received: Arc<Atom
         if in_data {
             if line == ".\r\n" {
                 in_data = false;
+                transactions.lock().unwrap_or_else(|p| p.into_inner()).push(std::mem::take(&mut rcpts));
                 let n = received.fetch_add(1, Ordering::SeqCst) + 1;
                 on_this_connection += 1;
                 match after_dot {
@@ -122,6 +140,18 @@ async fn serve(socket: tokio::net::TcpStream, script: Script, received: Arc<Atom
             "MAIL" if script.messages_per_connection.is_some_and(|max| on_this_connection >= max) => {
                 let _ = write.write_all(b"421 4.4.2 idle session ended\r\n").await;
                 return;
+            }
+            "MAIL" | "RSET" => {
+                rcpts.clear();
+                b"250 2.0.0 ok\r\n"
+            }
+            "RCPT" if script.recipients_per_transaction.is_some_and(|max| rcpts.len() >= max) => {
+                b"452 4.5.3 Error: too many recipients\r\n"
+            }
+            "RCPT" => {
+                let address = line.split(['<', '>']).nth(1).unwrap_or_default().to_owned();
+                rcpts.push(address);
+                b"250 2.1.5 ok\r\n"
             }
             "QUIT" => {
                 let _ = write.write_all(b"221 bye\r\n").await;

@@ -29,7 +29,7 @@ Environment (overrides the file):
   SENDAS_TABLE, SENDAS_SECRET_PREFIX, SENDAS_UPSTREAM_CA_BUNDLE, SENDAS_UPSTREAM_NETWORKS,
   SENDAS_TLS_CERT_PEM, SENDAS_TLS_KEY_PEM (the certificate as PEM text),
   RUST_LOG (default info); AWS region, credentials and endpoint as the AWS SDK reads them.
-SIGTERM lets transactions in flight finish (drain_timeout_secs, default 110), then exits.
+SIGTERM lets transactions in flight finish ([limits] drain_timeout_secs, default 110), then exits.
 ";
 
 #[tokio::main]
@@ -82,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(listeners.implicit_tls.is_none() || tls.is_some(), "implicit_tls_addr needs tls_cert and tls_key");
     let metrics = Arc::new(Metrics::default());
     let limits_clock = config.limits.sending_limits_clock_for_tests;
+    let config_drain = config.limits.drain_timeout;
     let proxy = ProxyBuilder::new(aws.store.clone(), secrets, config)
         .relay_options(relay_options)
         .audit_options(file.audit_options())
@@ -96,7 +97,8 @@ async fn main() -> anyhow::Result<()> {
     }
     tokio::spawn(sendas_smtp_proxy::shutdown::on_signal(stop));
     tracing::info!(submission = ?file.submission_addr, implicit_tls = ?file.implicit_tls_addr, "sendas SMTP proxy ready");
-    run(listeners, proxy.deps, tls, stopped, file.drain_timeout()).await;
+    let drain = config_drain;
+    run(listeners, proxy.deps, tls, stopped, drain).await;
     // Every session is over: the audit writer writes what is queued and ends.
     let _ = proxy.audit_flush.await;
     Ok(())

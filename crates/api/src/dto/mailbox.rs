@@ -456,6 +456,41 @@ pub struct AuditView {
     pub upstream_reply: Option<String>,
     /// The door: `smtp` (the proxy) or `http` (`POST /v1/me/messages`).
     pub channel: String,
+    /// What authenticated it: the app password or API token (its id, never the secret) and
+    /// who issued it; absent on records from before.
+    pub credential: Option<AuditCredentialView>,
+}
+
+/// The credential or token of an audit record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditCredentialView {
+    /// `app_password` or `api_token`.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// `user`, `admin` or `operator`, when known.
+    pub issued_by: Option<String>,
+}
+
+impl From<sendas_core::model::AuditCredential> for AuditCredentialView {
+    fn from(c: sendas_core::model::AuditCredential) -> Self {
+        use sendas_core::model::{CredentialKind, Issuer};
+        AuditCredentialView {
+            kind: match c.kind {
+                CredentialKind::AppPassword => "app_password".into(),
+                CredentialKind::ApiToken => "api_token".into(),
+            },
+            id: c.id,
+            issued_by: c.issued_by.map(|i| {
+                match i {
+                    Issuer::User => "user",
+                    Issuer::Admin => "admin",
+                    Issuer::Operator => "operator",
+                }
+                .into()
+            }),
+        }
+    }
 }
 
 impl From<AuditRecord> for AuditView {
@@ -478,6 +513,7 @@ impl From<AuditRecord> for AuditView {
                 sendas_core::model::AuditChannel::Smtp => "smtp".into(),
                 sendas_core::model::AuditChannel::Http => "http".into(),
             },
+            credential: r.credential.map(Into::into),
         }
     }
 }

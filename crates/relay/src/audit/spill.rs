@@ -55,10 +55,13 @@ impl SpillFile {
         Ok(records)
     }
 
-    /// Empties the file (its records are in the store).
+    /// Empties the file (its records are in the store); no file is empty already.
     pub(super) fn clear(&self) -> std::io::Result<()> {
-        let file = std::fs::OpenOptions::new().write(true).truncate(true).open(&self.path)?;
-        file.sync_data()
+        match std::fs::OpenOptions::new().write(true).truncate(true).open(&self.path) {
+            Ok(file) => file.sync_data(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 

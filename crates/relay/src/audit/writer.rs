@@ -35,6 +35,8 @@ pub const LINGER: Duration = Duration::from_millis(20);
 const QUEUE: usize = 10_000;
 /// The patience left for the last batches once the process is stopping.
 const CLOSING_PATIENCE: Duration = Duration::from_secs(2);
+/// How often a spill file is tried again while no records come.
+const REPLAY_EVERY: Duration = Duration::from_secs(1);
 
 /// Where records go that the store does not take, and when.
 #[derive(Debug, Clone)]
@@ -232,7 +234,19 @@ fn log_whole(record: &AuditRecord) {
 
 async fn write_batches(keeper: Keeper, mut records: mpsc::Receiver<AuditRecord>) {
     keeper.replay().await;
-    while let Some(first) = records.recv().await {
+    loop {
+        let first = if keeper.spilled.load(Ordering::Relaxed) {
+            match tokio::time::timeout(REPLAY_EVERY, records.recv()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    keeper.replay().await;
+                    continue;
+                }
+            }
+        } else {
+            records.recv().await
+        };
+        let Some(first) = first else { break };
         let mut batch = vec![first];
         let until = tokio::time::Instant::now() + LINGER;
         while batch.len() < MAX_BATCH {
@@ -243,6 +257,9 @@ async fn write_batches(keeper: Keeper, mut records: mpsc::Receiver<AuditRecord>)
         }
         let patience = if records.is_closed() { keeper.patience.min(CLOSING_PATIENCE) } else { keeper.patience };
         keeper.keep(batch, patience).await;
+    }
+    if keeper.spilled.load(Ordering::Relaxed) {
+        keeper.replay().await;
     }
 }
 
