@@ -5,8 +5,12 @@
 //! relay that itself refuses the 51st recipient with `452 4.5.3`: every
 //! recipient arrives exactly once, in transactions of at most 50, because
 //! the proxy answers the 51st RCPT `452 4.5.3` and the client sends the
-//! rest in another transaction. (swaks and msmtp: not yet.) A mailbox server that
-//! answers `452` after 20 recipients gets the rest in further transactions.
+//! rest in another transaction. swaks and msmtp send 60 recipients From
+//! a@tenant.example (its own server: 100 a message) with Sender
+//! system@tenant.example: the sending mailbox routes to the system relay,
+//! and the relay splits the upstream transaction (50 + 10). A mailbox
+//! server that answers `452` after 20 recipients gets the rest in further
+//! transactions.
 //! A transaction that ends after a refused RCPT is audited.
 #![allow(clippy::unwrap_used)]
 
@@ -39,11 +43,16 @@ struct Rig {
 /// A proxy on a loopback port: alice's a@tenant.example on its own server (taking
 /// `own_limit` recipients a transaction), the system relay taking 50.
 async fn rig(own_limit: Option<usize>) -> Rig {
+    rig_with(own_limit, Some(50)).await
+}
+
+/// The same with a system relay taking `system_limit` recipients a transaction.
+async fn rig_with(own_limit: Option<usize>, system_limit: Option<usize>) -> Rig {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::default());
     let world = seed(store.clone()).await;
     let system_relay =
-        ScriptedUpstream::with(Script { recipients_per_transaction: Some(50), ..Script::default() }).await;
+        ScriptedUpstream::with(Script { recipients_per_transaction: system_limit, ..Script::default() }).await;
     let own_server =
         ScriptedUpstream::with(Script { recipients_per_transaction: own_limit, ..Script::default() }).await;
     support::net::own_upstream(&store, &secrets, &world, own_server.port, "a@tenant.example", "pw").await;
@@ -70,9 +79,14 @@ fn recipients() -> Vec<String> {
 
 /// A message from `from_header` to the first recipient (the others are Bcc, in the envelope only).
 fn message_file(dir: &std::path::Path, from_header: &str) -> std::path::PathBuf {
+    message_file_with(dir, from_header, "")
+}
+
+/// The same with `extra` header lines (each ending in CRLF).
+fn message_file_with(dir: &std::path::Path, from_header: &str, extra: &str) -> std::path::PathBuf {
     let path = dir.join("message.eml");
     let text = format!(
-        "From: <{from_header}>\r\nTo: <r00@example.net>\r\nSubject: sixty\r\nMessage-ID: <sixty@tenant.example>\r\n\r\nHello all.\r\n"
+        "From: <{from_header}>\r\n{extra}To: <r00@example.net>\r\nSubject: sixty\r\nMessage-ID: <sixty@tenant.example>\r\n\r\nHello all.\r\n"
     );
     std::fs::write(&path, text).unwrap();
     path
@@ -177,4 +191,43 @@ async fn a_transaction_that_ends_after_a_refused_recipient_is_audited() {
     assert_eq!((record.outcome, record.smtp_code, record.recipients), (AuditOutcome::Deferred, 452, 50));
     assert_eq!(record.envelope_sender.as_deref(), Some("system@tenant.example"));
     assert!(rig.system_relay.transactions().is_empty());
+}
+
+/// Sends 60 recipients From a@tenant.example (MAIL FROM too), Sender system@tenant.example, with `client`.
+async fn split_by_the_relay(client: &'static str) {
+    // The system relay here takes any number: the split is the proxy's own limit (50).
+    let rig = rig_with(None, None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = message_file_with(dir.path(), "a@tenant.example", "Sender: <system@tenant.example>\r\n");
+    let (port, password) = (rig.addr.port().to_string(), rig.world.password.clone());
+    let mut command = Command::new(if client == "swaks" { "swaks" } else { "sh" });
+    if client == "swaks" {
+        command.args(["--server", "127.0.0.1", "--port", &port, "--auth", "PLAIN", "--auth-user", "alice"]);
+        command.args(["--auth-password", &password, "--from", "a@tenant.example", "--to", &recipients().join(",")]);
+        command.arg("--data").arg(&file).args(["--timeout", "20"]);
+    } else {
+        let line = format!(
+            "msmtp --host=127.0.0.1 --port={port} --tls=off --auth=plain --user=alice \
+             --passwordeval='printf %s \"$SMTP_PW\"' --from=a@tenant.example -- {} < {}",
+            recipients().join(" "),
+            file.display()
+        );
+        command.args(["-c", &line]).env("SMTP_PW", &password);
+    }
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{client}: {text}");
+    assert_each_once(&rig.system_relay, 50, client);
+    assert_eq!(rig.system_relay.transactions().len(), 2, "{client}: 50 + 10");
+    assert!(rig.own_server.transactions().is_empty(), "{client}: routed by the Sender");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swaks_sends_60_recipients_that_the_relay_splits_for_the_system_relay() {
+    split_by_the_relay("swaks").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn msmtp_sends_60_recipients_that_the_relay_splits_for_the_system_relay() {
+    split_by_the_relay("msmtp").await;
 }
