@@ -2,7 +2,8 @@
 # Profiles the proxy (`sendas serve`, release build) with perf while the
 # load generator sends SIZE-byte messages from SESSIONS sessions to it,
 # relayed to Postfix's smtp-sink. Prints perf's flat top list (self time).
-# Usage: bench/profile.sh [SIZE] [SESSIONS] [MESSAGES_PER_SESSION]   (as root; needs linux-perf)
+# Usage: bench/profile.sh [SIZE] [SESSIONS] [MESSAGES_PER_SESSION]   (as root; needs linux-perf;
+# SENDAS_BIN=path profiles another build of sendas)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-10240} sessions=${2:-50} per=${3:-200}
@@ -12,7 +13,7 @@ sink=$(port)
 smtp-sink -u nobody -m 2000 "127.0.0.1:$sink" 4096 & sink_pid=$!
 # All sessions are alice's: the per-user cap of concurrent transactions (10 by default) is lifted.
 printf 'max_transactions_per_user = 1000\n' > "$work/limits.toml"
-target/release/sendas serve --demo --data-dir "$work/data" --api-addr "127.0.0.1:$(port)" \
+"${SENDAS_BIN:-target/release/sendas}" serve --demo --data-dir "$work/data" --api-addr "127.0.0.1:$(port)" \
   --smtp-addr "127.0.0.1:$(port)" --smtp-tls-addr "127.0.0.1:$(port)" --smtp-limits "$work/limits.toml" \
   > "$work/serve.log" 2>&1 & serve_pid=$!
 trap 'kill $sink_pid $serve_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
@@ -25,6 +26,9 @@ box=$(curl -s -H "Authorization: Bearer $admin" "$api/v1/tenants/$tenant/mailbox
 body=$(jq -c --argjson port "$sink" '{address, display_name, global, company_id, sender, reply, smtp: {host: "127.0.0.1", port: $port, tls: "none", username: .smtp.username}}' <<<"$box")
 curl -s -X PUT -H "Authorization: Bearer $admin" -H "Content-Type: application/json" \
   "$api/v1/tenants/$tenant/mailboxes/$(jq -r .id <<<"$box")" -d "$body" > /dev/null
+# A new host forgets the stored password (given for the old one): give it again (smtp-sink takes any).
+curl -s -X PUT -H "Authorization: Bearer $admin" -H "Content-Type: application/json" \
+  "$api/v1/tenants/$tenant/mailboxes/$(jq -r .id <<<"$box")/password" -d '{"password": "sink"}' > /dev/null
 from=$(jq -r .address <<<"$box")
 export SENDAS_LOADGEN_PASSWORD=$pw
 target/release/sendas-loadgen --addr "127.0.0.1:$smtp" --login alice --from "$from" --sessions 5 --messages 5 --size 1024 > /dev/null

@@ -29,7 +29,13 @@ Last, the message budget: 30 concurrent 25 MiB messages of one user
 against a proxy with a 200 MiB budget while a second tenant sends small
 messages (measure_budget; `--budget-only` runs just this part).
 
-Usage (as root, from the repository): python3 bench/run.py [--quick] [--budget-only]
+`--before BIN` compares this build with another `sendas` binary (an older
+commit's release build) instead: limit, sendas and sendas-before, interleaved
+(the two swap places every round), 10 KiB x 50 sessions and 1 KiB x 1,
+5 rounds each; the ratio to the limit and the CPU per message side by side
+(compare_before; target/bench/before.md).
+
+Usage (as root, from the repository): python3 bench/run.py [--quick] [--budget-only] [--before BIN]
 Needs: postfix, sasl2-bin, libsasl2-modules (installed when missing), and
 release builds of `sendas` and `sendas-loadgen` (built here).
 """
@@ -146,7 +152,9 @@ def main() -> None:
     work = pathlib.Path(tempfile.mkdtemp(prefix="sendas-bench-"))
     procs = []
     try:
-        if "--budget-only" in sys.argv:
+        if "--before" in sys.argv:
+            compare_before(work, procs, pathlib.Path(sys.argv[sys.argv.index("--before") + 1]).resolve())
+        elif "--budget-only" in sys.argv:
             sink_port = free_port()
             sink = subprocess.Popen(["smtp-sink", "-u", "nobody", "-m", "20000", f"127.0.0.1:{sink_port}", "4096"])
             procs.append(sink)
@@ -166,11 +174,11 @@ class Serve:
     """A `sendas serve --demo` with its own data directory; alice's authenticated mailbox relays to the sink."""
 
     def __init__(self, work: pathlib.Path, name: str, sink_port: int, procs: list, extra_limits: str = "",
-                 limits: str = SMTP_LIMITS):
+                 limits: str = SMTP_LIMITS, binary: pathlib.Path = ROOT / "target/release/sendas"):
         (work / f"{name}.toml").write_text(limits + extra_limits)
         self.data = work / name
         self.proc = subprocess.Popen(
-            [str(ROOT / "target/release/sendas"), "serve", "--demo", "--data-dir", str(self.data),
+            [str(binary), "serve", "--demo", "--data-dir", str(self.data),
              "--api-addr", f"127.0.0.1:{free_port()}", "--smtp-addr", f"127.0.0.1:{free_port()}",
              "--smtp-tls-addr", f"127.0.0.1:{free_port()}", "--smtp-limits", str(work / f"{name}.toml")],
             stdout=subprocess.PIPE, text=True, env={**os.environ, "RUST_LOG": "warn"})
@@ -324,6 +332,48 @@ def run(work: pathlib.Path, procs: list) -> None:
                                                   "budget": budget}, indent=1))
     table = render(results, memory) + render_budget(budget)
     (OUT / "results.md").write_text(table)
+    print(table)
+
+
+def compare_before(work: pathlib.Path, procs: list, before_binary: pathlib.Path) -> None:
+    """This build against `before_binary`, side by side in one run."""
+    sink_port = free_port()
+    sink = subprocess.Popen(["smtp-sink", "-u", "nobody", "-m", "20000", f"127.0.0.1:{sink_port}", "4096"])
+    procs.append(sink)
+    wait_port(sink_port)
+    now, old = Serve(work, "now", sink_port, procs), Serve(work, "before", sink_port, procs, binary=before_binary)
+    targets = {"limit": ["--addr", f"127.0.0.1:{sink_port}"], "sendas": now.target, "sendas-before": old.target}
+    envs = {"limit": now.env, "sendas": now.env, "sendas-before": old.env}
+    cpu = {"limit": lambda: cpu_seconds(sink.pid), "sendas": lambda: cpu_seconds(now.proc.pid),
+           "sendas-before": lambda: cpu_seconds(old.proc.pid)}
+    for t in ["sendas", "sendas-before"]:
+        loadgen(*targets[t], "--from", now.sender, "--sessions", "5", "--messages", "5", "--size", "1024", env=envs[t])
+    lines = ["| size | sessions | limit msg/s | sendas msg/s | before msg/s | sendas/limit | before/limit | "
+             "rounds sendas/limit; before/limit | CPU ms/msg sendas / before |", "|---|---|---|---|---|---|---|---|---|"]
+    for label, size, sessions, per in [("10 KiB", 10240, 50, 40), ("1 KiB", 1024, 1, 500)]:
+        rounds = {t: [] for t in targets}
+        for i in range(1 if QUICK else 5):
+            order = ["limit", "sendas", "sendas-before"] if i % 2 == 0 else ["limit", "sendas-before", "sendas"]
+            for t in order:
+                before = cpu[t]()
+                r = loadgen(*targets[t], "--from", now.sender, "--sessions", str(sessions), "--messages", str(per),
+                            "--size", str(size), "--sources", "50" if sessions > 1 else "0", env=envs[t])
+                r["cpu_s"] = cpu[t]() - before
+                rounds[t].append(r)
+        ratio = {t: [a["rate"] / max(b["rate"], 1e-9) for a, b in zip(rounds[t], rounds["limit"])]
+                 for t in ("sendas", "sendas-before")}
+        med = {t: median_run(rounds[t]) for t in targets}
+        mid = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+        for t, r in med.items():
+            print(f"{t:13} {label:7} x{sessions:<3} {r['rate']:8.0f} msg/s  cpu {r['cpu_ms_per_msg']:.3f} ms/msg  "
+                  f"rates {r['rates']}  other {r['other']}", flush=True)
+        lines.append(
+            f"| {label} | {sessions} | {med['limit']['rate']:.0f} | {med['sendas']['rate']:.0f} | "
+            f"{med['sendas-before']['rate']:.0f} | {mid(ratio['sendas']):.2f} | {mid(ratio['sendas-before']):.2f} | "
+            f"{' / '.join(f'{x:.2f}' for x in ratio['sendas'])}; {' / '.join(f'{x:.2f}' for x in ratio['sendas-before'])} | "
+            f"{med['sendas']['cpu_ms_per_msg']:.3f} / {med['sendas-before']['cpu_ms_per_msg']:.3f} |")
+    table = "\n".join(lines) + "\n"
+    OUT.joinpath("before.md").write_text(table)
     print(table)
 
 

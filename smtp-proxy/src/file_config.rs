@@ -250,6 +250,24 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_s_example_parses_with_its_stated_values() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("```toml\nhostname = \"smtp.example.com\"").expect("the README's proxy.toml") + 8;
+        let example = &readme[start..start + readme[start..].find("```").expect("its end")];
+        let c = FileConfig::parse(example).expect("the README's example parses");
+        let l = c.limits();
+        assert_eq!(
+            (l.max_recipients, l.drain_timeout, l.final_reply_timeout),
+            (100, Duration::from_secs(110), Duration::from_secs(600))
+        );
+        assert_eq!(
+            c.relay_options().map(|o| o.system_relay_max_recipients).ok(),
+            Some(50),
+            "the default the README names"
+        );
+    }
+
+    #[test]
     fn a_minimal_file_gets_safe_defaults() {
         let c = FileConfig::parse("submission_addr = \"127.0.0.1:2587\"\ntable = \"t\"").expect("parses");
         assert_eq!(c.limits().max_recipients, 100);

@@ -310,6 +310,21 @@ impl Route<Target> for SmtpRoute {
     /// again would give them a second copy).
     async fn deliver(&self, target: &Target, envelope: &Envelope, message: &[u8]) -> Result<Relayed, RelayError> {
         let total = envelope.to.len();
+        if total <= target.max_recipients.max(1) {
+            // The common case: one transaction, nothing copied unless the server defers some.
+            match self.deliver_once(target, envelope, message).await? {
+                (relayed, deferred) if deferred.is_empty() => return Ok(relayed),
+                (relayed, deferred) => {
+                    let rest = Envelope { from: envelope.from.clone(), to: pick(&envelope.to, &deferred) };
+                    return match Box::pin(self.deliver(target, &rest, message)).await {
+                        Ok(more) => Ok(Relayed {
+                            upstream_reply: format!("{}; {}", relayed.upstream_reply, more.upstream_reply),
+                        }),
+                        Err(e) => Err(cut_short(total - deferred.len(), total, &e)),
+                    };
+                }
+            }
+        }
         let mut rounds: std::collections::VecDeque<Vec<String>> =
             envelope.to.chunks(target.max_recipients.max(1)).map(<[String]>::to_vec).collect();
         let (mut delivered, mut replies) = (0, Vec::new());
@@ -320,20 +335,25 @@ impl Route<Target> for SmtpRoute {
                     delivered += part.to.len() - deferred.len();
                     replies.push(relayed.upstream_reply);
                     if !deferred.is_empty() {
-                        rounds.push_front(deferred.iter().map(|&i| part.to[i].clone()).collect());
+                        rounds.push_front(pick(&part.to, &deferred));
                     }
                 }
                 Err(e) if delivered == 0 => return Err(e),
-                Err(e) => {
-                    return Err(RelayError::Uncertain(format!(
-                        "delivered to {delivered} of {total} recipients, then: {}",
-                        relay_error_text(&e)
-                    )));
-                }
+                Err(e) => return Err(cut_short(delivered, total, &e)),
             }
         }
         Ok(Relayed { upstream_reply: replies.join("; ") })
     }
+}
+
+/// The recipients at `positions` of `to`.
+fn pick(to: &[String], positions: &[usize]) -> Vec<String> {
+    positions.iter().map(|&i| to[i].clone()).collect()
+}
+
+/// A split message that failed after `delivered` of its `total` recipients had it: uncertain.
+fn cut_short(delivered: usize, total: usize, e: &RelayError) -> RelayError {
+    RelayError::Uncertain(format!("delivered to {delivered} of {total} recipients, then: {}", relay_error_text(e)))
 }
 
 /// A relay error's text, for the record of a split message cut short.

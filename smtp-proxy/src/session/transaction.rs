@@ -201,7 +201,7 @@ impl Session {
             user: user.user,
             credential: Some(user.audit_credential()),
             channel: AuditChannel::Smtp,
-            mailbox: mailbox.cloned(),
+            mailbox: mailbox.map(Into::into),
             envelope_sender: Some(self.tx.mail_from_raw.clone()),
             recipients: self.tx.rcpts.len() as u32,
             message_id,

@@ -86,7 +86,7 @@ async fn send_checked(s: &AppState, draft: &AuditDraft, body: &SendBody) -> Resu
     })?;
 
     let mut draft = AuditDraft {
-        mailbox: Some(from.clone()),
+        mailbox: Some(from.into()),
         envelope_sender: Some(from.address.to_string()),
         recipients: all.len() as u32,
         message_id: Some(composed.message_id.clone()),
@@ -110,7 +110,7 @@ async fn send_checked(s: &AppState, draft: &AuditDraft, body: &SendBody) -> Resu
     }
     let envelope = Envelope { from: mailbox.address.clone(), to: all.iter().map(|a| a.to_string()).collect() };
     let outcome = s.submitter().submit(&demand, mailbox, &envelope, &received.message).await;
-    draft.mailbox = Some(mailbox.clone());
+    draft.mailbox = Some(mailbox.into());
     s.audit.record(draft.submitted(&outcome)).await;
     match outcome {
         Outcome::Delivered { upstream_reply } => Ok(SentView {

@@ -13,7 +13,7 @@ pub use writer::{AuditCounters, AuditFlush, AuditOptions, AuditWriter, LINGER, M
 
 use crate::submit::Outcome;
 use sendas_core::model::{AuditChannel, AuditCredential, AuditOutcome, AuditRecord, DEFAULT_AUDIT_RETENTION, Mailbox};
-use sendas_core::{AuditId, TenantId, Timestamp, UserId};
+use sendas_core::{AuditId, EmailAddress, MailboxId, TenantId, Timestamp, UserId};
 use sendas_message::reply::Reply;
 use sendas_smtp_client::sanitise;
 
@@ -29,7 +29,7 @@ pub struct AuditDraft {
     /// The door.
     pub channel: AuditChannel,
     /// The sending mailbox, once one was determined.
-    pub mailbox: Option<Mailbox>,
+    pub mailbox: Option<AuditedMailbox>,
     /// MAIL FROM as the client gave it (HTTP: the sending mailbox's address).
     pub envelope_sender: Option<String>,
     /// Accepted recipients.
@@ -38,6 +38,21 @@ pub struct AuditDraft {
     pub message_id: Option<String>,
     /// The message's size in bytes.
     pub size: u64,
+}
+
+/// What a record names of the sending mailbox.
+#[derive(Debug, Clone)]
+pub struct AuditedMailbox {
+    /// Its id.
+    pub id: MailboxId,
+    /// Its address.
+    pub address: EmailAddress,
+}
+
+impl From<&Mailbox> for AuditedMailbox {
+    fn from(m: &Mailbox) -> Self {
+        AuditedMailbox { id: m.id, address: m.address.clone() }
+    }
 }
 
 impl AuditDraft {
